@@ -1,0 +1,247 @@
+"""The `summarizer` command: thin wrappers that open the store, call one library function,
+and turn our errors into one clean line."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import export as export_mod
+from . import pipeline, query, stats
+from .backends.base import BackendSettings, get_backend
+from .errors import SummarizerError
+from .ingest import FORMATS
+from .progress import progress_reporter
+from .store import Store
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Turn batches of paper abstracts into a structured, queryable DuckDB dataset.",
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+T = TypeVar("T")
+MAX_SHOWN_REJECTIONS = 20
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="DuckDB file [env: SUMMARIZER_DB; default cache/summarizer.duckdb]"),
+]
+FormatOption = Annotated[
+    str | None, typer.Option("--format", help=f"Input format: {', '.join(FORMATS)} (auto-detected)")
+]
+Inputs = Annotated[list[Path], typer.Argument(help="Files or folders to read.")]
+
+
+@contextmanager
+def _clean_errors() -> Iterator[None]:
+    try:
+        yield
+    except SummarizerError as error:
+        err.print(f"[red]error:[/red] {error}", markup=True, highlight=False)
+        raise typer.Exit(error.exit_code) from None
+    except KeyboardInterrupt:
+        err.print("interrupted; everything finished so far is stored")
+        raise typer.Exit(130) from None
+
+
+def _open(db: Path | None, *, read_only: bool = False) -> Store:
+    return Store(db, read_only=read_only)
+
+
+def _with_store(db: Path | None, action: Callable[[Store], T], *, read_only: bool = False) -> T:
+    with _clean_errors(), _open(db, read_only=read_only) as store:
+        return action(store)
+
+
+def _print_report(report: pipeline.RunReport) -> None:
+    shown = report.rejections[:MAX_SHOWN_REJECTIONS]
+    for line in shown:
+        err.print(f"[yellow]rejected:[/yellow] {line}", markup=True, highlight=False)
+    if report.rejected > len(shown):
+        err.print(
+            f"... and {report.rejected - len(shown)} more rejected; "
+            "see `summarizer sql \"select * from failures where stage = 'ingest'\"`"
+        )
+    rate = report.read / report.elapsed if report.elapsed > 0 else 0.0
+    out.print(
+        f"papers read {report.read} ({report.distinct} distinct) · new {report.new} · "
+        f"cached {report.cached} · extracted {report.extracted} · failed {report.failed} · "
+        f"rejected {report.rejected}",
+        highlight=False,
+    )
+    if report.skipped_failed:
+        out.print(
+            f"skipped {report.skipped_failed} papers that failed before; "
+            "pass --retry-failed to try them again",
+            highlight=False,
+        )
+    line = f"elapsed {report.elapsed:.2f} s ({rate:,.0f} papers/s)"
+    if report.backend:
+        line += f" · backend {report.backend} ({report.model}) · {report.calls} extraction calls"
+    if report.prompt_tokens or report.completion_tokens:
+        line += (
+            f" · tokens {report.prompt_tokens + report.completion_tokens:,}"
+            f" · est. cost ${report.cost_usd:.4f}"
+        )
+    out.print(line, highlight=False)
+    if report.stopped:
+        out.print(f"stopped early: {report.stopped}", highlight=False)
+    out.print(f"database: {report.db_path}", highlight=False)
+
+
+@app.command()
+def run(
+    inputs: Inputs,
+    db: DbOption = None,
+    backend: Annotated[
+        str, typer.Option(help="auto, rules or openai (auto = openai when an endpoint is set)")
+    ] = "auto",
+    limit: Annotated[int | None, typer.Option(min=1, help="Read at most N papers.")] = None,
+    input_format: FormatOption = None,
+    strict_grounding: Annotated[
+        bool, typer.Option(help="Drop values that cannot be found in the abstract.")
+    ] = False,
+    retry_failed: Annotated[
+        bool, typer.Option(help="Try papers that failed in earlier runs again.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Ingest INPUTs, extract every paper not already cached, and store the results."""
+    with _clean_errors():
+        chosen = get_backend(backend, BackendSettings.from_env())
+        with _open(db) as store, progress_reporter(enabled=not quiet) as on_progress:
+            report = pipeline.run(
+                inputs,
+                store,
+                chosen,
+                fmt=input_format,
+                limit=limit,
+                strict_grounding=strict_grounding,
+                retry_failed=retry_failed,
+                on_progress=on_progress,
+            )
+        _print_report(report)
+    if not report.clean:
+        raise typer.Exit(1)
+
+
+@app.command()
+def ingest(
+    inputs: Inputs,
+    db: DbOption = None,
+    input_format: FormatOption = None,
+    limit: Annotated[int | None, typer.Option(min=1)] = None,
+) -> None:
+    """Parse INPUTs and store the papers, without extracting."""
+    report = _with_store(db, lambda s: pipeline.ingest(inputs, s, fmt=input_format, limit=limit))
+    _print_report(report)
+    if not report.clean:
+        raise typer.Exit(1)
+
+
+@app.command()
+def sql(
+    statement: Annotated[str, typer.Argument(metavar="QUERY", help="A SELECT statement.")],
+    db: DbOption = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="table, csv, json or markdown")
+    ] = "table",
+) -> None:
+    """Run a read-only SQL query against the database."""
+
+    def show(store: Store) -> None:
+        result = query.run_query(store, statement)
+        if output_format == "table":
+            table = Table(*result.columns, show_lines=False)
+            for row in result.rows:
+                table.add_row(*(query._text(v) for v in row))
+            out.print(table)
+        else:
+            sys.stdout.write(query.render(result, output_format) + "\n")
+
+    _with_store(db, show, read_only=True)
+
+
+@app.command("export")
+def export_cmd(
+    out_path: Annotated[Path, typer.Option("--out", help="File to write.")],
+    db: DbOption = None,
+    output_format: Annotated[str, typer.Option("--format", help="csv, jsonl or parquet")] = "csv",
+    where: Annotated[str | None, typer.Option(help="SQL filter on the summaries view.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only papers first seen on or after this date (YYYY-MM-DD).")
+    ] = None,
+) -> None:
+    """Write the digest: one row per paper."""
+    with _clean_errors():
+        since_date = _parse_since(since)
+    rows = _with_store(
+        db,
+        lambda s: export_mod.export(s, out_path, fmt=output_format, where=where, since=since_date),
+        read_only=True,
+    )
+    out.print(f"wrote {rows} rows to {out_path}", highlight=False)
+
+
+def _parse_since(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        from .errors import ConfigError
+
+        raise ConfigError(f"--since {value!r} is not a date; use YYYY-MM-DD") from None
+
+
+@app.command("stats")
+def stats_cmd(
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Counts by status and backend, cache hits, failures by reason, cost."""
+    result = _with_store(db, stats.collect, read_only=True)
+    if as_json:
+        import json
+
+        sys.stdout.write(json.dumps(result.as_dict(), indent=2, default=str) + "\n")
+        return
+    _print_stats(result)
+
+
+def _print_stats(result: stats.Stats) -> None:
+    out.print(f"papers {result.papers} · sightings {result.sightings} · runs {result.runs}")
+    out.print(
+        f"cache hits {result.cache_hits} · extracted {result.extracted} · "
+        f"tokens {result.tokens:,} · est. cost ${result.cost_usd:.4f}"
+    )
+    out.print(
+        f"ungrounded values {result.ungrounded_values} "
+        f"in {result.papers_with_ungrounded} papers"
+    )
+    _table("status", ["status", "papers"], result.by_status)
+    _table("backend", ["backend", "model", "papers"], result.by_backend)
+    _table("failures", ["stage", "error type", "count"], result.failures_by_reason)
+
+
+def _table(title: str, columns: list[str], rows: list[Any]) -> None:
+    if not rows:
+        return
+    table = Table(*columns, title=title)
+    for row in rows:
+        table.add_row(*(str(v) for v in row))
+    out.print(table)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,160 @@
+"""Tracing every extracted value back to the abstract it came from.
+
+A model can invent a plausible link, size or percentage. Here each value is
+checked against the abstract on its own terms (a link must occur in it, a
+size's or gain's number must be stated in it) and given the character offsets
+of its evidence: exact match first, then a case- and space-insensitive match,
+then a fuzzy one. Values that fail are flagged, never silently trusted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from typing import Any
+
+from .extract.links import normalise_url
+from .schema import Summary
+
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?")
+_WORD_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+    "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "thousand": 1000,
+}  # fmt: skip
+_WORD = re.compile(r"\b(" + "|".join(_WORD_NUMBERS) + r")\b", re.IGNORECASE)
+_LINKISH = re.compile(r"[^\s<>\"'()\[\]{}]*[a-z0-9-]\.[a-z]{2,}[^\s<>\"']*", re.IGNORECASE)
+_SCALES = (1.0, 1e3, 1e6, 1e9, 1e12)
+FUZZY_THRESHOLD = 0.9
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    how: str  # "exact", "normalised" or "fuzzy"
+
+
+def _folded(text: str) -> tuple[str, list[int]]:
+    """Case- and space-folded text plus, per folded char, its offset in the original."""
+    chars: list[str] = []
+    offsets: list[int] = []
+    previous_space = True
+    for index, char in enumerate(text):
+        if char.isspace():
+            if previous_space:
+                continue
+            char, previous_space = " ", True
+        else:
+            previous_space = False
+        chars.append(char.casefold()[:1] or char)
+        offsets.append(index)
+    return "".join(chars), offsets
+
+
+def locate(evidence: str | None, abstract: str) -> Span | None:
+    """Find evidence in the abstract: exact, then normalised, then fuzzy (ratio >= 0.9)."""
+    if not evidence or not evidence.strip():
+        return None
+    start = abstract.find(evidence)
+    if start >= 0:
+        return Span(start, start + len(evidence), "exact")
+    folded_text, offsets = _folded(abstract)
+    folded_evidence = _folded(evidence.strip())[0]
+    start = folded_text.find(folded_evidence)
+    if start >= 0 and folded_evidence:
+        return Span(offsets[start], offsets[start + len(folded_evidence) - 1] + 1, "normalised")
+    matcher = SequenceMatcher(None, folded_text, folded_evidence, autojunk=False)
+    blocks = [b for b in matcher.get_matching_blocks() if b.size]
+    if not blocks:
+        return None
+    first, last = blocks[0], blocks[-1]
+    window = folded_text[first.a : last.a + last.size]
+    if SequenceMatcher(None, window, folded_evidence).ratio() < FUZZY_THRESHOLD:
+        return None
+    return Span(offsets[first.a], offsets[last.a + last.size - 1] + 1, "fuzzy")
+
+
+class AbstractFacts:
+    """The links and numbers an abstract states, computed once per abstract."""
+
+    def __init__(self, abstract: str) -> None:
+        self.abstract = abstract
+        self.links = {normalise_url(m.group(0)) for m in _LINKISH.finditer(abstract)}
+        numbers = {float(m.group(0).replace(",", "")) for m in _NUMBER.finditer(abstract)}
+        numbers.update(float(_WORD_NUMBERS[m.group(1).lower()]) for m in _WORD.finditer(abstract))
+        self.numbers = numbers
+
+    def has_link(self, url: str | None) -> bool:
+        return bool(url) and normalise_url(url or "") in self.links
+
+    def has_number(self, value: float | None, scales: tuple[float, ...] = (1.0,)) -> bool:
+        if value is None:
+            return False
+        for scale in scales:
+            wanted = value / scale
+            if any(abs(n - wanted) <= 1e-6 * max(1.0, abs(wanted)) for n in self.numbers):
+                return True
+        return False
+
+
+def _span_fields(span: Span | None) -> dict[str, Any]:
+    return {"start_char": span.start if span else None, "end_char": span.end if span else None}
+
+
+@dataclass
+class GroundedSummary:
+    """A Summary plus, per value, where it sits in the abstract and whether it is grounded."""
+
+    summary: Summary
+    links: list[dict[str, Any]] = field(default_factory=list)
+    model_sizes: list[dict[str, Any]] = field(default_factory=list)
+    gains: list[dict[str, Any]] = field(default_factory=list)
+    code_url: str | None = None
+    code_url_grounded: bool | None = None
+
+    @property
+    def checked(self) -> int:
+        code = 0 if self.code_url is None else 1
+        return len(self.links) + len(self.model_sizes) + len(self.gains) + code
+
+    @property
+    def ungrounded(self) -> int:
+        values = [*self.links, *self.model_sizes, *self.gains]
+        missing = sum(1 for v in values if not v["grounded"])
+        return missing + (1 if self.code_url is not None and not self.code_url_grounded else 0)
+
+    @property
+    def grounded_ratio(self) -> float | None:
+        return None if self.checked == 0 else 1 - self.ungrounded / self.checked
+
+
+def ground(summary: Summary, abstract: str, *, strict: bool = False) -> GroundedSummary:
+    """Annotate each value with its evidence offsets and grounded flag; ``strict`` drops the rest."""
+    facts = AbstractFacts(abstract)
+    result = GroundedSummary(summary=summary)
+    for link in summary.links:
+        url = normalise_url(link.url)
+        span = locate(link.url, abstract)
+        entry = {"url": url, "kind": link.kind, "grounded": facts.has_link(url)}
+        result.links.append(entry | _span_fields(span))
+    for size in summary.model_sizes:
+        span = locate(size.text, abstract) or locate(size.evidence, abstract)
+        grounded = span is not None and facts.has_number(size.params, _SCALES)
+        entry = size.model_dump() | {"grounded": grounded}
+        result.model_sizes.append(entry | _span_fields(span))
+    for gain in summary.claimed_gains:
+        span = locate(gain.evidence, abstract)
+        entry = gain.model_dump() | {"grounded": facts.has_number(gain.value)}
+        result.gains.append(entry | _span_fields(span))
+    if summary.code_url:
+        result.code_url = normalise_url(summary.code_url)
+        result.code_url_grounded = facts.has_link(result.code_url)
+    if strict:
+        result.links = [v for v in result.links if v["grounded"]]
+        result.model_sizes = [v for v in result.model_sizes if v["grounded"]]
+        result.gains = [v for v in result.gains if v["grounded"]]
+        if not result.code_url_grounded:
+            result.code_url, result.code_url_grounded = None, None
+    return result

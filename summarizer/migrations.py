@@ -1,0 +1,233 @@
+"""Database schema as an ordered list of migrations, plus the public views.
+
+Each migration runs once, inside a transaction, and is recorded in
+``schema_migrations``; append new ones, never edit an applied one. The views
+are the public contract users' queries rely on, so they are recreated after
+every migration rather than patched piecemeal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import duckdb
+
+Migration = Callable[[duckdb.DuckDBPyConnection], None]
+
+LINK_TYPE = "STRUCT(url VARCHAR, kind VARCHAR, start_char INTEGER, end_char INTEGER, grounded BOOLEAN)"
+SIZE_TYPE = (
+    "STRUCT(text VARCHAR, params DOUBLE, vague BOOLEAN, evidence VARCHAR, "
+    "start_char INTEGER, end_char INTEGER, grounded BOOLEAN)"
+)
+GAIN_TYPE = (
+    "STRUCT(metric VARCHAR, value DOUBLE, unit VARCHAR, benchmark VARCHAR, baseline VARCHAR, "
+    "evidence VARCHAR, start_char INTEGER, end_char INTEGER, grounded BOOLEAN)"
+)
+
+
+def _initial_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """
+        CREATE TABLE paper_records (
+            paper_id VARCHAR NOT NULL,
+            content_hash VARCHAR NOT NULL,
+            title VARCHAR NOT NULL,
+            abstract VARCHAR NOT NULL,
+            arxiv_id VARCHAR,
+            url VARCHAR,
+            published DATE,
+            authors VARCHAR[],
+            first_seen DATE,
+            sources VARCHAR[],
+            current_key VARCHAR,
+            ingested_at TIMESTAMP NOT NULL
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE sightings (
+            paper_id VARCHAR NOT NULL,
+            source VARCHAR NOT NULL,
+            record VARCHAR NOT NULL,
+            listing_date DATE,
+            ingested_at TIMESTAMP NOT NULL
+        )
+        """
+    )
+    con.execute(
+        f"""
+        CREATE TABLE extractions (
+            cache_key VARCHAR NOT NULL,
+            paper_id VARCHAR NOT NULL,
+            backend VARCHAR NOT NULL,
+            model VARCHAR NOT NULL,
+            prompt_hash VARCHAR,
+            schema_version INTEGER NOT NULL,
+            status VARCHAR NOT NULL,
+            task VARCHAR,
+            task_evidence VARCHAR,
+            method_name VARCHAR,
+            method_description VARCHAR,
+            method_evidence VARCHAR,
+            code_url VARCHAR,
+            code_url_evidence VARCHAR,
+            code_url_grounded BOOLEAN,
+            links {LINK_TYPE}[],
+            model_sizes {SIZE_TYPE}[],
+            gains {GAIN_TYPE}[],
+            grounded_ratio DOUBLE,
+            ungrounded INTEGER,
+            prompt_tokens BIGINT,
+            completion_tokens BIGINT,
+            cached_tokens BIGINT,
+            cost_usd DOUBLE,
+            extracted_at TIMESTAMP NOT NULL
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE failure_log (
+            paper_id VARCHAR,
+            cache_key VARCHAR,
+            stage VARCHAR NOT NULL,
+            error_type VARCHAR NOT NULL,
+            message VARCHAR NOT NULL,
+            attempts INTEGER NOT NULL,
+            tokens BIGINT,
+            source VARCHAR,
+            record VARCHAR,
+            failed_at TIMESTAMP NOT NULL
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE runs (
+            run_id VARCHAR NOT NULL,
+            started_at TIMESTAMP NOT NULL,
+            finished_at TIMESTAMP,
+            backend VARCHAR,
+            model VARCHAR,
+            papers_read BIGINT,
+            papers_new BIGINT,
+            cached BIGINT,
+            extracted BIGINT,
+            failed BIGINT,
+            rejected BIGINT,
+            backend_calls BIGINT,
+            prompt_tokens BIGINT,
+            completion_tokens BIGINT,
+            cost_usd DOUBLE,
+            status VARCHAR
+        )
+        """
+    )
+
+
+MIGRATIONS: list[tuple[str, Migration]] = [
+    ("initial tables", _initial_tables),
+]
+
+VIEWS = {
+    "papers": """
+        SELECT paper_id, title, abstract, first_seen, sources, arxiv_id, url, published, authors
+        FROM paper_records
+    """,
+    "summaries": """
+        SELECT
+            p.paper_id,
+            p.title,
+            e.task,
+            CASE
+                WHEN e.method_name IS NOT NULL AND e.method_description IS NOT NULL
+                    THEN e.method_name || ': ' || e.method_description
+                ELSE coalesce(e.method_name, e.method_description)
+            END AS method,
+            e.method_name,
+            e.code_url,
+            [s.params FOR s IN coalesce(e.model_sizes, []) IF s.params IS NOT NULL]::DOUBLE[]
+                AS model_sizes,
+            coalesce(e.gains, []) AS gains,
+            [l.url FOR l IN coalesce(e.links, [])] AS links,
+            e.backend,
+            e.model,
+            coalesce(
+                e.status,
+                CASE WHEN f.paper_id IS NOT NULL THEN 'failed' ELSE 'pending' END
+            ) AS status,
+            e.extracted_at,
+            e.grounded_ratio,
+            e.ungrounded,
+            e.code_url_grounded,
+            p.first_seen,
+            p.sources
+        FROM paper_records p
+        LEFT JOIN extractions e ON e.cache_key = p.current_key
+        LEFT JOIN (SELECT DISTINCT paper_id FROM failures) f ON f.paper_id = p.paper_id
+    """,
+    "model_sizes": """
+        SELECT e.paper_id, s.params, s.text, s.vague, s.grounded, s.evidence
+        FROM paper_records p
+        JOIN extractions e ON e.cache_key = p.current_key,
+        LATERAL (SELECT unnest(e.model_sizes) AS s)
+    """,
+    "gains": """
+        SELECT e.paper_id, g.metric, g.value, g.unit, g.benchmark, g.baseline,
+               g.evidence, g.grounded
+        FROM paper_records p
+        JOIN extractions e ON e.cache_key = p.current_key,
+        LATERAL (SELECT unnest(e.gains) AS g)
+    """,
+    "links": """
+        SELECT e.paper_id, l.url, l.kind, l.grounded, l.url = e.code_url AS is_code_url
+        FROM paper_records p
+        JOIN extractions e ON e.cache_key = p.current_key,
+        LATERAL (SELECT unnest(e.links) AS l)
+    """,
+    "failures": """
+        SELECT paper_id, stage, error_type, message, attempts, tokens, source, record, failed_at
+        FROM failure_log f
+        WHERE f.stage <> 'extract'
+           OR NOT EXISTS (
+                SELECT 1 FROM paper_records p
+                JOIN extractions e ON e.cache_key = p.current_key
+                WHERE p.paper_id = f.paper_id
+           )
+    """,
+}
+VIEW_ORDER = ["papers", "failures", "summaries", "model_sizes", "gains", "links"]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply pending migrations and refresh views; returns the schema version now in force."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(version INTEGER, name VARCHAR, applied_at TIMESTAMP DEFAULT current_timestamp)"
+    )
+    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    current = int(row[0]) if row else 0
+    if current > len(MIGRATIONS):
+        from .errors import StoreError
+
+        raise StoreError(
+            f"database schema version {current} is newer than this summarizer "
+            f"({len(MIGRATIONS)}); upgrade summarizer"
+        )
+    if current == len(MIGRATIONS):
+        return current
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for version, (name, migration) in enumerate(MIGRATIONS, start=1):
+            if version <= current:
+                continue
+            migration(con)
+            con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name])
+        for view in VIEW_ORDER:
+            con.execute(f"CREATE OR REPLACE VIEW {view} AS {VIEWS[view]}")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return len(MIGRATIONS)

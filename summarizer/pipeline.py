@@ -1,0 +1,188 @@
+"""The main job: stream inputs, store papers, extract what is not cached, store results.
+
+Inputs are processed in chunks so that memory stays flat however large the
+batch is, and each chunk's results are committed before the next is read.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from .backends.base import Backend
+from .engine import Job, make_jobs, run_sync
+from .errors import InputError
+from .ingest import read_papers
+from .paper import Paper
+from .results import Failure
+from .store import Store
+
+DEFAULT_CHUNK = 5000
+MAX_REPORTED_REJECTIONS = 200
+
+
+@dataclass
+class RunReport:
+    """Counts for the end-of-run summary; ``distinct`` = cached + extracted + failed + skipped."""
+
+    db_path: Path
+    backend: str = ""
+    model: str = ""
+    read: int = 0
+    distinct: int = 0
+    new: int = 0
+    cached: int = 0
+    extracted: int = 0
+    failed: int = 0
+    skipped_failed: int = 0
+    rejected: int = 0
+    rejections: list[str] = field(default_factory=list)
+    elapsed: float = 0.0
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    stopped: str | None = None
+
+    @property
+    def clean(self) -> bool:
+        return not (self.failed or self.rejected or self.stopped)
+
+    def reject(self, error: InputError | Failure) -> None:
+        self.rejected += 1
+        if len(self.rejections) < MAX_REPORTED_REJECTIONS:
+            if isinstance(error, Failure):
+                self.rejections.append(f"{error.source}: {error.record}: {error.message}")
+            else:
+                self.rejections.append(str(error))
+
+
+def _chunks(items: Iterator[Paper | InputError], size: int) -> Iterator[list[Paper | InputError]]:
+    while chunk := list(islice(items, size)):
+        yield chunk
+
+
+def _ingest_failure(error: InputError) -> Failure:
+    return Failure(
+        paper_id=None, cache_key=None, stage="ingest", error_type="InputError",
+        message=error.reason, source=error.source, record=error.record,
+    )
+
+
+def ingest(
+    inputs: Iterable[str | Path],
+    store: Store,
+    *,
+    fmt: str | None = None,
+    limit: int | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
+) -> RunReport:
+    """Parse and store papers only; no extraction."""
+    started = time.perf_counter()
+    report = RunReport(db_path=store.path)
+    for chunk in _chunks(read_papers(inputs, fmt, limit), chunk_size):
+        papers, failures = _store_chunk(chunk, store, report)
+        store.save(failures=failures)
+    report.elapsed = time.perf_counter() - started
+    return report
+
+
+def _store_chunk(
+    chunk: list[Paper | InputError], store: Store, report: RunReport
+) -> tuple[list[Paper], list[Failure]]:
+    failures: list[Failure] = []
+    papers: list[Paper] = []
+    for item in chunk:
+        if isinstance(item, Paper):
+            papers.append(item)
+        else:
+            report.reject(item)
+            failures.append(_ingest_failure(item))
+    outcome = store.add_papers(papers)
+    report.read += len(papers)
+    report.new += outcome.new
+    for conflict in outcome.conflicts:
+        report.reject(conflict)
+    failures.extend(outcome.conflicts)
+    return outcome.papers, failures
+
+
+def run(
+    inputs: Iterable[str | Path],
+    store: Store,
+    backend: Backend,
+    *,
+    fmt: str | None = None,
+    limit: int | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
+    strict_grounding: bool = False,
+    retry_failed: bool = False,
+    on_progress: Callable[[str, int], None] | None = None,
+) -> RunReport:
+    """Ingest, extract every paper not already cached, and store the results."""
+    started = time.perf_counter()
+    started_at = datetime.now(UTC).replace(tzinfo=None)
+    identity = backend.identity
+    report = RunReport(db_path=store.path, backend=identity.backend, model=identity.model)
+    seen: set[int] = set()
+    advance = (lambda n: on_progress("done", n)) if on_progress else None
+    for chunk in _chunks(read_papers(inputs, fmt, limit), chunk_size):
+        papers, failures = _store_chunk(chunk, store, report)
+        jobs = make_jobs(papers, backend)
+        keys = [job.cache_key for job in jobs]
+        cached = store.cached_keys(keys)
+        failed_before = set() if retry_failed else store.failed_keys(keys)
+        todo: list[Job] = []
+        for job in jobs:
+            marker = int(job.cache_key[:16], 16)
+            if marker in seen:
+                continue
+            seen.add(marker)
+            report.distinct += 1
+            if job.cache_key in cached:
+                report.cached += 1
+            elif job.cache_key in failed_before:
+                report.skipped_failed += 1
+            else:
+                todo.append(job)
+        if on_progress:
+            on_progress("total", len(todo))
+        results, extract_failures = run_sync(
+            backend, todo, strict_grounding=strict_grounding, on_done=advance
+        )
+        report.extracted += len(results)
+        report.failed += len(extract_failures)
+        report.calls += len(todo)
+        done = cached | {r.cache_key for r in results}
+        current = [(job.paper.paper_id, job.cache_key) for job in jobs if job.cache_key in done]
+        store.save(results, failures + extract_failures, current)
+    report.elapsed = time.perf_counter() - started
+    store.record_run(_run_row(report, started_at))
+    return report
+
+
+def _run_row(report: RunReport, started_at: datetime) -> dict[str, Any]:
+    return {
+        "run_id": uuid.uuid4().hex,
+        "started_at": started_at,
+        "finished_at": datetime.now(UTC).replace(tzinfo=None),
+        "backend": report.backend,
+        "model": report.model,
+        "papers_read": report.read,
+        "papers_new": report.new,
+        "cached": report.cached,
+        "extracted": report.extracted,
+        "failed": report.failed,
+        "rejected": report.rejected,
+        "backend_calls": report.calls,
+        "prompt_tokens": report.prompt_tokens,
+        "completion_tokens": report.completion_tokens,
+        "cost_usd": report.cost_usd,
+        "status": report.stopped or ("ok" if report.clean else "partial"),
+    }

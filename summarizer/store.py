@@ -1,0 +1,262 @@
+"""The DuckDB store: opening it safely, bulk writes, and the few reads a run needs.
+
+Every write takes a whole batch as one Arrow table inside one transaction, so a
+crash leaves either all of a batch or none of it, and nothing is written row by row.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from .errors import StoreError
+from .migrations import migrate
+from .paper import Paper
+from .results import Extraction, Failure
+from .tables import extractions_table, failures_table, keys_table, papers_table
+
+DEFAULT_DB = Path("cache") / "summarizer.duckdb"
+
+
+def default_db_path() -> Path:
+    return Path(os.environ.get("SUMMARIZER_DB") or DEFAULT_DB)
+
+
+def _store_error(path: Path, exc: Exception) -> StoreError:
+    text = str(exc)
+    lowered = text.lower()
+    if "lock" in lowered or "conflicting" in lowered:
+        return StoreError(
+            f"database {path} is busy (another summarizer process is writing it); "
+            "retry when that run finishes"
+        )
+    if "read-only" in lowered or "permission" in lowered or "readonly" in lowered:
+        return StoreError(
+            f"database {path} is not writable ({text.splitlines()[0]}); "
+            "pass --db to a writable location"
+        )
+    if "no space" in lowered or "disk" in lowered and "full" in lowered:
+        return StoreError(f"disk full while writing {path}; free space and re-run (nothing stored is lost)")
+    if "does not exist" in lowered or "no such file" in lowered or "cannot open" in lowered:
+        return StoreError(f"no database at {path}; run `summarizer run INPUT` first or pass --db")
+    return StoreError(f"database {path}: {text.splitlines()[0] if text else type(exc).__name__}")
+
+
+@dataclass
+class IngestOutcome:
+    """How a batch of sightings landed: resolved ids, how many papers were new, conflicts."""
+
+    papers: list[Paper] = field(default_factory=list)
+    new: int = 0
+    conflicts: list[Failure] = field(default_factory=list)
+
+
+class Store:
+    """A DuckDB database holding papers, extractions, failures and the public views."""
+
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
+        self.path = Path(path) if path is not None else default_db_path()
+        self.read_only = read_only
+        self.con = self._connect()
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        if self.read_only and not self.path.exists():
+            raise StoreError(f"no database at {self.path}; run `summarizer run INPUT` first or pass --db")
+        try:
+            if not self.read_only:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            con = duckdb.connect(str(self.path), read_only=self.read_only)
+            if not self.read_only:
+                migrate(con)
+            return con
+        except (duckdb.Error, OSError) as exc:
+            raise _store_error(self.path, exc) from None
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        try:
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                yield self.con
+            except BaseException:
+                self.con.execute("ROLLBACK")
+                raise
+            self.con.execute("COMMIT")
+        except (duckdb.Error, OSError) as exc:
+            raise _store_error(self.path, exc) from None
+
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        try:
+            return self.con.execute(sql, params or []).fetchall()
+        except duckdb.Error as exc:
+            raise _store_error(self.path, exc) from None
+
+    # -- papers --------------------------------------------------------------
+
+    def add_papers(self, papers: Sequence[Paper]) -> IngestOutcome:
+        """Store new papers and every sighting; one paper's other copies reuse its id."""
+        outcome = IngestOutcome()
+        if not papers:
+            return outcome
+        probe = pa.table(
+            {"paper_id": [p.paper_id for p in papers], "content_hash": [p.content_hash for p in papers]}
+        )
+        with self.transaction() as con:
+            con.register("probe", probe)
+            by_hash = dict(con.execute(
+                "SELECT content_hash, min(paper_id) FROM paper_records"
+                " SEMI JOIN probe USING (content_hash) GROUP BY content_hash"
+            ).fetchall())
+            hash_of_id = dict(con.execute(
+                "SELECT r.paper_id, r.content_hash FROM paper_records r SEMI JOIN probe USING (paper_id)"
+            ).fetchall())
+            con.unregister("probe")
+            fresh: dict[str, Paper] = {}
+            for paper in papers:
+                known = by_hash.get(paper.content_hash)
+                if known is not None:
+                    paper.paper_id = known
+                elif paper.paper_id in hash_of_id or paper.paper_id in fresh:
+                    other = hash_of_id.get(paper.paper_id) or fresh[paper.paper_id].content_hash
+                    if other != paper.content_hash:
+                        outcome.conflicts.append(Failure(
+                            paper_id=paper.paper_id, cache_key=None, stage="ingest",
+                            error_type="DuplicateId",
+                            message=f"id {paper.paper_id} was already stored with a different "
+                            "title/abstract; kept the first, skipped this record",
+                            source=paper.source, record=paper.record,
+                        ))
+                        continue
+                else:
+                    fresh[paper.paper_id] = paper
+                    by_hash[paper.content_hash] = paper.paper_id
+                outcome.papers.append(paper)
+            outcome.new = len(fresh)
+            if not outcome.papers:
+                return outcome
+            batch = papers_table(outcome.papers)
+            con.register("batch", batch)
+            con.execute(
+                """
+                INSERT INTO paper_records
+                SELECT paper_id, any_value(content_hash), any_value(title), any_value(abstract),
+                       any_value(arxiv_id), any_value(url), any_value(published),
+                       any_value(authors), min(seen_on), list_sort(list_distinct(list(source))),
+                       NULL, min(ingested_at)
+                FROM batch b
+                WHERE NOT EXISTS (SELECT 1 FROM paper_records r WHERE r.paper_id = b.paper_id)
+                GROUP BY paper_id
+                """
+            )
+            con.execute(
+                """
+                INSERT INTO sightings
+                SELECT DISTINCT paper_id, source, record, listing_date, ingested_at FROM batch b
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM sightings s
+                    WHERE s.paper_id = b.paper_id AND s.source = b.source AND s.record = b.record
+                )
+                """
+            )
+            con.execute(
+                """
+                UPDATE paper_records SET
+                    first_seen = least(paper_records.first_seen, u.seen_on),
+                    sources = list_sort(list_distinct(list_concat(paper_records.sources, u.sources)))
+                FROM (SELECT paper_id, min(seen_on) AS seen_on, list(DISTINCT source) AS sources
+                      FROM batch GROUP BY paper_id) u
+                WHERE paper_records.paper_id = u.paper_id
+                  AND (u.seen_on < paper_records.first_seen
+                       OR NOT list_has_all(paper_records.sources, u.sources))
+                """
+            )
+            con.unregister("batch")
+        return outcome
+
+    # -- extractions ---------------------------------------------------------
+
+    def _keys_in(self, table: str, keys: Sequence[str]) -> set[str]:
+        if not keys:
+            return set()
+        try:
+            self.con.register("probe_keys", pa.table({"cache_key": list(keys)}))
+            rows = self.con.execute(
+                f"SELECT DISTINCT cache_key FROM {table} SEMI JOIN probe_keys USING (cache_key)"
+            ).fetchall()
+            self.con.unregister("probe_keys")
+        except duckdb.Error as exc:
+            raise _store_error(self.path, exc) from None
+        return {row[0] for row in rows}
+
+    def cached_keys(self, keys: Sequence[str]) -> set[str]:
+        """Which of these cache keys already have a stored result."""
+        return self._keys_in("extractions", keys)
+
+    def failed_keys(self, keys: Sequence[str]) -> set[str]:
+        """Which of these cache keys failed before (skipped unless --retry-failed)."""
+        return self._keys_in("failure_log", keys)
+
+    def save(
+        self,
+        extractions: Sequence[Extraction] = (),
+        failures: Sequence[Failure] = (),
+        current: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        """Write results and failures, and point papers at their current result, atomically."""
+        if not (extractions or failures or current):
+            return
+        with self.transaction() as con:
+            if extractions:
+                con.register("new_results", extractions_table(extractions))
+                con.execute(
+                    """
+                    INSERT INTO extractions
+                    SELECT * FROM new_results n
+                    WHERE NOT EXISTS (SELECT 1 FROM extractions e WHERE e.cache_key = n.cache_key)
+                    QUALIFY row_number() OVER (PARTITION BY n.cache_key) = 1
+                    """
+                )
+                con.unregister("new_results")
+            if failures:
+                con.register("new_failures", failures_table(failures))
+                con.execute("INSERT INTO failure_log SELECT * FROM new_failures")
+                con.unregister("new_failures")
+            if current:
+                ids, keys = zip(*current, strict=True)
+                con.register("current_keys", keys_table(ids, keys))
+                con.execute(
+                    """
+                    UPDATE paper_records SET current_key = c.cache_key
+                    FROM (SELECT paper_id, last(cache_key) AS cache_key
+                          FROM current_keys GROUP BY paper_id) c
+                    WHERE paper_records.paper_id = c.paper_id
+                      AND paper_records.current_key IS DISTINCT FROM c.cache_key
+                    """
+                )
+                con.unregister("current_keys")
+
+    def record_run(self, row: dict[str, Any]) -> None:
+        columns = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        with self.transaction() as con:
+            con.execute(f"INSERT INTO runs ({columns}) VALUES ({marks})", list(row.values()))
+
