@@ -1,0 +1,53 @@
+"""The error hierarchy: every failure a user can cause or fix is one of these.
+
+The CLI prints ``str(error)`` as a single line and exits non-zero, so each
+message names the file, record or setting involved and says what to do next.
+"""
+
+from __future__ import annotations
+
+
+class SummarizerError(Exception):
+    """Base class: an expected failure with a message meant for the user."""
+
+    exit_code = 1
+
+
+class ConfigError(SummarizerError):
+    """A setting is missing or wrong (backend, key, endpoint, flag value)."""
+
+    exit_code = 2
+
+
+class InputError(SummarizerError):
+    """An input file or record cannot be read; names the file and record."""
+
+    def __init__(self, source: str, record: str | None, message: str) -> None:
+        self.source = source
+        self.record = record
+        self.reason = message
+        where = f"{source}: {record}" if record else source
+        super().__init__(f"{where}: {message}")
+
+
+class BackendError(SummarizerError):
+    """The extraction backend cannot be reached or refused the request for good."""
+
+
+class ExtractionError(SummarizerError):
+    """One paper's extraction failed after every allowed attempt."""
+
+    def __init__(self, message: str, *, error_type: str, attempts: int = 1) -> None:
+        self.error_type = error_type
+        self.attempts = attempts
+        super().__init__(message)
+
+
+class StoreError(SummarizerError):
+    """The database cannot be opened or written (busy, read-only, disk full)."""
+
+    exit_code = 3
+
+
+class BudgetExceeded(SummarizerError):
+    """A --max-cost or --max-tokens budget was reached; finished work is kept."""

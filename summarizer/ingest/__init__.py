@@ -1,0 +1,83 @@
+"""Reading every supported input format into a stream of Papers and per-record errors.
+
+Parsers yield an :class:`~summarizer.errors.InputError` for each record they
+reject instead of raising, so one bad record never stops the good ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
+from pathlib import Path
+
+from ..errors import InputError
+from ..paper import Paper
+from . import atom, jsonfile, listing, tabular
+from .source import FORMATS, check_readable, detect_format, head_bytes
+
+Parser = Callable[[Path], Iterator[Paper | InputError]]
+
+PARSERS: dict[str, Parser] = {
+    "listing": listing.parse,
+    "jsonl": jsonfile.parse_lines,
+    "json": jsonfile.parse_array,
+    "csv": partial(tabular.parse, delimiter=","),
+    "tsv": partial(tabular.parse, delimiter="\t"),
+    "atom": atom.parse,
+}
+
+__all__ = ["FORMATS", "expand_inputs", "read_file", "read_papers"]
+
+
+def expand_inputs(inputs: Iterable[str | Path]) -> Iterator[Path | InputError]:
+    """Files as given, and the visible files inside any directory, in a stable order."""
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            children = sorted(
+                p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")
+            )
+            if not children:
+                yield InputError(str(path), None, "directory holds no input files")
+            yield from children
+        elif path.is_file():
+            yield path
+        else:
+            yield InputError(str(path), None, "no such file or directory")
+
+
+def read_file(path: Path, fmt: str | None = None) -> Iterator[Paper | InputError]:
+    """Parse one file with the given or detected format."""
+    try:
+        head = head_bytes(path)
+        check_readable(path, head)
+    except InputError as error:
+        yield error
+        return
+    except OSError as exc:
+        yield InputError(str(path), None, f"cannot read file ({exc.strerror})")
+        return
+    chosen = fmt or detect_format(path, head)
+    try:
+        yield from PARSERS[chosen](path)
+    except OSError as exc:
+        yield InputError(str(path), None, f"cannot read file ({exc.strerror})")
+
+
+def read_papers(
+    inputs: Iterable[str | Path], fmt: str | None = None, limit: int | None = None
+) -> Iterator[Paper | InputError]:
+    """Stream Papers and rejections from all inputs; stop after ``limit`` papers."""
+    if fmt is not None and fmt not in PARSERS:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    accepted = 0
+    for path in expand_inputs(inputs):
+        if isinstance(path, InputError):
+            yield path
+            continue
+        for item in read_file(path, fmt):
+            yield item
+            if isinstance(item, Paper):
+                accepted += 1
+                if limit is not None and accepted >= limit:
+                    return

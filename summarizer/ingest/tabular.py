@@ -1,0 +1,75 @@
+"""CSV and TSV files with a header row naming at least `title` and `abstract`."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..errors import InputError
+from ..paper import Paper
+from .records import ABSTRACT_KEYS, TITLE_KEYS, build_paper
+from .source import decoded_lines
+
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+
+def _lines(path: Path, errors: list[InputError]) -> Iterator[str]:
+    for _, text in decoded_lines(path):
+        if isinstance(text, InputError):
+            errors.append(text)
+            continue
+        yield text
+
+
+def parse(path: Path, delimiter: str | None = None) -> Iterator[Paper | InputError]:
+    source = str(path)
+    errors: list[InputError] = []
+    lines = _lines(path, errors)
+    if delimiter is None:
+        delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    reader = csv.reader(lines, delimiter=delimiter)
+    try:
+        header = [name.strip().lower() for name in next(reader)]
+    except StopIteration:
+        yield InputError(source, None, "file is empty; nothing to ingest")
+        return
+    except csv.Error as exc:
+        yield InputError(source, "line 1", f"unreadable CSV header ({exc})")
+        return
+    missing = [
+        keys[0] for keys in (TITLE_KEYS, ABSTRACT_KEYS) if not any(k in header for k in keys)
+    ]
+    if missing:
+        found = ", ".join(h for h in header if h) or "none"
+        yield InputError(
+            source,
+            "line 1",
+            f"no '{missing[0]}' column (found: {found}); rename the column "
+            "or pass --format if this is not CSV",
+        )
+        return
+    while True:
+        yield from errors
+        errors.clear()
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            yield InputError(source, f"line {reader.line_num}", f"unreadable CSV row ({exc})")
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        record = f"line {reader.line_num}"
+        if len(row) != len(header):
+            yield InputError(
+                source, record, f"row has {len(row)} cells but the header has {len(header)}"
+            )
+            continue
+        try:
+            yield build_paper(dict(zip(header, row, strict=True)), source=source, record=record)
+        except InputError as error:
+            yield error
+    yield from errors
