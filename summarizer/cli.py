@@ -14,10 +14,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from . import export as export_mod
 from . import pipeline, query, stats
 from .backends.base import BackendSettings, get_backend
 from .errors import SummarizerError
+from .export import export as export_digest
 from .ingest import FORMATS
 from .progress import progress_reporter
 from .store import Store
@@ -187,7 +187,7 @@ def export_cmd(
         since_date = _parse_since(since)
     rows = _with_store(
         db,
-        lambda s: export_mod.export(s, out_path, fmt=output_format, where=where, since=since_date),
+        lambda s: export_digest(s, out_path, fmt=output_format, where=where, since=since_date),
         read_only=True,
     )
     out.print(f"wrote {rows} rows to {out_path}", highlight=False)
@@ -226,8 +226,7 @@ def _print_stats(result: stats.Stats) -> None:
         f"tokens {result.tokens:,} · est. cost ${result.cost_usd:.4f}"
     )
     out.print(
-        f"ungrounded values {result.ungrounded_values} "
-        f"in {result.papers_with_ungrounded} papers"
+        f"ungrounded values {result.ungrounded_values} in {result.papers_with_ungrounded} papers"
     )
     _table("status", ["status", "papers"], result.by_status)
     _table("backend", ["backend", "model", "papers"], result.by_backend)

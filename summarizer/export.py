@@ -92,7 +92,9 @@ def export(
 ) -> int:
     """Write the digest to ``out``; returns the number of rows written."""
     if fmt not in EXPORT_FORMATS:
-        raise ConfigError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
+        raise ConfigError(
+            f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}"
+        )
     out = Path(out)
     query = digest_query(where, since) if fmt == "csv" else _raw_query(where, since)
     options = {
@@ -102,9 +104,7 @@ def export(
     }[fmt]
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        row = store.con.execute(
-            f"COPY ({query}) TO '{_quote_path(out)}' ({options})"
-        ).fetchone()
+        row = store.con.execute(f"COPY ({query}) TO '{_quote_path(out)}' ({options})").fetchone()
     except duckdb.Error as exc:
         raise ConfigError(f"export failed: {str(exc).splitlines()[0]}; check --where") from None
     except OSError as exc:

@@ -131,7 +131,7 @@ class GroundedSummary:
 
 
 def ground(summary: Summary, abstract: str, *, strict: bool = False) -> GroundedSummary:
-    """Annotate each value with its evidence offsets and grounded flag; ``strict`` drops the rest."""
+    """Give each value its evidence offsets and grounded flag; ``strict`` drops the ungrounded."""
     facts = AbstractFacts(abstract)
     result = GroundedSummary(summary=summary)
     for link in summary.links:

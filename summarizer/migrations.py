@@ -14,7 +14,9 @@ import duckdb
 
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 
-LINK_TYPE = "STRUCT(url VARCHAR, kind VARCHAR, start_char INTEGER, end_char INTEGER, grounded BOOLEAN)"
+LINK_TYPE = (
+    "STRUCT(url VARCHAR, kind VARCHAR, start_char INTEGER, end_char INTEGER, grounded BOOLEAN)"
+)
 SIZE_TYPE = (
     "STRUCT(text VARCHAR, params DOUBLE, vague BOOLEAN, evidence VARCHAR, "
     "start_char INTEGER, end_char INTEGER, grounded BOOLEAN)"
@@ -223,7 +225,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
             if version <= current:
                 continue
             migration(con)
-            con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name])
+            con.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name]
+            )
         for view in VIEW_ORDER:
             con.execute(f"CREATE OR REPLACE VIEW {view} AS {VIEWS[view]}")
         con.execute("COMMIT")

@@ -70,8 +70,13 @@ def _chunks(items: Iterator[Paper | InputError], size: int) -> Iterator[list[Pap
 
 def _ingest_failure(error: InputError) -> Failure:
     return Failure(
-        paper_id=None, cache_key=None, stage="ingest", error_type="InputError",
-        message=error.reason, source=error.source, record=error.record,
+        paper_id=None,
+        cache_key=None,
+        stage="ingest",
+        error_type="InputError",
+        message=error.reason,
+        source=error.source,
+        record=error.record,
     )
 
 
@@ -87,7 +92,7 @@ def ingest(
     started = time.perf_counter()
     report = RunReport(db_path=store.path)
     for chunk in _chunks(read_papers(inputs, fmt, limit), chunk_size):
-        papers, failures = _store_chunk(chunk, store, report)
+        _, failures = _store_chunk(chunk, store, report)
         store.save(failures=failures)
     report.elapsed = time.perf_counter() - started
     return report

@@ -33,7 +33,8 @@ def collect(store: Store) -> Stats:
     stats.papers = one("SELECT count(*) FROM papers")[0][0]
     stats.sightings = one("SELECT count(*) FROM sightings")[0][0]
     stats.by_status = [
-        (r[0], r[1]) for r in one("SELECT status, count(*) FROM summaries GROUP BY 1 ORDER BY 2 DESC")
+        (r[0], r[1])
+        for r in one("SELECT status, count(*) FROM summaries GROUP BY 1 ORDER BY 2 DESC")
     ]
     stats.by_backend = [
         (r[0], r[1], r[2])
@@ -42,9 +43,9 @@ def collect(store: Store) -> Stats:
             "GROUP BY ALL ORDER BY 3 DESC"
         )
     ]
-    runs = one(
-        "SELECT count(*), coalesce(sum(cached), 0), coalesce(sum(extracted), 0) FROM runs"
-    )[0]
+    runs = one("SELECT count(*), coalesce(sum(cached), 0), coalesce(sum(extracted), 0) FROM runs")[
+        0
+    ]
     stats.runs, stats.cache_hits, stats.extracted = int(runs[0]), int(runs[1]), int(runs[2])
     stats.failures_by_reason = [
         (r[0], r[1], r[2])
@@ -53,8 +54,7 @@ def collect(store: Store) -> Stats:
         )
     ]
     grounded = one(
-        "SELECT coalesce(sum(ungrounded), 0), count(*) FILTER (WHERE ungrounded > 0) "
-        "FROM summaries"
+        "SELECT coalesce(sum(ungrounded), 0), count(*) FILTER (WHERE ungrounded > 0) FROM summaries"
     )[0]
     stats.ungrounded_values, stats.papers_with_ungrounded = int(grounded[0]), int(grounded[1])
     spend = one(

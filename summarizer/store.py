@@ -43,8 +43,10 @@ def _store_error(path: Path, exc: Exception) -> StoreError:
             f"database {path} is not writable ({text.splitlines()[0]}); "
             "pass --db to a writable location"
         )
-    if "no space" in lowered or "disk" in lowered and "full" in lowered:
-        return StoreError(f"disk full while writing {path}; free space and re-run (nothing stored is lost)")
+    if "no space" in lowered or ("disk" in lowered and "full" in lowered):
+        return StoreError(
+            f"disk full while writing {path}; free space and re-run (nothing stored is lost)"
+        )
     if "does not exist" in lowered or "no such file" in lowered or "cannot open" in lowered:
         return StoreError(f"no database at {path}; run `summarizer run INPUT` first or pass --db")
     return StoreError(f"database {path}: {text.splitlines()[0] if text else type(exc).__name__}")
@@ -69,7 +71,9 @@ class Store:
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         if self.read_only and not self.path.exists():
-            raise StoreError(f"no database at {self.path}; run `summarizer run INPUT` first or pass --db")
+            raise StoreError(
+                f"no database at {self.path}; run `summarizer run INPUT` first or pass --db"
+            )
         try:
             if not self.read_only:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -118,17 +122,25 @@ class Store:
         if not papers:
             return outcome
         probe = pa.table(
-            {"paper_id": [p.paper_id for p in papers], "content_hash": [p.content_hash for p in papers]}
+            {
+                "paper_id": [p.paper_id for p in papers],
+                "content_hash": [p.content_hash for p in papers],
+            }
         )
         with self.transaction() as con:
             con.register("probe", probe)
-            by_hash = dict(con.execute(
-                "SELECT content_hash, min(paper_id) FROM paper_records"
-                " SEMI JOIN probe USING (content_hash) GROUP BY content_hash"
-            ).fetchall())
-            hash_of_id = dict(con.execute(
-                "SELECT r.paper_id, r.content_hash FROM paper_records r SEMI JOIN probe USING (paper_id)"
-            ).fetchall())
+            by_hash = dict(
+                con.execute(
+                    "SELECT content_hash, min(paper_id) FROM paper_records"
+                    " SEMI JOIN probe USING (content_hash) GROUP BY content_hash"
+                ).fetchall()
+            )
+            hash_of_id = dict(
+                con.execute(
+                    "SELECT paper_id, content_hash FROM paper_records"
+                    " SEMI JOIN probe USING (paper_id)"
+                ).fetchall()
+            )
             con.unregister("probe")
             fresh: dict[str, Paper] = {}
             for paper in papers:
@@ -138,13 +150,18 @@ class Store:
                 elif paper.paper_id in hash_of_id or paper.paper_id in fresh:
                     other = hash_of_id.get(paper.paper_id) or fresh[paper.paper_id].content_hash
                     if other != paper.content_hash:
-                        outcome.conflicts.append(Failure(
-                            paper_id=paper.paper_id, cache_key=None, stage="ingest",
-                            error_type="DuplicateId",
-                            message=f"id {paper.paper_id} was already stored with a different "
-                            "title/abstract; kept the first, skipped this record",
-                            source=paper.source, record=paper.record,
-                        ))
+                        outcome.conflicts.append(
+                            Failure(
+                                paper_id=paper.paper_id,
+                                cache_key=None,
+                                stage="ingest",
+                                error_type="DuplicateId",
+                                message=f"id {paper.paper_id} was already stored with a different "
+                                "title/abstract; kept the first, skipped this record",
+                                source=paper.source,
+                                record=paper.record,
+                            )
+                        )
                         continue
                 else:
                     fresh[paper.paper_id] = paper
@@ -181,7 +198,8 @@ class Store:
                 """
                 UPDATE paper_records SET
                     first_seen = least(paper_records.first_seen, u.seen_on),
-                    sources = list_sort(list_distinct(list_concat(paper_records.sources, u.sources)))
+                    sources = list_sort(list_distinct(
+                        list_concat(paper_records.sources, u.sources)))
                 FROM (SELECT paper_id, min(seen_on) AS seen_on, list(DISTINCT source) AS sources
                       FROM batch GROUP BY paper_id) u
                 WHERE paper_records.paper_id = u.paper_id
@@ -259,4 +277,3 @@ class Store:
         marks = ", ".join("?" for _ in row)
         with self.transaction() as con:
             con.execute(f"INSERT INTO runs ({columns}) VALUES ({marks})", list(row.values()))
-

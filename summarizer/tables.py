@@ -90,9 +90,7 @@ def extractions_table(results: Sequence[Extraction]) -> pa.Table:
             ),
             "cached_tokens": pa.array([u.cached_tokens if u else None for u in usage], pa.int64()),
             "cost_usd": pa.array([u.cost_usd if u else None for u in usage], pa.float64()),
-            "extracted_at": pa.array(
-                [_naive(r.extracted_at) for r in results], pa.timestamp("us")
-            ),
+            "extracted_at": pa.array([_naive(r.extracted_at) for r in results], pa.timestamp("us")),
         }
     )
 

@@ -29,14 +29,19 @@ def test_seed_listings_parse_by_structure(seeds: Path) -> None:
     first = papers[0]
     assert first.title == "Questioning the Survey Responses of Large Language Models"
     assert first.abstract.startswith("As large language models increase in capability")
-    assert first.listing_date is not None and (first.listing_date.month, first.listing_date.day) == (3, 14)
+    assert first.listing_date is not None and (
+        first.listing_date.month,
+        first.listing_date.day,
+    ) == (3, 14)
     assert first.record == "line 11"
 
 
 def test_listing_with_long_title_containing_a_question(tmp_path: Path) -> None:
     title = "Mix Data or Merge Models? " + "Balancing Helpfulness and Harmlessness " * 3
     path = tmp_path / "listing.txt"
-    path.write_text(f"new\n\nSubscribe\n\nApr 2\n\n{title}\n\n{ABSTRACT}\n\nShort Title\n\n{ABSTRACT} More.\n")
+    path.write_text(
+        f"new\n\nSubscribe\n\nApr 2\n\n{title}\n\n{ABSTRACT}\n\nShort Title\n\n{ABSTRACT} More.\n"
+    )
     papers, errors = _split(list(read_papers([path])))
     assert [p.title for p in papers] == [title.strip(), "Short Title"]
     assert errors == []
@@ -44,7 +49,9 @@ def test_listing_with_long_title_containing_a_question(tmp_path: Path) -> None:
 
 def test_listing_title_without_abstract_is_reported_with_its_line(tmp_path: Path) -> None:
     path = tmp_path / "listing.txt"
-    path.write_text(f"Mar 3\n\nGood Title\n\n{ABSTRACT}\n\nOrphan Title\n\nMar 4\n\nOther\n\n{ABSTRACT} x.\n")
+    path.write_text(
+        f"Mar 3\n\nGood Title\n\n{ABSTRACT}\n\nOrphan Title\n\nMar 4\n\nOther\n\n{ABSTRACT} x.\n"
+    )
     papers, errors = _split(list(read_papers([path])))
     assert [p.title for p in papers] == ["Good Title", "Other"]
     assert [str(e) for e in errors] == [f"{path}: line 7: title with no abstract after it"]
@@ -53,7 +60,14 @@ def test_listing_title_without_abstract_is_reported_with_its_line(tmp_path: Path
 def test_jsonl_keeps_good_records_and_names_bad_lines(tmp_path: Path) -> None:
     path = tmp_path / "papers.jsonl"
     lines = [
-        json.dumps({"title": "A", "abstract": ABSTRACT, "id": "2403.01234v2", "published": "2024-03-05T00:00:00Z"}),
+        json.dumps(
+            {
+                "title": "A",
+                "abstract": ABSTRACT,
+                "id": "2403.01234v2",
+                "published": "2024-03-05T00:00:00Z",
+            }
+        ),
         '{"title": "broken", ',
         json.dumps({"title": "No abstract"}),
         json.dumps({"title": "Summary key", "summary": ABSTRACT + " Again."}),
@@ -67,7 +81,10 @@ def test_jsonl_keeps_good_records_and_names_bad_lines(tmp_path: Path) -> None:
     assert papers[0].published is not None and papers[0].published.isoformat() == "2024-03-05"
     messages = [str(e) for e in errors]
     assert messages[0].startswith(f"{path}: line 2: broken JSON")
-    assert messages[1] == f"{path}: line 3: record has no abstract; add an 'abstract' (or 'summary') field"
+    assert (
+        messages[1]
+        == f"{path}: line 3: record has no abstract; add an 'abstract' (or 'summary') field"
+    )
     assert messages[2].startswith(f"{path}: line 5: abstract is 5,500,000 characters")
     assert messages[3].startswith(f"{path}: line 6: ")
     assert all("\n" not in m for m in messages)
@@ -116,7 +133,9 @@ def test_atom_feed(tmp_path: Path) -> None:
         "</feed>"
     )
     papers, errors = _split(list(read_papers([path])))
-    assert [(p.paper_id, p.title, p.authors) for p in papers] == [("2401.00001", "Atom Paper", ["Ada"])]
+    assert [(p.paper_id, p.title, p.authors) for p in papers] == [
+        ("2401.00001", "Atom Paper", ["Ada"])
+    ]
     assert [str(e) for e in errors] == [
         f"{path}: entry 2: record has no abstract; add an 'abstract' (or 'summary') field"
     ]
@@ -141,7 +160,9 @@ def test_empty_binary_and_non_utf8_files(tmp_path: Path) -> None:
 
 def test_control_characters_are_removed(tmp_path: Path) -> None:
     path = tmp_path / "papers.jsonl"
-    path.write_text(json.dumps({"title": "Bell\x07 Title\u200b", "abstract": ABSTRACT + "\x1b[31m"}) + "\n")
+    path.write_text(
+        json.dumps({"title": "Bell\x07 Title\u200b", "abstract": ABSTRACT + "\x1b[31m"}) + "\n"
+    )
     papers, _ = _split(list(read_papers([path])))
     assert papers[0].title == "Bell Title"
     assert "\x1b" not in papers[0].abstract
@@ -149,7 +170,10 @@ def test_control_characters_are_removed(tmp_path: Path) -> None:
 
 def test_same_text_gets_same_id_and_limit_stops_reading(tmp_path: Path) -> None:
     path = tmp_path / "papers.jsonl"
-    rows = [{"title": "Same  title", "abstract": ABSTRACT}, {"title": "same title", "abstract": ABSTRACT.upper()}]
+    rows = [
+        {"title": "Same  title", "abstract": ABSTRACT},
+        {"title": "same title", "abstract": ABSTRACT.upper()},
+    ]
     path.write_text("\n".join(json.dumps(r) for r in rows * 3))
     papers, _ = _split(list(read_papers([path], limit=2)))
     assert len(papers) == 2

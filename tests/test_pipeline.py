@@ -22,7 +22,9 @@ def backend() -> Iterator[CountingBackend]:
     CountingBackend.reset()
 
 
-def test_first_run_extracts_each_distinct_paper_once(seeds: Path, db_path: Path, backend: CountingBackend) -> None:
+def test_first_run_extracts_each_distinct_paper_once(
+    seeds: Path, db_path: Path, backend: CountingBackend
+) -> None:
     with Store(db_path) as store:
         report = pipeline.run([seeds], store, backend, chunk_size=50)
         assert (report.read, report.distinct, report.new) == (213, 182, 182)
@@ -93,7 +95,10 @@ def test_same_arxiv_id_with_different_text_is_rejected(
     with Store(db_path) as store:
         report = pipeline.run([path], store, backend)
         assert (report.read, report.rejected, report.extracted) == (2, 1, 1)
-        assert "id 2401.00001 was already stored with a different title/abstract" in report.rejections[0]
+        assert (
+            "id 2401.00001 was already stored with a different title/abstract"
+            in report.rejections[0]
+        )
         assert store.query("select title from papers")[0][0] == "One"
 
 

@@ -13,7 +13,7 @@ class RulesBackend(Backend):
     capabilities = Capabilities(billable=False, is_async=False)
 
     def __init__(self, settings: BackendSettings | None = None) -> None:
-        self._identity = CacheIdentity(backend=self.name, model=f"rules-{RULES_VERSION}")
+        self._identity = CacheIdentity(backend=self.name, model=RULES_VERSION)
 
     @property
     def identity(self) -> CacheIdentity:

@@ -17,9 +17,12 @@ from ..paper import Paper
 from .records import build_paper
 from .source import decoded_lines
 
-_MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
-)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
+    )
+}
 _DATE_LINE = re.compile(
     r"^(?P<month>[A-Za-z]{3,9})\.?\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<year>\d{4}))?$"
     r"|^(?P<iso>\d{4}-\d{2}-\d{2})$"
@@ -53,7 +56,8 @@ def parse_listing_date(line: str, reference: date) -> date | None:
 
 def _paragraphs(path: Path) -> Iterator[tuple[int, str] | InputError]:
     """Group lines into (first line number, text) paragraphs separated by blank lines."""
-    start, lines = 0, []
+    start = 0
+    lines: list[str] = []
     for number, text in decoded_lines(path):
         if isinstance(text, InputError):
             yield text

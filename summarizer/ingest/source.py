@@ -66,10 +66,14 @@ def decoded_lines(path: Path) -> Iterator[tuple[int, str | InputError]]:
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                yield number, InputError(
-                    source,
-                    f"line {number}",
-                    f"not valid UTF-8 (byte {exc.start + 1} of the line); re-save the file as UTF-8",
+                yield (
+                    number,
+                    InputError(
+                        source,
+                        f"line {number}",
+                        f"not valid UTF-8 (byte {exc.start + 1} of the line); "
+                        "re-save the file as UTF-8",
+                    ),
                 )
                 continue
             if number == 1:
