@@ -1,0 +1,599 @@
+"""A local fake of the OpenAI Chat Completions API, for tests and benchmarks.
+
+The extraction client must cope with rate limits, flaky servers, truncated or refused
+answers and local servers lacking structured-output features. A real endpoint gives none
+of these on demand, costs money and is not reproducible, so this fake makes each one
+configurable, seeded and counted while speaking the wire format ``openai``/``instructor``
+expect. Use :class:`FakeOpenAIServer` in-process, or ``python -m
+summarizer.testing.fake_openai --help`` as a process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import hashlib
+import importlib
+import json
+import math
+import random
+import re
+import signal
+import threading
+import time
+import uuid
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, Self
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from summarizer.schema import Summary
+
+HOST = "127.0.0.1"
+FAULT_KINDS = ("429", "500", "timeout", "malformed", "length", "refusal", "invalid")
+REFUSAL = "I can't help with that."
+INVENTED_CODE_URL = "https://github.com/invented-org/invented-repo"
+_OPEN, _CLOSE = "<abstract>", "</abstract>"
+_SENTENCE = re.compile(r"\S[^.!?]*[.!?]?")
+# Rejections name the offending field, as vLLM and llama.cpp do.
+_REJECTIONS = {
+    "json_schema": ("response_format", "'response_format' of type 'json_schema' is not supported"),
+    "json_object": ("response_format", "'response_format' of type 'json_object' is not supported"),
+    "tools": ("tools", "'tools' (function calling) is not supported"),
+}
+
+Answerer = Callable[[str], dict[str, Any]]
+
+
+def estimate_tokens(text: str) -> int:
+    """The fake's token count, ceil(chars / 4): close enough to exercise TPM handling."""
+    return math.ceil(len(text) / 4)
+
+
+def paper_key(abstract: str) -> str:
+    """Key of per-paper scripts and stats: sha256 of the stripped abstract."""
+    return hashlib.sha256(abstract.strip().encode("utf-8")).hexdigest()
+
+
+def format_duration(seconds: float) -> str:
+    """Format like OpenAI's ``x-ratelimit-reset-*`` headers: '250ms', '1s', '8.64s', '6m0s'."""
+    ms = round(seconds * 1000)
+    if 0 < ms < 1000:
+        return f"{ms}ms"
+    minutes, ms = divmod(ms, 60_000)
+    hours, minutes = divmod(minutes, 60)
+    head = (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes or hours else "")
+    return f"{head}{ms / 1000:g}s"
+
+
+def default_answerer(abstract: str) -> dict[str, Any]:
+    """A deterministic, valid Summary whose evidence spans are verbatim abstract sentences."""
+    sentences = [m.group().strip() for m in _SENTENCE.finditer(abstract)]
+    task = sentences[0] if sentences else None
+    contribution = sentences[1] if len(sentences) > 1 else task
+    method = {"name": None, "description": contribution, "evidence": contribution}
+    return Summary.empty().model_dump() | {"task": task, "task_evidence": task, "method": method}
+
+
+def inventing_answerer(abstract: str) -> dict[str, Any]:
+    """A valid Summary claiming a code URL, size and gain the abstract never states."""
+    gain = {"metric": "accuracy", "value": 99.9, "unit": "%", "benchmark": "InventedBench"}
+    gain |= {"baseline": "GPT-4", "evidence": "improves accuracy by 99.9% on InventedBench"}
+    size = {"text": "175B", "params": 1.75e11, "vague": False, "evidence": "a 175B model"}
+    return default_answerer(abstract) | {
+        "claimed_gains": [gain],
+        "model_sizes": [size],
+        "code_url": INVENTED_CODE_URL,
+        "code_url_evidence": f"Code is available at {INVENTED_CODE_URL}",
+        "links": [{"url": INVENTED_CODE_URL, "kind": "code"}],
+    }
+
+
+def load_answerer(spec: Answerer | str) -> Answerer:
+    """Resolve ``"module:function"``, so the CLI and ``/_config`` can pick an answerer."""
+    if callable(spec):
+        return spec
+    module, _, name = spec.partition(":")
+    answerer = getattr(importlib.import_module(module), name) if name else None
+    if not callable(answerer):
+        raise TypeError(f"answerer {spec!r} is not a 'module:function' callable")
+    return answerer
+
+
+@dataclass
+class FakeConfig:
+    """Server behaviour; every field can be changed at runtime (``configure``, ``/_config``).
+
+    ``fault_script`` maps a paper key, or ``"*"`` for any paper, to the faults that paper's
+    successive requests get (``"ok"``: answer normally). Past the end of its script, a
+    request's fault is drawn from ``fault_rates`` with ``random.Random(seed)``.
+    """
+
+    model: str = "fake-model"
+    latency: float = 0.0
+    latency_jitter: float = 0.0
+    rpm: int | None = None
+    tpm: int | None = None
+    window_seconds: float = 60.0
+    fault_rates: dict[str, float] = field(default_factory=dict)
+    fault_script: dict[str, list[str]] = field(default_factory=dict)
+    seed: int = 0
+    retry_after: float = 0.05
+    hang_seconds: float = 30.0
+    reject_modes: set[str] = field(default_factory=set)
+    require_api_key: str | None = None
+    answerer: Answerer | str = default_answerer
+
+    def __post_init__(self) -> None:
+        self.reject_modes = set(self.reject_modes)
+        if unknown := self.reject_modes - set(_REJECTIONS):
+            raise ValueError(f"unknown reject_modes {sorted(unknown)}")
+        scripted = {kind for script in self.fault_script.values() for kind in script}
+        if unknown := (set(self.fault_rates) | scripted) - {*FAULT_KINDS, "ok"}:
+            raise ValueError(f"unknown fault kinds {sorted(unknown)}; known: {FAULT_KINDS}")
+        if any(r < 0 for r in self.fault_rates.values()) or sum(self.fault_rates.values()) > 1:
+            raise ValueError("fault_rates must be non-negative and sum to at most 1")
+        if any(limit is not None and limit < 1 for limit in (self.rpm, self.tpm)):
+            raise ValueError("rpm and tpm must be positive or None")
+
+
+@dataclass
+class _Stats:
+    requests: int = 0
+    rate_limited: int = 0
+    by_status: Counter[str] = field(default_factory=Counter)
+    faults: Counter[str] = field(default_factory=Counter)
+    per_paper: Counter[str] = field(default_factory=Counter)
+    ok_per_paper: Counter[str] = field(default_factory=Counter)
+
+
+class _RateWindow:
+    """Admitted requests in the rolling window, as (monotonic time, token cost) pairs."""
+
+    def __init__(self) -> None:
+        self._events: deque[tuple[float, int]] = deque()
+
+    def _prune(self, now: float, window: float) -> None:
+        while self._events and self._events[0][0] <= now - window:
+            self._events.popleft()
+
+    def admit(self, now: float, cost: int, cfg: FakeConfig) -> tuple[float, str] | None:
+        """Record the request, or return (seconds until capacity frees, limit hit)."""
+        self._prune(now, cfg.window_seconds)
+        waits = []
+        if cfg.rpm is not None and len(self._events) >= cfg.rpm:
+            freeing = self._events[len(self._events) - cfg.rpm][0]
+            waits.append((freeing + cfg.window_seconds - now, "requests"))
+        excess = sum(c for _, c in self._events) + cost - (cfg.tpm or 0)
+        if cfg.tpm is not None and excess > 0:
+            waits.append((self._time_to_free(excess, now, cfg.window_seconds), "tokens"))
+        if waits:
+            return max(waits)
+        self._events.append((now, cost))
+        return None
+
+    def _time_to_free(self, tokens: int, now: float, window: float) -> float:
+        freed = 0
+        for at, cost in self._events:
+            freed += cost
+            if freed >= tokens:
+                return at + window - now
+        return window  # the request alone exceeds tpm: it never fits
+
+    def headers(self, now: float, cfg: FakeConfig) -> dict[str, str]:
+        """``x-ratelimit-*`` for each limit set; "reset" is when the window is fully drained."""
+        self._prune(now, cfg.window_seconds)
+        drained = self._events[-1][0] + cfg.window_seconds - now if self._events else 0.0
+        used = {"requests": len(self._events), "tokens": sum(c for _, c in self._events)}
+        out = {}
+        for name, limit in (("requests", cfg.rpm), ("tokens", cfg.tpm)):
+            if limit is not None:
+                out[f"x-ratelimit-limit-{name}"] = str(limit)
+                out[f"x-ratelimit-remaining-{name}"] = str(max(0, limit - used[name]))
+                out[f"x-ratelimit-reset-{name}"] = format_duration(drained)
+        return out
+
+
+def _error(
+    status: int, message: str, kind: str, param: str | None = None, code: str | None = None
+) -> web.Response:
+    body = {"error": {"message": message, "type": kind, "param": param, "code": code}}
+    return web.json_response(body, status=status)
+
+
+def _too_many(message: str, kind: str, retry_after: float) -> web.Response:
+    response = _error(429, message, kind, code="rate_limit_exceeded")
+    response.headers["Retry-After"] = f"{retry_after:g}"
+    return response
+
+
+def _message_texts(messages: Any) -> list[tuple[str, str]]:
+    """(role, text) per message; the text parts of multi-part content are joined."""
+    if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
+        return []
+    out = []
+    for message in messages:
+        content = message.get("content")
+        if isinstance(content, list):
+            content = "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+        out.append((str(message.get("role")), content if isinstance(content, str) else ""))
+    return out
+
+
+def _split_prompt(texts: list[tuple[str, str]]) -> tuple[str, str]:
+    """(static prefix, abstract), from the last user message that carries the abstract.
+
+    The last *tagged* user message wins, so instructor's re-asks (which append an
+    untagged user message) still count for the same paper.
+    """
+    users = [i for i, (role, _) in enumerate(texts) if role == "user"]
+    index = ([i for i in users if _OPEN in texts[i][1]] or users)[-1]
+    before = "".join(text for _, text in texts[:index])
+    head, tag, rest = texts[index][1].partition(_OPEN)
+    return (before + head, rest.partition(_CLOSE)[0]) if tag else (before, head)
+
+
+def _mode(body: dict[str, Any]) -> str:
+    if body.get("tools"):
+        return "tools"
+    response_format = body.get("response_format")
+    kind = response_format.get("type") if isinstance(response_format, dict) else None
+    return kind if kind in ("json_schema", "json_object") else "md_json"
+
+
+def _tool_name(body: dict[str, Any]) -> str | None:
+    with contextlib.suppress(LookupError, TypeError, AttributeError):
+        return str(body["tools"][0]["function"]["name"])
+    return None
+
+
+def _problem(
+    body: dict[str, Any], texts: list[tuple[str, str]], cfg: FakeConfig
+) -> tuple[str, str] | None:
+    """(param, message) of the reason an OpenAI-like server would answer 400, if any."""
+    if not any(role == "user" for role, _ in texts):
+        return "messages", "'messages' must contain a user message."
+    if body.get("stream"):
+        return "stream", "'stream' is not supported by this server."
+    mode = _mode(body)
+    if mode in cfg.reject_modes:
+        param, detail = _REJECTIONS[mode]
+        return param, f"{mode} is not supported by this server: {detail}"
+    if mode == "tools" and _tool_name(body) is None:
+        return "tools", "'tools[0].function.name' is required."
+    return None
+
+
+def _is_summary(answer: dict[str, Any]) -> bool:
+    try:
+        Summary.model_validate(answer)
+    except ValidationError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One accepted completion request and the answer the fake will give it."""
+
+    body: dict[str, Any]
+    mode: str
+    key: str
+    prefix: str
+    answer: dict[str, Any]
+    prompt_tokens: int
+    cost: int
+
+
+def _completion(call: _Call, fault: str, cached_tokens: int) -> dict[str, Any]:
+    """A chat.completion carrying the answer in the request's mode, damaged per ``fault``."""
+    answer = call.answer
+    if fault == "invalid":
+        answer = {k: v for k, v in answer.items() if k != "method"}
+    payload = json.dumps(answer)
+    if fault == "malformed":
+        payload = payload.replace('"', "'")
+    if call.mode == "md_json":
+        payload = f"```json\n{payload}\n```"
+    finish = "tool_calls" if call.mode == "tools" else "stop"
+    if fault == "length":
+        payload, finish = payload[: len(payload) // 2], "length"
+    message: dict[str, Any] = {"role": "assistant", "content": None, "refusal": None}
+    if fault == "refusal":
+        payload, finish = REFUSAL, "stop"
+        message["refusal"] = REFUSAL
+    elif call.mode == "tools":
+        function = {"name": _tool_name(call.body), "arguments": payload}
+        call_id = f"call_{uuid.uuid4().hex[:24]}"
+        message["tool_calls"] = [{"id": call_id, "type": "function", "function": function}]
+    else:
+        message["content"] = payload
+    completion_tokens = estimate_tokens(payload)
+    return {
+        "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": call.body.get("model"),
+        "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
+        "usage": {
+            "prompt_tokens": call.prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": call.prompt_tokens + completion_tokens,
+            "prompt_tokens_details": {"cached_tokens": cached_tokens},
+        },
+    }
+
+
+class FakeOpenAIServer:
+    """The fake, served by aiohttp on its own event loop in a background thread.
+
+    All mutable state sits behind one lock, so callers may read :meth:`stats` and call
+    :meth:`configure` from their own thread while requests are in flight.
+    """
+
+    def __init__(self, config: FakeConfig | None = None, *, port: int = 0) -> None:
+        self.port = port
+        self._lock = threading.Lock()
+        self._config = config or FakeConfig()
+        self._answerer = load_answerer(self._config.answerer)
+        self._thread: threading.Thread | None = None
+        self._startup_error: Exception | None = None
+        self.reset()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}/v1"
+
+    @property
+    def config(self) -> FakeConfig:
+        return self._config
+
+    def configure(self, **fields: Any) -> FakeConfig:
+        """Change config fields; a new ``seed`` reseeds, a new ``fault_script`` starts over."""
+        with self._lock:
+            config = replace(self._config, **fields)
+            self._answerer = load_answerer(config.answerer)
+            self._config = config
+            if "seed" in fields:
+                self._fault_rng, self._jitter_rng = self._rngs()
+            if "fault_script" in fields:
+                self._script_pos.clear()
+        return config
+
+    def reset(self) -> None:
+        """Forget stats, rate windows, script positions and seen prefixes; reseed."""
+        with self._lock:
+            self._stats = _Stats()
+            self._window = _RateWindow()
+            self._script_pos: Counter[str] = Counter()
+            self._prefixes: set[str] = set()
+            self._fault_rng, self._jitter_rng = self._rngs()
+
+    def _rngs(self) -> tuple[random.Random, random.Random]:
+        # Two streams, so enabling jitter does not change which faults are drawn.
+        return random.Random(self._config.seed), random.Random(self._config.seed + 1)
+
+    def stats(self) -> dict[str, Any]:
+        """A copy of the counters: requests, by_status, faults, per_paper, ok_per_paper..."""
+        with self._lock:
+            return {
+                k: dict(v) if isinstance(v, Counter) else v for k, v in vars(self._stats).items()
+            }
+
+    def start(self) -> Self:
+        """Serve in a background thread; returns once the socket is listening."""
+        if self._thread is not None:
+            raise RuntimeError("server already started")
+        ready = threading.Event()
+        self._startup_error = RuntimeError("fake OpenAI server thread died while starting")
+        self._thread = threading.Thread(
+            target=asyncio.run, args=(self._serve(ready),), name="fake-openai", daemon=True
+        )
+        self._thread.start()
+        ready.wait()
+        if self._startup_error is not None:
+            self._thread.join()
+            self._thread = None
+            raise self._startup_error
+        return self
+
+    def stop(self) -> None:
+        """Stop serving; requests held by a "timeout" fault get their 504 at once."""
+        if self._thread is None:
+            return
+        self._loop.call_soon_threadsafe(self._stopping.set)
+        self._thread.join()
+        self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    async def _serve(self, ready: threading.Event) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._chat)
+        app.router.add_get("/v1/models", self._models)
+        app.router.add_get("/_stats", self._get_stats)
+        app.router.add_post("/_reset", self._reset)
+        app.router.add_post("/_config", self._configure)
+        # Cancel handlers whose client hung up, so abandoned "timeout" requests do not linger.
+        runner = web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=1)
+        try:
+            await runner.setup()
+            await web.TCPSite(runner, HOST, self.port).start()
+            self.port = runner.addresses[0][1]
+            self._startup_error = None
+        except OSError as exc:  # e.g. port in use; start() re-raises it in the caller's thread
+            self._startup_error = exc
+        finally:
+            ready.set()
+        if self._startup_error is None:
+            await self._stopping.wait()
+        await runner.cleanup()
+
+    def _denied(self, request: web.Request) -> web.Response | None:
+        key = self._config.require_api_key
+        if key is None or request.headers.get("Authorization") == f"Bearer {key}":
+            return None
+        message = "Incorrect API key provided."
+        return _error(401, message, "invalid_request_error", code="invalid_api_key")
+
+    async def _models(self, request: web.Request) -> web.Response:
+        model = {"id": self._config.model, "object": "model", "created": 0, "owned_by": "fake"}
+        denied = self._denied(request)
+        models = {"object": "list", "data": [model]}
+        return denied if denied is not None else web.json_response(models)
+
+    async def _get_stats(self, _: web.Request) -> web.Response:
+        return web.json_response(self.stats())
+
+    async def _reset(self, _: web.Request) -> web.Response:
+        self.reset()
+        return web.json_response({"reset": True})
+
+    async def _configure(self, request: web.Request) -> web.Response:
+        try:
+            fields = await request.json()
+            self.configure(**fields)
+        except (TypeError, ValueError, ImportError, AttributeError) as exc:
+            return _error(400, f"bad config: {exc}", "invalid_request_error")
+        return web.json_response({"updated": sorted(fields)})
+
+    async def _chat(self, request: web.Request) -> web.Response:
+        """Count the request, answer it, then stamp the rate-limit headers on the reply."""
+        with self._lock:
+            self._stats.requests += 1
+        call = await self._parse(request)
+        response = call if isinstance(call, web.Response) else await self._answer(call)
+        with self._lock:
+            self._stats.by_status[str(response.status)] += 1
+            response.headers.update(self._window.headers(time.monotonic(), self._config))
+        return response
+
+    async def _parse(self, request: web.Request) -> _Call | web.Response:
+        """Accept the request as an OpenAI-like server would, or return the 4xx reply."""
+        if (denied := self._denied(request)) is not None:
+            return denied
+        try:
+            body = await request.json()
+        except ValueError:
+            return _error(400, "We could not parse the JSON body.", "invalid_request_error")
+        texts = _message_texts(body.get("messages")) if isinstance(body, dict) else []
+        if (problem := _problem(body, texts, self._config)) is not None:
+            return _error(400, problem[1], "invalid_request_error", param=problem[0])
+        schema = "".join(json.dumps(body[k]) for k in ("tools", "response_format") if k in body)
+        prefix, abstract = _split_prompt(texts)
+        answer = self._answerer(abstract.strip())
+        prompt_tokens = estimate_tokens(schema + "".join(text for _, text in texts))
+        budget = body.get("max_completion_tokens") or body.get("max_tokens")
+        cost = prompt_tokens + int(budget or estimate_tokens(json.dumps(answer)))
+        key = paper_key(abstract)
+        return _Call(body, _mode(body), key, schema + prefix, answer, prompt_tokens, cost)
+
+    async def _answer(self, call: _Call) -> web.Response:
+        """Admit the call under the limits, then apply its fault (or latency) and reply."""
+        cfg = self._config
+        with self._lock:
+            self._stats.per_paper[call.key] += 1
+            limited = self._window.admit(time.monotonic(), call.cost, cfg)
+            self._stats.rate_limited += limited is not None
+        if limited is not None:
+            wait = math.ceil(limited[0] * 1000) / 1000  # retrying after it must succeed
+            return _too_many(f"Rate limit reached on {limited[1]}.", limited[1], wait)
+        with self._lock:
+            fault = self._draw_fault(call.key, cfg)
+            delay = cfg.latency + self._jitter_rng.uniform(0, cfg.latency_jitter)
+        if fault == "timeout":
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), cfg.hang_seconds)
+            return _error(504, "The upstream model timed out.", "timeout")
+        await asyncio.sleep(delay)
+        if fault == "429":
+            return _too_many("Rate limit reached (injected fault).", "requests", cfg.retry_after)
+        if fault == "500":
+            message = "The server had an error while processing your request. Sorry about that!"
+            return _error(500, message, "server_error")
+        valid = fault == "ok" and _is_summary(call.answer)
+        digest = hashlib.sha256(call.prefix.encode("utf-8")).hexdigest()
+        with self._lock:
+            cached = estimate_tokens(call.prefix) if digest in self._prefixes else 0
+            self._prefixes.add(digest)
+            if valid:
+                self._stats.ok_per_paper[call.key] += 1
+        return web.json_response(_completion(call, fault, cached))
+
+    def _draw_fault(self, key: str, cfg: FakeConfig) -> str:
+        """The paper's next scripted fault, else a seeded draw from ``fault_rates``."""
+        script = cfg.fault_script.get(key, cfg.fault_script.get("*", []))
+        step = self._script_pos[key]
+        self._script_pos[key] += 1
+        fault = script[step] if step < len(script) else self._roll(cfg.fault_rates)
+        if fault != "ok":
+            self._stats.faults[fault] += 1
+        return fault
+
+    def _roll(self, rates: dict[str, float]) -> str:
+        roll = self._fault_rng.random()
+        for kind in FAULT_KINDS:
+            roll -= rates.get(kind, 0.0)
+            if roll < 0:
+                return kind
+        return "ok"
+
+
+def _fault_rates(spec: str) -> dict[str, float]:
+    """Parse ``429=0.2,500=0.1``."""
+    pairs = (item.partition("=") for item in spec.split(",") if item)
+    return {kind.strip(): float(rate) for kind, _, rate in pairs}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve until SIGTERM/SIGINT, after printing one ``listening on <base_url>`` line."""
+    parser = argparse.ArgumentParser(
+        prog="python -m summarizer.testing.fake_openai",
+        description="Fake OpenAI Chat Completions server on 127.0.0.1 (see FakeConfig).",
+        argument_default=argparse.SUPPRESS,
+    )
+    parser.add_argument("--port", type=int, default=0, help="0 (default) picks a free port")
+    for flag, kind in (
+        ("--model", str),
+        ("--latency", float),
+        ("--latency-jitter", float),
+        ("--rpm", int),
+        ("--tpm", int),
+        ("--window-seconds", float),
+        ("--seed", int),
+        ("--retry-after", float),
+        ("--hang-seconds", float),
+    ):
+        parser.add_argument(flag, type=kind)
+    parser.add_argument("--faults", dest="fault_rates", type=_fault_rates, help="429=0.2,500=0.1")
+    parser.add_argument("--fault-script", type=json.loads, help='JSON: {"*": ["429", "ok"]}')
+    choices = sorted(_REJECTIONS)
+    parser.add_argument("--reject-mode", dest="reject_modes", action="append", choices=choices)
+    parser.add_argument("--api-key", dest="require_api_key", help="require this bearer key")
+    parser.add_argument("--answerer", help="import path, e.g. module:function")
+    fields = vars(parser.parse_args(argv))
+    port = fields.pop("port")
+    try:
+        server = FakeOpenAIServer(FakeConfig(**fields), port=port)
+    except (TypeError, ValueError, ImportError, AttributeError) as exc:
+        parser.error(str(exc))
+    stopped = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopped.set())
+    with server:
+        print(f"listening on {server.base_url}", flush=True)
+        stopped.wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,520 @@
+"""Tests for the fake OpenAI server, each over a real loopback port.
+
+Every test pins one behaviour the extraction client and the benchmarks rely on, so a
+regression in the fake shows up here rather than as a confusing client-side failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import math
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import instructor
+import openai
+import pytest
+from pydantic import ValidationError
+
+from summarizer.schema import Summary
+from summarizer.testing.fake_openai import (
+    INVENTED_CODE_URL,
+    REFUSAL,
+    FakeConfig,
+    FakeOpenAIServer,
+    default_answerer,
+    format_duration,
+    inventing_answerer,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+SYSTEM = "You extract structured summaries of research papers."
+ABSTRACT = (
+    "We study how to summarise papers. We propose FakeSum, which extracts fields. It is fast."
+)
+OTHER = "Large models forget. We introduce a replay buffer that helps."
+DURATION = re.compile(r"^(\d+ms|(\d+h)?(\d+m)?\d+(\.\d+)?s)$")
+
+Serve = Callable[..., FakeOpenAIServer]
+# One pooled client: a fresh one per request spends ~20 ms building an SSL context.
+HTTP = httpx2.Client(timeout=10, trust_env=False)
+
+
+def sha(text: str) -> str:
+    """The paper key, computed independently of the module under test."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def user_prompt(abstract: str, intro: str = "Summarise this paper.") -> str:
+    return f"{intro}\n<abstract>\n{abstract}\n</abstract>"
+
+
+def chat_body(mode: str = "json_object", abstract: str = ABSTRACT, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "model": "test-model",
+        "messages": [
+            {"role": "system", "content": SYSTEM},
+            {"role": "user", "content": user_prompt(abstract)},
+        ],
+    }
+    schema = Summary.model_json_schema()
+    if mode == "tools":
+        body["tools"] = [
+            {"type": "function", "function": {"name": "Summary", "parameters": schema}}
+        ]
+    elif mode == "json_schema":
+        body["response_format"] = {
+            "type": "json_schema",
+            "json_schema": {"name": "Summary", "schema": schema},
+        }
+    elif mode == "json_object":
+        body["response_format"] = {"type": "json_object"}
+    return body | extra
+
+
+def post(
+    server: FakeOpenAIServer, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> httpx2.Response:
+    url = server.base_url + "/chat/completions"
+    return HTTP.post(url, json=body, headers=headers)
+
+
+def control(server: FakeOpenAIServer, method: str, path: str, **kwargs: Any) -> httpx2.Response:
+    url = server.base_url.removesuffix("/v1") + path
+    return HTTP.request(method, url, **kwargs)
+
+
+def message_of(response: httpx2.Response) -> dict[str, Any]:
+    assert response.status_code == 200, response.text
+    return response.json()["choices"][0]["message"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_http() -> Iterator[None]:
+    yield
+    HTTP.close()
+
+
+@pytest.fixture
+def serve() -> Iterator[Serve]:
+    """Start servers with the given config fields; all are stopped after the test."""
+    servers: list[FakeOpenAIServer] = []
+
+    def start(**fields: Any) -> FakeOpenAIServer:
+        server = FakeOpenAIServer(FakeConfig(**fields)).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def test_models_lists_the_configured_model(serve: Serve) -> None:
+    server = serve(model="my-model")
+    assert server.base_url.startswith("http://127.0.0.1:")
+    listing = HTTP.get(server.base_url + "/models").json()
+    assert [m["id"] for m in listing["data"]] == ["my-model"]
+
+
+@pytest.mark.parametrize("mode", ["tools", "json_schema", "json_object", "md_json"])
+def test_answers_in_the_requested_mode(serve: Serve, mode: str) -> None:
+    response = post(serve(), chat_body(mode))
+    data = response.json()
+    assert data["object"] == "chat.completion"
+    assert data["id"].startswith("chatcmpl-")
+    assert isinstance(data["created"], int)
+    assert data["model"] == "test-model"
+    choice = data["choices"][0]
+    message = choice["message"]
+    if mode == "tools":
+        assert choice["finish_reason"] == "tool_calls"
+        assert message["content"] is None
+        (call,) = message["tool_calls"]
+        assert call["id"] and call["type"] == "function"
+        assert call["function"]["name"] == "Summary"
+        payload = call["function"]["arguments"]
+    else:
+        assert choice["finish_reason"] == "stop"
+        assert "tool_calls" not in message
+        payload = message["content"]
+    if mode == "md_json":
+        assert payload.startswith("```json\n") and payload.endswith("\n```")
+        payload = payload.removeprefix("```json\n").removesuffix("\n```")
+    expected = Summary.model_validate(default_answerer(ABSTRACT))
+    assert Summary.model_validate_json(payload) == expected
+
+
+def test_default_answer_is_valid_and_verbatim() -> None:
+    summary = Summary.model_validate(default_answerer(ABSTRACT))
+    assert summary.task == summary.task_evidence == "We study how to summarise papers."
+    assert summary.method.evidence == "We propose FakeSum, which extracts fields."
+    for span in (summary.task_evidence, summary.method.evidence):
+        assert span is not None and span in ABSTRACT
+    assert summary.claimed_gains == summary.model_sizes == summary.links == []
+    assert Summary.model_validate(default_answerer("")) == Summary.empty()
+
+
+def test_inventing_answer_claims_what_the_abstract_lacks() -> None:
+    summary = Summary.model_validate(inventing_answerer(ABSTRACT))
+    assert summary.code_url == INVENTED_CODE_URL
+    assert [link.url for link in summary.links] == [INVENTED_CODE_URL]
+    (size,) = summary.model_sizes
+    assert (size.text, size.params) == ("175B", 1.75e11)
+    (gain,) = summary.claimed_gains
+    assert (gain.value, gain.unit) == (99.9, "%")
+    for invented in (INVENTED_CODE_URL, "175B", "99.9"):
+        assert invented not in ABSTRACT
+
+
+def test_usage_estimates_tokens_and_reports_cached_prefix(serve: Serve) -> None:
+    server = serve()
+    body = chat_body()
+    first = post(server, body).json()
+    chars = len(json.dumps(body["response_format"])) + sum(
+        len(m["content"]) for m in body["messages"]
+    )
+    content = first["choices"][0]["message"]["content"]
+    prompt, completion = math.ceil(chars / 4), math.ceil(len(content) / 4)
+    assert first["usage"] == {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+        "prompt_tokens_details": {"cached_tokens": 0},
+    }
+    prefix = json.dumps(body["response_format"]) + SYSTEM + "Summarise this paper.\n"
+    second = post(server, chat_body(abstract=OTHER)).json()
+    assert second["usage"]["prompt_tokens_details"]["cached_tokens"] == math.ceil(len(prefix) / 4)
+    new_system = chat_body()
+    new_system["messages"][0]["content"] = "A different static prompt."
+    third = post(server, new_system).json()
+    assert third["usage"]["prompt_tokens_details"]["cached_tokens"] == 0
+
+
+def test_stats_key_papers_by_stripped_abstract(serve: Serve) -> None:
+    server = serve()
+    post(server, chat_body(abstract=ABSTRACT))
+    post(server, chat_body(abstract=f"  {ABSTRACT}\n\n"))
+    post(server, chat_body(abstract=OTHER))
+    untagged = {"messages": [{"role": "user", "content": f" {OTHER} "}]}
+    post(server, untagged)
+    expected = {sha(ABSTRACT): 2, sha(OTHER): 2}
+    stats = server.stats()
+    assert stats["requests"] == 4
+    assert stats["by_status"] == {"200": 4}
+    assert stats["per_paper"] == stats["ok_per_paper"] == expected
+    assert control(server, "GET", "/_stats").json() == stats
+
+
+def test_rpm_limit_answers_429_until_the_window_frees(serve: Serve) -> None:
+    server = serve(rpm=2, window_seconds=0.5)
+    first, second, limited = (post(server, chat_body()) for _ in range(3))
+    assert [first.status_code, second.status_code] == [200, 200]
+    assert first.headers["x-ratelimit-remaining-requests"] == "1"
+    assert limited.status_code == 429
+    assert limited.json()["error"]["code"] == "rate_limit_exceeded"
+    assert limited.headers["x-ratelimit-limit-requests"] == "2"
+    assert limited.headers["x-ratelimit-remaining-requests"] == "0"
+    assert DURATION.match(limited.headers["x-ratelimit-reset-requests"])
+    assert "x-ratelimit-limit-tokens" not in limited.headers
+    retry_after = float(limited.headers["Retry-After"])
+    assert 0 < retry_after <= 0.5
+    time.sleep(retry_after)
+    assert post(server, chat_body()).status_code == 200
+    assert server.stats()["rate_limited"] == 1
+
+
+def test_tpm_limit_charges_prompt_plus_max_tokens(serve: Serve) -> None:
+    server = serve(tpm=1000)
+    first = post(server, chat_body(max_tokens=10))
+    prompt = first.json()["usage"]["prompt_tokens"]
+    assert first.headers["x-ratelimit-limit-tokens"] == "1000"
+    assert first.headers["x-ratelimit-remaining-tokens"] == str(1000 - prompt - 10)
+    assert DURATION.match(first.headers["x-ratelimit-reset-tokens"])
+    too_big = post(server, chat_body(max_completion_tokens=1000))
+    assert too_big.status_code == 429
+    assert too_big.json()["error"]["type"] == "tokens"
+    assert float(too_big.headers["Retry-After"]) > 0
+    # Without a max, the estimated completion is charged instead.
+    third = post(server, chat_body())
+    completion = third.json()["usage"]["completion_tokens"]
+    left = 1000 - (prompt + 10) - (prompt + completion)
+    assert third.headers["x-ratelimit-remaining-tokens"] == str(left)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0.25, "250ms"), (1.0, "1s"), (8.64, "8.64s"), (360.0, "6m0s"), (0.0, "0s"), (3723, "1h2m3s")],
+)
+def test_format_duration_matches_openai_headers(seconds: float, text: str) -> None:
+    assert format_duration(seconds) == text
+
+
+def test_fault_script_applies_per_paper_and_star(serve: Serve) -> None:
+    server = serve(fault_script={"*": ["429", "ok"], sha(OTHER): ["500"]})
+    first = post(server, chat_body(abstract=ABSTRACT))
+    assert first.status_code == 429
+    assert first.headers["Retry-After"] == "0.05"
+    assert post(server, chat_body(abstract=ABSTRACT)).status_code == 200
+    failed = post(server, chat_body(abstract=OTHER))
+    assert failed.status_code == 500
+    assert failed.json()["error"]["type"] == "server_error"
+    assert post(server, chat_body(abstract=OTHER)).status_code == 200
+    stats = server.stats()
+    assert stats["faults"] == {"429": 1, "500": 1}
+    assert stats["ok_per_paper"] == {sha(ABSTRACT): 1, sha(OTHER): 1}
+    assert stats["by_status"] == {"200": 2, "429": 1, "500": 1}
+
+
+@pytest.mark.parametrize("mode", ["json_object", "tools"])
+def test_malformed_fault_sends_broken_json(serve: Serve, mode: str) -> None:
+    message = message_of(post(serve(fault_script={"*": ["malformed"]}), chat_body(mode)))
+    payload = message["tool_calls"][0]["function"]["arguments"] if mode == "tools" else None
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(payload or message["content"])
+
+
+def test_length_fault_truncates_with_finish_reason_length(serve: Serve) -> None:
+    server = serve(fault_script={"*": ["length"]})
+    choice = post(server, chat_body("md_json")).json()["choices"][0]
+    assert choice["finish_reason"] == "length"
+    content = choice["message"]["content"]
+    assert content.startswith("```json\n") and not content.endswith("```")
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(content.removeprefix("```json\n"))
+    assert server.stats()["ok_per_paper"] == {}
+
+
+def test_refusal_fault_sets_refusal_and_no_content(serve: Serve) -> None:
+    choice = post(serve(fault_script={"*": ["refusal"]}), chat_body("tools")).json()["choices"][0]
+    assert choice["finish_reason"] == "stop"
+    assert choice["message"]["content"] is None
+    assert choice["message"]["refusal"] == REFUSAL
+    assert "tool_calls" not in choice["message"]
+
+
+def test_invalid_fault_sends_json_that_fails_the_schema(serve: Serve) -> None:
+    server = serve(fault_script={"*": ["invalid"]})
+    answer = json.loads(message_of(post(server, chat_body("json_schema")))["content"])
+    assert "method" not in answer and "task" in answer
+    with pytest.raises(ValidationError):
+        Summary.model_validate(answer)
+    assert server.stats()["faults"] == {"invalid": 1}
+
+
+def test_timeout_fault_holds_then_answers_504(serve: Serve) -> None:
+    server = serve(fault_script={"*": ["timeout"]}, hang_seconds=0.3)
+    started = time.monotonic()
+    response = post(server, chat_body())
+    assert response.status_code == 504
+    assert time.monotonic() - started >= 0.3
+
+
+def test_stop_releases_a_hanging_request_at_once() -> None:
+    server = FakeOpenAIServer(FakeConfig(fault_script={"*": ["timeout"]})).start()
+    responses: list[httpx2.Response] = []
+    client = threading.Thread(target=lambda: responses.append(post(server, chat_body())))
+    client.start()
+    while server.stats()["faults"].get("timeout") != 1:
+        time.sleep(0.01)
+    started = time.monotonic()
+    server.stop()
+    client.join(timeout=5)
+    assert time.monotonic() - started < 2
+    assert [r.status_code for r in responses] == [504]
+
+
+def test_fault_rates_are_seeded_and_reset_replays_them(serve: Serve) -> None:
+    def statuses(server: FakeOpenAIServer) -> list[int]:
+        return [post(server, chat_body()).status_code for _ in range(24)]
+
+    first = serve(fault_rates={"500": 0.5}, seed=7)
+    run = statuses(first)
+    assert set(run) == {200, 500}
+    assert statuses(serve(fault_rates={"500": 0.5}, seed=7)) == run
+    assert statuses(serve(fault_rates={"500": 0.5}, seed=8)) != run
+    control(first, "POST", "/_reset")
+    assert statuses(first) == run
+    assert first.stats()["faults"] == {"500": run.count(500)}
+    assert all(s == 500 for s in statuses(serve(fault_rates={"500": 1.0})))
+
+
+def test_rejected_modes_get_a_400_naming_the_field(serve: Serve) -> None:
+    server = serve(reject_modes={"json_schema", "tools"})
+    for mode, param in (("json_schema", "response_format"), ("tools", "tools")):
+        response = post(server, chat_body(mode))
+        assert response.status_code == 400
+        error = response.json()["error"]
+        assert error["type"] == "invalid_request_error"
+        assert error["param"] == param and error["code"] is None
+        assert error["message"].startswith(f"{mode} is not supported by this server: '{param}'")
+    assert post(server, chat_body("json_object")).status_code == 200
+
+
+def test_api_key_is_required_when_configured(serve: Serve) -> None:
+    server = serve(require_api_key="sekret")
+    missing = post(server, chat_body())
+    assert missing.status_code == 401
+    assert missing.json()["error"]["code"] == "invalid_api_key"
+    assert post(server, chat_body(), {"Authorization": "Bearer wrong"}).status_code == 401
+    assert post(server, chat_body(), {"Authorization": "Bearer sekret"}).status_code == 200
+    assert HTTP.get(server.base_url + "/models").status_code == 401
+
+
+def test_config_and_reset_endpoints_change_a_running_server(serve: Serve) -> None:
+    server = serve()
+    assert control(server, "POST", "/_config", json={"rpm": 1, "window_seconds": 30}).is_success
+    assert [post(server, chat_body()).status_code for _ in range(2)] == [200, 429]
+    assert control(server, "POST", "/_reset").is_success
+    assert server.stats()["requests"] == 0
+    assert post(server, chat_body()).status_code == 200
+    for bad in ({"no_such_field": 1}, {"fault_rates": {"bogus": 0.1}}, {"answerer": "nope:x"}):
+        assert control(server, "POST", "/_config", json=bad).status_code == 400
+    path = "summarizer.testing.fake_openai:inventing_answerer"
+    control(server, "POST", "/_config", json={"answerer": path, "rpm": None})
+    answer = json.loads(message_of(post(server, chat_body()))["content"])
+    assert answer["code_url"] == INVENTED_CODE_URL
+
+
+def test_configure_and_config_validation() -> None:
+    server = FakeOpenAIServer()
+    assert server.configure(latency=0.5, reject_modes=["tools"]).reject_modes == {"tools"}
+    assert server.config.latency == 0.5
+    for bad in (
+        {"fault_rates": {"404": 0.1}},
+        {"fault_rates": {"429": 0.7, "500": 0.6}},
+        {"fault_script": {"*": ["boom"]}},
+        {"reject_modes": {"streaming"}},
+        {"rpm": 0},
+    ):
+        with pytest.raises(ValueError):
+            FakeConfig(**bad)
+
+
+def test_latency_delays_answers_but_requests_run_concurrently(serve: Serve) -> None:
+    server = serve(latency=0.2)
+    started = time.monotonic()
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(lambda _: post(server, chat_body()).status_code, range(8)))
+    elapsed = time.monotonic() - started
+    assert statuses == [200] * 8
+    assert 0.2 <= elapsed < 1.0
+
+
+def test_latency_jitter_adds_a_bounded_random_delay(serve: Serve) -> None:
+    server = serve(latency_jitter=0.15, seed=3)
+    elapsed = []
+    for _ in range(3):
+        started = time.monotonic()
+        post(server, chat_body())
+        elapsed.append(time.monotonic() - started)
+    assert max(elapsed) > 0.02
+    assert max(elapsed) < 0.15 + 0.1
+
+
+def test_port_in_use_raises_from_start(serve: Serve) -> None:
+    taken = serve().port
+    with pytest.raises(OSError):
+        FakeOpenAIServer(port=taken).start()
+
+
+def test_cli_prints_one_line_serves_and_exits_on_sigterm() -> None:
+    command = [sys.executable, "-m", "summarizer.testing.fake_openai", "--port", "0"]
+    command += ["--latency", "0.05", "--rpm", "600", "--tpm", "100000"]
+    command += ["--faults", "429=0.2,500=0.1", "--reject-mode", "json_schema", "--seed", "1"]
+    proc = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        match = re.fullmatch(r"listening on (http://127\.0\.0\.1:\d+/v1)\n", line)
+        assert match, line
+        base_url = match.group(1)
+        assert HTTP.get(base_url + "/models").status_code == 200
+        url = base_url + "/chat/completions"
+        rejected = HTTP.post(url, json=chat_body("json_schema"))
+        assert rejected.status_code == 400
+        assert rejected.headers["x-ratelimit-limit-requests"] == "600"
+        assert rejected.headers["x-ratelimit-limit-tokens"] == "100000"
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda _: HTTP.post(url, json=chat_body()), range(8)))
+        # Seed 1 draws one 429 and one 500 in its first eight rolls.
+        assert HTTP.get(base_url.removesuffix("/v1") + "/_stats").json()["faults"] == {
+            "429": 1,
+            "500": 1,
+        }
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=5) == 0
+        assert proc.stdout.read() == ""
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+async def _extract(base_url: str, mode: instructor.Mode, retries: int = 0) -> Summary:
+    client = openai.AsyncOpenAI(base_url=base_url, api_key="test", max_retries=0)
+    try:
+        extractor = instructor.from_openai(client, mode=mode)
+        return await extractor.chat.completions.create(
+            model="test-model",
+            response_model=Summary,
+            max_retries=retries,
+            messages=[
+                {"role": "system", "content": SYSTEM},
+                {"role": "user", "content": user_prompt(ABSTRACT)},
+            ],
+        )
+    finally:
+        await client.close()
+
+
+@pytest.mark.parametrize(
+    "mode",
+    [
+        instructor.Mode.TOOLS,
+        instructor.Mode.JSON_SCHEMA,
+        instructor.Mode.JSON,
+        instructor.Mode.MD_JSON,
+    ],
+)
+def test_instructor_extracts_summary_in_each_mode(serve: Serve, mode: instructor.Mode) -> None:
+    server = serve()
+    summary = asyncio.run(_extract(server.base_url, mode))
+    assert summary.model_dump() == default_answerer(ABSTRACT)
+    assert server.stats()["ok_per_paper"] == {sha(ABSTRACT): 1}
+
+
+def test_instructor_reask_counts_for_the_same_paper(serve: Serve) -> None:
+    server = serve(fault_script={"*": ["invalid", "ok"]})
+    summary = asyncio.run(_extract(server.base_url, instructor.Mode.JSON, retries=1))
+    assert summary.task == "We study how to summarise papers."
+    stats = server.stats()
+    assert stats["per_paper"] == {sha(ABSTRACT): 2}
+    assert stats["faults"] == {"invalid": 1}
+
+
+def test_openai_sdk_honours_injected_retry_after(serve: Serve) -> None:
+    server = serve(fault_script={"*": ["429", "ok"]}, retry_after=0.05)
+
+    async def call() -> str | None:
+        async with openai.AsyncOpenAI(base_url=server.base_url, api_key="k", max_retries=1) as c:
+            result = await c.chat.completions.create(**chat_body())
+            return result.choices[0].message.content
+
+    started = time.monotonic()
+    content = asyncio.run(call())
+    # The SDK's own backoff would wait ~0.5 s; a parsed Retry-After of 0.05 s is far quicker.
+    assert time.monotonic() - started < 0.4
+    assert content is not None and Summary.model_validate_json(content)
+    assert server.stats()["by_status"] == {"429": 1, "200": 1}
