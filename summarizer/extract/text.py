@@ -1,0 +1,47 @@
+"""Sentence spans shared by the extractors.
+
+Evidence must be a verbatim slice of the abstract, so sentences are kept as
+``(start, end)`` offsets into the original string rather than re-joined text.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Iterator, Sequence
+
+_BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9\\])")
+
+
+class Sentences:
+    """An abstract split once into sentences, answering "which sentence holds offset i"."""
+
+    __slots__ = ("_starts", "spans", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        spans: list[tuple[int, int]] = []
+        start = 0
+        for gap in _BOUNDARY.finditer(text):
+            spans.append((start, gap.start()))
+            start = gap.end()
+        if start < len(text):
+            spans.append((start, len(text)))
+        self.spans: Sequence[tuple[int, int]] = spans
+        self._starts = [s for s, _ in spans]
+
+    def span_at(self, pos: int) -> tuple[int, int]:
+        """The sentence containing ``pos``; a position between sentences maps to the one before."""
+        if not self.spans:
+            return (0, len(self.text))
+        return self.spans[max(bisect_right(self._starts, pos) - 1, 0)]
+
+    def at(self, pos: int) -> str:
+        start, end = self.span_at(pos)
+        return self.text[start:end]
+
+    def __iter__(self) -> Iterator[str]:
+        return (self.text[s:e] for s, e in self.spans)
+
+    def __len__(self) -> int:
+        return len(self.spans)

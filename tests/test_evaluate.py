@@ -1,0 +1,146 @@
+"""Scoring functions, and the rules extractor's targets on the seed gold."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from summarizer.evaluate import FieldScore, GoldGain, GoldRecord, load_gold, score
+from summarizer.schema import ClaimedGain, Link, Method, ModelSize, Summary
+
+DATA = Path(__file__).parent / "data"
+SEEDS = Path("/work/shared/seeds")
+
+
+def gold(**kw: object) -> GoldRecord:
+    base: dict[str, object] = dict(
+        title="T", code_url=None, links=(), model_sizes=(), gains=(), method_name=None
+    )
+    base.update(kw)
+    return GoldRecord(**base)  # type: ignore[arg-type]
+
+
+def pred(**kw: object) -> Summary:
+    s = Summary.empty()
+    return s.model_copy(update=kw)
+
+
+def by_field(scores: list[FieldScore]) -> dict[str, FieldScore]:
+    return {s.field: s for s in scores}
+
+
+def test_load_gold_reads_rows(tmp_path: Path) -> None:
+    row = {"title": "X", "code_url": None, "links": ["https://a.org"], "model_sizes": [7e9],
+           "gains": [{"value": 2.0, "unit": "%"}], "method_name": "Y"}  # fmt: skip
+    path = tmp_path / "g.jsonl"
+    path.write_text(json.dumps(row) + "\n\n")
+    (record,) = load_gold(path)
+    assert record.links == ("https://a.org",) and record.gains == (GoldGain(2.0, "%"),)
+
+
+def test_titles_match_after_normalisation() -> None:
+    predictions = {"  the  TITLE ": pred(code_url="https://github.com/a/b/")}
+    records = [gold(title="The Title", code_url="https://github.com/a/b")]
+    scores = by_field(score(predictions, records))
+    assert scores["code_url"].precision == scores["code_url"].recall == 1.0
+
+
+def test_code_url_null_vs_null_is_true_negative() -> None:
+    scores = by_field(score({"T": pred()}, [gold()]))
+    s = scores["code_url"]
+    assert (s.precision, s.recall, s.support, s.extra["accuracy"]) == (1.0, 1.0, 0, 1.0)
+
+
+def test_code_url_wrong_prediction_costs_precision() -> None:
+    s = by_field(score({"T": pred(code_url="https://x.org/a")}, [gold()]))["code_url"]
+    assert s.precision == 0.0
+
+
+def test_links_micro_scores_and_exact_share() -> None:
+    predictions = {
+        "A": pred(links=[Link(url="https://a.org/x/", kind="other")]),
+        "B": pred(
+            links=[Link(url="https://b.org", kind="other"), Link(url="https://c.org", kind="other")]
+        ),
+    }
+    golds = [gold(title="A", links=("https://a.org/x",)), gold(title="B", links=("https://b.org",))]
+    s = by_field(score(predictions, golds))["links"]
+    assert s.precision == pytest.approx(2 / 3) and s.recall == 1.0
+    assert s.extra["exact_share"] == 0.5
+
+
+def test_sizes_match_within_tolerance() -> None:
+    sizes = [ModelSize(text="7B", params=7.05e9, vague=False, evidence="7B"),
+             ModelSize(text="1B", params=1e9, vague=False, evidence="1B")]  # fmt: skip
+    s = by_field(score({"T": pred(model_sizes=sizes)}, [gold(model_sizes=(7e9, 13e9))]))[
+        "model_sizes"
+    ]
+    assert (s.precision, s.recall) == (0.5, 0.5)
+
+
+def test_gains_need_value_and_unit() -> None:
+    blank = dict(metric=None, benchmark=None, baseline=None, evidence="e")
+    gains = [ClaimedGain(value=2.0, unit="%", **blank), ClaimedGain(value=3.0, unit="x", **blank)]
+    record = gold(gains=(GoldGain(2.0, "%"), GoldGain(3.0, "points")))
+    s = by_field(score({"T": pred(claimed_gains=gains)}, [record]))["gains"]
+    assert (s.precision, s.recall) == (0.5, 0.5)
+
+
+def test_method_name_recall_uses_name_or_description() -> None:
+    method = Method(name="Tool", description="the FooBar toolkit", evidence=None)
+    s = by_field(score({"T": pred(method=method)}, [gold(method_name="foobar")]))["method_name"]
+    assert (s.precision, s.recall) == (1.0, 1.0)
+
+
+def test_method_name_on_analysis_paper_costs_precision() -> None:
+    method = Method(name="Thing", description=None, evidence=None)
+    s = by_field(score({"T": pred(method=method)}, [gold()]))["method_name"]
+    assert s.precision == 0.0 and s.support == 0
+
+
+def test_missing_prediction_counts_as_empty() -> None:
+    s = by_field(score({}, [gold(code_url="https://github.com/a/b")]))["code_url"]
+    assert s.recall == 0.0
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="seed listings not available")
+def test_rules_meet_targets_on_seed_gold() -> None:
+    from summarizer.extract import extract_summary
+    from summarizer.ingest import read_papers
+    from summarizer.paper import Paper
+
+    papers = [p for p in read_papers([str(SEEDS)]) if isinstance(p, Paper)]
+    predictions = {p.title: extract_summary(p.title, p.abstract) for p in papers}
+    records = load_gold(DATA / "gold_a.jsonl") + load_gold(DATA / "gold_c.jsonl")
+    scores = by_field(score(predictions, records))
+    assert scores["code_url"].precision == 1.0 and scores["code_url"].recall >= 0.98
+    assert scores["links"].extra["exact_share"] >= 0.98
+    assert scores["model_sizes"].f1 >= 0.95
+    assert scores["method_name"].recall >= 0.85
+    for paper in papers:
+        s = predictions[paper.title]
+        spans = [s.task_evidence, s.method.evidence, s.code_url_evidence]
+        spans += [g.evidence for g in s.claimed_gains] + [m.evidence for m in s.model_sizes]
+        assert all(span in paper.abstract for span in spans if span is not None)
+
+
+@pytest.mark.parametrize(
+    "chunk",
+    [
+        "We propose Foo (BAR), a new method that improves accuracy by 3% over Baz on Qux-7B. ",
+        "see github.com/a/b and www.x.com/y with 1,234,567 tokens " * 2,
+        "aaaa-bbbb-cccc " * 5,
+        "1.2.3.4.5.6.7.8.9 ",
+    ],
+)
+def test_long_abstract_completes_quickly(chunk: str) -> None:
+    import time
+
+    from summarizer.extract import extract_summary
+
+    abstract = (chunk * (20_000 // len(chunk) + 1))[:20_000]
+    start = time.perf_counter()
+    extract_summary("Some Title", abstract)
+    assert time.perf_counter() - start < 0.05

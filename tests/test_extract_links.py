@@ -1,0 +1,112 @@
+"""Link finding, cleaning, classification and the code_url choice."""
+
+from __future__ import annotations
+
+import pytest
+
+from summarizer.extract import extract_summary
+from summarizer.extract.links import classify_link, find_links, normalise_url
+
+
+def urls(text: str) -> list[str]:
+    return [link.url for link in find_links(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Try it at https://example.org/tool.", ["https://example.org/tool"]),
+        ("(see https://foo.ai/demo), then", ["https://foo.ai/demo"]),
+        ("Released: https://github.com/acme/widget{here}.", ["https://github.com/acme/widget"]),
+        ("Mirror at [https://bar.net/x]; done", ["https://bar.net/x"]),
+        ('Quoted "https://baz.io/p", ok', ["https://baz.io/p"]),
+        ("Code: github.com/acme/gizmo.", ["https://github.com/acme/gizmo"]),
+        ("Page: acme-lab.github.io, and more", ["https://acme-lab.github.io"]),
+        ("Weights on huggingface.co/acme/gizmo-7b.", ["https://huggingface.co/acme/gizmo-7b"]),
+        ("Visit www.acme.com for details", ["https://www.acme.com"]),
+    ],
+)
+def test_finds_and_cleans_links(text: str, expected: list[str]) -> None:
+    assert urls(text) == expected
+
+
+def test_prose_domains_and_file_names_are_not_links() -> None:
+    text = "Pages from sites such as reddit.com and stackexchange.com, parsed with main.py."
+    assert urls(text) == []
+
+
+def test_duplicate_links_are_reported_once() -> None:
+    assert urls("At https://x.org/a and again https://x.org/a/.") == ["https://x.org/a"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("HTTPS://GitHub.com/Org/Repo/", "https://github.com/Org/Repo"),
+        ("github.com/org/repo.git", "https://github.com/org/repo"),
+        ("https://site.org/path).", "https://site.org/path"),
+        ("www.Example.com/", "https://www.example.com"),
+    ],
+)
+def test_normalise_url(raw: str, expected: str) -> None:
+    assert normalise_url(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        ("https://github.com/a/b", "code"),
+        ("https://gitlab.com/a/b", "code"),
+        ("https://bitbucket.org/a/b", "code"),
+        ("https://a-team.github.io/proj", "project"),
+        ("https://sites.google.com/view/thing", "project"),
+        ("https://huggingface.co/org/model", "hub"),
+        ("https://zenodo.org/records/1", "hub"),
+        ("https://arxiv.org/abs/2401.00001", "other"),
+    ],
+)
+def test_classify_link(url: str, kind: str) -> None:
+    assert classify_link(url) == kind
+
+
+def summary(abstract: str):  # type: ignore[no-untyped-def]
+    return extract_summary("A Title", abstract)
+
+
+def test_code_repository_wins_over_hub_link() -> None:
+    s = summary(
+        "Weights are on https://huggingface.co/acme/m and code at https://github.com/acme/m."
+    )
+    assert s.code_url == "https://github.com/acme/m"
+    assert (
+        s.code_url_evidence
+        == "Weights are on https://huggingface.co/acme/m and code at https://github.com/acme/m."
+    )
+
+
+def test_hub_model_link_alone_is_not_code() -> None:
+    assert (
+        summary("Our fine-tuned model is available at https://huggingface.co/acme/m.").code_url
+        is None
+    )
+
+
+def test_hub_link_said_to_hold_code_is_code() -> None:
+    s = summary("Our code and weights are available at https://huggingface.co/acme/m.")
+    assert s.code_url == "https://huggingface.co/acme/m"
+
+
+def test_project_page_said_to_hold_release_is_code() -> None:
+    s = summary("We release the benchmark and data at https://widget-bench.github.io/.")
+    assert s.code_url == "https://widget-bench.github.io/"
+
+
+def test_unrelated_reference_link_is_not_code() -> None:
+    assert summary("We follow the protocol of https://arxiv.org/abs/2001.01234.").code_url is None
+
+
+def test_every_evidence_is_verbatim() -> None:
+    abstract = "We build X. Code is at github.com/acme/x. It works."
+    s = summary(abstract)
+    assert s.code_url == "https://github.com/acme/x"
+    assert s.code_url_evidence is not None and s.code_url_evidence in abstract

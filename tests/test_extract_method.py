@@ -1,0 +1,79 @@
+"""Method name, description and task."""
+
+from __future__ import annotations
+
+import pytest
+
+from summarizer.extract.method import extract_method, extract_task
+from summarizer.extract.text import Sentences
+
+
+def name(title: str, abstract: str) -> str | None:
+    return extract_method(title, abstract, Sentences(abstract)).name
+
+
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        ("Models fail. We propose Zapper, a method for pruning heads.", "Zapper"),
+        ("Models fail. In this work, we introduce GloboNet to route tokens.", "GloboNet"),
+        ("Models fail. This paper presents a framework called QuillKit.", "QuillKit"),
+        ("Models fail. We design a planner, dubbed Pathfinder, which plans.", "Pathfinder"),
+        ("Models fail. We present a new benchmark, TrickyQA, with hard items.", "TrickyQA"),
+        ("We introduce Sparse Token Routing (STR), a simple recipe.", "STR"),
+        ("Hence, Gradient Echo Sampling (GES) is proposed to fix this.", "GES"),
+        ("We refer to the resulting model as Cobalt-7B.", "Cobalt-7B"),
+        ("We propose layer recycling, which reuses layers.", "layer recycling"),
+    ],
+)
+def test_names_from_abstract(abstract: str, expected: str) -> None:
+    assert name("Studying a Problem in Deep Learning", abstract) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("FizzLM: Fast Inference for Small Language Models", "FizzLM"),
+        ("Hopper -- A Planner for Agents", "Hopper"),
+        ("Grid Walker v2: Better Agents", "Grid Walker v2"),
+    ],
+)
+def test_name_from_title_prefix(title: str, expected: str) -> None:
+    assert name(title, "We study agents. Results are good.") == expected
+
+
+def test_title_long_form_prefers_defined_acronym() -> None:
+    abstract = "We present Adaptive Token Merging (ATM), which merges tokens."
+    assert name("Adaptive Token Merging: Faster Transformers", abstract) == "ATM"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Scaling Laws Revisited: Part II",
+        "Towards Robust Agents: A Study",
+        "Why Do Models Fail? An Analysis",
+        "Deep Models for Text: A Survey",
+    ],
+)
+def test_topic_and_series_titles_are_not_names(title: str) -> None:
+    assert name(title, "We analyse many models. We propose nothing new here.") is None
+
+
+def test_prior_work_is_not_the_contribution() -> None:
+    abstract = "Recently, Token Dropping (TD) was proposed for speed. We study its limits."
+    assert name("On the Limits of Token Dropping", abstract) is None
+
+
+def test_description_and_evidence_are_grounded() -> None:
+    abstract = "Models fail. We propose Zapper, a method for pruning heads. It works."
+    found = extract_method("Pruning Heads", abstract, Sentences(abstract))
+    assert found.evidence == "We propose Zapper, a method for pruning heads."
+    assert found.description == "a method for pruning heads"
+
+
+def test_task_from_title_and_framing_sentence() -> None:
+    abstract = "Agents are brittle. In this paper, we study planning under noise. It helps."
+    task = extract_task("Hopper: Planning Under Noise", Sentences(abstract))
+    assert task.task == "Planning Under Noise"
+    assert task.evidence == "In this paper, we study planning under noise."

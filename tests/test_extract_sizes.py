@@ -1,0 +1,79 @@
+"""Parameter counts: what counts as a model size and what does not."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from summarizer.extract.sizes import find_sizes
+
+
+def values(text: str) -> list[float]:
+    return [s.params for s in find_sizes(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("We train a 13B model.", [13e9]),
+        ("a 2.4B dense model", [2.4e9]),
+        ("Our 350M-parameter encoder", [3.5e8]),
+        ("with 1.3 billion parameters", [1.3e9]),
+        ("a 3-billion-parameter decoder", [3e9]),
+        ("up to twelve billion parameters", [1.2e10]),
+        ("models from 125M to 13B parameters", [1.25e8, 1.3e10]),
+        ("sizes 0.5B-14B", [5e8, 1.4e10]),
+        ("variants with 2B, 9B and 27B parameters", [2e9, 9e9, 2.7e10]),
+        ("between 80 million and 3 billion parameters", [8e7, 3e9]),
+        ("we fine-tune Mistral-7B-Instruct and Falcon-40B", [7e9, 4e10]),
+        ("compared with OPT 66B", [6.6e10]),
+        ("a Mixtral 8x22B mixture", [2.2e10]),
+        ("a 1,500M parameter network", [1.5e9]),
+    ],
+)
+def test_sizes_are_found(text: str, expected: list[float]) -> None:
+    assert values(text) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "trained on 4T tokens",
+        "a corpus of 2 trillion tokens",
+        "we collect 1.2M images and 300K samples",
+        "a 64K vocabulary and 32K context window",
+        "using 4-bit weights and 16 bits",
+        "costing 100K GPU hours",
+        "spent $2B on compute",
+        "evaluated on ImageNet-21K",
+        "about 50B tokens of web text",
+        "a few hundred million parameters",
+        "hundreds of billions of parameters",
+        "see Fig. 2b",
+    ],
+)
+def test_non_parameter_counts_are_ignored(text: str) -> None:
+    assert values(text) == []
+
+
+def test_thresholds_are_vague_and_exact_sizes_are_not() -> None:
+    sizes = find_sizes("models larger than 30B, over 5B parameters, (<2M parameters), and a 7B one")
+    assert [(s.params, s.vague) for s in sizes] == [
+        (3e10, True),
+        (5e9, True),
+        (2e6, True),
+        (7e9, False),
+    ]
+
+
+def test_each_value_is_reported_once_with_its_text() -> None:
+    sizes = find_sizes("Llama-2-13B beats the 13B baseline; a 13 billion parameter model")
+    assert [(s.text, s.params) for s in sizes] == [("13B", 1.3e10)]
+
+
+def test_long_abstract_is_fast() -> None:
+    text = ("We train 7B and 70B models on 2T tokens with 1.5 million samples; " * 400)[:20_000]
+    start = time.perf_counter()
+    find_sizes(text)
+    assert time.perf_counter() - start < 0.05
