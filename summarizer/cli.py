@@ -16,7 +16,8 @@ from rich.table import Table
 
 from . import pipeline, query, stats
 from .backends.base import BackendSettings, get_backend
-from .errors import SummarizerError
+from .engine import EngineSettings
+from .errors import ConfigError, SummarizerError
 from .export import export as export_digest
 from .ingest import FORMATS
 from .progress import progress_reporter
@@ -64,6 +65,10 @@ def _with_store(db: Path | None, action: Callable[[Store], T], *, read_only: boo
 
 
 def _print_report(report: pipeline.RunReport) -> None:
+    if report.recovered:
+        err.print(f"recovered {report.recovered} results journaled by an interrupted run")
+    for note in report.mode_notes:
+        err.print(f"note: {note}", highlight=False)
     shown = report.rejections[:MAX_SHOWN_REJECTIONS]
     for line in shown:
         err.print(f"[yellow]rejected:[/yellow] {line}", markup=True, highlight=False)
@@ -101,13 +106,41 @@ def _print_report(report: pipeline.RunReport) -> None:
 
 @app.command()
 def run(
-    inputs: Inputs,
+    inputs: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders to read.", show_default=False)
+    ] = None,
     db: DbOption = None,
     backend: Annotated[
         str, typer.Option(help="auto, rules or openai (auto = openai when an endpoint is set)")
     ] = "auto",
     limit: Annotated[int | None, typer.Option(min=1, help="Read at most N papers.")] = None,
     input_format: FormatOption = None,
+    model: Annotated[str | None, typer.Option(help="LLM model [env: SUMMARIZER_MODEL]")] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible endpoint [env: OPENAI_BASE_URL]")
+    ] = None,
+    mode: Annotated[
+        str | None, typer.Option(help="instructor mode: tools, json_schema, json or md_json")
+    ] = None,
+    concurrency: Annotated[int, typer.Option(min=1, help="Requests in flight at once.")] = 16,
+    rpm: Annotated[float | None, typer.Option(min=1, help="Requests per minute budget.")] = None,
+    tpm: Annotated[float | None, typer.Option(min=1, help="Tokens per minute budget.")] = None,
+    max_cost: Annotated[
+        float | None, typer.Option(help="Stop cleanly once this many USD are spent.")
+    ] = None,
+    max_tokens: Annotated[
+        int | None, typer.Option(help="Stop cleanly once this many tokens are spent.")
+    ] = None,
+    max_retries: Annotated[
+        int, typer.Option(min=0, help="Transport retries per paper (429, 5xx, timeouts).")
+    ] = 5,
+    max_reasks: Annotated[
+        int, typer.Option(min=0, help="Re-asks after an invalid answer.")
+    ] = 1,
+    timeout: Annotated[float, typer.Option(min=1, help="Seconds per request.")] = 60.0,
+    prices: Annotated[
+        Path | None, typer.Option(help="JSON price table [env: SUMMARIZER_PRICES]")
+    ] = None,
     strict_grounding: Annotated[
         bool, typer.Option(help="Drop values that cannot be found in the abstract.")
     ] = False,
@@ -118,19 +151,26 @@ def run(
 ) -> None:
     """Ingest INPUTs, extract every paper not already cached, and store the results."""
     with _clean_errors():
-        chosen = get_backend(backend, BackendSettings.from_env())
-        with _open(db) as store, progress_reporter(enabled=not quiet) as on_progress:
+        if not inputs and not retry_failed:
+            raise ConfigError("give INPUT files or folders, or --retry-failed")
+        settings = BackendSettings.from_env(
+            model=model, base_url=base_url, mode=mode, max_reasks=max_reasks, timeout=timeout
+        )
+        if prices is not None:
+            settings.extra["prices"] = str(prices)
+        chosen = get_backend(backend, settings)
+        engine = EngineSettings(
+            concurrency=concurrency, rpm=rpm, tpm=tpm, max_attempts=max_retries + 1,
+            max_cost=max_cost, max_tokens=max_tokens, strict_grounding=strict_grounding,
+        )
+        with _open(db) as store, progress_reporter(enabled=not quiet) as reporter:
             report = pipeline.run(
-                inputs,
-                store,
-                chosen,
-                fmt=input_format,
-                limit=limit,
-                strict_grounding=strict_grounding,
-                retry_failed=retry_failed,
-                on_progress=on_progress,
+                inputs or [], store, chosen, fmt=input_format, limit=limit, settings=engine,
+                retry_failed=retry_failed, reporter=reporter,
             )
         _print_report(report)
+    if report.stopped and report.stopped.startswith("interrupted"):
+        raise typer.Exit(130)
     if not report.clean:
         raise typer.Exit(1)
 
@@ -199,8 +239,6 @@ def _parse_since(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        from .errors import ConfigError
-
         raise ConfigError(f"--since {value!r} is not a date; use YYYY-MM-DD") from None
 
 

@@ -1,20 +1,38 @@
-"""Driving a backend over many papers: where errors become failures, not crashes.
+"""Driving a backend over many papers: concurrency, rate limits, the one retry layer, budgets.
 
-Synchronous backends (``rules``) run in-process in a plain loop: they are
-CPU-bound and free, so concurrency would only add overhead.
+Synchronous backends (``rules``) run in a plain loop: they are CPU-bound and
+free. Async backends (``openai``) run many requests at once under a shared
+:class:`~summarizer.ratelimit.RateLimiter`; transport faults are retried here
+with tenacity (exponential backoff with jitter, honouring ``Retry-After``) and
+nowhere else. Every outcome goes to the :class:`~summarizer.sink.ResultSink`
+the moment it is known, so an interruption loses only calls still in flight.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_random_exponential,
+)
 
 from .backends.base import Backend
 from .cache import cache_key
-from .errors import ExtractionError
+from .calls import current_call, redact
+from .errors import BackendError, ExtractionError, TransientError
 from .grounding import ground
 from .paper import Paper
-from .results import Extraction, Failure
+from .progress import Reporter
+from .ratelimit import RateLimiter
+from .results import Extraction, Failure, Usage
+from .sink import ResultSink
 
 
 @dataclass(slots=True)
@@ -23,12 +41,28 @@ class Job:
     cache_key: str
 
 
+@dataclass
+class EngineSettings:
+    concurrency: int = 16
+    rpm: float | None = None
+    tpm: float | None = None
+    max_attempts: int = 6
+    max_wait: float = 60.0
+    max_cost: float | None = None
+    max_tokens: int | None = None
+    strict_grounding: bool = False
+
+
+def make_jobs(papers: Sequence[Paper], backend: Backend) -> list[Job]:
+    digest = backend.identity.digest
+    return [Job(p, cache_key(p.content_hash, digest)) for p in papers]
+
+
 def failure_for(job: Job, exc: BaseException, attempts: int = 1, tokens: int = 0) -> Failure:
+    error_type = getattr(exc, "error_type", None) or type(exc).__name__
     if isinstance(exc, ExtractionError):
-        error_type, attempts = exc.error_type, exc.attempts
-    else:
-        error_type = type(exc).__name__
-    message = " ".join(str(exc).split())[:500] or error_type
+        attempts = max(attempts, exc.attempts)
+    message = redact(" ".join(str(exc).split()))[:500] or error_type
     return Failure(
         paper_id=job.paper.paper_id,
         cache_key=job.cache_key,
@@ -42,30 +76,143 @@ def failure_for(job: Job, exc: BaseException, attempts: int = 1, tokens: int = 0
     )
 
 
-def make_jobs(papers: Sequence[Paper], backend: Backend) -> list[Job]:
-    digest = backend.identity.digest
-    return [Job(p, cache_key(p.content_hash, digest)) for p in papers]
-
-
 def run_sync(
     backend: Backend,
     jobs: Sequence[Job],
-    *,
-    strict_grounding: bool = False,
-    on_done: Callable[[int], None] | None = None,
-) -> tuple[list[Extraction], list[Failure]]:
+    sink: ResultSink,
+    settings: EngineSettings,
+    reporter: Reporter,
+) -> tuple[int, int]:
     """Extract each job in turn; any exception becomes that paper's Failure."""
     identity = backend.identity
-    results: list[Extraction] = []
-    failures: list[Failure] = []
+    extracted = failed = 0
     for job in jobs:
         try:
             summary = backend.extract(job.paper)
-            grounded = ground(summary, job.paper.abstract, strict=strict_grounding)
-        except Exception as exc:  # a bug in one paper must not cost the batch
-            failures.append(failure_for(job, exc))
+            grounded = ground(summary, job.paper.abstract, strict=settings.strict_grounding)
+        except Exception as exc:  # a bug on one paper must not cost the batch
+            sink.add_failure(failure_for(job, exc))
+            failed += 1
         else:
-            results.append(Extraction(job.paper.paper_id, job.cache_key, identity, grounded))
-        if on_done is not None:
-            on_done(1)
-    return results, failures
+            sink.add_result(Extraction(job.paper.paper_id, job.cache_key, identity, grounded))
+            extracted += 1
+        reporter.advance()
+    return extracted, failed
+
+
+class BudgetReached(Exception):
+    """Internal signal: a --max-cost/--max-tokens budget is spent; stop starting papers."""
+
+
+class AsyncEngine:
+    """One per run: owns the limiter, the per-paper retry loop and the budget checks."""
+
+    def __init__(
+        self, backend: Any, sink: ResultSink, settings: EngineSettings, reporter: Reporter
+    ) -> None:
+        self.backend = backend
+        self.sink = sink
+        self.settings = settings
+        self.reporter = reporter
+        self.limiter = RateLimiter(settings.rpm, settings.tpm)
+        self.extracted = 0
+        self.failed = 0
+        self.stopped: str | None = None
+        self._usage: dict[str, Usage] = {}
+        backend.call_sink = self._on_call
+        backend.header_observers.append(self._on_headers)
+
+    def _on_call(self, record: Any) -> None:
+        self.sink.add_call(record)
+        usage = self._usage.setdefault(record.cache_key, Usage())
+        usage.add(
+            Usage(
+                record.prompt_tokens, record.completion_tokens, record.cached_tokens,
+                record.cost_usd,
+            )
+        )
+        spend = self.sink.spend
+        self.reporter.spend(spend.tokens, spend.cost_usd, self.failed)
+
+    def _on_headers(self, status: int, headers: Any) -> None:
+        self.limiter.observe(headers)
+
+    def _budget_left(self) -> bool:
+        spend = self.sink.spend
+        if self.settings.max_cost is not None and spend.cost_usd >= self.settings.max_cost:
+            self.stopped = f"--max-cost ${self.settings.max_cost:g} reached"
+        elif self.settings.max_tokens is not None and spend.tokens >= self.settings.max_tokens:
+            self.stopped = f"--max-tokens {self.settings.max_tokens:,} reached"
+        return self.stopped is None
+
+    def _wait(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, TransientError) and error.retry_after is not None:
+            return min(error.retry_after, self.settings.max_wait)
+        backoff = wait_random_exponential(multiplier=0.5, max=self.settings.max_wait)
+        return float(backoff(state))
+
+    async def _extract_with_retries(self, job: Job) -> tuple[Any, int]:
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.settings.max_attempts),
+            wait=self._wait,
+            retry=retry_if_exception_type(TransientError),
+            reraise=True,
+        )
+        attempt = 0
+        async for trial in retrying:
+            with trial:
+                attempt = trial.retry_state.attempt_number
+                current_call.set((job.cache_key, attempt))
+                await self.limiter.acquire(self.backend.estimate_tokens(job.paper))
+                try:
+                    return await self.backend.extract(job.paper), attempt
+                except TransientError as error:
+                    if error.retry_after is not None:
+                        self.limiter.pause(error.retry_after)
+                    raise
+        raise AssertionError("unreachable: tenacity reraises the last error")
+
+    async def _one(self, job: Job) -> None:
+        attempts = 1
+        try:
+            summary, attempts = await self._extract_with_retries(job)
+            grounded = ground(summary, job.paper.abstract, strict=self.settings.strict_grounding)
+        except BackendError as error:
+            if not isinstance(error, TransientError):
+                raise  # wrong key, unknown model: every paper would fail the same way
+            self._fail(job, error, self.settings.max_attempts)
+        except ExtractionError as error:
+            self._fail(job, error, attempts)
+        else:
+            usage = self._usage.pop(job.cache_key, None)
+            identity = self.backend.identity
+            self.sink.add_result(
+                Extraction(job.paper.paper_id, job.cache_key, identity, grounded, usage)
+            )
+            self.extracted += 1
+        self.reporter.advance()
+
+    def _fail(self, job: Job, error: Exception, attempts: int) -> None:
+        usage = self._usage.pop(job.cache_key, None)
+        tokens = usage.total_tokens if usage else 0
+        self.sink.add_failure(failure_for(job, error, attempts, tokens))
+        self.failed += 1
+
+    async def run(self, jobs: Sequence[Job]) -> None:
+        """Run jobs with at most ``concurrency`` in flight; stop starting new ones on budget."""
+        pending = iter(jobs)
+
+        async def worker() -> None:
+            for job in pending:
+                if not self._budget_left():
+                    return
+                await self._one(job)
+
+        workers = [asyncio.create_task(worker()) for _ in range(max(1, self.settings.concurrency))]
+        try:
+            await asyncio.gather(*workers)
+        finally:
+            for task in workers:
+                task.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)

@@ -51,3 +51,20 @@ class StoreError(SummarizerError):
 
 class BudgetExceeded(SummarizerError):
     """A --max-cost or --max-tokens budget was reached; finished work is kept."""
+
+
+class TransientError(BackendError):
+    """A fault worth retrying (429, 5xx, timeout, connection); the engine's one retry layer."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        error_type: str = "transient",
+    ) -> None:
+        self.status = status
+        self.retry_after = retry_after
+        self.error_type = error_type
+        super().__init__(message)

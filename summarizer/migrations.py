@@ -128,8 +128,30 @@ def _initial_tables(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _llm_calls(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """
+        CREATE TABLE llm_calls (
+            cache_key VARCHAR,
+            model VARCHAR,
+            attempt INTEGER,
+            status INTEGER,
+            latency_ms DOUBLE,
+            prompt_tokens BIGINT,
+            completion_tokens BIGINT,
+            cached_tokens BIGINT,
+            cost_usd DOUBLE,
+            mode VARCHAR,
+            error VARCHAR,
+            called_at TIMESTAMP
+        )
+        """
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("initial tables", _initial_tables),
+    ("llm_calls log", _llm_calls),
 ]
 
 VIEWS = {

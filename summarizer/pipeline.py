@@ -6,6 +6,7 @@ batch is, and each chunk's results are committed before the next is read.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -16,11 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from .backends.base import Backend
-from .engine import Job, make_jobs, run_sync
+from .engine import AsyncEngine, EngineSettings, Job, make_jobs, run_sync
 from .errors import InputError
 from .ingest import read_papers
+from .journal import Journal, journal_path
 from .paper import Paper
+from .progress import Reporter
 from .results import Failure
+from .sink import ResultSink
 from .store import Store
 
 DEFAULT_CHUNK = 5000
@@ -49,9 +53,12 @@ class RunReport:
     completion_tokens: int = 0
     cost_usd: float = 0.0
     stopped: str | None = None
+    recovered: int = 0
+    mode_notes: list[str] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
+        """No paper failed or was rejected and the run was not cut short."""
         return not (self.failed or self.rejected or self.stopped)
 
     def reject(self, error: InputError | Failure) -> None:
@@ -118,6 +125,40 @@ def _store_chunk(
     return outcome.papers, failures
 
 
+def _plan(
+    chunk: list[Paper | InputError],
+    store: Store,
+    backend: Backend,
+    sink: ResultSink,
+    report: RunReport,
+    seen: set[int],
+    retry_failed: bool,
+) -> list[Job]:
+    """Store a chunk's papers and decide which need extracting; cached ones become current."""
+    papers, failures = _store_chunk(chunk, store, report)
+    for failure in failures:
+        sink.add_failure(failure)
+    jobs = make_jobs(papers, backend)
+    keys = [job.cache_key for job in jobs]
+    cached = store.cached_keys(keys)
+    failed_before = set() if retry_failed else store.failed_keys(keys) - cached
+    todo: list[Job] = []
+    for job in jobs:
+        marker = int(job.cache_key[:16], 16)
+        if marker in seen:
+            continue
+        seen.add(marker)
+        report.distinct += 1
+        if job.cache_key in cached:
+            report.cached += 1
+        elif job.cache_key in failed_before:
+            report.skipped_failed += 1
+        else:
+            todo.append(job)
+    sink.point_current([(j.paper.paper_id, j.cache_key) for j in jobs if j.cache_key in cached])
+    return todo
+
+
 def run(
     inputs: Iterable[str | Path],
     store: Store,
@@ -126,50 +167,89 @@ def run(
     fmt: str | None = None,
     limit: int | None = None,
     chunk_size: int = DEFAULT_CHUNK,
-    strict_grounding: bool = False,
+    settings: EngineSettings | None = None,
     retry_failed: bool = False,
-    on_progress: Callable[[str, int], None] | None = None,
+    reporter: Reporter | None = None,
+    strict_grounding: bool = False,
 ) -> RunReport:
-    """Ingest, extract every paper not already cached, and store the results."""
+    """Ingest, extract every paper not already cached, and store the results.
+
+    Ctrl-C stops the run cleanly: everything finished is committed and the
+    report says ``stopped``; the next run resumes where this one ended.
+    """
     started = time.perf_counter()
     started_at = datetime.now(UTC).replace(tzinfo=None)
+    settings = settings or EngineSettings()
+    settings.strict_grounding = settings.strict_grounding or strict_grounding
+    reporter = reporter or Reporter()
     identity = backend.identity
     report = RunReport(db_path=store.path, backend=identity.backend, model=identity.model)
+    journal = Journal(journal_path(store.path)) if backend.capabilities.billable else None
+    sink = ResultSink(store, journal)
+    report.recovered = sink.recover()
+    inputs = list(inputs)
+    papers: Iterator[Paper | InputError] = read_papers(inputs, fmt, limit)
+    if retry_failed and not inputs:
+        papers = iter(store.failed_papers())
+    chunks = _chunks(papers, chunk_size)
     seen: set[int] = set()
-    advance = (lambda n: on_progress("done", n)) if on_progress else None
-    for chunk in _chunks(read_papers(inputs, fmt, limit), chunk_size):
-        papers, failures = _store_chunk(chunk, store, report)
-        jobs = make_jobs(papers, backend)
-        keys = [job.cache_key for job in jobs]
-        cached = store.cached_keys(keys)
-        failed_before = set() if retry_failed else store.failed_keys(keys)
-        todo: list[Job] = []
-        for job in jobs:
-            marker = int(job.cache_key[:16], 16)
-            if marker in seen:
-                continue
-            seen.add(marker)
-            report.distinct += 1
-            if job.cache_key in cached:
-                report.cached += 1
-            elif job.cache_key in failed_before:
-                report.skipped_failed += 1
-            else:
-                todo.append(job)
-        if on_progress:
-            on_progress("total", len(todo))
-        results, extract_failures = run_sync(
-            backend, todo, strict_grounding=strict_grounding, on_done=advance
-        )
-        report.extracted += len(results)
-        report.failed += len(extract_failures)
-        report.calls += len(todo)
-        done = cached | {r.cache_key for r in results}
-        current = [(job.paper.paper_id, job.cache_key) for job in jobs if job.cache_key in done]
-        store.save(results, failures + extract_failures, current)
-    report.elapsed = time.perf_counter() - started
-    store.record_run(_run_row(report, started_at))
+    try:
+        if backend.capabilities.is_async:
+            asyncio.run(_run_async(chunks, store, backend, sink, report, seen, settings,
+                                   reporter, retry_failed))
+        else:
+            for chunk in chunks:
+                todo = _plan(chunk, store, backend, sink, report, seen, retry_failed)
+                reporter.add_total(len(todo))
+                extracted, failed = run_sync(backend, todo, sink, settings, reporter)
+                report.extracted += extracted
+                report.failed += failed
+                report.calls += len(todo)
+                sink.flush()
+    except KeyboardInterrupt:
+        report.stopped = "interrupted (Ctrl-C); finished results are stored"
+    finally:
+        sink.close()
+        report.calls = max(report.calls, sink.spend.calls)
+        report.prompt_tokens = sink.spend.prompt_tokens
+        report.completion_tokens = sink.spend.completion_tokens
+        report.cost_usd = sink.spend.cost_usd
+        report.elapsed = time.perf_counter() - started
+        store.record_run(_run_row(report, started_at))
     return report
+
+
+async def _run_async(
+    chunks: Iterator[list[Paper | InputError]],
+    store: Store,
+    backend: Backend,
+    sink: ResultSink,
+    report: RunReport,
+    seen: set[int],
+    settings: EngineSettings,
+    reporter: Reporter,
+    retry_failed: bool,
+) -> None:
+    engine = AsyncEngine(backend, sink, settings, reporter)
+    check = getattr(backend, "check_endpoint", None)
+    try:
+        if check is not None:
+            await check()
+        for chunk in chunks:
+            todo = _plan(chunk, store, backend, sink, report, seen, retry_failed)
+            reporter.add_total(len(todo))
+            await engine.run(todo)
+            sink.flush()
+            if engine.stopped:
+                break
+    finally:
+        report.extracted += engine.extracted
+        report.failed += engine.failed
+        report.stopped = report.stopped or engine.stopped
+        report.mode_notes = list(getattr(backend, "mode_notes", []))
+        close = getattr(backend, "aclose", None)
+        if close is not None:
+            await close()
 
 
 def _run_row(report: RunReport, started_at: datetime) -> dict[str, Any]:

@@ -1,46 +1,73 @@
-"""A rich progress bar that stays quiet when output is not a terminal."""
+"""Run progress: a rich bar on a terminal, silence otherwise."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
-    TaskProgressColumn,
+    ProgressColumn,
+    Task,
     TextColumn,
-    TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
-ProgressCallback = Callable[[str, int], None]
+
+class RateColumn(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.1f} papers/s" if speed else "-- papers/s")
+
+
+class Reporter:
+    """The no-op reporter; :class:`RichReporter` draws what these calls describe."""
+
+    def add_total(self, amount: int) -> None:
+        """More papers need extracting."""
+
+    def advance(self, amount: int = 1) -> None:
+        """Papers finished (extracted or failed)."""
+
+    def spend(self, tokens: int, cost: float, failed: int) -> None:
+        """Running totals for the bar's right-hand side."""
+
+
+class RichReporter(Reporter):
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task = progress.add_task("extract", total=0, tokens=0, cost=0.0, failed=0)
+
+    def add_total(self, amount: int) -> None:
+        total = self.progress.tasks[0].total or 0
+        self.progress.update(self.task, total=total + amount)
+
+    def advance(self, amount: int = 1) -> None:
+        self.progress.advance(self.task, amount)
+
+    def spend(self, tokens: int, cost: float, failed: int) -> None:
+        self.progress.update(self.task, tokens=tokens, cost=cost, failed=failed)
 
 
 @contextmanager
-def progress_reporter(enabled: bool = True) -> Iterator[ProgressCallback | None]:
-    """Yield a callback taking ("total", n) or ("done", n); None when there is no terminal."""
+def progress_reporter(enabled: bool = True) -> Iterator[Reporter]:
+    """A bar with done/total, rate, ETA, tokens, cost and failures; quiet off a terminal."""
     if not enabled or not sys.stderr.isatty():
-        yield None
+        yield Reporter()
         return
-    progress = Progress(
+    columns: list[Any] = [
         TextColumn("extracting"),
         BarColumn(),
         MofNCompleteColumn(),
-        TaskProgressColumn(),
-        TimeElapsedColumn(),
+        RateColumn(),
         TimeRemainingColumn(),
-        transient=True,
-    )
-    task = progress.add_task("extract", total=0)
-
-    def update(kind: str, amount: int) -> None:
-        if kind == "total":
-            progress.update(task, total=(progress.tasks[0].total or 0) + amount)
-        else:
-            progress.advance(task, amount)
-
-    with progress:
-        yield update
+        TextColumn("tokens {task.fields[tokens]:,} · ${task.fields[cost]:.4f}"),
+        TextColumn("failed {task.fields[failed]}"),
+    ]
+    with Progress(*columns, transient=True) as progress:
+        yield RichReporter(progress)

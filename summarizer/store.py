@@ -21,7 +21,14 @@ from .errors import StoreError
 from .migrations import migrate
 from .paper import Paper
 from .results import Extraction, Failure
-from .tables import extractions_table, failures_table, keys_table, papers_table
+from .calls import CallRecord
+from .tables import (
+    calls_table,
+    extractions_table,
+    failures_table,
+    keys_table,
+    papers_table,
+)
 
 DEFAULT_DB = Path("cache") / "summarizer.duckdb"
 
@@ -233,14 +240,33 @@ class Store:
         """Which of these cache keys failed before (skipped unless --retry-failed)."""
         return self._keys_in("failure_log", keys)
 
+    def failed_papers(self) -> list[Paper]:
+        """Papers whose extraction failed, rebuilt from their first sighting (for --retry-failed)."""
+        rows = self.query(
+            """
+            SELECT p.title, p.abstract, s.source, s.record, p.paper_id, p.content_hash
+            FROM paper_records p
+            JOIN (SELECT paper_id, min(source) AS source, min(record) AS record
+                  FROM sightings GROUP BY paper_id) s USING (paper_id)
+            WHERE p.paper_id IN (SELECT paper_id FROM failures WHERE stage = 'extract')
+            ORDER BY p.paper_id
+            """
+        )
+        return [
+            Paper(title=t, abstract=a, source=src, record=rec, paper_id=pid, content_hash=h)
+            for t, a, src, rec, pid, h in rows
+        ]
+
     def save(
         self,
         extractions: Sequence[Extraction] = (),
         failures: Sequence[Failure] = (),
         current: Sequence[tuple[str, str]] = (),
+        calls: Sequence[CallRecord] = (),
     ) -> None:
-        """Write results and failures, and point papers at their current result, atomically."""
-        if not (extractions or failures or current):
+        """Write results, failures and call logs, and point papers at their current result,
+        in one transaction."""
+        if not (extractions or failures or current or calls):
             return
         with self.transaction() as con:
             if extractions:
@@ -258,6 +284,10 @@ class Store:
                 con.register("new_failures", failures_table(failures))
                 con.execute("INSERT INTO failure_log SELECT * FROM new_failures")
                 con.unregister("new_failures")
+            if calls:
+                con.register("new_calls", calls_table(calls))
+                con.execute("INSERT INTO llm_calls SELECT * FROM new_calls")
+                con.unregister("new_calls")
             if current:
                 ids, keys = zip(*current, strict=True)
                 con.register("current_keys", keys_table(ids, keys))

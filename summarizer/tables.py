@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pyarrow as pa
 
 from .paper import Paper
+from .calls import CallRecord
 from .results import Extraction, Failure
 
 _LINK = pa.struct(
@@ -108,5 +109,24 @@ def failures_table(failures: Sequence[Failure]) -> pa.Table:
             "source": [f.source for f in failures],
             "record": [f.record for f in failures],
             "failed_at": pa.array([_naive(f.failed_at) for f in failures], pa.timestamp("us")),
+        }
+    )
+
+
+def calls_table(calls: Sequence[CallRecord]) -> pa.Table:
+    return pa.table(
+        {
+            "cache_key": [c.cache_key for c in calls],
+            "model": [c.model for c in calls],
+            "attempt": pa.array([c.attempt for c in calls], pa.int32()),
+            "status": pa.array([c.status for c in calls], pa.int32()),
+            "latency_ms": pa.array([c.latency_ms for c in calls], pa.float64()),
+            "prompt_tokens": pa.array([c.prompt_tokens for c in calls], pa.int64()),
+            "completion_tokens": pa.array([c.completion_tokens for c in calls], pa.int64()),
+            "cached_tokens": pa.array([c.cached_tokens for c in calls], pa.int64()),
+            "cost_usd": pa.array([c.cost_usd for c in calls], pa.float64()),
+            "mode": [c.mode for c in calls],
+            "error": [c.error for c in calls],
+            "called_at": pa.array([_naive(c.called_at) for c in calls], pa.timestamp("us")),
         }
     )

@@ -1,0 +1,142 @@
+"""Client-side request and token budgets, so a run goes at the provider's limit, not into it.
+
+Two token buckets (requests/minute, tokens/minute) refill continuously. A
+request waits until both can pay for it. The provider's own view, from
+``x-ratelimit-*`` headers and ``Retry-After``, corrects ours on the fly: the
+buckets never hold more than the provider says remains, limits we were not
+told are learned from the headers, and a 429 pauses every request until the
+provider's retry time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Mapping
+
+SAFETY = 0.97
+"""Aim slightly under the limit: clocks and windows never line up exactly."""
+BURST_SECONDS = 1.0
+
+_DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?(?:(\d+(?:\.\d+)?)s)?(?:(\d+)ms)?$")
+
+
+def parse_duration(value: str | None) -> float | None:
+    """Read OpenAI reset durations ('1s', '6m0s', '250ms', '0.5') as seconds."""
+    if not value:
+        return None
+    text = value.strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    match = _DURATION.match(text)
+    if not match or not any(match.groups()):
+        return None
+    hours, minutes, seconds, millis = (float(g) if g else 0.0 for g in match.groups())
+    return hours * 3600 + minutes * 60 + seconds + millis / 1000
+
+
+class TokenBucket:
+    """A continuously refilling budget of ``per_minute`` units, with a one-second burst."""
+
+    def __init__(self, per_minute: float | None) -> None:
+        self.per_minute: float | None = None
+        self.level = 0.0
+        self.updated = time.monotonic()
+        self.set_rate(per_minute)
+
+    def set_rate(self, per_minute: float | None) -> None:
+        self._refill()
+        self.per_minute = per_minute * SAFETY if per_minute else None
+        if self.per_minute:
+            self.level = min(self.level, self.capacity) if self.level else self.capacity
+
+    @property
+    def rate(self) -> float:
+        return (self.per_minute or 0.0) / 60.0
+
+    @property
+    def capacity(self) -> float:
+        return max(1.0, self.rate * BURST_SECONDS)
+
+    def _refill(self) -> None:
+        now = time.monotonic()
+        if self.per_minute:
+            self.level = min(self.capacity, self.level + (now - self.updated) * self.rate)
+        self.updated = now
+
+    def wait_time(self, amount: float) -> float:
+        """Seconds until ``amount`` can be paid (an amount over capacity waits for a full bucket)."""
+        if not self.per_minute:
+            return 0.0
+        self._refill()
+        needed = min(amount, self.capacity) - self.level
+        return max(0.0, needed / self.rate)
+
+    def take(self, amount: float) -> None:
+        if self.per_minute:
+            self._refill()
+            self.level -= amount
+
+    def cap(self, remaining: float) -> None:
+        """Trust the provider: we cannot hold more than it says is left."""
+        if self.per_minute:
+            self._refill()
+            self.level = min(self.level, remaining)
+
+
+class RateLimiter:
+    """Shared by every request of a run; all methods are called from one event loop."""
+
+    def __init__(self, rpm: float | None = None, tpm: float | None = None) -> None:
+        self.requests = TokenBucket(rpm)
+        self.tokens = TokenBucket(tpm)
+        self._configured = (rpm is not None, tpm is not None)
+        self._paused_until = 0.0
+        self._lock = asyncio.Lock()
+        self.waited = 0.0
+
+    async def acquire(self, tokens: float) -> None:
+        """Wait until one request of about ``tokens`` tokens fits both budgets, then pay."""
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                delay = max(
+                    self._paused_until - now,
+                    self.requests.wait_time(1),
+                    self.tokens.wait_time(tokens),
+                )
+                if delay <= 0:
+                    self.requests.take(1)
+                    self.tokens.take(tokens)
+                    return
+                self.waited += delay
+                await asyncio.sleep(delay)
+
+    def pause(self, seconds: float) -> None:
+        """A 429 said to wait: hold every request, not just the one that was refused."""
+        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        """Learn limits and remaining budget from ``x-ratelimit-*`` response headers."""
+        for bucket, kind, configured in (
+            (self.requests, "requests", self._configured[0]),
+            (self.tokens, "tokens", self._configured[1]),
+        ):
+            limit = _number(headers.get(f"x-ratelimit-limit-{kind}"))
+            if limit and not configured and bucket.per_minute != limit * SAFETY:
+                bucket.set_rate(limit)
+            remaining = _number(headers.get(f"x-ratelimit-remaining-{kind}"))
+            if remaining is not None:
+                bucket.cap(remaining)
+
+
+def _number(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None

@@ -1,0 +1,99 @@
+"""Where finished work goes: journal first (for paid results), then DuckDB in batches."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from .calls import CallRecord
+from .journal import Journal
+from .results import Extraction, Failure
+from .store import Store
+
+
+@dataclass
+class Spend:
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    cost_usd: float = 0.0
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass
+class ResultSink:
+    """Buffers results, failures and call records; ``flush`` commits them in one transaction."""
+
+    store: Store
+    journal: Journal | None = None
+    flush_every: int = 500
+    flush_seconds: float = 2.0
+    spend: Spend = field(default_factory=Spend)
+    results: list[Extraction] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    calls: list[CallRecord] = field(default_factory=list)
+    current: list[tuple[str, str]] = field(default_factory=list)
+    _last_flush: float = field(default_factory=time.monotonic)
+
+    def recover(self) -> int:
+        """Commit what a killed run journaled but never stored; returns the results recovered."""
+        if self.journal is None:
+            return 0
+        pending = self.journal.pending()
+        recovered = [item for item in pending if isinstance(item, Extraction)]
+        self.store.save(
+            recovered,
+            [item for item in pending if isinstance(item, Failure)],
+            [(r.paper_id, r.cache_key) for r in recovered],
+            [item for item in pending if isinstance(item, CallRecord)],
+        )
+        self.journal.clear()
+        return len(recovered)
+
+    def add_result(self, result: Extraction) -> None:
+        if self.journal is not None:
+            self.journal.append("result", result)
+        self.results.append(result)
+        self.current.append((result.paper_id, result.cache_key))
+        self._maybe_flush()
+
+    def add_failure(self, failure: Failure) -> None:
+        if self.journal is not None and failure.stage == "extract":
+            self.journal.append("failure", failure)
+        self.failures.append(failure)
+        self._maybe_flush()
+
+    def add_call(self, record: CallRecord) -> None:
+        if self.journal is not None:
+            self.journal.append("call", record)
+        self.calls.append(record)
+        self.spend.calls += 1
+        self.spend.prompt_tokens += record.prompt_tokens
+        self.spend.completion_tokens += record.completion_tokens
+        self.spend.cached_tokens += record.cached_tokens
+        self.spend.cost_usd += record.cost_usd
+
+    def point_current(self, pairs: list[tuple[str, str]]) -> None:
+        self.current.extend(pairs)
+
+    def _maybe_flush(self) -> None:
+        due = time.monotonic() - self._last_flush >= self.flush_seconds
+        if len(self.results) + len(self.failures) >= self.flush_every or due:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.results or self.failures or self.calls or self.current:
+            self.store.save(self.results, self.failures, self.current, self.calls)
+            self.results, self.failures, self.calls, self.current = [], [], [], []
+        if self.journal is not None:
+            self.journal.clear()
+        self._last_flush = time.monotonic()
+
+    def close(self) -> None:
+        self.flush()
+        if self.journal is not None:
+            self.journal.close()
