@@ -15,11 +15,13 @@ import re
 import time
 from collections.abc import Mapping
 
-SAFETY = 0.97
+SAFETY = 0.98
 """Aim slightly under the limit: clocks and windows never line up exactly."""
-BURST_SECONDS = 1.0
+BURST_SECONDS = 0.5
 
-_DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?(?:(\d+(?:\.\d+)?)s)?(?:(\d+)ms)?$")
+_DURATION = re.compile(
+    r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?(?:(\d+(?:\.\d+)?)s)?(?:(\d+)ms)?$"
+)
 
 
 def parse_duration(value: str | None) -> float | None:
@@ -50,8 +52,7 @@ class TokenBucket:
     def set_rate(self, per_minute: float | None) -> None:
         self._refill()
         self.per_minute = per_minute * SAFETY if per_minute else None
-        if self.per_minute:
-            self.level = min(self.level, self.capacity) if self.level else self.capacity
+        self.level = min(self.level, self.capacity)  # start empty: no opening burst
 
     @property
     def rate(self) -> float:
