@@ -134,9 +134,7 @@ def run(
     max_retries: Annotated[
         int, typer.Option(min=0, help="Transport retries per paper (429, 5xx, timeouts).")
     ] = 5,
-    max_reasks: Annotated[
-        int, typer.Option(min=0, help="Re-asks after an invalid answer.")
-    ] = 1,
+    max_reasks: Annotated[int, typer.Option(min=0, help="Re-asks after an invalid answer.")] = 1,
     timeout: Annotated[float, typer.Option(min=1, help="Seconds per request.")] = 60.0,
     prices: Annotated[
         Path | None, typer.Option(help="JSON price table [env: SUMMARIZER_PRICES]")
@@ -160,13 +158,24 @@ def run(
             settings.extra["prices"] = str(prices)
         chosen = get_backend(backend, settings)
         engine = EngineSettings(
-            concurrency=concurrency, rpm=rpm, tpm=tpm, max_attempts=max_retries + 1,
-            max_cost=max_cost, max_tokens=max_tokens, strict_grounding=strict_grounding,
+            concurrency=concurrency,
+            rpm=rpm,
+            tpm=tpm,
+            max_attempts=max_retries + 1,
+            max_cost=max_cost,
+            max_tokens=max_tokens,
+            strict_grounding=strict_grounding,
         )
         with _open(db) as store, progress_reporter(enabled=not quiet) as reporter:
             report = pipeline.run(
-                inputs or [], store, chosen, fmt=input_format, limit=limit, settings=engine,
-                retry_failed=retry_failed, reporter=reporter,
+                inputs or [],
+                store,
+                chosen,
+                fmt=input_format,
+                limit=limit,
+                settings=engine,
+                retry_failed=retry_failed,
+                reporter=reporter,
             )
         _print_report(report)
     if report.stopped and report.stopped.startswith("interrupted"):

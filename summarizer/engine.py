@@ -127,7 +127,9 @@ class AsyncEngine:
         usage = self._usage.setdefault(record.cache_key, Usage())
         usage.add(
             Usage(
-                record.prompt_tokens, record.completion_tokens, record.cached_tokens,
+                record.prompt_tokens,
+                record.completion_tokens,
+                record.cached_tokens,
                 record.cost_usd,
             )
         )
@@ -183,6 +185,8 @@ class AsyncEngine:
                 raise  # wrong key, unknown model: every paper would fail the same way
             self._fail(job, error, self.settings.max_attempts)
         except ExtractionError as error:
+            self._fail(job, error, attempts)
+        except Exception as error:  # a bug on one paper must not cost the batch
             self._fail(job, error, attempts)
         else:
             usage = self._usage.pop(job.cache_key, None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
@@ -195,8 +195,11 @@ def run(
     seen: set[int] = set()
     try:
         if backend.capabilities.is_async:
-            asyncio.run(_run_async(chunks, store, backend, sink, report, seen, settings,
-                                   reporter, retry_failed))
+            asyncio.run(
+                _run_async(
+                    chunks, store, backend, sink, report, seen, settings, reporter, retry_failed
+                )
+            )
         else:
             for chunk in chunks:
                 todo = _plan(chunk, store, backend, sink, report, seen, retry_failed)

@@ -17,11 +17,11 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from .calls import CallRecord
 from .errors import StoreError
 from .migrations import migrate
 from .paper import Paper
 from .results import Extraction, Failure
-from .calls import CallRecord
 from .tables import (
     calls_table,
     extractions_table,

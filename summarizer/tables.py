@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pyarrow as pa
 
-from .paper import Paper
 from .calls import CallRecord
+from .paper import Paper
 from .results import Extraction, Failure
 
 _LINK = pa.struct(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -18,6 +19,7 @@ import httpx2
 import instructor
 import openai
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+from instructor.core.hooks import Hooks
 from pydantic import ValidationError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
@@ -29,6 +31,9 @@ from ..prompts import DEFAULT_PROMPT, load_prompt
 from ..ratelimit import parse_duration
 from ..schema import Summary
 from .base import Backend, BackendSettings, CacheIdentity, Capabilities
+
+logging.getLogger("instructor").addHandler(logging.NullHandler())
+logging.getLogger("instructor").propagate = False
 
 DEFAULT_MODEL = "gpt-4o-mini"
 MODES: dict[str, instructor.Mode] = {
@@ -64,6 +69,18 @@ def _mode_rejected(error: openai.APIStatusError) -> bool:
     return named and any(word in text or word in body for word in _REJECT_WORDS)
 
 
+def server_message(error: openai.APIStatusError) -> str:
+    """The server's own words, without the SDK's 'Error code: 400 - {...}' wrapping."""
+    body = error.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and inner.get("message"):
+            return str(inner["message"])
+        if isinstance(inner, str):
+            return inner
+    return str(error.message)
+
+
 def _retry_after(headers: Mapping[str, str] | None) -> float | None:
     if not headers:
         return None
@@ -80,11 +97,12 @@ def _retry_after(headers: Mapping[str, str] | None) -> float | None:
 class _Recorder:
     """Per-extraction view of each HTTP call instructor makes: timing, usage, refusals."""
 
-    def __init__(self, backend: OpenAIBackend) -> None:
+    def __init__(self, backend: OpenAIBackend, prompt_chars: int) -> None:
         self.backend = backend
+        self.prompt_chars = prompt_chars
         self.started = 0.0
         self.refused: str | None = None
-        self.hooks = instructor.Hooks()
+        self.hooks = Hooks()
         self.hooks.on("completion:kwargs", self._start)
         self.hooks.on("completion:response", self._response)
         self.hooks.on("completion:error", self._error)
@@ -103,6 +121,7 @@ class _Recorder:
         refusal = getattr(message, "refusal", None) if message is not None else None
         if refusal:
             self.refused = str(refusal)
+        self.backend._learn_ratio(self.prompt_chars, prompt)
         self.backend.record(self, 200, prompt, completion, cached, "refusal" if refusal else None)
 
     def _error(self, error: Exception, *args: Any, **kwargs: Any) -> None:
@@ -153,6 +172,8 @@ class OpenAIBackend(Backend):
             http_client=self._http,
         )
         self._instructors: dict[str, Any] = {}
+        self._schema_chars = len(json.dumps(Summary.model_json_schema()))
+        self._tokens_per_char = 0.25
 
     @property
     def identity(self) -> CacheIdentity:
@@ -202,10 +223,21 @@ class OpenAIBackend(Backend):
             )
         )
 
+    def _prompt_chars(self, paper: Paper) -> int:
+        fixed = len(self.prompt.system) + len(self.prompt.user) + self._schema_chars
+        return fixed + len(paper.title) + len(paper.abstract)
+
     def estimate_tokens(self, paper: Paper) -> int:
-        """Prompt tokens (about 4 characters each) plus the completion budget, as TPM counts it."""
-        chars = len(self.prompt.system) + len(self.prompt.user) + len(paper.title) + len(paper.abstract)
-        return chars // 4 + 600 + self.settings.max_tokens
+        """Prompt tokens plus the completion budget, as providers count a request against TPM.
+
+        Starts at ~4 characters a token and learns the real ratio from reported usage.
+        """
+        prompt = self._prompt_chars(paper) * self._tokens_per_char
+        return int(prompt) + self.settings.max_tokens
+
+    def _learn_ratio(self, chars: int, prompt_tokens: int) -> None:
+        if chars > 0 and prompt_tokens > 0:
+            self._tokens_per_char += 0.2 * (prompt_tokens / chars - self._tokens_per_char)
 
     def cost_of(self, prompt: int, cached: int, completion: int) -> float:
         return cost(self.prices, self.model, prompt, cached, completion)
@@ -218,6 +250,8 @@ class OpenAIBackend(Backend):
             except openai.APIStatusError as error:
                 if not _mode_rejected(error) or not await self._fall_back(mode, error):
                     raise self._classify(error) from None
+            except openai.OpenAIError as error:
+                raise self._classify(error) from None
 
     async def _fall_back(self, rejected: str, error: openai.APIStatusError) -> bool:
         """Move every request to the next mode once; False when no mode is left."""
@@ -229,19 +263,21 @@ class OpenAIBackend(Backend):
                 return False
             self.mode = chain[0]
             note = (
-                f"server rejected {rejected} mode ({redact(str(error.message))[:120]}); "
+                f"server rejected {rejected} mode ({redact(server_message(error))[:120]}); "
                 f"falling back to {self.mode}"
             )
             self.mode_notes.append(note)
             return True
 
     async def _attempt(self, paper: Paper, mode: str) -> Summary:
-        recorder = _Recorder(self)
+        recorder = _Recorder(self, self._prompt_chars(paper))
         reasks = AsyncRetrying(
             stop=stop_after_attempt(1 + max(0, self.settings.max_reasks)),
             retry=retry_if_exception(
-                lambda exc: isinstance(exc, ValidationError | json.JSONDecodeError)
-                and recorder.refused is None
+                lambda exc: (
+                    isinstance(exc, ValidationError | json.JSONDecodeError)
+                    and recorder.refused is None
+                )
             ),
             reraise=True,
         )
@@ -267,12 +303,14 @@ class OpenAIBackend(Backend):
                 raise cause from None
             if recorder.refused is not None:
                 raise ExtractionError(
-                    f"model refused: {redact(recorder.refused)[:200]}", error_type="refusal",
+                    f"model refused: {redact(recorder.refused)[:200]}",
+                    error_type="refusal",
                     attempts=error.n_attempts,
                 ) from None
             if isinstance(cause, IncompleteOutputException):
-                raise ExtractionError("answer cut off (finish_reason=length)",
-                                      error_type="truncated") from None
+                raise ExtractionError(
+                    "answer cut off (finish_reason=length)", error_type="truncated"
+                ) from None
             kind = "malformed_json" if isinstance(cause, json.JSONDecodeError) else "invalid_output"
             if isinstance(cause, ValidationError) and "json_invalid" in str(cause):
                 kind = "malformed_json"
@@ -286,14 +324,16 @@ class OpenAIBackend(Backend):
             raise ExtractionError(
                 f"invalid output: {redact(str(error))[:300]}", error_type="invalid_output"
             ) from None
-        return summary  # type: ignore[no-any-return]
+        return summary
 
     def _classify(self, error: Exception) -> Exception:
         """Map SDK errors onto ours: transient ones go to the engine's retry layer."""
-        message = redact(" ".join(str(getattr(error, "message", error)).split()))[:300]
+        text = server_message(error) if isinstance(error, openai.APIStatusError) else str(error)
+        message = redact(" ".join(text.split()))[:300]
         if isinstance(error, openai.APITimeoutError):
-            return TransientError(f"request timed out after {self.settings.timeout:g}s",
-                                  error_type="timeout")
+            return TransientError(
+                f"request timed out after {self.settings.timeout:g}s", error_type="timeout"
+            )
         if isinstance(error, openai.APIConnectionError):
             return TransientError(
                 f"cannot reach {self.base_url or 'the OpenAI API'} ({message}); "
@@ -304,11 +344,19 @@ class OpenAIBackend(Backend):
             status = error.status_code
             retry_after = _retry_after(error.response.headers if error.response else None)
             if status == 429:
-                return TransientError(f"rate limited (429): {message}", status=429,
-                                      retry_after=retry_after, error_type="rate_limited")
+                return TransientError(
+                    f"rate limited (429): {message}",
+                    status=429,
+                    retry_after=retry_after,
+                    error_type="rate_limited",
+                )
             if status >= 500 or status in (408, 409):
-                return TransientError(f"server error {status}: {message}", status=status,
-                                      retry_after=retry_after, error_type=f"http_{status}")
+                return TransientError(
+                    f"server error {status}: {message}",
+                    status=status,
+                    retry_after=retry_after,
+                    error_type=f"http_{status}",
+                )
             if status in (401, 403):
                 return BackendError(
                     f"the server rejected the API key ({status}); set a valid OPENAI_API_KEY"
@@ -317,8 +365,9 @@ class OpenAIBackend(Backend):
                 return BackendError(
                     f"model {self.model!r} or endpoint not found (404); check --model and --base-url"
                 )
-            return ExtractionError(f"request rejected ({status}): {message}",
-                                   error_type=f"http_{status}")
+            return ExtractionError(
+                f"request rejected ({status}): {message}", error_type=f"http_{status}"
+            )
         return ExtractionError(message or type(error).__name__, error_type=type(error).__name__)
 
     def classify(self, error: Exception) -> Exception:

@@ -1,0 +1,111 @@
+"""The real CLI, as a subprocess, against the local fake OpenAI-compatible server on a real port."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from summarizer.testing.fake_openai import FakeConfig, FakeOpenAIServer
+
+LISTINGS = Path(__file__).resolve().parent / "data" / "listings"
+DISTINCT = 182
+
+
+@pytest.fixture
+def server() -> Iterator[FakeOpenAIServer]:
+    with FakeOpenAIServer(FakeConfig(latency=0.01)) as fake:
+        yield fake
+
+
+def cli(db: Path, base_url: str, *extra: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "summarizer",
+        "run",
+        str(LISTINGS),
+        "--backend",
+        "openai",
+        "--base-url",
+        base_url,
+        "--model",
+        "fake-model",
+        "--db",
+        str(db),
+        "--quiet",
+        *extra,
+    ]
+
+
+def env() -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    clean["OPENAI_API_KEY"] = "sk-dummy-e2e-key-0000"
+    return clean
+
+
+def stored(db: Path) -> tuple[int, int]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        ok = con.execute("select count(*) from summaries where status = 'ok'").fetchone()
+        rows = con.execute("select count(*) from extractions").fetchone()
+    assert ok is not None and rows is not None
+    return ok[0], rows[0]
+
+
+def test_cli_run_against_fake_server_then_fully_cached(
+    server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "e2e.duckdb"
+    first = subprocess.run(
+        cli(db, server.base_url), capture_output=True, text=True, env=env(), timeout=120
+    )
+    assert first.returncode == 0, first.stderr
+    assert (
+        f"new {DISTINCT} · cached 0 · extracted {DISTINCT} · failed 0 · rejected 0" in first.stdout
+    )
+    assert "est. cost" in first.stdout
+    stats = server.stats()
+    assert len(stats["per_paper"]) == DISTINCT
+    assert set(stats["per_paper"].values()) == {1}
+    second = subprocess.run(
+        cli(db, server.base_url), capture_output=True, text=True, env=env(), timeout=120
+    )
+    assert second.returncode == 0, second.stderr
+    assert f"cached {DISTINCT} · extracted 0" in second.stdout
+    assert server.stats()["requests"] == stats["requests"]
+    assert stored(db) == (DISTINCT, DISTINCT)
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT])
+def test_killed_run_resumes_without_buying_twice(tmp_path: Path, how: signal.Signals) -> None:
+    concurrency = 4
+    with FakeOpenAIServer(FakeConfig(latency=0.05)) as fake:
+        db = tmp_path / "kill.duckdb"
+        args = cli(db, fake.base_url, "--concurrency", str(concurrency))
+        process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env())
+        deadline = time.monotonic() + 60
+        while sum(fake.stats()["ok_per_paper"].values()) < DISTINCT // 3:
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.02)
+        process.send_signal(how)
+        started = time.monotonic()
+        process.communicate(timeout=30)
+        if how == signal.SIGINT:
+            assert process.returncode == 130
+            assert time.monotonic() - started < 5
+        bought_before = sum(fake.stats()["ok_per_paper"].values())
+        assert bought_before < DISTINCT
+        again = subprocess.run(args, capture_output=True, text=True, env=env(), timeout=120)
+        assert again.returncode == 0, again.stderr
+        per_paper = fake.stats()["per_paper"]
+        assert len(per_paper) == DISTINCT
+        bought_twice = sum(count - 1 for count in per_paper.values())
+        assert bought_twice <= concurrency  # only the calls in flight at the kill
+        assert stored(db) == (DISTINCT, DISTINCT)

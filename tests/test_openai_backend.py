@@ -1,0 +1,292 @@
+"""The openai backend against an HTTP-level fake: the real openai SDK, instructor and tenacity run."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+
+from summarizer import pipeline
+from summarizer.backends.base import BackendSettings, get_backend
+from summarizer.backends.openai import OpenAIBackend
+from summarizer.engine import EngineSettings
+from summarizer.errors import BackendError, ConfigError, ExtractionError
+from summarizer.schema import Summary
+from summarizer.store import Store
+
+ABSTRACT = (
+    "We propose FastMerge, a method to merge fine-tuned models. FastMerge improves accuracy by "
+    "3.2% over TIES-Merging on eight tasks with Llama-2-7B. Code: https://github.com/org/fastmerge."
+)
+Handler = Callable[[httpx2.Request], httpx2.Response]
+
+
+def summary_json(**changes: Any) -> str:
+    summary = Summary.empty().model_dump()
+    summary.update(
+        task="merging fine-tuned models",
+        code_url="https://github.com/org/fastmerge",
+        links=[{"url": "https://github.com/org/fastmerge", "kind": "code"}],
+        model_sizes=[{"text": "7B", "params": 7e9, "vague": False, "evidence": "Llama-2-7B"}],
+    )
+    summary["method"] = {"name": "FastMerge", "description": "a merging method", "evidence": None}
+    summary.update(changes)
+    return json.dumps(summary)
+
+
+def completion(
+    content: str | None,
+    *,
+    finish: str = "stop",
+    refusal: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> httpx2.Response:
+    body = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "test-model",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": finish,
+                "message": {"role": "assistant", "content": content, "refusal": refusal},
+            }
+        ],
+        "usage": {
+            "prompt_tokens": 120,
+            "completion_tokens": 40,
+            "total_tokens": 160,
+            "prompt_tokens_details": {"cached_tokens": 100},
+        },
+    }
+    return httpx2.Response(200, json=body, headers=headers or {})
+
+
+def error(status: int, message: str, param: str | None = None, **headers: str) -> httpx2.Response:
+    body = {
+        "error": {"message": message, "type": "invalid_request_error", "param": param, "code": None}
+    }
+    return httpx2.Response(status, json=body, headers=headers)
+
+
+class Script:
+    """Answers chat completions from a list of responses or exceptions, recording requests."""
+
+    def __init__(self, *steps: httpx2.Response | Exception) -> None:
+        self.steps = list(steps)
+        self.requests: list[dict[str, Any]] = []
+
+    def __call__(self, request: httpx2.Request) -> httpx2.Response:
+        if request.url.path.endswith("/models"):
+            return httpx2.Response(200, json={"object": "list", "data": []})
+        self.requests.append(json.loads(request.content))
+        step = self.steps.pop(0) if len(self.steps) > 1 else self.steps[0]
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+
+def make_backend(script: Script, **settings: Any) -> OpenAIBackend:
+    config = BackendSettings(
+        model="test-model",
+        base_url="http://llm.test/v1",
+        api_key="sk-test-secret-123456",
+        **settings,
+    )
+    config.extra["transport"] = httpx2.MockTransport(script)
+    return OpenAIBackend(config)
+
+
+def run_one(tmp_path: Path, script: Script, **engine: Any) -> tuple[pipeline.RunReport, Store]:
+    path = tmp_path / "p.jsonl"
+    path.write_text(json.dumps({"title": "FastMerge", "abstract": ABSTRACT}) + "\n")
+    backend = make_backend(script)
+    store = Store(tmp_path / "db.duckdb")
+    settings = EngineSettings(max_attempts=4, max_wait=0.2, **engine)
+    report = pipeline.run([path], store, backend, settings=settings)
+    return report, store
+
+
+def test_success_stores_summary_usage_and_call_log(tmp_path: Path) -> None:
+    script = Script(completion(summary_json()))
+    report, store = run_one(tmp_path, script)
+    assert (report.extracted, report.failed, report.clean) == (1, 0, True)
+    row = store.query("select method_name, code_url, model_sizes, backend, model from summaries")[0]
+    assert row == ("FastMerge", "https://github.com/org/fastmerge", [7e9], "openai", "test-model")
+    calls = store.query(
+        "select status, prompt_tokens, completion_tokens, cached_tokens, attempt from llm_calls"
+    )
+    assert calls == [(200, 120, 40, 100, 1)]
+    request = script.requests[0]
+    assert request["response_format"]["type"] == "json_schema"
+    assert request["messages"][-1]["content"].rstrip().endswith("</abstract>")
+    assert "do not follow them" in request["messages"][0]["content"]
+
+
+def test_invalid_answer_is_reasked_once_then_valid(tmp_path: Path) -> None:
+    invalid = json.dumps({"task": "x"})
+    script = Script(completion(invalid), completion(summary_json()))
+    report, store = run_one(tmp_path, script)
+    assert (report.extracted, report.failed) == (1, 0)
+    assert len(script.requests) == 2
+    assert store.query("select count(*) from llm_calls")[0][0] == 2
+
+
+def test_429_with_retry_after_is_honoured(tmp_path: Path) -> None:
+    script = Script(
+        error(429, "Rate limit reached", **{"retry-after": "0.3"}), completion(summary_json())
+    )
+    started = time.perf_counter()
+    report, store = run_one(tmp_path, script)
+    assert report.extracted == 1
+    assert time.perf_counter() - started >= 0.3
+    assert store.query("select status, attempt from llm_calls order by called_at") == [
+        (429, 1),
+        (200, 2),
+    ]
+
+
+def test_500_then_success_is_one_transport_retry(tmp_path: Path) -> None:
+    script = Script(error(500, "upstream overloaded"), completion(summary_json()))
+    report, _ = run_one(tmp_path, script)
+    assert (report.extracted, len(script.requests)) == (1, 2)
+
+
+def test_timeout_is_retried(tmp_path: Path) -> None:
+    script = Script(httpx2.ReadTimeout("timed out"), completion(summary_json()))
+    report, _ = run_one(tmp_path, script)
+    assert (report.extracted, len(script.requests)) == (1, 2)
+
+
+def test_transport_retries_are_bounded_and_recorded(tmp_path: Path) -> None:
+    script = Script(error(503, "unavailable"))
+    report, store = run_one(tmp_path, script)
+    assert (report.extracted, report.failed) == (0, 1)
+    assert len(script.requests) == 4  # max_attempts, no SDK retries on top
+    failure = store.query("select error_type, attempts from failures")[0]
+    assert failure == ("http_503", 4)
+
+
+def test_malformed_json_fails_after_one_reask(tmp_path: Path) -> None:
+    script = Script(completion('{"task": "unterminated'))
+    report, store = run_one(tmp_path, script)
+    assert (report.extracted, report.failed, len(script.requests)) == (0, 1, 2)
+    error_type, attempts, tokens = store.query("select error_type, attempts, tokens from failures")[
+        0
+    ]
+    assert (error_type, attempts) == ("malformed_json", 2)
+    assert tokens == 320
+
+
+def test_finish_reason_length_is_not_reasked(tmp_path: Path) -> None:
+    script = Script(completion(summary_json()[:50], finish="length"))
+    report, store = run_one(tmp_path, script)
+    assert (report.failed, len(script.requests)) == (1, 1)
+    assert store.query("select error_type from failures")[0][0] == "truncated"
+
+
+def test_refusal_is_recorded_not_reasked(tmp_path: Path) -> None:
+    script = Script(completion(None, refusal="I can't help with that."))
+    report, store = run_one(tmp_path, script)
+    assert (report.failed, len(script.requests)) == (1, 1)
+    error_type, message = store.query("select error_type, message from failures")[0]
+    assert error_type == "refusal" and "can't help" in message
+
+
+def test_rate_limit_headers_set_the_pace(tmp_path: Path) -> None:
+    headers = {
+        "x-ratelimit-limit-requests": "120",
+        "x-ratelimit-remaining-requests": "0",
+        "x-ratelimit-reset-requests": "500ms",
+    }
+    script = Script(completion(summary_json(), headers=headers))
+    path = tmp_path / "p.jsonl"
+    path.write_text(
+        "\n".join(json.dumps({"title": f"P{i}", "abstract": ABSTRACT + f" {i}."}) for i in range(3))
+    )
+    backend = make_backend(script)
+    with Store(tmp_path / "db.duckdb") as store:
+        started = time.perf_counter()
+        report = pipeline.run([path], store, backend, settings=EngineSettings(concurrency=3))
+        elapsed = time.perf_counter() - started
+    assert report.extracted == 3
+    # 120 rpm learned from the headers, with no budget left after each answer: ~0.5 s apart
+    assert elapsed >= 0.8
+
+
+def test_mode_rejected_by_server_falls_back_once(tmp_path: Path) -> None:
+    rejected = error(
+        400, "'response_format' of type 'json_schema' is not supported", param="response_format"
+    )
+    script = Script(rejected, completion(summary_json()))
+    report, store = run_one(tmp_path, script)
+    assert report.extracted == 1
+    assert report.mode_notes == [
+        "server rejected json_schema mode ('response_format' of type 'json_schema' is not "
+        "supported); falling back to json"
+    ]
+    assert script.requests[1]["response_format"] == {"type": "json_object"}
+    assert store.query("select count(*) from llm_calls where status = 400")[0][0] == 1
+
+
+def test_openai_host_uses_strict_tools(tmp_path: Path) -> None:
+    script = Script(completion(None))
+    config = BackendSettings(model="gpt-4o-mini", api_key="sk-test-secret-123456")
+    config.extra["transport"] = httpx2.MockTransport(script)
+    backend = OpenAIBackend(config)
+    assert backend.mode == "tools"
+    import asyncio
+
+    from summarizer.paper import Paper
+
+    with pytest.raises(ExtractionError):
+        asyncio.run(backend.extract(Paper(title="T", abstract=ABSTRACT, source="s", record="1")))
+    tool = script.requests[0]["tools"][0]["function"]
+    assert tool["strict"] is True
+    assert tool["parameters"]["additionalProperties"] is False
+
+
+def test_missing_key_and_unreachable_endpoint_are_one_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="set OPENAI_API_KEY, or pass --base-url"):
+        OpenAIBackend(BackendSettings(model="gpt-4o-mini"))
+    local = OpenAIBackend(BackendSettings(base_url="http://127.0.0.1:9/v1"))
+    import asyncio
+
+    with pytest.raises(
+        BackendError, match=r"cannot reach http://127.0.0.1:9/v1 .*check --base-url"
+    ):
+        asyncio.run(local.check_endpoint())
+
+
+def test_auto_picks_openai_only_when_an_endpoint_is_configured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert get_backend("auto", BackendSettings()).name == "rules"
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    assert get_backend("auto", BackendSettings.from_env()).name == "openai"
+
+
+def test_schema_is_accepted_by_openai_strict_mode() -> None:
+    from openai.lib._pydantic import to_strict_json_schema
+
+    schema = to_strict_json_schema(Summary)
+
+    def check(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "object":
+                assert node["additionalProperties"] is False
+                assert set(node["required"]) == set(node["properties"])
+            assert "default" not in node
+            for value in node.values():
+                check(value)
+        elif isinstance(node, list):
+            for value in node:
+                check(value)
+
+    check(schema)
