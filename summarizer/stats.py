@@ -59,7 +59,7 @@ def collect(store: Store) -> Stats:
     stats.ungrounded_values, stats.papers_with_ungrounded = int(grounded[0]), int(grounded[1])
     spend = one(
         "SELECT coalesce(sum(prompt_tokens + completion_tokens), 0), coalesce(sum(cost_usd), 0) "
-        "FROM extractions"
+        "FROM llm_calls"
     )[0]
     stats.tokens, stats.cost_usd = int(spend[0]), float(spend[1])
     return stats

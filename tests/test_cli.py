@@ -197,6 +197,21 @@ def test_unknown_backend_is_a_config_error(seeds: Path) -> None:
     assert "unknown backend 'nope'; choose one of: auto," in err
 
 
+def test_openai_without_key_or_endpoint_says_what_to_set(seeds: Path) -> None:
+    code, out, err = invoke("run", str(seeds), "--backend", "openai")
+    assert code == 2
+    assert err.strip() == (
+        "error: no API key: set OPENAI_API_KEY, or pass --base-url (or OPENAI_BASE_URL) for a "
+        "local OpenAI-compatible server"
+    )
+    code, out, err = invoke(
+        "run", str(seeds), "--backend", "openai", "--base-url", "http://127.0.0.1:9/v1"
+    )
+    assert code == 1
+    assert err.count("\n") == 1 and "cannot reach http://127.0.0.1:9/v1" in err
+    assert "check --base-url / OPENAI_BASE_URL" in err
+
+
 def test_python_dash_m_entry_point(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "summarizer", "--help"], capture_output=True, text=True, check=False
