@@ -179,7 +179,12 @@ class AsyncEngine:
         attempts = 1
         try:
             summary, attempts = await self._extract_with_retries(job)
-            grounded = ground(summary, job.paper.abstract, strict=self.settings.strict_grounding)
+            grounded = ground(
+                summary,
+                job.paper.abstract,
+                strict=self.settings.strict_grounding,
+                check_recall=True,
+            )
         except BackendError as error:
             if not isinstance(error, TransientError):
                 raise  # wrong key, unknown model: every paper would fail the same way

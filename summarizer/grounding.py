@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
 
-from .extract.links import normalise_url
+from .extract.links import find_links, normalise_url
+from .extract.text import Sentences
 from .schema import Summary
 
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?")
+_NUMBER = re.compile(r"(?<![\d.])\d+(?:,\d{3})*(?:\.\d+)?")
 _WORD_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
@@ -26,7 +27,32 @@ _WORD_NUMBERS = {
 _WORD = re.compile(r"\b(" + "|".join(_WORD_NUMBERS) + r")\b", re.IGNORECASE)
 _LINKISH = re.compile(r"[^\s<>\"'()\[\]{}]*[a-z0-9-]\.[a-z]{2,}[^\s<>\"']*", re.IGNORECASE)
 _SCALES = (1.0, 1e3, 1e6, 1e9, 1e12)
+_WITH_UNIT = re.compile(
+    r"(?<![\d.])(\d+(?:,\d{3})*(?:\.\d+)?)\s*"
+    r"(%|percent\b|pp\b|percentage points?\b|points?\b|pts\b|[x×](?![a-z])|times\b|-?fold\b)",
+    re.IGNORECASE,
+)
+
+
+def _unit(raw: str) -> str:
+    raw = raw.lower()
+    if raw in ("%", "percent"):
+        return "%"
+    if raw.startswith(("point", "pt", "pp", "percentage")):
+        return "points"
+    return "x"
+
+
 FUZZY_THRESHOLD = 0.9
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.!?]{0,60}\b(?:instructions?|prompts?|rules|"
+    r"above|previous)\b"
+    r"|\b(?:set|change|output|return|respond with|reply with|print|write)\b[^.!?]{0,40}"
+    r"\b(?:code_url|json|field|answer)\b"
+    r"|\byou (?:are|must|should|will) (?:now )?(?:an? |output|respond|return|reply|ignore)"
+    r"|\bsystem prompt\b|\b(?:assistant|system)\s*:|#{2,}\s*instruction",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -76,18 +102,66 @@ def locate(evidence: str | None, abstract: str) -> Span | None:
     return Span(offsets[first.a], offsets[last.a + last.size - 1] + 1, "fuzzy")
 
 
+def link_key(url: str) -> str:
+    """Compare links the way a reader would: scheme, wrapping brackets and case of host aside."""
+    return normalise_url(url.strip().lstrip("(<[{\"'")).split("://", 1)[-1]
+
+
+def instruction_spans(abstract: str) -> list[tuple[int, int]]:
+    """Sentences that talk to the model ("ignore previous instructions ...") rather than
+    about the paper: nothing stated inside them counts as evidence."""
+    if not _INSTRUCTION.search(abstract):
+        return []
+    sentences = Sentences(abstract)
+    return sorted({sentences.span_at(m.start()) for m in _INSTRUCTION.finditer(abstract)})
+
+
 class AbstractFacts:
     """The links and numbers an abstract states, computed once per abstract."""
 
     def __init__(self, abstract: str) -> None:
         self.abstract = abstract
-        self.links = {normalise_url(m.group(0)) for m in _LINKISH.finditer(abstract)}
-        numbers = {float(m.group(0).replace(",", "")) for m in _NUMBER.finditer(abstract)}
-        numbers.update(float(_WORD_NUMBERS[m.group(1).lower()]) for m in _WORD.finditer(abstract))
+        self.untrusted = instruction_spans(abstract)
+        trusted = self._trusted
+        stated = [link.url for link in find_links(abstract) if trusted(link.start)]
+        stated += [m.group(0) for m in _LINKISH.finditer(abstract) if trusted(m.start())]
+        self.links: dict[str, str] = {}
+        for url in stated:
+            self.links.setdefault(link_key(url), normalise_url(url))
+        numbers = {
+            float(m.group(0).replace(",", ""))
+            for m in _NUMBER.finditer(abstract)
+            if trusted(m.start())
+        }
+        numbers.update(
+            float(_WORD_NUMBERS[m.group(1).lower()])
+            for m in _WORD.finditer(abstract)
+            if trusted(m.start())
+        )
         self.numbers = numbers
+        self.with_units = {
+            (float(m.group(1).replace(",", "")), _unit(m.group(2)))
+            for m in _WITH_UNIT.finditer(abstract)
+            if trusted(m.start())
+        }
+
+    def has_gain(self, value: float, unit: str | None) -> bool:
+        """A gain is stated when its number appears with its unit (or at all, if unitless)."""
+        if unit is None or unit == "points":
+            return self.has_number(value)
+        return any(
+            u == unit and abs(v - value) <= 1e-6 * max(1.0, abs(value)) for v, u in self.with_units
+        )
+
+    def _trusted(self, position: int) -> bool:
+        return not any(start <= position < end for start, end in self.untrusted)
 
     def has_link(self, url: str | None) -> bool:
-        return bool(url) and normalise_url(url or "") in self.links
+        return bool(url) and link_key(url or "") in self.links
+
+    def as_stated(self, url: str) -> str:
+        """The abstract's own spelling of a link it states (else the normalised input)."""
+        return self.links.get(link_key(url), normalise_url(url.strip().lstrip("(<[{\"'")))
 
     def has_number(self, value: float | None, scales: tuple[float, ...] = (1.0,)) -> bool:
         if value is None:
@@ -113,6 +187,7 @@ class GroundedSummary:
     gains: list[dict[str, Any]] = field(default_factory=list)
     code_url: str | None = None
     code_url_grounded: bool | None = None
+    recall_warnings: list[str] = field(default_factory=list)
 
     @property
     def checked(self) -> int:
@@ -130,12 +205,37 @@ class GroundedSummary:
         return None if self.checked == 0 else 1 - self.ungrounded / self.checked
 
 
-def ground(summary: Summary, abstract: str, *, strict: bool = False) -> GroundedSummary:
-    """Give each value its evidence offsets and grounded flag; ``strict`` drops the ungrounded."""
+def cross_check(summary: Summary, abstract: str) -> list[str]:
+    """Links and sizes the offline rules find in the abstract but the summary lacks."""
+    from .extract import extract_summary
+
+    found = extract_summary("", abstract)
+    have_links = {link_key(link.url) for link in summary.links}
+    if summary.code_url:
+        have_links.add(link_key(summary.code_url))
+    warnings = [
+        f"link {normalise_url(url)}"
+        for url in dict.fromkeys(link.url for link in found.links)
+        if link_key(url) not in have_links
+    ]
+    have_sizes = [s.params for s in summary.model_sizes if s.params]
+    for size in found.model_sizes:
+        if size.params and not any(abs(size.params - p) <= 0.01 * size.params for p in have_sizes):
+            warnings.append(f"size {size.text}")
+    return warnings
+
+
+def ground(
+    summary: Summary, abstract: str, *, strict: bool = False, check_recall: bool = False
+) -> GroundedSummary:
+    """Give each value its evidence offsets and grounded flag; ``strict`` drops the ungrounded.
+
+    ``check_recall`` also lists what the offline rules find but this summary missed.
+    """
     facts = AbstractFacts(abstract)
     result = GroundedSummary(summary=summary)
     for link in summary.links:
-        url = normalise_url(link.url)
+        url = facts.as_stated(link.url)
         span = locate(link.url, abstract)
         entry = {"url": url, "kind": link.kind, "grounded": facts.has_link(url)}
         result.links.append(entry | _span_fields(span))
@@ -146,11 +246,13 @@ def ground(summary: Summary, abstract: str, *, strict: bool = False) -> Grounded
         result.model_sizes.append(entry | _span_fields(span))
     for gain in summary.claimed_gains:
         span = locate(gain.evidence, abstract)
-        entry = gain.model_dump() | {"grounded": facts.has_number(gain.value)}
+        entry = gain.model_dump() | {"grounded": facts.has_gain(gain.value, gain.unit)}
         result.gains.append(entry | _span_fields(span))
     if summary.code_url:
-        result.code_url = normalise_url(summary.code_url)
+        result.code_url = facts.as_stated(summary.code_url)
         result.code_url_grounded = facts.has_link(result.code_url)
+    if check_recall:
+        result.recall_warnings = cross_check(summary, abstract)
     if strict:
         result.links = [v for v in result.links if v["grounded"]]
         result.model_sizes = [v for v in result.model_sizes if v["grounded"]]

@@ -40,6 +40,7 @@ def _encode(kind: str, item: Extraction | Failure | CallRecord) -> str:
             "gains": grounded.gains,
             "code_url": grounded.code_url,
             "code_url_grounded": grounded.code_url_grounded,
+            "recall_warnings": grounded.recall_warnings,
             "usage": asdict(item.usage) if item.usage else None,
             "status": item.status,
             "extracted_at": item.extracted_at.isoformat(),
@@ -66,6 +67,7 @@ def _decode(line: str) -> Extraction | Failure | CallRecord | None:
             gains=item["gains"],
             code_url=item["code_url"],
             code_url_grounded=item["code_url_grounded"],
+            recall_warnings=item.get("recall_warnings", []),
         )
         return Extraction(
             paper_id=item["paper_id"],

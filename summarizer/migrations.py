@@ -3,11 +3,13 @@
 Each migration runs once, inside a transaction, and is recorded in
 ``schema_migrations``; append new ones, never edit an applied one. The views
 are the public contract users' queries rely on, so they are recreated after
-every migration rather than patched piecemeal.
+every migration, and whenever their definitions change, rather than patched
+piecemeal.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 import duckdb
@@ -149,9 +151,33 @@ def _llm_calls(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _quality(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("ALTER TABLE extractions ADD COLUMN recall_warnings VARCHAR[]")
+    con.execute(
+        """
+        CREATE TABLE eval_runs (
+            eval_id VARCHAR,
+            evaluated_at TIMESTAMP,
+            gold_file VARCHAR,
+            gold_papers INTEGER,
+            backend VARCHAR,
+            model VARCHAR,
+            prompt_hash VARCHAR,
+            field VARCHAR,
+            precision DOUBLE,
+            recall DOUBLE,
+            f1 DOUBLE,
+            support INTEGER,
+            extra VARCHAR
+        )
+        """
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("initial tables", _initial_tables),
     ("llm_calls log", _llm_calls),
+    ("recall warnings and eval runs", _quality),
 ]
 
 VIEWS = {
@@ -174,6 +200,7 @@ VIEWS = {
             [s.params FOR s IN coalesce(e.model_sizes, []) IF s.params IS NOT NULL]::DOUBLE[]
                 AS model_sizes,
             coalesce(e.gains, []) AS gains,
+            coalesce(e.model_sizes, []) AS model_size_details,
             [l.url FOR l IN coalesce(e.links, [])] AS links,
             e.backend,
             e.model,
@@ -185,6 +212,7 @@ VIEWS = {
             e.grounded_ratio,
             e.ungrounded,
             e.code_url_grounded,
+            coalesce(e.recall_warnings, []) AS recall_warnings,
             p.first_seen,
             p.sources
         FROM paper_records p
@@ -210,6 +238,12 @@ VIEWS = {
         JOIN extractions e ON e.cache_key = p.current_key,
         LATERAL (SELECT unnest(e.links) AS l)
     """,
+    "recall_warnings": """
+        SELECT e.paper_id, e.backend, e.model, w AS warning
+        FROM paper_records p
+        JOIN extractions e ON e.cache_key = p.current_key,
+        LATERAL (SELECT unnest(e.recall_warnings) AS w)
+    """,
     "failures": """
         SELECT paper_id, stage, error_type, message, attempts, tokens, source, record, failed_at
         FROM failure_log f
@@ -221,7 +255,15 @@ VIEWS = {
            )
     """,
 }
-VIEW_ORDER = ["papers", "failures", "summaries", "model_sizes", "gains", "links"]
+VIEW_ORDER = [
+    "papers", "failures", "summaries", "model_sizes", "gains", "links", "recall_warnings",
+]  # fmt: skip
+
+
+def views_hash() -> str:
+    """Views are recreated whenever their definitions change, migration or not."""
+    text = "\n".join(VIEWS[name] for name in VIEW_ORDER)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
@@ -239,7 +281,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
             f"database schema version {current} is newer than this summarizer "
             f"({len(MIGRATIONS)}); upgrade summarizer"
         )
-    if current == len(MIGRATIONS):
+    con.execute("CREATE TABLE IF NOT EXISTS schema_meta (key VARCHAR, value VARCHAR)")
+    stored = con.execute("SELECT value FROM schema_meta WHERE key = 'views'").fetchone()
+    if current == len(MIGRATIONS) and stored is not None and stored[0] == views_hash():
         return current
     con.execute("BEGIN TRANSACTION")
     try:
@@ -252,6 +296,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
             )
         for view in VIEW_ORDER:
             con.execute(f"CREATE OR REPLACE VIEW {view} AS {VIEWS[view]}")
+        con.execute("DELETE FROM schema_meta WHERE key = 'views'")
+        con.execute("INSERT INTO schema_meta VALUES ('views', ?)", [views_hash()])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -92,6 +92,9 @@ def extractions_table(results: Sequence[Extraction]) -> pa.Table:
             "cached_tokens": pa.array([u.cached_tokens if u else None for u in usage], pa.int64()),
             "cost_usd": pa.array([u.cost_usd if u else None for u in usage], pa.float64()),
             "extracted_at": pa.array([_naive(r.extracted_at) for r in results], pa.timestamp("us")),
+            "recall_warnings": pa.array(
+                [r.grounded.recall_warnings for r in results], pa.list_(pa.string())
+            ),
         }
     )
 
