@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from . import pipeline, query, stats
+from . import eval_runs, pipeline, query, stats
 from .backends.base import BackendSettings, get_backend
 from .engine import EngineSettings
 from .errors import ConfigError, SummarizerError
@@ -249,6 +249,44 @@ def _parse_since(value: str | None) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise ConfigError(f"--since {value!r} is not a date; use YYYY-MM-DD") from None
+
+
+@app.command("eval")
+def eval_cmd(
+    gold: Annotated[Path, typer.Option("--gold", help="Gold JSONL file (format: README).")],
+    db: DbOption = None,
+) -> None:
+    """Score stored extractions against a gold file, per field and per backend/model/prompt."""
+    groups = _with_store(db, lambda s: eval_runs.evaluate_store(s, gold))
+    if not groups:
+        err.print(
+            f"no stored extraction matches a paper in {gold}; run `summarizer run` on those "
+            "papers first (a gold JSONL with title and abstract is itself a valid input)"
+        )
+        raise typer.Exit(1)
+    for group in groups:
+        prompt = group.prompt_hash or "-"
+        table = Table(
+            "field",
+            "precision",
+            "recall",
+            "F1",
+            "support",
+            "extra",
+            title=f"{group.backend} · {group.model} · prompt {prompt} · "
+            f"{group.covered} of {group.gold_total} gold papers",
+        )
+        for s in group.scores:
+            extra = " ".join(f"{k}={v:.3f}" for k, v in s.extra.items())
+            table.add_row(
+                s.field,
+                f"{s.precision:.3f}",
+                f"{s.recall:.3f}",
+                f"{s.f1:.3f}",
+                str(s.support),
+                extra,
+            )
+        out.print(table)
 
 
 @app.command("stats")
