@@ -22,11 +22,11 @@ DIGEST_COLUMNS = (
 )  # fmt: skip
 
 _SIZE_TEXT = """
-    CASE WHEN p >= 1e12 THEN rtrim(rtrim(printf('%.2f', p / 1e12), '0'), '.') || 'T'
-         WHEN p >= 1e9 THEN rtrim(rtrim(printf('%.2f', p / 1e9), '0'), '.') || 'B'
-         WHEN p >= 1e6 THEN rtrim(rtrim(printf('%.2f', p / 1e6), '0'), '.') || 'M'
-         WHEN p >= 1e3 THEN rtrim(rtrim(printf('%.2f', p / 1e3), '0'), '.') || 'K'
-         ELSE CAST(p AS VARCHAR) END
+    CASE WHEN s.params >= 1e12 THEN rtrim(rtrim(printf('%.2f', s.params / 1e12), '0'), '.') || 'T'
+         WHEN s.params >= 1e9 THEN rtrim(rtrim(printf('%.2f', s.params / 1e9), '0'), '.') || 'B'
+         WHEN s.params >= 1e6 THEN rtrim(rtrim(printf('%.2f', s.params / 1e6), '0'), '.') || 'M'
+         WHEN s.params >= 1e3 THEN rtrim(rtrim(printf('%.2f', s.params / 1e3), '0'), '.') || 'K'
+         ELSE CAST(s.params AS VARCHAR) END
 """
 _GAIN_TEXT = """
     concat_ws(' ',
@@ -53,8 +53,11 @@ def digest_query(where: str | None = None, since: date | None = None) -> str:
         "title": "title",
         "task": "task",
         "method": "method",
-        "code_url": "code_url",
-        "model_sizes": f"array_to_string([{_SIZE_TEXT} FOR p IN model_sizes], '; ')",
+        "code_url": "code_url || CASE WHEN NOT code_url_grounded THEN ' [ungrounded]' ELSE '' END",
+        "model_sizes": (
+            f"array_to_string([{_SIZE_TEXT} || CASE WHEN NOT s.grounded THEN ' [ungrounded]' "
+            "ELSE '' END FOR s IN model_size_details IF s.params IS NOT NULL], '; ')"
+        ),
         "gains": f"array_to_string([{_GAIN_TEXT} FOR g IN gains], '; ')",
         "links": "array_to_string(links, '; ')",
         "first_seen": "CAST(first_seen AS VARCHAR)",

@@ -150,7 +150,8 @@ def test_export_csv_digest_is_one_row_per_paper_and_formula_safe(
         "Plain — ünïcode",
     }
     assert all(not r["title"].startswith(("=", "+", "-", "@", "\t", "\r")) for r in records)
-    assert {r["model_sizes"] for r in records} == {"7B"}
+    # the fake states 7B, which no abstract here says: the digest must flag it
+    assert {r["model_sizes"] for r in records} == {"7B [ungrounded]"}
 
 
 def test_export_where_since_and_other_formats(seeds: Path, tmp_path: Path) -> None:
@@ -198,13 +199,13 @@ def test_unknown_backend_is_a_config_error(seeds: Path) -> None:
 
 
 def test_openai_without_key_or_endpoint_says_what_to_set(seeds: Path) -> None:
-    code, out, err = invoke("run", str(seeds), "--backend", "openai")
+    code, _, err = invoke("run", str(seeds), "--backend", "openai")
     assert code == 2
     assert err.strip() == (
         "error: no API key: set OPENAI_API_KEY, or pass --base-url (or OPENAI_BASE_URL) for a "
         "local OpenAI-compatible server"
     )
-    code, out, err = invoke(
+    code, _, err = invoke(
         "run", str(seeds), "--backend", "openai", "--base-url", "http://127.0.0.1:9/v1"
     )
     assert code == 1
