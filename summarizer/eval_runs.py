@@ -38,9 +38,20 @@ def read_gold(path: Path) -> list[GoldRecord]:
     if not path.is_file():
         raise InputError(str(path), None, "no such gold file")
     try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(str(path), None, f"unreadable gold file ({exc})") from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(str(path), f"line {number}", f"broken JSON ({exc.msg})") from None
+        if not isinstance(row, dict) or not isinstance(row.get("title"), str):
+            raise InputError(str(path), f"line {number}", "gold record needs a 'title'")
+    try:
         return load_gold(path)
-    except json.JSONDecodeError as exc:
-        raise InputError(str(path), f"line {exc.lineno}", f"broken JSON ({exc.msg})") from None
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(
             str(path), None, f"not a gold file ({exc}); see the README for the format"

@@ -1,0 +1,75 @@
+"""`summarizer eval` on the real gold files: per-field table, per backend, stored in eval_runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+from typer.testing import CliRunner
+
+from summarizer.cli import app
+
+runner = CliRunner()
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def test_eval_prints_per_field_table_and_records_it(seeds: Path, db_path: Path) -> None:
+    assert runner.invoke(app, ["run", str(seeds), "-q"]).exit_code == 0
+    result = runner.invoke(app, ["eval", "--gold", str(DATA / "gold_a.jsonl")])
+    assert result.exit_code == 0, result.output
+    assert "rules · rules-" in result.stdout and "65 of 65 gold papers" in result.stdout
+    for field in ("code_url", "links", "model_sizes", "gains", "method_name"):
+        assert field in result.stdout
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        rows = con.execute(
+            "select field, precision, recall, gold_papers, backend from eval_runs order by field"
+        ).fetchall()
+    assert [r[0] for r in rows] == ["code_url", "gains", "links", "method_name", "model_sizes"]
+    code_url = rows[0]
+    assert code_url[1:] == (1.0, 1.0, 65, "rules")
+
+
+def test_rules_meet_the_targets_on_the_seed_gold(
+    seeds: Path, db_path: Path, tmp_path: Path
+) -> None:
+    runner.invoke(app, ["run", str(seeds), "-q"])
+    gold = tmp_path / "both.jsonl"
+    gold.write_text((DATA / "gold_a.jsonl").read_text() + (DATA / "gold_c.jsonl").read_text())
+    assert runner.invoke(app, ["eval", "--gold", str(gold)]).exit_code == 0
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        scores = {
+            field: (p, r, f1, extra)
+            for field, p, r, f1, extra in con.execute(
+                "select field, precision, recall, f1, extra from eval_runs"
+            ).fetchall()
+        }
+    assert scores["code_url"][0] == 1.0 and scores["code_url"][1] >= 0.98
+    assert json.loads(scores["links"][3])["exact_share"] >= 0.98
+    assert scores["model_sizes"][2] >= 0.95
+    assert scores["method_name"][1] >= 0.85
+
+
+def test_gold_file_that_is_itself_an_input(tmp_path: Path) -> None:
+    gold = DATA / "unseen.jsonl"
+    assert runner.invoke(app, ["run", str(gold), "-q"]).exit_code == 0
+    result = runner.invoke(app, ["eval", "--gold", str(gold)])
+    assert result.exit_code == 0 and "80 of 80 gold papers" in result.stdout
+
+
+def test_bad_gold_file_is_one_line(tmp_path: Path, seeds: Path) -> None:
+    runner.invoke(app, ["run", str(seeds / "daily_papers_a.txt"), "-q"])
+    bad = tmp_path / "gold.jsonl"
+    bad.write_text('{"title": "x"}\n{broken\n')
+    result = runner.invoke(app, ["eval", "--gold", str(bad)])
+    assert result.exit_code == 1
+    assert result.stderr.strip().startswith(f"error: {bad}: line 2: broken JSON")
+    result = runner.invoke(app, ["eval", "--gold", str(tmp_path / "none.jsonl")])
+    assert result.exit_code == 1 and "no such gold file" in result.stderr
+
+
+def test_eval_with_no_matching_papers_says_what_to_do(tmp_path: Path, seeds: Path) -> None:
+    runner.invoke(app, ["run", str(seeds / "daily_papers_a.txt"), "-q"])
+    result = runner.invoke(app, ["eval", "--gold", str(DATA / "unseen.jsonl")])
+    assert result.exit_code == 1
+    assert "run `summarizer run` on those papers first" in result.stderr
