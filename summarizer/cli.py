@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import eval_runs, pipeline, query, stats
+from . import merge as merge_mod
 from .backends.base import BackendSettings, get_backend
 from .engine import EngineSettings
 from .errors import ConfigError, SummarizerError
@@ -145,12 +146,16 @@ def run(
     retry_failed: Annotated[
         bool, typer.Option(help="Try papers that failed in earlier runs again.")
     ] = False,
+    shard: Annotated[
+        str | None, typer.Option(help="Take only slice i of n of the input (e.g. 1/3).")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Ingest INPUTs, extract every paper not already cached, and store the results."""
     with _clean_errors():
         if not inputs and not retry_failed:
             raise ConfigError("give INPUT files or folders, or --retry-failed")
+        slice_ = pipeline.parse_shard(shard) if shard else None
         settings = BackendSettings.from_env(
             model=model, base_url=base_url, mode=mode, max_reasks=max_reasks, timeout=timeout
         )
@@ -176,6 +181,7 @@ def run(
                 settings=engine,
                 retry_failed=retry_failed,
                 reporter=reporter,
+                shard=slice_,
             )
         _print_report(report)
     if report.stopped and report.stopped.startswith("interrupted"):
@@ -249,6 +255,20 @@ def _parse_since(value: str | None) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise ConfigError(f"--since {value!r} is not a date; use YYYY-MM-DD") from None
+
+
+@app.command("merge")
+def merge_cmd(
+    shards: Annotated[list[Path], typer.Argument(help="Shard databases to merge in.")],
+    db: DbOption = None,
+) -> None:
+    """Merge shard databases into --db; the same paper in several shards is stored once."""
+    report = _with_store(db, lambda s: merge_mod.merge(s, shards))
+    out.print(
+        f"merged {report.shards} shards · {report.papers_added} papers and "
+        f"{report.extractions_added} extractions added",
+        highlight=False,
+    )
 
 
 @app.command("eval")

@@ -18,7 +18,7 @@ from typing import Any
 
 from .backends.base import Backend
 from .engine import AsyncEngine, EngineSettings, Job, make_jobs, run_sync
-from .errors import InputError
+from .errors import ConfigError, InputError
 from .ingest import read_papers
 from .journal import Journal, journal_path
 from .paper import Paper
@@ -68,6 +68,30 @@ class RunReport:
                 self.rejections.append(f"{error.source}: {error.record}: {error.message}")
             else:
                 self.rejections.append(str(error))
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """Read ``i/n`` (1 <= i <= n): this worker takes the i-th of n slices of every input."""
+    try:
+        index, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise ConfigError(f"--shard {text!r} is not i/n (e.g. 1/3)") from None
+    if not 1 <= index <= count:
+        raise ConfigError(f"--shard {text!r}: i must be between 1 and n")
+    return index, count
+
+
+def in_shard(
+    items: Iterator[Paper | InputError], shard: tuple[int, int] | None
+) -> Iterator[Paper | InputError]:
+    """Keep this shard's papers; a paper's slice comes from its text, so copies stay together."""
+    if shard is None:
+        yield from items
+        return
+    index, count = shard
+    for item in items:
+        if isinstance(item, InputError) or int(item.content_hash[:8], 16) % count == index - 1:
+            yield item
 
 
 def _chunks(items: Iterator[Paper | InputError], size: int) -> Iterator[list[Paper | InputError]]:
@@ -171,6 +195,7 @@ def run(
     retry_failed: bool = False,
     reporter: Reporter | None = None,
     strict_grounding: bool = False,
+    shard: tuple[int, int] | None = None,
 ) -> RunReport:
     """Ingest, extract every paper not already cached, and store the results.
 
@@ -188,7 +213,7 @@ def run(
     sink = ResultSink(store, journal)
     report.recovered = sink.recover()
     inputs = list(inputs)
-    papers: Iterator[Paper | InputError] = read_papers(inputs, fmt, limit)
+    papers: Iterator[Paper | InputError] = in_shard(read_papers(inputs, fmt, limit), shard)
     if retry_failed and not inputs:
         papers = iter(store.failed_papers())
     chunks = _chunks(papers, chunk_size)
