@@ -6,6 +6,7 @@ crash leaves either all of a batch or none of it, and nothing is written row by 
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -38,6 +39,13 @@ def default_db_path() -> Path:
 
 
 def _store_error(path: Path, exc: Exception) -> StoreError:
+    if isinstance(exc, OSError) and not isinstance(exc, duckdb.Error):
+        reason = exc.strerror or type(exc).__name__
+        if exc.errno == errno.ENOSPC:
+            return StoreError(f"disk full while writing {path}; free space and re-run")
+        return StoreError(
+            f"cannot create or open database {path} ({reason}); pass --db to a writable location"
+        )
     text = str(exc)
     lowered = text.lower()
     if "lock" in lowered or "conflicting" in lowered:

@@ -13,7 +13,10 @@ from ..paper import Paper, parse_arxiv_id
 MAX_ABSTRACT_CHARS = 20_000
 MAX_TITLE_CHARS = 1_000
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u2028\u2029\ufeff]")
+_CONTROL = re.compile(
+    r"\x1b\[[0-9;?]*[ -/]*[@-~]"  # ANSI escape sequences, whole
+    r"|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u2028\u2029\ufeff]"
+)
 
 TITLE_KEYS = ("title",)
 ABSTRACT_KEYS = ("abstract", "summary")
