@@ -126,7 +126,7 @@ def test_sql_and_export_during_a_run_work_or_say_busy(tmp_path: Path) -> None:
                 assert "is busy (another summarizer process is writing it); retry" in other.stderr
                 assert "Traceback" not in other.stderr
         assert any(o.returncode == 3 for o in outcomes)
-        out, err = run.communicate(timeout=120)
+        _, err = run.communicate(timeout=120)
         assert run.returncode == 0, err
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("select count(*) from summaries where status = 'ok'").fetchone() == (
