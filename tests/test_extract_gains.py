@@ -70,3 +70,18 @@ def test_gain_context_and_evidence() -> None:
 
 def test_duplicates_collapse() -> None:
     assert gains("We gain 2% on A. Our model also gains 2% on B.") == [(2.0, "%")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Our method reduces memory 1,000 times.", [(1000.0, "x")]),
+        ("Our kernel gives a 2x-4x speedup over the baseline.", [(2.0, "x"), (4.0, "x")]),
+        ("Our model improves quality, reaching 97.5% of the teacher's score.", [(97.5, "%")]),
+        ("Our model improves quality, while the baseline only reaches 4% of the tasks.", []),
+    ],
+)
+def test_thousands_ranges_and_achieved_shares(
+    text: str, expected: list[tuple[float, str | None]]
+) -> None:
+    assert gains(text) == expected

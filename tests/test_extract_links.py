@@ -110,3 +110,58 @@ def test_every_evidence_is_verbatim() -> None:
     s = summary(abstract)
     assert s.code_url == "https://github.com/acme/x"
     assert s.code_url_evidence is not None and s.code_url_evidence in abstract
+
+
+def test_bare_project_page_is_not_code() -> None:
+    assert (
+        summary("Our project page is available at https://widget-lab.github.io/w/.").code_url
+        is None
+    )
+
+
+def test_hub_link_for_data_is_not_code_even_if_code_is_mentioned_elsewhere() -> None:
+    s = summary(
+        "We make the corpus available at https://hf.co/acme, and explain how source code "
+        "files can be removed from it."
+    )
+    assert s.code_url is None
+
+
+def test_link_to_instructions_is_not_code() -> None:
+    s = summary(
+        "Code owners can opt out of the dataset by following the steps at https://acme.org/optout."
+    )
+    assert s.code_url is None
+    s = summary("Data owners can opt out by following the instructions at https://acme.org/optout.")
+    assert s.code_url is None
+
+
+def test_page_said_to_hold_models_is_code() -> None:
+    s = summary("We release the Widget models and corresponding data at https://widget.ai.")
+    assert s.code_url == "https://widget.ai"
+
+
+def test_comma_list_of_released_things_keeps_its_subject() -> None:
+    s = summary(
+        "Our code, data, environment images, and videos are publicly available at https://bench.dev/."
+    )
+    assert s.code_url == "https://bench.dev/"
+    s = summary(
+        "We make public the code used to build it, and the corpus itself, at https://corpus.example.org/."
+    )
+    assert s.code_url == "https://corpus.example.org/"
+
+
+def test_document_noun_ending_a_list_with_code_still_holds_code() -> None:
+    s = summary("Widget's code, model, data, and demo are available at https://widget.cs.uni.edu")
+    assert s.code_url == "https://widget.cs.uni.edu"
+    s = summary("A demo is available at https://widget.cs.uni.edu and we study code generation.")
+    assert s.code_url is None
+
+
+def test_bare_domain_after_a_link_cue_is_a_link() -> None:
+    s = summary("Data, code, and leaderboard are available at toolbench.com.")
+    assert [link.url for link in s.links] == ["https://toolbench.com"]
+    assert s.code_url == "https://toolbench.com"
+    s = summary("We crawl sites such as wikipedia.org and reddit.com for text.")
+    assert s.links == []

@@ -77,3 +77,80 @@ def test_task_from_title_and_framing_sentence() -> None:
     task = extract_task("Hopper: Planning Under Noise", Sentences(abstract))
     assert task.task == "Planning Under Noise"
     assert task.evidence == "In this paper, we study planning under noise."
+
+
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        (
+            "Models fail. The resulting loss, which we call Margin Flow Matching (MFM), is stable.",
+            "MFM",
+        ),
+        ("Models fail. We call the resulting agents PlanBot. They plan.", "PlanBot"),
+        (
+            "Models fail. We build a 2 billion parameter model named zeta-2.1, which codes.",
+            "zeta-2.1",
+        ),
+        (
+            "Models fail. We use a simple method called tree of drafts prompting, where drafts help.",
+            "tree of drafts prompting",
+        ),
+        (
+            "Models fail. We thus propose weight blending, a new way to merge models.",
+            "weight blending",
+        ),
+        (
+            "Models fail. We introduce draft decoding - an algorithm to decode fast.",
+            "draft decoding",
+        ),
+        (
+            "We propose a new sampling scheme, self-agreement, to replace greedy decoding.",
+            "self-agreement",
+        ),
+        ("With more data, our Memory-Augmented Decoder (MAD) obtains good results.", "MAD"),
+        ("Our sparse diffusion models (SDMs) achieve a new state of the art.", "SDM"),
+        ("Models fail. Here, Patch Mixer (PaM) attains excellent results on images.", "PaM"),
+        ("We test it by training a compute-lean model, Marmot, that uses less data.", "Marmot"),
+    ],
+)
+def test_more_introductions(abstract: str, expected: str) -> None:
+    assert name("Studying a Problem in Deep Learning", abstract) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract", "expected"),
+    [
+        ("The WebMix Dataset for Pretraining: Better Data", "We study data.", "WebMix"),
+        ("Calc.sum(): Exact Sums at Scale", "We study sums.", "Calc.sum()"),
+        (
+            "Hinge Networks: Scaling Sparse Models",
+            "We address this with the Hinge Network. Hinge layers route tokens.",
+            "Hinge Networks",
+        ),
+        ("Time Warp in LLMs: Tracing Leakage", "We study time warp effects in models.", None),
+        (
+            "Editing Agents with Plan Algebra",
+            "Overall, plan algebra is a simple and cheap way to edit agents.",
+            "plan algebra",
+        ),
+        (
+            "Token Dropping for Faster Decoding",
+            "We evaluate it. In addition, this token dropping is cheap.",
+            "token dropping",
+        ),
+        (
+            "Quantifying Noise in Model Merging",
+            "Overall, this model merging is a noisy method.",
+            None,
+        ),
+    ],
+)
+def test_title_names_confirmed_by_abstract(title: str, abstract: str, expected: str | None) -> None:
+    assert name(title, abstract) == expected
+
+
+def test_title_name_respelled_in_abstract_keeps_both_spellings() -> None:
+    abstract = "We present the Pruned-Owl2 series, built by pruning."
+    found = extract_method("Pruned Owl2: Faster Models", abstract, Sentences(abstract))
+    assert found.name == "Pruned Owl2"
+    assert found.description is not None and "Pruned-Owl2" in found.description

@@ -77,3 +77,22 @@ def test_long_abstract_is_fast() -> None:
     start = time.perf_counter()
     find_sizes(text)
     assert time.perf_counter() - start < 0.05
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a corpus of 2 billion masks over 9M licensed and carefully filtered photos", []),
+        ("we continue training on 20B Java tokens", []),
+        ("over 50 billion weights can be removed", []),
+        ("a dataset (XY-2B) of 2B regions", []),
+        ("a 30M model and a 7B video model", [3e7]),
+        ("from 35 million to over 9 billion parameters", [3.5e7, 9e9]),
+        ("from 0.35 to 6.5 billion parameters", [3.5e8, 6.5e9]),
+        ("two models with 2.2 and 4.4 billion parameters", [2.2e9, 4.4e9]),
+        ("we release 2.7/9B parameter models", [2.7e9, 9e9]),
+        ("Llama 2 and 13B models", [1.3e10]),
+    ],
+)
+def test_count_nouns_and_shared_units(text: str, expected: list[float]) -> None:
+    assert values(text) == pytest.approx(expected)

@@ -14,7 +14,7 @@ from .method import extract_method, extract_task
 from .sizes import extract_sizes
 from .text import Sentences
 
-RULES_VERSION = "rules-1"
+RULES_VERSION = "rules-2"
 
 __all__ = ["RULES_VERSION", "classify_link", "extract_summary", "normalise_url"]
 

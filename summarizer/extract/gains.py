@@ -17,7 +17,7 @@ from .text import Sentences
 
 GainUnit = Literal["%", "x", "points"]
 
-_NUM = r"\d+(?:\.\d+)?"
+_NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _START = r"(?:(?<=sim)|(?<![\w.]))"
 _WITH_UNIT = re.compile(
     _START + r"(?P<sign>[+])?(?P<num>" + _NUM + r")\s*"
@@ -32,7 +32,9 @@ _BARE = re.compile(
 )
 _DIGIT = re.compile(r"\d")
 _SOTA = re.compile(r"SOTA|state[- ]of[- ]the[- ]art", re.IGNORECASE)
-_RANGE_BEFORE = re.compile(r"(?<![\w.\-])(?P<num>" + _NUM + r")\s*(?:\\?%)?\s*(?:-|–|to)\s*$")
+_RANGE_BEFORE = re.compile(
+    r"(?<![\w.\-])(?P<num>" + _NUM + r")\s*(?:\\?%|[x×X](?![\w]))?\s*(?:-|–|to)\s*$"
+)
 _FROM_BEFORE = re.compile(r"\bfrom\s+(?:" + _NUM + r")?\s*(?:\\?%)?\s*(?:-|–|to)?\s*$")
 _EXCLUDE_BEFORE = re.compile(
     r"(?:\bvs\.?|\bversus|\bcompared\s+(?:to|with)|\bbelow|\babove|\bfrom|[<>±≤≥])\s*~?\s*$"
@@ -45,6 +47,16 @@ _EXCLUDE_AFTER = re.compile(
     r"(?:lower|worse)\s+than\b)",
     re.IGNORECASE,
 )
+# "reaching 99.3% of ChatGPT's performance", "solves 28.8% of the problems", "saves 42.5%
+# of training costs": a share after a verb of achievement is the contribution's result,
+# unlike "20% of the data" in a setup.
+_ACHIEVED_SHARE = re.compile(
+    r"\b(?:reach|achiev|attain|solv|retain|recover|match|obtain|averag|preserv|sav|cut)\w*\s+"
+    r"(?:(?:only|about|around|roughly|nearly|over|up\s+to|between)\s+)?"
+    r"(?:" + _NUM + r"\s*(?:\\?%)?\s*(?:-|–|and|to)\s*)?$",
+    re.IGNORECASE,
+)
+_CONTRAST = re.compile(r"\b(?:while|whereas|only|compared|baselines?)\b[^,;]*$", re.IGNORECASE)
 _RAISED_TO = re.compile(r"\b(?:increas|improv|boost|rais|push|lift)\w*\b[^.;]{0,60}\bto\s*~?$")
 _CLAIM_WORDS = (
     "improv", "outperform", "boost", "surpass", "reduc", "speed", "faster", "accelerat", "achiev",
@@ -85,6 +97,10 @@ class FoundGain:
     start: int
 
 
+def _float(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
 def _unit(raw: str) -> GainUnit:
     raw = raw.strip().lower()
     if "point" in raw or raw in ("pp", "p.p.", "pts"):
@@ -100,7 +116,13 @@ def _excluded(sentence: str, start: int, end: int, bare: bool = False) -> bool:
     if _EXCLUDE_BEFORE.search(before) and not before.rstrip().endswith("than"):
         return True
     if _EXCLUDE_AFTER.match(after):
-        return not (after.lstrip().startswith("of") and _RAISED_TO.search(before))
+        return not (
+            after.lstrip().startswith("of")
+            and (
+                _RAISED_TO.search(before)
+                or (_ACHIEVED_SHARE.search(before) and not _CONTRAST.search(before))
+            )
+        )
     return False
 
 
@@ -157,8 +179,8 @@ def extract_gains(
             before = sentence[: m.start()]
             partner = _RANGE_BEFORE.search(before)
             if partner and not _FROM_BEFORE.search(before):
-                found.append((partner.start(), float(partner.group("num")), unit))
-            found.append((m.start(), float(m.group("num")), unit))
+                found.append((partner.start(), _float(partner.group("num")), unit))
+            found.append((m.start(), _float(m.group("num")), unit))
         for m in _BARE.finditer(sentence):
             if m.group("score") and not _SOTA.search(sentence):
                 continue
@@ -166,7 +188,7 @@ def extract_gains(
                 continue
             for group in ("num", "n1", "n2", "score"):
                 if m.group(group):
-                    found.append((m.start(group), float(m.group(group)), "points"))
+                    found.append((m.start(group), _float(m.group(group)), "points"))
         for offset, value, unit in sorted(found, key=lambda item: item[0]):
             add(value, unit, sentence, offset, s_start)
     return gains

@@ -62,13 +62,54 @@ _PARAM_AFTER = re.compile(
 )
 _PARAM_BEFORE = re.compile(r"param\w*\b[^.;:]{0,30}$", re.IGNORECASE)
 _NAME_BEFORE = re.compile(r"[A-Za-z][\w.]*[\-_ ]$")
+# A model name right before an "M" size looks like one: "Pythia-70M", "GPT2 124M", "T5_60M";
+# a lowercase word and a space ("on 11M images") does not.
+_MODEL_NAME_BEFORE = re.compile(r"(?:[A-Za-z][\w.]*[\-_]|(?:[A-Z][\w.]*|[\w.]*\d[\w.]*)\s)$")
+# The noun a count is of decides: scan a few words after the number, across adjectives
+# ("35B Python tokens", "11M licensed and privacy respecting images"), up to a preposition,
+# punctuation or the next number. A model noun says parameters; a counted noun says not.
+_STOP = r"(?:of|on|in|from|with|for|at|by|to|that|which|than|while|across|using|via|is|are|was|were|per|each)"
+_COUNTED = (
+    r"tokens|samples|examples|images|masks|pairs|words|hours|weights|documents|sentences|"
+    r"videos|clips|frames|pixels|queries|questions|problems|responses|conversations|dialogues|"
+    r"files|lines|functions|molecules|proteins|patients|users|steps|rows|records|instances|"
+    r"captions|annotations|labels|characters|passages|articles|posts|comments|trajectories|"
+    r"demonstrations|prompts|instructions|tasks|items|games|episodes|utterances|objects|"
+    r"regions|boxes|points|nodes|edges|triples|facts|entities|pages|webpages|hashes|"
+    r"sequences|audios|recordings|speakers|reviews|messages|tweets|photos|scenes|"
+    r"data|corpus|datasets"
+)
+_NOUN_AFTER = re.compile(
+    r"^\+?(?:[\s\-]+(?!" + _STOP + r"\b)[A-Za-z][\w'\-]*?){0,5}?[\s\-]+"
+    r"(?:(?P<model>param\w*|models?|LLMs?|LMs?|MLLMs?|VLMs?|checkpoints?|variants?|"
+    r"transformers?|networks?|backbones?|encoders?|decoders?)|(?P<counted>" + _COUNTED + r"))"
+    r"(?![\w\-])",
+    re.IGNORECASE,
+)
 _NAME_NOUN_AFTER = re.compile(
     r"^[\s\-]*(?:(?:dense|base|instruct|chat|sized?|scale|parameter|pretrained|pre-trained)[\s\-]+)*"
     r"(?:models?|LLMs?|LMs?|variants?|versions?|checkpoints?|networks?|transformers?|"
     r"backbones?|language\s+models?)\b",
     re.IGNORECASE,
 )
-_LINK = re.compile(r"^[\s,]*(?:,?\s*(?:and|or|to|through|vs\.?|-|–|—|~)\s*)?[\s,]*$")
+_LINK = re.compile(
+    r"^[\s,]*(?:,?\s*(?:and|or|to|through|vs\.?|-|–|—|~|/)\s*)?[\s,]*"
+    r"(?:(?:over|above|nearly|almost|about|around|roughly|approximately|more\s+than|"
+    r"up\s+to)\s*)?$"
+)
+# A bare number in a range or list shares the unit of the sized number after it:
+# "0.46 to 7.5 billion", "1.6 and 3.1 billion", "1.3/7.5B". Not after a capitalised
+# word or a number ("Llama 2 and 7B", "Table 3 and 13B").
+_BARE_PARTNER = re.compile(
+    r"(?<![\w.,\-/@$€£^])(?P<num>\d{1,4}(?:\.\d+)?)(?:\s*,\s*|\s+(?:to|and|or)\s+|\s*[\-–/]\s*)$"
+)
+_PARTNER_GAP_END = frozenset(" ,-–/\u00a0")
+_NOT_PARTNER_BEFORE = re.compile(r"(?:[A-Z][\w.\-]*|\d[\w.]*|[#§])\s*$")
+# A size glued to the name of a dataset is part of that name: "dataset (SA-1B)".
+_DATA_NAME_BEFORE = re.compile(
+    r"\b(?:data(?:sets?)?|corpus|corpora|benchmarks?|collection)\s*[(\[\"“]?\s*[A-Za-z][\w.]*-$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,10 +153,17 @@ def _judge(text: str, match: re.Match[str]) -> bool | None:
     """True = a parameter count, False = certainly not, None = undecided (ask neighbours)."""
     after = text[match.end() : match.end() + 60]
     before = text[max(0, match.start() - 60) : match.start()]
-    if _NOISE_AFTER.match(after) or _NOISE_BEFORE.search(before):
+    if (
+        _NOISE_AFTER.match(after)
+        or _NOISE_BEFORE.search(before)
+        or (before.endswith("-") and _DATA_NAME_BEFORE.search(before))
+    ):
         return False
     if _PARAM_AFTER.match(after):
         return True
+    noun = _NOUN_AFTER.match(after)
+    if noun:
+        return bool(noun.group("model"))
     groups = match.groupdict()
     unit = (groups.get("sfx") or groups.get("word") or groups.get("wword") or "").lower()
     if unit in ("b", "billion"):
@@ -124,7 +172,7 @@ def _judge(text: str, match: re.Match[str]) -> bool | None:
         return False
     if _PARAM_BEFORE.search(before):
         return True
-    if unit == "m" and (_NAME_BEFORE.search(before) or _NAME_NOUN_AFTER.match(after)):
+    if unit == "m" and (_MODEL_NAME_BEFORE.search(before) or _NAME_NOUN_AFTER.match(after)):
         return True
     return None
 
@@ -159,6 +207,7 @@ def find_sizes(text: str) -> list[FoundSize]:
                 _judge(text, match),
             )
         )
+    candidates = _with_bare_partners(text, candidates)
     _propagate(text, candidates)
     sizes: list[FoundSize] = []
     seen: list[float] = []
@@ -167,6 +216,44 @@ def find_sizes(text: str) -> list[FoundSize]:
             seen.append(c.params)
             sizes.append(FoundSize(c.text, c.params, c.vague, c.start, c.end))
     return sizes
+
+
+def _with_bare_partners(text: str, candidates: list[_Candidate]) -> list[_Candidate]:
+    """Add unit-less range/list partners ("from 0.46 to 7.5 billion") before their sized number."""
+    out: list[_Candidate] = []
+    for c in candidates:
+        partners: list[_Candidate] = []
+        right = c
+        while True:
+            if right.start == 0 or text[right.start - 1] not in _PARTNER_GAP_END:
+                break
+            window_start = max(0, right.start - 24)
+            if out and out[-1].end > window_start:
+                window_start = out[-1].end
+            bare = _BARE_PARTNER.search(text, window_start, right.start)
+            if not bare or _NOT_PARTNER_BEFORE.search(
+                text, max(0, bare.start() - 20), bare.start()
+            ):
+                break
+            number = float(bare.group("num"))
+            scale = c.params / _number_of(c)
+            if number <= 0 or scale <= 1:
+                break
+            right = _Candidate(
+                bare.group("num"), number * scale, c.vague, bare.start(), bare.end(), None
+            )
+            partners.append(right)
+        out.extend(reversed(partners))
+        out.append(c)
+    return out
+
+
+def _number_of(c: _Candidate) -> float:
+    match = re.match(r"\d[\d,]*(?:\.\d+)?", c.text)
+    if match:
+        return float(match.group(0).replace(",", ""))
+    word = c.text.split()[0].split("-")[0].lower()
+    return float(_WORD_NUMBERS.get(word, 1))
 
 
 def _propagate(text: str, candidates: list[_Candidate]) -> None:
