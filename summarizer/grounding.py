@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import cached_property
 from typing import Any
 
 from .extract.links import find_links, normalise_url
@@ -44,6 +45,12 @@ def _unit(raw: str) -> str:
 
 
 FUZZY_THRESHOLD = 0.9
+MIN_FUZZY_CHARS = 12
+_INSTRUCTION_MARKERS = (
+    "ignore", "disregard", "forget", "override", "code_url", "respond with", "reply with",
+    "system prompt", "assistant:", "system:", "##", "you are", "you must", "you should", "you will",
+)  # fmt: skip
+_SCALE_WORDS = ("hundred", "thousand", "million", "billion", "trillion")
 _INSTRUCTION = re.compile(
     r"\b(?:ignore|disregard|forget|override)\b[^.!?]{0,60}\b(?:instructions?|prompts?|rules|"
     r"above|previous)\b"
@@ -81,16 +88,31 @@ def _folded(text: str) -> tuple[str, list[int]]:
 
 def locate(evidence: str | None, abstract: str) -> Span | None:
     """Find evidence in the abstract: exact, then normalised, then fuzzy (ratio >= 0.9)."""
-    if not evidence or not evidence.strip():
-        return None
-    start = abstract.find(evidence)
-    if start >= 0:
-        return Span(start, start + len(evidence), "exact")
+    return locate_any([evidence], abstract)
+
+
+def locate_any(candidates: list[str | None], abstract: str) -> Span | None:
+    """The first candidate found exactly; failing that, the first found loosely."""
+    wanted = [c for c in candidates if c and c.strip()]
+    for evidence in wanted:
+        start = abstract.find(evidence)
+        if start >= 0:
+            return Span(start, start + len(evidence), "exact")
+    for evidence in wanted:
+        span = _locate_loosely(evidence, abstract)
+        if span is not None:
+            return span
+    return None
+
+
+def _locate_loosely(evidence: str, abstract: str) -> Span | None:
     folded_text, offsets = _folded(abstract)
     folded_evidence = _folded(evidence.strip())[0]
     start = folded_text.find(folded_evidence)
     if start >= 0 and folded_evidence:
         return Span(offsets[start], offsets[start + len(folded_evidence) - 1] + 1, "normalised")
+    if len(folded_evidence) < MIN_FUZZY_CHARS:
+        return None
     matcher = SequenceMatcher(None, folded_text, folded_evidence, autojunk=False)
     blocks = [b for b in matcher.get_matching_blocks() if b.size]
     if not blocks:
@@ -110,6 +132,9 @@ def link_key(url: str) -> str:
 def instruction_spans(abstract: str) -> list[tuple[int, int]]:
     """Sentences that talk to the model ("ignore previous instructions ...") rather than
     about the paper: nothing stated inside them counts as evidence."""
+    lowered = abstract.lower()
+    if not any(marker in lowered for marker in _INSTRUCTION_MARKERS):
+        return []
     if not _INSTRUCTION.search(abstract):
         return []
     sentences = Sentences(abstract)
@@ -117,32 +142,58 @@ def instruction_spans(abstract: str) -> list[tuple[int, int]]:
 
 
 class AbstractFacts:
-    """The links and numbers an abstract states, computed once per abstract."""
+    """The links and numbers an abstract states; each kind is computed once, when first asked."""
 
     def __init__(self, abstract: str) -> None:
         self.abstract = abstract
-        self.untrusted = instruction_spans(abstract)
+
+    @cached_property
+    def untrusted(self) -> list[tuple[int, int]]:
+        return instruction_spans(self.abstract)
+
+    @cached_property
+    def links(self) -> dict[str, tuple[str, Span]]:
+        """link key -> (the abstract's own normalised spelling, where it stands)."""
+        found: dict[str, tuple[str, Span]] = {}
+        for link in find_links(self.abstract):
+            if self._trusted(link.start):
+                span = Span(link.start, link.end, "exact")
+                found.setdefault(link_key(link.url), (normalise_url(link.url), span))
+        return found
+
+    @cached_property
+    def loose_links(self) -> dict[str, tuple[str, Span]]:
+        """Anything shaped like a domain, for links the rules would not call links."""
+        found: dict[str, tuple[str, Span]] = {}
+        for match in _LINKISH.finditer(self.abstract):
+            if self._trusted(match.start()):
+                span = Span(match.start(), match.end(), "exact")
+                found.setdefault(link_key(match.group(0)), (normalise_url(match.group(0)), span))
+        return found
+
+    @cached_property
+    def numbers(self) -> set[float]:
         trusted = self._trusted
-        stated = [link.url for link in find_links(abstract) if trusted(link.start)]
-        stated += [m.group(0) for m in _LINKISH.finditer(abstract) if trusted(m.start())]
-        self.links: dict[str, str] = {}
-        for url in stated:
-            self.links.setdefault(link_key(url), normalise_url(url))
         numbers = {
             float(m.group(0).replace(",", ""))
-            for m in _NUMBER.finditer(abstract)
+            for m in _NUMBER.finditer(self.abstract)
             if trusted(m.start())
         }
-        numbers.update(
-            float(_WORD_NUMBERS[m.group(1).lower()])
-            for m in _WORD.finditer(abstract)
-            if trusted(m.start())
-        )
-        self.numbers = numbers
-        self.with_units = {
+        lowered = self.abstract.lower()
+        if any(word in lowered for word in _SCALE_WORDS):  # "ten billion", "a hundred"
+            numbers.update(
+                float(_WORD_NUMBERS[m.group(1).lower()])
+                for m in _WORD.finditer(self.abstract)
+                if trusted(m.start())
+            )
+        return numbers
+
+    @cached_property
+    def with_units(self) -> set[tuple[float, str]]:
+        return {
             (float(m.group(1).replace(",", "")), _unit(m.group(2)))
-            for m in _WITH_UNIT.finditer(abstract)
-            if trusted(m.start())
+            for m in _WITH_UNIT.finditer(self.abstract)
+            if self._trusted(m.start())
         }
 
     def has_gain(self, value: float, unit: str | None) -> bool:
@@ -156,12 +207,13 @@ class AbstractFacts:
     def _trusted(self, position: int) -> bool:
         return not any(start <= position < end for start, end in self.untrusted)
 
-    def has_link(self, url: str | None) -> bool:
-        return bool(url) and link_key(url or "") in self.links
+    def stated(self, url: str) -> tuple[str, Span] | None:
+        """The abstract's own spelling of a link it states, and where; None if it does not."""
+        key = link_key(url)
+        return self.links.get(key) or self.loose_links.get(key)
 
-    def as_stated(self, url: str) -> str:
-        """The abstract's own spelling of a link it states (else the normalised input)."""
-        return self.links.get(link_key(url), normalise_url(url.strip().lstrip("(<[{\"'")))
+    def has_link(self, url: str | None) -> bool:
+        return bool(url) and self.stated(url or "") is not None
 
     def has_number(self, value: float | None, scales: tuple[float, ...] = (1.0,)) -> bool:
         if value is None:
@@ -171,6 +223,10 @@ class AbstractFacts:
             if any(abs(n - wanted) <= 1e-6 * max(1.0, abs(wanted)) for n in self.numbers):
                 return True
         return False
+
+
+def _plain_url(url: str) -> str:
+    return normalise_url(url.strip().lstrip("(<[{\"'"))
 
 
 def _span_fields(span: Span | None) -> dict[str, Any]:
@@ -235,12 +291,12 @@ def ground(
     facts = AbstractFacts(abstract)
     result = GroundedSummary(summary=summary)
     for link in summary.links:
-        url = facts.as_stated(link.url)
-        span = locate(link.url, abstract)
-        entry = {"url": url, "kind": link.kind, "grounded": facts.has_link(url)}
+        stated = facts.stated(link.url)
+        url, span = stated if stated else (_plain_url(link.url), locate(link.url, abstract))
+        entry = {"url": url, "kind": link.kind, "grounded": stated is not None}
         result.links.append(entry | _span_fields(span))
     for size in summary.model_sizes:
-        span = locate(size.text, abstract) or locate(size.evidence, abstract)
+        span = locate_any([size.text, size.evidence], abstract)
         grounded = span is not None and facts.has_number(size.params, _SCALES)
         entry = size.model_dump() | {"grounded": grounded}
         result.model_sizes.append(entry | _span_fields(span))
@@ -249,8 +305,9 @@ def ground(
         entry = gain.model_dump() | {"grounded": facts.has_gain(gain.value, gain.unit)}
         result.gains.append(entry | _span_fields(span))
     if summary.code_url:
-        result.code_url = facts.as_stated(summary.code_url)
-        result.code_url_grounded = facts.has_link(result.code_url)
+        stated = facts.stated(summary.code_url)
+        result.code_url = stated[0] if stated else _plain_url(summary.code_url)
+        result.code_url_grounded = stated is not None
     if check_recall:
         result.recall_warnings = cross_check(summary, abstract)
     if strict:
