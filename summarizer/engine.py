@@ -11,10 +11,14 @@ the moment it is known, so an interruption loses only calls still in flight.
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import os
 from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+import pyarrow as pa
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -23,7 +27,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from .backends.base import Backend
+from .backends.base import Backend, get_backend
 from .cache import cache_key
 from .calls import current_call, redact
 from .errors import BackendError, ExtractionError, TransientError
@@ -33,6 +37,7 @@ from .progress import Reporter
 from .ratelimit import RateLimiter
 from .results import Extraction, Failure, Usage
 from .sink import ResultSink
+from .tables import extractions_table
 
 
 @dataclass(slots=True)
@@ -79,7 +84,7 @@ def failure_for(job: Job, exc: BaseException, attempts: int = 1, tokens: int = 0
 def run_sync(
     backend: Backend,
     jobs: Sequence[Job],
-    sink: ResultSink,
+    sink: ResultSink | _ListSink,
     settings: EngineSettings,
     reporter: Reporter,
 ) -> tuple[int, int]:
@@ -98,6 +103,78 @@ def run_sync(
             extracted += 1
         reporter.advance()
     return extracted, failed
+
+
+_worker_backend: Backend | None = None
+PARALLEL_BATCH = 500
+MIN_PARALLEL = 2000
+
+
+def _start_worker(name: str) -> None:
+    global _worker_backend
+    _worker_backend = get_backend(name)
+
+
+def _extract_batch(batch: list[Job], strict: bool) -> tuple[pa.Table, list[Failure]]:
+    """Runs in a worker process: extract and ground, hand back one Arrow table."""
+    assert _worker_backend is not None
+    sink = _ListSink()
+    run_sync(_worker_backend, batch, sink, EngineSettings(strict_grounding=strict), Reporter())
+    return extractions_table(sink.results), sink.failures
+
+
+class _ListSink:
+    def __init__(self) -> None:
+        self.results: list[Extraction] = []
+        self.failures: list[Failure] = []
+
+    def add_result(self, result: Extraction) -> None:
+        self.results.append(result)
+
+    def add_failure(self, failure: Failure) -> None:
+        self.failures.append(failure)
+
+
+class ProcessPool:
+    """Fans a CPU-bound backend out over processes; the parent keeps parsing and writing."""
+
+    def __init__(self, backend: Backend, workers: int) -> None:
+        context = multiprocessing.get_context("fork")
+        self.executor = ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_start_worker, initargs=(backend.name,)
+        )
+
+    def submit(
+        self, jobs: Sequence[Job], strict: bool
+    ) -> list[Future[tuple[pa.Table, list[Failure]]]]:
+        return [
+            self.executor.submit(_extract_batch, list(jobs[i : i + PARALLEL_BATCH]), strict)
+            for i in range(0, len(jobs), PARALLEL_BATCH)
+        ]
+
+    @staticmethod
+    def collect(
+        futures: list[Future[tuple[pa.Table, list[Failure]]]], sink: ResultSink, reporter: Reporter
+    ) -> tuple[int, int]:
+        extracted = failed = 0
+        for future in futures:
+            table, failures = future.result()
+            sink.add_table(table)
+            for failure in failures:
+                sink.add_failure(failure)
+            extracted += table.num_rows
+            failed += len(failures)
+            reporter.advance(table.num_rows + len(failures))
+        return extracted, failed
+
+    def close(self) -> None:
+        self.executor.shutdown(cancel_futures=True)
+
+
+def worker_count(backend: Backend) -> int:
+    if not backend.capabilities.parallel or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return min(os.cpu_count() or 1, 8)
 
 
 class BudgetReached(Exception):

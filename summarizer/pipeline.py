@@ -17,7 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from .backends.base import Backend
-from .engine import AsyncEngine, EngineSettings, Job, make_jobs, run_sync
+from .engine import (
+    MIN_PARALLEL,
+    AsyncEngine,
+    EngineSettings,
+    Job,
+    ProcessPool,
+    make_jobs,
+    run_sync,
+    worker_count,
+)
 from .errors import ConfigError, InputError
 from .ingest import read_papers
 from .journal import Journal, journal_path
@@ -210,7 +219,8 @@ def run(
     identity = backend.identity
     report = RunReport(db_path=store.path, backend=identity.backend, model=identity.model)
     journal = Journal(journal_path(store.path)) if backend.capabilities.billable else None
-    sink = ResultSink(store, journal)
+    # paid results are committed often (the journal covers the gaps); free ones once a chunk
+    sink = ResultSink(store, journal) if journal else ResultSink(store, flush_every=chunk_size * 2)
     report.recovered = sink.recover()
     inputs = list(inputs)
     papers: Iterator[Paper | InputError] = in_shard(read_papers(inputs, fmt, limit), shard)
@@ -226,14 +236,9 @@ def run(
                 )
             )
         else:
-            for chunk in chunks:
-                todo = _plan(chunk, store, backend, sink, report, seen, retry_failed)
-                reporter.add_total(len(todo))
-                extracted, failed = run_sync(backend, todo, sink, settings, reporter)
-                report.extracted += extracted
-                report.failed += failed
-                report.calls += len(todo)
-                sink.flush()
+            _run_chunks(
+                chunks, store, backend, sink, report, seen, settings, reporter, retry_failed
+            )
     except KeyboardInterrupt:
         report.stopped = "interrupted (Ctrl-C); finished results are stored"
     finally:
@@ -245,6 +250,51 @@ def run(
         report.elapsed = time.perf_counter() - started
         store.record_run(_run_row(report, started_at))
     return report
+
+
+def _run_chunks(
+    chunks: Iterator[list[Paper | InputError]],
+    store: Store,
+    backend: Backend,
+    sink: ResultSink,
+    report: RunReport,
+    seen: set[int],
+    settings: EngineSettings,
+    reporter: Reporter,
+    retry_failed: bool,
+) -> None:
+    """Synchronous backends; big chunks of a parallel one go to worker processes while the
+    next chunk is parsed, so parsing, extraction and writing overlap."""
+    workers = worker_count(backend)
+    pool: ProcessPool | None = None
+    pending: list[Any] = []
+    try:
+        for chunk in chunks:
+            todo = _plan(chunk, store, backend, sink, report, seen, retry_failed)
+            reporter.add_total(len(todo))
+            report.calls += len(todo)
+            if workers > 1 and len(todo) >= MIN_PARALLEL:
+                pool = pool or ProcessPool(backend, workers)
+                submitted = pool.submit(todo, settings.strict_grounding)
+            else:
+                submitted = []
+                extracted, failed = run_sync(backend, todo, sink, settings, reporter)
+                report.extracted += extracted
+                report.failed += failed
+            if pending:
+                extracted, failed = ProcessPool.collect(pending, sink, reporter)
+                report.extracted += extracted
+                report.failed += failed
+            pending = submitted
+            sink.flush()
+        if pending:
+            extracted, failed = ProcessPool.collect(pending, sink, reporter)
+            report.extracted += extracted
+            report.failed += failed
+            sink.flush()
+    finally:
+        if pool is not None:
+            pool.close()
 
 
 async def _run_async(

@@ -5,10 +5,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+import pyarrow as pa
+
 from .calls import CallRecord
 from .journal import Journal
 from .results import Extraction, Failure
 from .store import Store
+from .tables import extractions_table
 
 
 @dataclass
@@ -37,6 +40,7 @@ class ResultSink:
     failures: list[Failure] = field(default_factory=list)
     calls: list[CallRecord] = field(default_factory=list)
     current: list[tuple[str, str]] = field(default_factory=list)
+    tables: list[pa.Table] = field(default_factory=list)
     _last_flush: float = field(default_factory=time.monotonic)
 
     def recover(self) -> int:
@@ -61,6 +65,18 @@ class ResultSink:
         self.current.append((result.paper_id, result.cache_key))
         self._maybe_flush()
 
+    def add_table(self, table: pa.Table) -> None:
+        """Results already laid out as an extractions table (from worker processes)."""
+        self.tables.append(table)
+        self.current.extend(
+            zip(
+                table.column("paper_id").to_pylist(),
+                table.column("cache_key").to_pylist(),
+                strict=True,
+            )
+        )
+        self._maybe_flush()
+
     def add_failure(self, failure: Failure) -> None:
         if self.journal is not None and failure.stage == "extract":
             self.journal.append("failure", failure)
@@ -82,13 +98,17 @@ class ResultSink:
 
     def _maybe_flush(self) -> None:
         due = time.monotonic() - self._last_flush >= self.flush_seconds
-        if len(self.results) + len(self.failures) >= self.flush_every or due:
+        buffered = len(self.results) + len(self.failures) + sum(t.num_rows for t in self.tables)
+        if buffered >= self.flush_every or due:
             self.flush()
 
     def flush(self) -> None:
-        if self.results or self.failures or self.calls or self.current:
-            self.store.save(self.results, self.failures, self.current, self.calls)
+        if self.results or self.failures or self.calls or self.current or self.tables:
+            tables = self.tables + ([extractions_table(self.results)] if self.results else [])
+            combined = pa.concat_tables(tables) if tables else ()
+            self.store.save(combined, self.failures, self.current, self.calls)
             self.results, self.failures, self.calls, self.current = [], [], [], []
+            self.tables = []
         if self.journal is not None:
             self.journal.clear()
         self._last_flush = time.monotonic()

@@ -267,18 +267,24 @@ class Store:
 
     def save(
         self,
-        extractions: Sequence[Extraction] = (),
+        extractions: Sequence[Extraction] | pa.Table = (),
         failures: Sequence[Failure] = (),
         current: Sequence[tuple[str, str]] = (),
         calls: Sequence[CallRecord] = (),
     ) -> None:
         """Write results, failures and call logs, and point papers at their current result,
         in one transaction."""
-        if not (extractions or failures or current or calls):
+        if isinstance(extractions, pa.Table):
+            table = extractions
+        else:
+            table = extractions_table(extractions) if extractions else None
+        if table is not None and table.num_rows == 0:
+            table = None
+        if table is None and not (failures or current or calls):
             return
         with self.transaction() as con:
-            if extractions:
-                con.register("new_results", extractions_table(extractions))
+            if table is not None:
+                con.register("new_results", table)
                 con.execute(
                     """
                     INSERT INTO extractions

@@ -29,6 +29,8 @@ class Capabilities:
     """Each result costs money: journal it durably the moment it arrives."""
     is_async: bool = False
     """``extract`` is a coroutine doing I/O: run many at once, under rate limits."""
+    parallel: bool = False
+    """CPU-bound and rebuildable from its settings: large batches fan out over processes."""
 
 
 @dataclass(frozen=True)

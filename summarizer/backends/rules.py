@@ -10,7 +10,7 @@ from .base import Backend, BackendSettings, CacheIdentity, Capabilities
 
 class RulesBackend(Backend):
     name = "rules"
-    capabilities = Capabilities(billable=False, is_async=False)
+    capabilities = Capabilities(billable=False, is_async=False, parallel=True)
 
     def __init__(self, settings: BackendSettings | None = None) -> None:
         self._identity = CacheIdentity(backend=self.name, model=RULES_VERSION)
