@@ -13,8 +13,18 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_wheel_carries_prompts(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(ROOT)],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--wheel",
+            "--no-isolation",
+            "--outdir",
+            str(dist),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
     )
     wheel = next(dist.glob("summarizer-*.whl"))
     fresh = tmp_path / "fresh"
@@ -23,15 +33,28 @@ def test_wheel_carries_prompts(tmp_path: Path) -> None:
     fresh_site = Path(
         subprocess.run(
             [str(fresh_python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout.strip()
     )
     # dependencies come from this environment; summarizer itself only from the wheel
     (fresh_site / "deps.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(fresh_python), "install", "--no-deps",
-         "--no-index", "--quiet", str(wheel)],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(fresh_python),
+            "install",
+            "--no-deps",
+            "--no-index",
+            "--quiet",
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
     )
     script = (
         "import summarizer, summarizer.prompts as p; "
