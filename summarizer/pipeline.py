@@ -220,7 +220,11 @@ def run(
     report = RunReport(db_path=store.path, backend=identity.backend, model=identity.model)
     journal = Journal(journal_path(store.path)) if backend.capabilities.billable else None
     # paid results are committed often (the journal covers the gaps); free ones once a chunk
-    sink = ResultSink(store, journal) if journal else ResultSink(store, flush_every=chunk_size * 2)
+    sink = (
+        ResultSink(store, journal)
+        if journal
+        else ResultSink(store, flush_every=chunk_size * 2, flush_seconds=float("inf"))
+    )
     report.recovered = sink.recover()
     inputs = list(inputs)
     papers: Iterator[Paper | InputError] = in_shard(read_papers(inputs, fmt, limit), shard)

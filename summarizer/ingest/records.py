@@ -13,9 +13,10 @@ from ..paper import Paper, parse_arxiv_id
 MAX_ABSTRACT_CHARS = 20_000
 MAX_TITLE_CHARS = 1_000
 
-_CONTROL = re.compile(
-    r"\x1b\[[0-9;?]*[ -/]*[@-~]"  # ANSI escape sequences, whole
-    r"|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u2028\u2029\ufeff]"
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+_CONTROL_TO_SPACE = dict.fromkeys(
+    [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0x200B, 0x2028, 0x2029, 0xFEFF],
+    " ",
 )
 
 TITLE_KEYS = ("title",)
@@ -28,7 +29,9 @@ AUTHOR_KEYS = ("authors", "author")
 
 def clean_text(value: str) -> str:
     """Drop control and zero-width characters that break terminals, CSV cells and hashing."""
-    return _CONTROL.sub(" ", value)
+    if "\x1b" in value:
+        value = _ANSI.sub(" ", value)  # an escape sequence goes whole, not just its ESC
+    return value.translate(_CONTROL_TO_SPACE)
 
 
 def parse_date(value: Any) -> date | None:
