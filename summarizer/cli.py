@@ -332,6 +332,7 @@ def _print_stats(result: stats.Stats) -> None:
     )
     out.print(
         f"ungrounded values {result.ungrounded_values} in {result.papers_with_ungrounded} papers"
+        f" · recall warnings {result.recall_warnings}"
     )
     _table("status", ["status", "papers"], result.by_status)
     _table("backend", ["backend", "model", "papers"], result.by_backend)

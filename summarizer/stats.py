@@ -20,6 +20,7 @@ class Stats:
     failures_by_reason: list[tuple[str, str, int]] = field(default_factory=list)
     ungrounded_values: int = 0
     papers_with_ungrounded: int = 0
+    recall_warnings: int = 0
     tokens: int = 0
     cost_usd: float = 0.0
 
@@ -57,6 +58,7 @@ def collect(store: Store) -> Stats:
         "SELECT coalesce(sum(ungrounded), 0), count(*) FILTER (WHERE ungrounded > 0) FROM summaries"
     )[0]
     stats.ungrounded_values, stats.papers_with_ungrounded = int(grounded[0]), int(grounded[1])
+    stats.recall_warnings = int(one("SELECT count(*) FROM recall_warnings")[0][0])
     spend = one(
         "SELECT coalesce(sum(prompt_tokens + completion_tokens), 0), coalesce(sum(cost_usd), 0) "
         "FROM llm_calls"
