@@ -177,10 +177,6 @@ def worker_count(backend: Backend) -> int:
     return min(os.cpu_count() or 1, 8)
 
 
-class BudgetReached(Exception):
-    """Internal signal: a --max-cost/--max-tokens budget is spent; stop starting papers."""
-
-
 class AsyncEngine:
     """One per run: owns the limiter, the per-paper retry loop and the budget checks."""
 

@@ -16,10 +16,6 @@ from .store import Store
 
 EXPORT_FORMATS = ("csv", "jsonl", "parquet")
 
-DIGEST_COLUMNS = (
-    "paper_id", "title", "task", "method", "code_url", "model_sizes", "gains", "links",
-    "first_seen", "sources", "status", "grounded_ratio", "backend", "model",
-)  # fmt: skip
 
 _SIZE_TEXT = """
     CASE WHEN s.params >= 1e12 THEN rtrim(rtrim(printf('%.2f', s.params / 1e12), '0'), '.') || 'T'
@@ -47,42 +43,42 @@ def _cell(expression: str) -> str:
     )
 
 
-def digest_query(where: str | None = None, since: date | None = None) -> str:
-    text_columns = {
-        "paper_id": "paper_id",
-        "title": "title",
-        "task": "task",
-        "method": "method",
-        "code_url": "code_url || CASE WHEN NOT code_url_grounded THEN ' [ungrounded]' ELSE '' END",
-        "model_sizes": (
-            f"array_to_string([{_SIZE_TEXT} || CASE WHEN NOT s.grounded THEN ' [ungrounded]' "
-            "ELSE '' END FOR s IN model_size_details IF s.params IS NOT NULL], '; ')"
-        ),
-        "gains": f"array_to_string([{_GAIN_TEXT} FOR g IN gains], '; ')",
-        "links": "array_to_string(links, '; ')",
-        "first_seen": "CAST(first_seen AS VARCHAR)",
-        "sources": "array_to_string(sources, '; ')",
-        "status": "status",
-        "grounded_ratio": "CAST(round(grounded_ratio, 3) AS VARCHAR)",
-        "backend": "backend",
-        "model": "model",
-    }
-    select = ",\n".join(f"{_cell(expr)} AS {name}" for name, expr in text_columns.items())
-    filters = []
-    if where:
-        filters.append(f"({where})")
-    if since:
-        filters.append(f"first_seen >= DATE '{since.isoformat()}'")
-    clause = f"WHERE {' AND '.join(filters)}" if filters else ""
-    return f"SELECT {select} FROM summaries {clause} ORDER BY first_seen, paper_id"
+DIGEST: dict[str, str] = {
+    "paper_id": "paper_id",
+    "title": "title",
+    "task": "task",
+    "method": "method",
+    "code_url": "code_url || CASE WHEN NOT code_url_grounded THEN ' [ungrounded]' ELSE '' END",
+    "model_sizes": (
+        f"array_to_string([{_SIZE_TEXT} || CASE WHEN NOT s.grounded THEN ' [ungrounded]' "
+        "ELSE '' END FOR s IN model_size_details IF s.params IS NOT NULL], '; ')"
+    ),
+    "gains": f"array_to_string([{_GAIN_TEXT} FOR g IN gains], '; ')",
+    "links": "array_to_string(links, '; ')",
+    "first_seen": "CAST(first_seen AS VARCHAR)",
+    "sources": "array_to_string(sources, '; ')",
+    "status": "status",
+    "grounded_ratio": "CAST(round(grounded_ratio, 3) AS VARCHAR)",
+    "backend": "backend",
+    "model": "model",
+}
+"""The digest's fixed columns (documented in the README), each as text."""
 
 
-def _raw_query(where: str | None, since: date | None) -> str:
+def _filters(where: str | None, since: date | None) -> str:
     filters = [f"({where})"] if where else []
     if since:
         filters.append(f"first_seen >= DATE '{since.isoformat()}'")
-    clause = f"WHERE {' AND '.join(filters)}" if filters else ""
-    return f"SELECT * FROM summaries {clause} ORDER BY first_seen, paper_id"
+    return f"WHERE {' AND '.join(filters)}" if filters else ""
+
+
+def digest_query(where: str | None = None, since: date | None = None) -> str:
+    select = ",\n".join(f"{_cell(expr)} AS {name}" for name, expr in DIGEST.items())
+    return f"SELECT {select} FROM summaries {_filters(where, since)} ORDER BY first_seen, paper_id"
+
+
+def _raw_query(where: str | None, since: date | None) -> str:
+    return f"SELECT * FROM summaries {_filters(where, since)} ORDER BY first_seen, paper_id"
 
 
 def export(

@@ -239,9 +239,6 @@ class OpenAIBackend(Backend):
         if chars > 0 and prompt_tokens > 0:
             self._tokens_per_char += 0.2 * (prompt_tokens / chars - self._tokens_per_char)
 
-    def cost_of(self, prompt: int, cached: int, completion: int) -> float:
-        return cost(self.prices, self.model, prompt, cached, completion)
-
     async def extract(self, paper: Paper) -> Summary:  # type: ignore[override]
         while True:
             mode = self.mode
@@ -369,11 +366,6 @@ class OpenAIBackend(Backend):
                 f"request rejected ({status}): {message}", error_type=f"http_{status}"
             )
         return ExtractionError(message or type(error).__name__, error_type=type(error).__name__)
-
-    def classify(self, error: Exception) -> Exception:
-        if isinstance(error, openai.OpenAIError):
-            return self._classify(error)
-        return error
 
     async def check_endpoint(self) -> None:
         """Fail fast, in one clear line, when the endpoint is unreachable or the key is wrong."""
