@@ -38,6 +38,15 @@ def default_db_path() -> Path:
     return Path(os.environ.get("SUMMARIZER_DB") or DEFAULT_DB)
 
 
+def duckdb_config() -> dict[str, str]:
+    """Cap DuckDB's buffer pool (it defaults to 80% of RAM) so a long run stays small;
+    larger sorts and joins spill to disk instead. ``SUMMARIZER_DUCKDB_MEMORY`` overrides."""
+    return {
+        "memory_limit": os.environ.get("SUMMARIZER_DUCKDB_MEMORY", "256MB"),
+        "preserve_insertion_order": "false",
+    }
+
+
 def _store_error(path: Path, exc: Exception) -> StoreError:
     if isinstance(exc, OSError) and not isinstance(exc, duckdb.Error):
         reason = exc.strerror or type(exc).__name__
@@ -92,7 +101,9 @@ class Store:
         try:
             if not self.read_only:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            con = duckdb.connect(str(self.path), read_only=self.read_only)
+            con = duckdb.connect(
+                str(self.path), read_only=self.read_only, config=duckdb_config()
+            )
             if not self.read_only:
                 migrate(con)
             return con
