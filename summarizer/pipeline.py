@@ -42,7 +42,11 @@ MAX_REPORTED_REJECTIONS = 200
 
 @dataclass
 class RunReport:
-    """Counts for the end-of-run summary; ``distinct`` = cached + extracted + failed + skipped."""
+    """Counts for the end-of-run summary; ``distinct`` = cached + extracted + failed + skipped.
+
+    A copy of a paper more than a chunk away from its first sighting is counted as cached
+    (it is, by then), so ``distinct`` is exact for batches of up to one chunk.
+    """
 
     db_path: Path
     backend: str = ""
@@ -101,6 +105,25 @@ def in_shard(
     for item in items:
         if isinstance(item, InputError) or int(item.content_hash[:8], 16) % count == index - 1:
             yield item
+
+
+class RecentKeys:
+    """Cache keys of this chunk and the one before: copies of a paper inside that window are
+    caught here; older copies are already stored, so the cache answers for them. Memory stays
+    flat however long the run."""
+
+    def __init__(self) -> None:
+        self.current: set[int] = set()
+        self.previous: set[int] = set()
+
+    def rotate(self) -> None:
+        self.previous, self.current = self.current, set()
+
+    def __contains__(self, marker: int) -> bool:
+        return marker in self.current or marker in self.previous
+
+    def add(self, marker: int) -> None:
+        self.current.add(marker)
 
 
 def _chunks(items: Iterator[Paper | InputError], size: int) -> Iterator[list[Paper | InputError]]:
@@ -164,10 +187,11 @@ def _plan(
     backend: Backend,
     sink: ResultSink,
     report: RunReport,
-    seen: set[int],
+    seen: RecentKeys,
     retry_failed: bool,
 ) -> list[Job]:
     """Store a chunk's papers and decide which need extracting; cached ones become current."""
+    seen.rotate()
     papers, failures = _store_chunk(chunk, store, report)
     for failure in failures:
         sink.add_failure(failure)
@@ -231,7 +255,7 @@ def run(
     if retry_failed and not inputs:
         papers = iter(store.failed_papers())
     chunks = _chunks(papers, chunk_size)
-    seen: set[int] = set()
+    seen = RecentKeys()
     try:
         if backend.capabilities.is_async:
             asyncio.run(
@@ -262,7 +286,7 @@ def _run_chunks(
     backend: Backend,
     sink: ResultSink,
     report: RunReport,
-    seen: set[int],
+    seen: RecentKeys,
     settings: EngineSettings,
     reporter: Reporter,
     retry_failed: bool,
@@ -307,7 +331,7 @@ async def _run_async(
     backend: Backend,
     sink: ResultSink,
     report: RunReport,
-    seen: set[int],
+    seen: RecentKeys,
     settings: EngineSettings,
     reporter: Reporter,
     retry_failed: bool,

@@ -39,10 +39,11 @@ def default_db_path() -> Path:
 
 
 def duckdb_config() -> dict[str, str]:
-    """Cap DuckDB's buffer pool (it defaults to 80% of RAM) so a long run stays small;
-    larger sorts and joins spill to disk instead. ``SUMMARIZER_DUCKDB_MEMORY`` overrides."""
+    """Cap DuckDB's buffer pool for writers (it defaults to 80% of RAM) so a long run stays
+    small; a run's joins are against one chunk, so little spills. ``SUMMARIZER_DUCKDB_MEMORY``
+    overrides; read-only queries keep DuckDB's default."""
     return {
-        "memory_limit": os.environ.get("SUMMARIZER_DUCKDB_MEMORY", "256MB"),
+        "memory_limit": os.environ.get("SUMMARIZER_DUCKDB_MEMORY", "128MB"),
         "preserve_insertion_order": "false",
     }
 
@@ -101,9 +102,8 @@ class Store:
         try:
             if not self.read_only:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            con = duckdb.connect(
-                str(self.path), read_only=self.read_only, config=duckdb_config()
-            )
+            config = {} if self.read_only else duckdb_config()
+            con = duckdb.connect(str(self.path), read_only=self.read_only, config=config)
             if not self.read_only:
                 migrate(con)
             return con
