@@ -38,7 +38,7 @@ def default_db_path() -> Path:
     return Path(os.environ.get("SUMMARIZER_DB") or DEFAULT_DB)
 
 
-def duckdb_config() -> dict[str, str]:
+def duckdb_config() -> dict[str, Any]:
     """Cap DuckDB's buffer pool for writers (it defaults to 80% of RAM) so a long run stays
     small; a run's joins are against one chunk, so little spills. ``SUMMARIZER_DUCKDB_MEMORY``
     overrides; read-only queries keep DuckDB's default."""
@@ -102,7 +102,7 @@ class Store:
         try:
             if not self.read_only:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            config = {} if self.read_only else duckdb_config()
+            config: dict[str, Any] = {} if self.read_only else duckdb_config()
             con = duckdb.connect(str(self.path), read_only=self.read_only, config=config)
             if not self.read_only:
                 migrate(con)
