@@ -559,17 +559,18 @@ def cmd_sql_1m(args: argparse.Namespace) -> list[Row]:
     if not db.exists():
         raise SystemExit(f"no database at {db}; run `{PY} {SCRIPT} stream-1m` first or pass --db")
     queries = readme_queries()
-    configs: list[tuple[str, dict[str, str]]] = [("plain", {})]
-    try:
-        from summarizer.store import duckdb_config
-
-        configs.append(("cli", duckdb_config()))
-    except ImportError:
-        pass
     medians: dict[tuple[str, str], tuple[float, list[float], int]] = {}
     papers = 0
-    for config_name, config in configs:
-        con = duckdb.connect(str(db), read_only=True, config=config)
+
+    def plain() -> Any:
+        return duckdb.connect(str(db), read_only=True)
+
+    def as_cli() -> Any:
+        return Store(db, read_only=True)  # exactly how `summarizer sql` opens it
+
+    for variant, opener in (("plain", plain), ("cli", as_cli)):
+        handle = opener()
+        con = handle.con if isinstance(handle, Store) else handle
         papers = con.execute("select count(*) from papers").fetchone()[0]
         for label, sql in queries:
             times: list[float] = []
@@ -578,11 +579,9 @@ def cmd_sql_1m(args: argparse.Namespace) -> list[Row]:
                 elapsed, result = timed(lambda sql=sql, con=con: con.execute(sql).fetchall())
                 times.append(elapsed)
                 count = len(result)
-            medians[(config_name, label)] = (median(times), times, count)
-            log(
-                f"[{config_name} {config}] {label}: {median(times) * 1000:.0f} ms median, {count:,} rows"
-            )
-        con.close()
+            medians[(variant, label)] = (median(times), times, count)
+            log(f"[{variant}] {label}: {median(times) * 1000:.0f} ms median, {count:,} rows")
+        handle.close()
     rows: list[Row] = []
     for label, _ in queries:
         t, times, count = medians[("plain", label)]
