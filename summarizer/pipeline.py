@@ -74,6 +74,10 @@ class RunReport:
         """No paper failed or was rejected and the run was not cut short."""
         return not (self.failed or self.rejected or self.stopped)
 
+    def count(self, extracted: int, failed: int) -> None:
+        self.extracted += extracted
+        self.failed += failed
+
     def reject(self, error: InputError | Failure) -> None:
         self.rejected += 1
         if len(self.rejections) < MAX_REPORTED_REJECTIONS:
@@ -306,20 +310,12 @@ def _run_chunks(
                 submitted = pool.submit(todo, settings.strict_grounding)
             else:
                 submitted = []
-                extracted, failed = run_sync(backend, todo, sink, settings, reporter)
-                report.extracted += extracted
-                report.failed += failed
-            if pending:
-                extracted, failed = ProcessPool.collect(pending, sink, reporter)
-                report.extracted += extracted
-                report.failed += failed
+                report.count(*run_sync(backend, todo, sink, settings, reporter))
+            report.count(*ProcessPool.collect(pending, sink, reporter))
             pending = submitted
             sink.flush()
-        if pending:
-            extracted, failed = ProcessPool.collect(pending, sink, reporter)
-            report.extracted += extracted
-            report.failed += failed
-            sink.flush()
+        report.count(*ProcessPool.collect(pending, sink, reporter))
+        sink.flush()
     finally:
         if pool is not None:
             pool.close()
