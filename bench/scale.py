@@ -590,7 +590,7 @@ def cmd_sql_1m(args: argparse.Namespace) -> list[Row]:
         if ("cli", label) in medians:
             t_cli, _, _ = medians[("cli", label)]
             figure += (
-                f"; {t_cli * 1000:,.0f} ms with the store's own DuckDB config (as `summarizer sql`)"
+                f"; {t_cli * 1000:,.0f} ms via Store(read_only=True), as `summarizer sql` opens it"
             )
             met = met and t_cli < 1
         rows.append(
