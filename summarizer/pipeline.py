@@ -34,7 +34,7 @@ from .paper import Paper
 from .progress import Reporter
 from .results import Failure
 from .sink import ResultSink
-from .store import Store
+from .store import IngestOutcome, Store
 
 DEFAULT_CHUNK = 5000
 MAX_REPORTED_REJECTIONS = 200
@@ -166,8 +166,8 @@ def ingest(
 
 
 def _store_chunk(
-    chunk: list[Paper | InputError], store: Store, report: RunReport
-) -> tuple[list[Paper], list[Failure]]:
+    chunk: list[Paper | InputError], store: Store, report: RunReport, identity: str | None = None
+) -> tuple[IngestOutcome, list[Failure]]:
     failures: list[Failure] = []
     papers: list[Paper] = []
     for item in chunk:
@@ -176,13 +176,13 @@ def _store_chunk(
         else:
             report.reject(item)
             failures.append(_ingest_failure(item))
-    outcome = store.add_papers(papers)
+    outcome = store.add_papers(papers, identity)
     report.read += len(papers)
     report.new += outcome.new
     for conflict in outcome.conflicts:
         report.reject(conflict)
     failures.extend(outcome.conflicts)
-    return outcome.papers, failures
+    return outcome, failures
 
 
 def _plan(
@@ -196,10 +196,10 @@ def _plan(
 ) -> list[Job]:
     """Store a chunk's papers and decide which need extracting; cached ones become current."""
     seen.rotate()
-    papers, failures = _store_chunk(chunk, store, report)
+    outcome, failures = _store_chunk(chunk, store, report, backend.identity.digest)
     for failure in failures:
         sink.add_failure(failure)
-    jobs = make_jobs(papers, backend)
+    jobs = make_jobs(outcome.papers, backend)
     keys = [job.cache_key for job in jobs]
     cached = store.cached_keys(keys)
     failed_before = set() if retry_failed else store.failed_keys(keys) - cached
@@ -216,7 +216,15 @@ def _plan(
             report.skipped_failed += 1
         else:
             todo.append(job)
-    sink.point_current([(j.paper.paper_id, j.cache_key) for j in jobs if j.cache_key in cached])
+    stale = outcome.repoint
+    sink.point_current(
+        [
+            (j.paper.paper_id, j.cache_key)
+            for j in jobs
+            if j.cache_key in cached and j.paper.paper_id in stale
+        ]
+    )
+    sink.point_on_success({j.paper.paper_id for j in todo if j.paper.paper_id in stale})
     return todo
 
 

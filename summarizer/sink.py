@@ -40,6 +40,7 @@ class ResultSink:
     failures: list[Failure] = field(default_factory=list)
     calls: list[CallRecord] = field(default_factory=list)
     current: list[tuple[str, str]] = field(default_factory=list)
+    repoint: set[str] = field(default_factory=set)
     tables: list[pa.Table] = field(default_factory=list)
     _last_flush: float = field(default_factory=time.monotonic)
 
@@ -62,24 +63,30 @@ class ResultSink:
         if self.journal is not None:
             self.journal.append("result", result)
         self.results.append(result)
-        self.current.append((result.paper_id, result.cache_key))
+        if result.paper_id in self.repoint:
+            self.repoint.discard(result.paper_id)
+            self.current.append((result.paper_id, result.cache_key))
         self._maybe_flush()
 
     def add_table(self, table: pa.Table) -> None:
         """Results already laid out as an extractions table (from worker processes)."""
         self.tables.append(table)
-        self.current.extend(
-            zip(
+        if self.repoint:
+            for paper_id, key in zip(
                 table.column("paper_id").to_pylist(),
                 table.column("cache_key").to_pylist(),
                 strict=True,
-            )
-        )
+            ):
+                if paper_id in self.repoint:
+                    self.repoint.discard(paper_id)
+                    self.current.append((paper_id, key))
         self._maybe_flush()
 
     def add_failure(self, failure: Failure) -> None:
-        if self.journal is not None and failure.stage == "extract":
-            self.journal.append("failure", failure)
+        if failure.stage == "extract":
+            self.repoint.discard(failure.paper_id or "")
+            if self.journal is not None:
+                self.journal.append("failure", failure)
         self.failures.append(failure)
         self._maybe_flush()
 
@@ -94,7 +101,16 @@ class ResultSink:
         self.spend.cost_usd += record.cost_usd
 
     def point_current(self, pairs: list[tuple[str, str]]) -> None:
+        """Make these (paper_id, cache_key) results current at the next flush."""
         self.current.extend(pairs)
+
+    def point_on_success(self, paper_ids: set[str]) -> None:
+        """These stored papers point at another result; repoint each once its new one lands.
+
+        Papers stored by this run already point at the result it is producing, so they need
+        no update at all; that keeps a long run from rewriting a growing table.
+        """
+        self.repoint |= paper_ids
 
     def _maybe_flush(self) -> None:
         due = time.monotonic() - self._last_flush >= self.flush_seconds

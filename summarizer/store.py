@@ -17,7 +17,9 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from .cache import cache_key
 from .calls import CallRecord
 from .errors import StoreError
 from .migrations import migrate
@@ -77,6 +79,19 @@ def _store_error(path: Path, exc: Exception) -> StoreError:
     return StoreError(f"database {path}: {text.splitlines()[0] if text else type(exc).__name__}")
 
 
+def _duplicate_id(paper: Paper) -> Failure:
+    return Failure(
+        paper_id=paper.paper_id,
+        cache_key=None,
+        stage="ingest",
+        error_type="DuplicateId",
+        message=f"id {paper.paper_id} was already stored with a different title/abstract; "
+        "kept the first, skipped this record",
+        source=paper.source,
+        record=paper.record,
+    )
+
+
 @dataclass
 class IngestOutcome:
     """How a batch of sightings landed: resolved ids, how many papers were new, conflicts."""
@@ -84,6 +99,8 @@ class IngestOutcome:
     papers: list[Paper] = field(default_factory=list)
     new: int = 0
     conflicts: list[Failure] = field(default_factory=list)
+    repoint: set[str] = field(default_factory=set)
+    """Already-stored papers whose current result is not the one this run wants."""
 
 
 class Store:
@@ -142,8 +159,13 @@ class Store:
 
     # -- papers --------------------------------------------------------------
 
-    def add_papers(self, papers: Sequence[Paper]) -> IngestOutcome:
-        """Store new papers and every sighting; one paper's other copies reuse its id."""
+    def add_papers(self, papers: Sequence[Paper], identity: str | None = None) -> IngestOutcome:
+        """Store new papers and every sighting; one paper's other copies reuse its id.
+
+        With a backend ``identity`` (its cache identity digest), new papers are stored already
+        pointing at the result that backend will produce, so a run never has to update them
+        afterwards; the outcome's ``repoint`` names the stored papers that point elsewhere.
+        """
         outcome = IngestOutcome()
         if not papers:
             return outcome
@@ -155,12 +177,15 @@ class Store:
         )
         with self.transaction() as con:
             con.register("probe", probe)
-            by_hash = dict(
-                con.execute(
-                    "SELECT content_hash, min(paper_id) FROM paper_records"
-                    " SEMI JOIN probe USING (content_hash) GROUP BY content_hash"
+            stored = {
+                content_hash: (paper_id, current_key)
+                for content_hash, paper_id, current_key in con.execute(
+                    "SELECT content_hash, min(paper_id), arg_min(current_key, paper_id)"
+                    " FROM paper_records SEMI JOIN probe USING (content_hash)"
+                    " GROUP BY content_hash"
                 ).fetchall()
-            )
+            }
+            by_hash = {content_hash: pid for content_hash, (pid, _) in stored.items()}
             hash_of_id = dict(
                 con.execute(
                     "SELECT paper_id, content_hash FROM paper_records"
@@ -173,21 +198,14 @@ class Store:
                 known = by_hash.get(paper.content_hash)
                 if known is not None:
                     paper.paper_id = known
+                    if identity is not None and self._points_elsewhere(
+                        stored.get(paper.content_hash), cache_key(paper.content_hash, identity)
+                    ):
+                        outcome.repoint.add(known)
                 elif paper.paper_id in hash_of_id or paper.paper_id in fresh:
                     other = hash_of_id.get(paper.paper_id) or fresh[paper.paper_id].content_hash
                     if other != paper.content_hash:
-                        outcome.conflicts.append(
-                            Failure(
-                                paper_id=paper.paper_id,
-                                cache_key=None,
-                                stage="ingest",
-                                error_type="DuplicateId",
-                                message=f"id {paper.paper_id} was already stored with a different "
-                                "title/abstract; kept the first, skipped this record",
-                                source=paper.source,
-                                record=paper.record,
-                            )
-                        )
+                        outcome.conflicts.append(_duplicate_id(paper))
                         continue
                 else:
                     fresh[paper.paper_id] = paper
@@ -196,45 +214,61 @@ class Store:
             outcome.new = len(fresh)
             if not outcome.papers:
                 return outcome
-            batch = papers_table(outcome.papers)
-            con.register("batch", batch)
+            batch = papers_table(outcome.papers, identity)
+            is_new = pa.array([p.paper_id in fresh for p in outcome.papers], pa.bool_())
+            con.register("batch", batch.append_column("is_new", is_new))
+            # New papers are known to be new: no anti-join against the whole table for them.
             con.execute(
                 """
                 INSERT INTO paper_records
                 SELECT paper_id, any_value(content_hash), any_value(title), any_value(abstract),
                        any_value(arxiv_id), any_value(url), any_value(published),
                        any_value(authors), min(seen_on), list_sort(list_distinct(list(source))),
-                       NULL, min(ingested_at)
-                FROM batch b
-                WHERE NOT EXISTS (SELECT 1 FROM paper_records r WHERE r.paper_id = b.paper_id)
+                       any_value(current_key), min(ingested_at)
+                FROM batch WHERE is_new
                 GROUP BY paper_id
                 """
             )
             con.execute(
-                """
-                INSERT INTO sightings
-                SELECT DISTINCT paper_id, source, record, listing_date, ingested_at FROM batch b
-                WHERE NOT EXISTS (
-                    SELECT 1 FROM sightings s
-                    WHERE s.paper_id = b.paper_id AND s.source = b.source AND s.record = b.record
-                )
-                """
+                "INSERT INTO sightings SELECT DISTINCT paper_id, source, record, listing_date,"
+                " ingested_at FROM batch WHERE is_new"
             )
-            con.execute(
-                """
-                UPDATE paper_records SET
-                    first_seen = least(paper_records.first_seen, u.seen_on),
-                    sources = list_sort(list_distinct(
-                        list_concat(paper_records.sources, u.sources)))
-                FROM (SELECT paper_id, min(seen_on) AS seen_on, list(DISTINCT source) AS sources
-                      FROM batch GROUP BY paper_id) u
-                WHERE paper_records.paper_id = u.paper_id
-                  AND (u.seen_on < paper_records.first_seen
-                       OR NOT list_has_all(paper_records.sources, u.sources))
-                """
-            )
+            if len(fresh) < len(outcome.papers):
+                self._add_sightings_of_stored(con)
             con.unregister("batch")
         return outcome
+
+    @staticmethod
+    def _points_elsewhere(stored: tuple[str, str | None] | None, wanted: str) -> bool:
+        """A paper stored before this batch whose current result is not ``wanted``."""
+        return stored is not None and stored[1] != wanted
+
+    @staticmethod
+    def _add_sightings_of_stored(con: duckdb.DuckDBPyConnection) -> None:
+        """Record new sightings of already-stored papers and widen their first_seen/sources."""
+        con.execute(
+            """
+            INSERT INTO sightings
+            SELECT DISTINCT paper_id, source, record, listing_date, ingested_at FROM batch b
+            WHERE NOT b.is_new AND NOT EXISTS (
+                SELECT 1 FROM sightings s
+                WHERE s.paper_id = b.paper_id AND s.source = b.source AND s.record = b.record
+            )
+            """
+        )
+        con.execute(
+            """
+            UPDATE paper_records SET
+                first_seen = least(paper_records.first_seen, u.seen_on),
+                sources = list_sort(list_distinct(
+                    list_concat(paper_records.sources, u.sources)))
+            FROM (SELECT paper_id, min(seen_on) AS seen_on, list(DISTINCT source) AS sources
+                  FROM batch WHERE NOT is_new GROUP BY paper_id) u
+            WHERE paper_records.paper_id = u.paper_id
+              AND (u.seen_on < paper_records.first_seen
+                   OR NOT list_has_all(paper_records.sources, u.sources))
+            """
+        )
 
     # -- extractions ---------------------------------------------------------
 
@@ -296,13 +330,19 @@ class Store:
         with self.transaction() as con:
             if table is not None:
                 con.register("new_results", table)
+                # a batch is nearly always free of repeats; the window only runs when needed
+                repeats = pc.count_distinct(table.column("cache_key")).as_py() < table.num_rows
                 con.execute(
                     """
                     INSERT INTO extractions
                     SELECT * FROM new_results n
                     WHERE NOT EXISTS (SELECT 1 FROM extractions e WHERE e.cache_key = n.cache_key)
-                    QUALIFY row_number() OVER (PARTITION BY n.cache_key) = 1
                     """
+                    + (
+                        "QUALIFY row_number() OVER (PARTITION BY n.cache_key) = 1"
+                        if repeats
+                        else ""
+                    )
                 )
                 con.unregister("new_results")
             if failures:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pyarrow as pa
 
+from .cache import cache_key
 from .calls import CallRecord
 from .paper import Paper
 from .results import Extraction, Failure
@@ -27,8 +28,10 @@ _GAIN = pa.struct(
 )  # fmt: skip
 
 
-def papers_table(papers: Sequence[Paper]) -> pa.Table:
+def papers_table(papers: Sequence[Paper], identity: str | None = None) -> pa.Table:
+    """Papers and their sightings; ``current_key`` is the result ``identity`` would produce."""
     now = datetime.now(UTC).replace(tzinfo=None)
+    keys = [cache_key(p.content_hash, identity) if identity else None for p in papers]
     return pa.table(
         {
             "paper_id": [p.paper_id for p in papers],
@@ -46,6 +49,7 @@ def papers_table(papers: Sequence[Paper]) -> pa.Table:
                 [p.listing_date or p.published or now.date() for p in papers], pa.date32()
             ),
             "ingested_at": pa.array([now] * len(papers), pa.timestamp("us")),
+            "current_key": pa.array(keys, pa.string()),
         }
     )
 

@@ -41,3 +41,11 @@ class CountingBackend(Backend):
         cls.calls = Counter()
         cls.fail_titles = set()
         cls.model_name = "count-1"
+
+
+class ParallelCountingBackend(CountingBackend):
+    """The same, but fanned out over worker processes like ``rules`` (calls are not counted
+    across processes; check the database instead)."""
+
+    name = "counting-parallel"
+    capabilities = Capabilities(parallel=True)

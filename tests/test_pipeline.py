@@ -10,8 +10,11 @@ import pytest
 
 from summarizer import pipeline
 from summarizer.backends.base import register_backend
+from summarizer.cache import cache_key
+from summarizer.ingest import read_papers
+from summarizer.paper import Paper
 from summarizer.store import Store
-from tests.fakes import CountingBackend
+from tests.fakes import CountingBackend, ParallelCountingBackend
 
 
 @pytest.fixture
@@ -61,6 +64,78 @@ def test_model_change_reextracts_and_switching_back_is_cached(
         report = pipeline.run([seeds], store, CountingBackend())
         assert (report.cached, report.extracted) == (182, 0)
         assert store.query("select distinct model from summaries")[0][0] == "count-1"
+
+
+def _three_papers(tmp_path: Path) -> Path:
+    path = tmp_path / "p.jsonl"
+    abstract = "We propose a method. " * 10
+    path.write_text("\n".join(json.dumps({"title": t, "abstract": abstract + t}) for t in "ABC"))
+    return path
+
+
+def test_new_model_that_fails_leaves_the_previous_result_current(
+    tmp_path: Path, db_path: Path, backend: CountingBackend
+) -> None:
+    path = _three_papers(tmp_path)
+    with Store(db_path) as store:
+        pipeline.run([path], store, backend)
+        CountingBackend.model_name = "count-2"
+        CountingBackend.fail_titles = {"B"}
+        report = pipeline.run([path], store, CountingBackend())
+        assert (report.extracted, report.failed) == (2, 1)
+        rows = store.query("select title, model, status from summaries order by title")
+        assert rows == [("A", "count-2", "ok"), ("B", "count-1", "ok"), ("C", "count-2", "ok")]
+
+
+def test_papers_stored_by_a_run_point_at_its_result_before_extraction(
+    tmp_path: Path, db_path: Path, backend: CountingBackend
+) -> None:
+    path = _three_papers(tmp_path)
+    with Store(db_path) as store:
+        pipeline.ingest([path], store)
+        assert store.query("select count(current_key) from paper_records")[0][0] == 0
+        pipeline.run([path], store, backend)
+        assert store.query("select count(*) from summaries where status = 'ok'")[0][0] == 3
+    new_path = tmp_path / "more.jsonl"
+    new_path.write_text(json.dumps({"title": "D", "abstract": "We propose D. " * 10}))
+    with Store(db_path) as store:
+        outcome = store.add_papers(
+            [p for p in read_papers([new_path, path]) if isinstance(p, Paper)],
+            backend.identity.digest,
+        )
+        assert (outcome.new, outcome.repoint) == (1, set())
+        pending = store.query("select current_key from paper_records where title = 'D'")[0][0]
+        assert pending == cache_key(outcome.papers[0].content_hash, backend.identity)
+        CountingBackend.model_name = "count-2"
+        other = store.add_papers(
+            [p for p in read_papers([path]) if isinstance(p, Paper)],
+            CountingBackend().identity.digest,
+        )
+        assert len(other.repoint) == 3
+
+
+def test_worker_processes_repoint_stored_papers_to_the_new_model(
+    seeds: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    CountingBackend.reset()
+    register_backend("counting-parallel", "tests.fakes:ParallelCountingBackend")
+    monkeypatch.setattr(pipeline, "MIN_PARALLEL", 10)
+    with Store(db_path) as store:
+        first = pipeline.run([seeds], store, ParallelCountingBackend(), chunk_size=60)
+        assert first.extracted == 182
+        CountingBackend.model_name = "count-2"
+        second = pipeline.run([seeds], store, ParallelCountingBackend(), chunk_size=60)
+        assert second.extracted == 182
+        assert store.query("select model, count(*) from summaries group by model") == [
+            ("count-2", 182)
+        ]
+        CountingBackend.model_name = "count-1"
+        third = pipeline.run([seeds], store, ParallelCountingBackend(), chunk_size=60)
+        assert third.extracted == 0 and third.cached >= 182
+        assert store.query("select model, count(*) from summaries group by model") == [
+            ("count-1", 182)
+        ]
+    CountingBackend.reset()
 
 
 def test_failures_are_recorded_and_skipped_until_retry(
