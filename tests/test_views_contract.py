@@ -1,0 +1,45 @@
+"""The README documents the public views and example queries; users' scripts rely on both."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from summarizer import pipeline
+from summarizer.backends.rules import RulesBackend
+from summarizer.store import Store
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def _documented_views() -> dict[str, list[str]]:
+    rows = re.findall(r"^\| `(\w+)` \| [^|]+ \| `([^`]+)` \|$", README.read_text(), re.MULTILINE)
+    return {view: [c.split()[0] for c in columns.split(", ")] for view, columns in rows}
+
+
+def _example_queries() -> list[str]:
+    text = README.read_text()
+    block = re.search(r"```sql\n(.*?)```", text[text.index("Example queries") :], re.DOTALL)
+    assert block is not None
+    return [q.strip() for q in block.group(1).split(";") if q.strip()]
+
+
+def test_views_have_the_documented_columns(seeds: Path, db_path: Path) -> None:
+    documented = _documented_views()
+    assert set(documented) >= {"papers", "summaries", "model_sizes", "gains", "links", "failures"}
+    with Store(db_path) as store:
+        pipeline.run([seeds], store, RulesBackend())
+        for view, columns in documented.items():
+            actual = [row[0] for row in store.query(f"DESCRIBE {view}")]
+            assert actual == columns, view
+
+
+def test_readme_example_queries_run_and_find_rows(seeds: Path, db_path: Path) -> None:
+    with Store(db_path) as store:
+        pipeline.run([seeds], store, RulesBackend())
+        answers = [store.query(sql) for sql in _example_queries()]
+    assert len(answers) == 4
+    code, _sizes_this_month, gains, _ungrounded = answers
+    assert code and all(url.startswith("http") for _, url in code)
+    assert gains and all(unit == "%" for _, _, unit, _, _ in gains)
+    assert [value for _, value, *_ in gains] == sorted((v for _, v, *_ in gains), reverse=True)
