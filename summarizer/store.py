@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -90,6 +91,20 @@ def _duplicate_id(paper: Paper) -> Failure:
         source=paper.source,
         record=paper.record,
     )
+
+
+@dataclass(slots=True)
+class _StoredPaper:
+    paper_id: str
+    current_key: str | None
+    first_seen: date | None
+    sources: list[str] | None
+
+    def widened_by(self, sighting: Paper, today: date) -> bool:
+        """Whether this sighting moves first_seen earlier or adds a source."""
+        seen_on = sighting.listing_date or sighting.published or today
+        earlier = self.first_seen is not None and seen_on < self.first_seen
+        return earlier or sighting.source not in (self.sources or ())
 
 
 @dataclass
@@ -177,15 +192,16 @@ class Store:
         )
         with self.transaction() as con:
             con.register("probe", probe)
+            # descending, so the smallest paper_id of a content hash wins
             stored = {
-                content_hash: (paper_id, current_key)
-                for content_hash, paper_id, current_key in con.execute(
-                    "SELECT content_hash, min(paper_id), arg_min(current_key, paper_id)"
+                row[0]: _StoredPaper(*row[1:])
+                for row in con.execute(
+                    "SELECT content_hash, paper_id, current_key, first_seen, sources"
                     " FROM paper_records SEMI JOIN probe USING (content_hash)"
-                    " GROUP BY content_hash"
+                    " ORDER BY paper_id DESC"
                 ).fetchall()
             }
-            by_hash = {content_hash: pid for content_hash, (pid, _) in stored.items()}
+            by_hash = {content_hash: known.paper_id for content_hash, known in stored.items()}
             hash_of_id = dict(
                 con.execute(
                     "SELECT paper_id, content_hash FROM paper_records"
@@ -194,14 +210,20 @@ class Store:
             )
             con.unregister("probe")
             fresh: dict[str, Paper] = {}
+            widen: set[str] = set()
+            today = datetime.now(UTC).date()
             for paper in papers:
                 known = by_hash.get(paper.content_hash)
                 if known is not None:
                     paper.paper_id = known
-                    if identity is not None and self._points_elsewhere(
-                        stored.get(paper.content_hash), cache_key(paper.content_hash, identity)
-                    ):
-                        outcome.repoint.add(known)
+                    earlier = stored.get(paper.content_hash)
+                    if earlier is not None:
+                        if earlier.widened_by(paper, today):
+                            widen.add(known)
+                        if identity is not None and earlier.current_key != cache_key(
+                            paper.content_hash, identity
+                        ):
+                            outcome.repoint.add(known)
                 elif paper.paper_id in hash_of_id or paper.paper_id in fresh:
                     other = hash_of_id.get(paper.paper_id) or fresh[paper.paper_id].content_hash
                     if other != paper.content_hash:
@@ -216,7 +238,10 @@ class Store:
                 return outcome
             batch = papers_table(outcome.papers, identity)
             is_new = pa.array([p.paper_id in fresh for p in outcome.papers], pa.bool_())
-            con.register("batch", batch.append_column("is_new", is_new))
+            widens = pa.array([p.paper_id in widen for p in outcome.papers], pa.bool_())
+            con.register(
+                "batch", batch.append_column("is_new", is_new).append_column("widens", widens)
+            )
             # New papers are known to be new: no anti-join against the whole table for them.
             con.execute(
                 """
@@ -234,18 +259,17 @@ class Store:
                 " ingested_at FROM batch WHERE is_new"
             )
             if len(fresh) < len(outcome.papers):
-                self._add_sightings_of_stored(con)
+                self._add_sightings_of_stored(con, widen=bool(widen))
             con.unregister("batch")
         return outcome
 
     @staticmethod
-    def _points_elsewhere(stored: tuple[str, str | None] | None, wanted: str) -> bool:
-        """A paper stored before this batch whose current result is not ``wanted``."""
-        return stored is not None and stored[1] != wanted
+    def _add_sightings_of_stored(con: duckdb.DuckDBPyConnection, *, widen: bool) -> None:
+        """Record new sightings of already-stored papers; widen first_seen/sources if needed.
 
-    @staticmethod
-    def _add_sightings_of_stored(con: duckdb.DuckDBPyConnection) -> None:
-        """Record new sightings of already-stored papers and widen their first_seen/sources."""
+        The UPDATE runs only when a paper's dates or sources really change: DuckDB's
+        UPDATE ... FROM costs a join over the whole table even when it changes nothing.
+        """
         con.execute(
             """
             INSERT INTO sightings
@@ -256,6 +280,8 @@ class Store:
             )
             """
         )
+        if not widen:
+            return
         con.execute(
             """
             UPDATE paper_records SET
@@ -263,7 +289,7 @@ class Store:
                 sources = list_sort(list_distinct(
                     list_concat(paper_records.sources, u.sources)))
             FROM (SELECT paper_id, min(seen_on) AS seen_on, list(DISTINCT source) AS sources
-                  FROM batch WHERE NOT is_new GROUP BY paper_id) u
+                  FROM batch WHERE widens GROUP BY paper_id) u
             WHERE paper_records.paper_id = u.paper_id
               AND (u.seen_on < paper_records.first_seen
                    OR NOT list_has_all(paper_records.sources, u.sources))

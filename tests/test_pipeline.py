@@ -38,6 +38,27 @@ def test_first_run_extracts_each_distinct_paper_once(
         assert store.query("select count(*) from summaries")[0][0] == 182
         assert store.query("select count(*) from sightings")[0][0] == 213
         assert store.query("select count(*) from summaries where status = 'ok'")[0][0] == 182
+        # copies in later chunks widen the stored paper's sources
+        sources = store.query(
+            "select len(sources) from papers where title = 'A Survey on Mixture of Experts'"
+        )
+        assert sources == [(3,)]
+
+
+def test_a_later_sighting_adds_its_source_and_an_earlier_date(
+    tmp_path: Path, db_path: Path
+) -> None:
+    abstract = "We propose a method for merging models. " * 5
+    later = tmp_path / "later.jsonl"
+    earlier = tmp_path / "earlier.jsonl"
+    later.write_text(json.dumps({"title": "T", "abstract": abstract, "date": "2025-03-02"}))
+    earlier.write_text(json.dumps({"title": "T", "abstract": abstract, "date": "2025-01-05"}))
+    with Store(db_path) as store:
+        for path in (later, later, earlier, later):
+            store.add_papers([p for p in read_papers([path]) if isinstance(p, Paper)])
+        rows = store.query("select first_seen::varchar, sources from papers")
+        assert rows == [("2025-01-05", sorted([str(earlier), str(later)]))]
+        assert store.query("select count(*) from sightings")[0][0] == 2
 
 
 def test_rerun_is_fully_cached(seeds: Path, db_path: Path, backend: CountingBackend) -> None:
