@@ -211,6 +211,9 @@ def sql(
     output_format: Annotated[
         str, typer.Option("--format", help="table, csv, json or markdown")
     ] = "table",
+    max_rows: Annotated[
+        int, typer.Option("--max-rows", help="Rows a table shows (0 = all); other formats get all.")
+    ] = 100,
 ) -> None:
     """Run a read-only SQL query against the database."""
 
@@ -218,9 +221,15 @@ def sql(
         result = query.run_query(store, statement)
         if output_format == "table":
             table = Table(*result.columns, show_lines=False)
-            for row in result.rows:
-                table.add_row(*(query._text(v) for v in row))
+            cells = query.table_cells(result, max_rows)
+            for row in cells:
+                table.add_row(*row)
             out.print(table)
+            if len(cells) < len(result.rows):
+                err.print(
+                    f"{len(result.rows):,} rows; showing the first {len(cells):,}. "
+                    "Pass --max-rows 0 for all of them, or --format csv for a file."
+                )
         else:
             sys.stdout.write(query.render(result, output_format) + "\n")
 

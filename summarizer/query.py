@@ -71,6 +71,13 @@ def _text(value: Any) -> str:
     return str(_plain(value))
 
 
+def table_cells(result: QueryResult, max_rows: int) -> list[list[str]]:
+    """The rows a terminal table shows: drawing a table costs far more than the query, so
+    a 400k-row answer would take minutes on screen; files (csv, json) always get every row."""
+    rows = result.rows[:max_rows] if max_rows > 0 else result.rows
+    return [[_text(value) for value in row] for row in rows]
+
+
 def render(result: QueryResult, fmt: str) -> str:
     if fmt == "json":
         records = [dict(zip(result.columns, map(_plain, row), strict=True)) for row in result.rows]

@@ -105,6 +105,14 @@ def test_sql_formats_and_read_only(seeds: Path, db_path: Path) -> None:
     assert json.loads(out) == [{"n": 65}]
     code, out, _ = invoke("sql", "select 1 as a", "--format", "markdown")
     assert out.splitlines()[:3] == ["| a |", "|---|", "| 1 |"]
+    many = "select 'row' || i as label from range(250) t(i)"
+    code, out, err = invoke("sql", many)
+    assert code == 0 and "row99" in out and "row100" not in out
+    assert "250 rows; showing the first 100" in err
+    code, out, _ = invoke("sql", many, "--max-rows", "0")
+    assert "row249" in out
+    code, out, _ = invoke("sql", many, "--format", "csv")
+    assert len(out.splitlines()) == 251
     for statement in (
         "DROP TABLE paper_records",
         "DELETE FROM paper_records",
