@@ -191,6 +191,10 @@ def test_same_arxiv_id_with_different_text_is_rejected(
     ]
     path.write_text("\n".join(json.dumps(r) for r in rows))
     with Store(db_path) as store:
+        ingested = pipeline.ingest([path], store)
+        assert ingested.rejected == 1
+        # the rejected copy is an ingest problem, not a failed extraction of the kept paper
+        assert store.query("select status from summaries") == [("pending",)]
         report = pipeline.run([path], store, backend)
         assert (report.read, report.rejected, report.extracted) == (2, 1, 1)
         assert (
