@@ -46,7 +46,7 @@ def duckdb_config() -> dict[str, Any]:
     small; a run's joins are against one chunk, so little spills. ``SUMMARIZER_DUCKDB_MEMORY``
     overrides; read-only queries keep DuckDB's default."""
     return {
-        "memory_limit": os.environ.get("SUMMARIZER_DUCKDB_MEMORY", "128MB"),
+        "memory_limit": os.environ.get("SUMMARIZER_DUCKDB_MEMORY", "96MB"),
         "preserve_insertion_order": "false",
     }
 
