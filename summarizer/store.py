@@ -42,11 +42,14 @@ def default_db_path() -> Path:
 
 
 def duckdb_config() -> dict[str, Any]:
-    """Cap DuckDB's buffer pool for writers (it defaults to 80% of RAM) so a long run stays
-    small; a run's joins are against one chunk, so little spills. ``SUMMARIZER_DUCKDB_MEMORY``
-    overrides; read-only queries keep DuckDB's default."""
+    """Settings for writers: a capped buffer pool (DuckDB defaults to 80% of RAM) keeps a long
+    run small, and one thread, because a run's cores belong to the extraction workers and a
+    single-threaded insert also commits a big batch faster (no per-thread row groups to merge).
+    ``SUMMARIZER_DUCKDB_MEMORY`` / ``SUMMARIZER_DUCKDB_THREADS`` override; queries keep
+    DuckDB's defaults."""
     return {
         "memory_limit": os.environ.get("SUMMARIZER_DUCKDB_MEMORY", "96MB"),
+        "threads": os.environ.get("SUMMARIZER_DUCKDB_THREADS", "1"),
         "preserve_insertion_order": "false",
     }
 
