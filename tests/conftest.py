@@ -6,6 +6,7 @@ import ipaddress
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,13 +32,13 @@ def _is_local(address: object) -> bool:
     return False
 
 
-def _guarded_connect(self: socket.socket, address: object) -> None:
+def _guarded_connect(self: socket.socket, address: Any) -> None:
     if not _is_local(address):
         raise RuntimeError(f"tests must not touch the network (tried {address!r})")
     _real_connect(self, address)
 
 
-def _guarded_connect_ex(self: socket.socket, address: object) -> int:
+def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
     if not _is_local(address):
         raise RuntimeError(f"tests must not touch the network (tried {address!r})")
     return _real_connect_ex(self, address)

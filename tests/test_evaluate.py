@@ -81,8 +81,10 @@ def test_sizes_match_within_tolerance() -> None:
 
 
 def test_gains_need_value_and_unit() -> None:
-    blank = dict(metric=None, benchmark=None, baseline=None, evidence="e")
-    gains = [ClaimedGain(value=2.0, unit="%", **blank), ClaimedGain(value=3.0, unit="x", **blank)]
+    gains = [
+        ClaimedGain(metric=None, value=2.0, unit="%", benchmark=None, baseline=None, evidence="e"),
+        ClaimedGain(metric=None, value=3.0, unit="x", benchmark=None, baseline=None, evidence="e"),
+    ]
     record = gold(gains=(GoldGain(2.0, "%"), GoldGain(3.0, "points")))
     s = by_field(score({"T": pred(claimed_gains=gains)}, [record]))["gains"]
     assert (s.precision, s.recall) == (0.5, 0.5)

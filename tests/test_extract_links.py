@@ -6,6 +6,7 @@ import pytest
 
 from summarizer.extract import extract_summary
 from summarizer.extract.links import classify_link, find_links, normalise_url
+from summarizer.schema import Summary
 
 
 def urls(text: str) -> list[str]:
@@ -69,7 +70,7 @@ def test_classify_link(url: str, kind: str) -> None:
     assert classify_link(url) == kind
 
 
-def summary(abstract: str):  # type: ignore[no-untyped-def]
+def summary(abstract: str) -> Summary:
     return extract_summary("A Title", abstract)
 
 

@@ -12,7 +12,7 @@ from summarizer.backends.base import BackendSettings
 from summarizer.backends.openai import OpenAIBackend
 from summarizer.engine import EngineSettings
 from summarizer.grounding import cross_check, ground, locate
-from summarizer.schema import ClaimedGain, Link, ModelSize, Summary
+from summarizer.schema import ClaimedGain, GainUnit, Link, ModelSize, Summary
 from summarizer.store import Store
 from summarizer.testing.fake_openai import INVENTED_CODE_URL, FakeConfig, FakeOpenAIServer
 
@@ -32,13 +32,13 @@ def size(text: str, params: float, evidence: str) -> ModelSize:
     return ModelSize(text=text, params=params, vague=False, evidence=evidence)
 
 
-def gain(value: float, unit: str | None, evidence: str) -> ClaimedGain:
+def gain(value: float, unit: GainUnit | None, evidence: str) -> ClaimedGain:
     return ClaimedGain(
         metric="accuracy",
         value=value,
         unit=unit,
         benchmark=None,
-        baseline=None,  # type: ignore[arg-type]
+        baseline=None,
         evidence=evidence,
     )
 
