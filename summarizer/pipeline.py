@@ -185,47 +185,53 @@ def _store_chunk(
     return outcome, failures
 
 
-def _plan(
-    chunk: list[Paper | InputError],
-    store: Store,
-    backend: Backend,
-    sink: ResultSink,
-    report: RunReport,
-    seen: RecentKeys,
-    retry_failed: bool,
-) -> list[Job]:
-    """Store a chunk's papers and decide which need extracting; cached ones become current."""
-    seen.rotate()
-    outcome, failures = _store_chunk(chunk, store, report, backend.identity.digest)
-    for failure in failures:
-        sink.add_failure(failure)
-    jobs = make_jobs(outcome.papers, backend)
-    keys = [job.cache_key for job in jobs]
-    cached = store.cached_keys(keys)
-    failed_before = set() if retry_failed else store.failed_keys(keys) - cached
-    todo: list[Job] = []
-    for job in jobs:
-        marker = int(job.cache_key[:16], 16)
-        if marker in seen:
-            continue
-        seen.add(marker)
-        report.distinct += 1
-        if job.cache_key in cached:
-            report.cached += 1
-        elif job.cache_key in failed_before:
-            report.skipped_failed += 1
-        else:
-            todo.append(job)
-    stale = outcome.repoint
-    sink.point_current(
-        [
-            (j.paper.paper_id, j.cache_key)
-            for j in jobs
-            if j.cache_key in cached and j.paper.paper_id in stale
-        ]
-    )
-    sink.point_on_success({j.paper.paper_id for j in todo if j.paper.paper_id in stale})
-    return todo
+@dataclass
+class _RunContext:
+    """What every chunk of one run shares: where papers and results go and how to count them."""
+
+    store: Store
+    backend: Backend
+    sink: ResultSink
+    report: RunReport
+    settings: EngineSettings
+    reporter: Reporter
+    retry_failed: bool
+    seen: RecentKeys = field(default_factory=RecentKeys)
+
+    def plan(self, chunk: list[Paper | InputError]) -> list[Job]:
+        """Store a chunk's papers and decide which need extracting; cached ones become current."""
+        store, sink, report, seen = self.store, self.sink, self.report, self.seen
+        seen.rotate()
+        outcome, failures = _store_chunk(chunk, store, report, self.backend.identity.digest)
+        for failure in failures:
+            sink.add_failure(failure)
+        jobs = make_jobs(outcome.papers, self.backend)
+        keys = [job.cache_key for job in jobs]
+        cached = store.cached_keys(keys)
+        failed_before = set() if self.retry_failed else store.failed_keys(keys) - cached
+        todo: list[Job] = []
+        for job in jobs:
+            marker = int(job.cache_key[:16], 16)
+            if marker in seen:
+                continue
+            seen.add(marker)
+            report.distinct += 1
+            if job.cache_key in cached:
+                report.cached += 1
+            elif job.cache_key in failed_before:
+                report.skipped_failed += 1
+            else:
+                todo.append(job)
+        stale = outcome.repoint
+        sink.point_current(
+            [
+                (j.paper.paper_id, j.cache_key)
+                for j in jobs
+                if j.cache_key in cached and j.paper.paper_id in stale
+            ]
+        )
+        sink.point_on_success({j.paper.paper_id for j in todo if j.paper.paper_id in stale})
+        return todo
 
 
 def run(
@@ -267,18 +273,12 @@ def run(
     if retry_failed and not inputs:
         papers = iter(store.failed_papers())
     chunks = _chunks(papers, chunk_size)
-    seen = RecentKeys()
+    context = _RunContext(store, backend, sink, report, settings, reporter, retry_failed)
     try:
         if backend.capabilities.is_async:
-            asyncio.run(
-                _run_async(
-                    chunks, store, backend, sink, report, seen, settings, reporter, retry_failed
-                )
-            )
+            asyncio.run(_run_async(context, chunks))
         else:
-            _run_chunks(
-                chunks, store, backend, sink, report, seen, settings, reporter, retry_failed
-            )
+            _run_chunks(context, chunks)
     except KeyboardInterrupt:
         report.stopped = "interrupted (Ctrl-C); finished results are stored"
     finally:
@@ -292,25 +292,17 @@ def run(
     return report
 
 
-def _run_chunks(
-    chunks: Iterator[list[Paper | InputError]],
-    store: Store,
-    backend: Backend,
-    sink: ResultSink,
-    report: RunReport,
-    seen: RecentKeys,
-    settings: EngineSettings,
-    reporter: Reporter,
-    retry_failed: bool,
-) -> None:
+def _run_chunks(context: _RunContext, chunks: Iterator[list[Paper | InputError]]) -> None:
     """Synchronous backends; big chunks of a parallel one go to worker processes while the
     next chunk is parsed, so parsing, extraction and writing overlap."""
+    backend, sink, report = context.backend, context.sink, context.report
+    settings, reporter = context.settings, context.reporter
     workers = worker_count(backend)
     pool: ProcessPool | None = None
     pending: list[Any] = []
     try:
         for chunk in chunks:
-            todo = _plan(chunk, store, backend, sink, report, seen, retry_failed)
+            todo = context.plan(chunk)
             reporter.add_total(len(todo))
             report.calls += len(todo)
             if workers > 1 and len(todo) >= MIN_PARALLEL:
@@ -329,27 +321,18 @@ def _run_chunks(
             pool.close()
 
 
-async def _run_async(
-    chunks: Iterator[list[Paper | InputError]],
-    store: Store,
-    backend: Backend,
-    sink: ResultSink,
-    report: RunReport,
-    seen: RecentKeys,
-    settings: EngineSettings,
-    reporter: Reporter,
-    retry_failed: bool,
-) -> None:
-    engine = AsyncEngine(backend, sink, settings, reporter)
+async def _run_async(context: _RunContext, chunks: Iterator[list[Paper | InputError]]) -> None:
+    backend, report = context.backend, context.report
+    engine = AsyncEngine(backend, context.sink, context.settings, context.reporter)
     check = getattr(backend, "check_endpoint", None)
     try:
         if check is not None:
             await check()
         for chunk in chunks:
-            todo = _plan(chunk, store, backend, sink, report, seen, retry_failed)
-            reporter.add_total(len(todo))
+            todo = context.plan(chunk)
+            context.reporter.add_total(len(todo))
             await engine.run(todo)
-            sink.flush()
+            context.sink.flush()
             if engine.stopped:
                 break
     finally:
