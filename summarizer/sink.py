@@ -63,9 +63,7 @@ class ResultSink:
         if self.journal is not None:
             self.journal.append("result", result)
         self.results.append(result)
-        if result.paper_id in self.repoint:
-            self.repoint.discard(result.paper_id)
-            self.current.append((result.paper_id, result.cache_key))
+        self._repoint_if_waiting(result.paper_id, result.cache_key)
         self._maybe_flush()
 
     def add_table(self, table: pa.Table) -> None:
@@ -77,9 +75,7 @@ class ResultSink:
                 table.column("cache_key").to_pylist(),
                 strict=True,
             ):
-                if paper_id in self.repoint:
-                    self.repoint.discard(paper_id)
-                    self.current.append((paper_id, key))
+                self._repoint_if_waiting(paper_id, key)
         self._maybe_flush()
 
     def add_failure(self, failure: Failure) -> None:
@@ -111,6 +107,11 @@ class ResultSink:
         no update at all; that keeps a long run from rewriting a growing table.
         """
         self.repoint |= paper_ids
+
+    def _repoint_if_waiting(self, paper_id: str, cache_key: str) -> None:
+        if paper_id in self.repoint:
+            self.repoint.discard(paper_id)
+            self.current.append((paper_id, cache_key))
 
     def _maybe_flush(self) -> None:
         due = time.monotonic() - self._last_flush >= self.flush_seconds

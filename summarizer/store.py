@@ -215,6 +215,11 @@ class Store:
             fresh: dict[str, Paper] = {}
             widen: set[str] = set()
             today = datetime.now(UTC).date()
+            wanted = (
+                {p.content_hash: cache_key(p.content_hash, identity) for p in papers}
+                if identity
+                else {}
+            )
             for paper in papers:
                 known = by_hash.get(paper.content_hash)
                 if known is not None:
@@ -223,9 +228,7 @@ class Store:
                     if earlier is not None:
                         if earlier.widened_by(paper, today):
                             widen.add(known)
-                        if identity is not None and earlier.current_key != cache_key(
-                            paper.content_hash, identity
-                        ):
+                        if wanted and earlier.current_key != wanted[paper.content_hash]:
                             outcome.repoint.add(known)
                 elif paper.paper_id in hash_of_id or paper.paper_id in fresh:
                     other = hash_of_id.get(paper.paper_id) or fresh[paper.paper_id].content_hash
@@ -239,7 +242,9 @@ class Store:
             outcome.new = len(fresh)
             if not outcome.papers:
                 return outcome
-            batch = papers_table(outcome.papers, identity)
+            batch = papers_table(
+                outcome.papers, [wanted.get(p.content_hash) for p in outcome.papers]
+            )
             is_new = pa.array([p.paper_id in fresh for p in outcome.papers], pa.bool_())
             widens = pa.array([p.paper_id in widen for p in outcome.papers], pa.bool_())
             con.register(

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 import pyarrow as pa
 
-from .cache import cache_key
 from .calls import CallRecord
 from .paper import Paper
 from .results import Extraction, Failure
@@ -28,10 +27,12 @@ _GAIN = pa.struct(
 )  # fmt: skip
 
 
-def papers_table(papers: Sequence[Paper], identity: str | None = None) -> pa.Table:
-    """Papers and their sightings; ``current_key`` is the result ``identity`` would produce."""
+def papers_table(
+    papers: Sequence[Paper], current_keys: Sequence[str | None] | None = None
+) -> pa.Table:
+    """Papers and their sightings; ``current_keys`` are the results they should point at."""
     now = datetime.now(UTC).replace(tzinfo=None)
-    keys = [cache_key(p.content_hash, identity) if identity else None for p in papers]
+    keys = list(current_keys) if current_keys is not None else [None] * len(papers)
     return pa.table(
         {
             "paper_id": [p.paper_id for p in papers],
