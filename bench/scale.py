@@ -349,7 +349,6 @@ def cmd_store_write(args: argparse.Namespace) -> list[Row]:
             for job in jobs
         ]
         log(f"built {len(extractions):,} extractions")
-        table = extractions_table(extractions)
         for i in range(args.repeat):
             build_s, table = timed(lambda: extractions_table(extractions))
             build_times.append(build_s)
