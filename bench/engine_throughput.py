@@ -22,14 +22,15 @@ from typing import Any
 import instructor
 import openai
 
-from summarizer import Store, pipeline
+from summarizer import Store
 from summarizer.backends.base import BackendSettings
-from summarizer.backends.openai import OpenAIBackend
-from summarizer.engine import EngineSettings
+from summarizer.backends.openai.backend import OpenAIBackend
+from summarizer.backends.openai.prompts import load_prompt
+from summarizer.core.paper import Paper
+from summarizer.core.schema import Summary
 from summarizer.ingest import read_papers
-from summarizer.paper import Paper
-from summarizer.prompts import load_prompt
-from summarizer.schema import Summary
+from summarizer.run import pipeline
+from summarizer.run.engine import EngineSettings
 from summarizer.testing.fake_openai import FakeConfig, FakeOpenAIServer
 
 LISTINGS = Path(__file__).resolve().parents[1] / "tests" / "data" / "listings"

@@ -16,11 +16,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from summarizer.evaluate import format_table, load_gold, score  # noqa: E402
-from summarizer.extract import RULES_VERSION, extract_summary  # noqa: E402
+from summarizer.backends.rules.extract import RULES_VERSION, extract_summary  # noqa: E402
+from summarizer.core.paper import Paper, normalise_text  # noqa: E402
+from summarizer.core.schema import Summary  # noqa: E402
+from summarizer.eval.score import format_table, load_gold, score  # noqa: E402
 from summarizer.ingest import read_papers  # noqa: E402
-from summarizer.paper import Paper, normalise_text  # noqa: E402
-from summarizer.schema import Summary  # noqa: E402
 
 
 def distinct_papers(seeds: str) -> list[Paper]:

@@ -46,16 +46,16 @@ sys.path.insert(0, str(ROOT / "bench"))
 import duckdb  # noqa: E402
 from synthetic import write_jsonl  # noqa: E402
 
-from summarizer import pipeline  # noqa: E402
-from summarizer.backends.rules import RulesBackend  # noqa: E402
-from summarizer.engine import make_jobs  # noqa: E402
-from summarizer.extract import extract_summary  # noqa: E402
-from summarizer.grounding import ground  # noqa: E402
+from summarizer.backends.rules.backend import RulesBackend  # noqa: E402
+from summarizer.backends.rules.extract import extract_summary  # noqa: E402
+from summarizer.core.paper import Paper  # noqa: E402
+from summarizer.core.results import Extraction  # noqa: E402
+from summarizer.grounding.ground import ground  # noqa: E402
 from summarizer.ingest import read_papers  # noqa: E402
-from summarizer.paper import Paper  # noqa: E402
-from summarizer.results import Extraction  # noqa: E402
-from summarizer.store import Store  # noqa: E402
-from summarizer.tables import extractions_table  # noqa: E402
+from summarizer.run import pipeline  # noqa: E402
+from summarizer.run.engine import make_jobs  # noqa: E402
+from summarizer.store.store import Store  # noqa: E402
+from summarizer.store.tables import extractions_table  # noqa: E402
 
 PY = ".venv/bin/python"
 SCRIPT = "bench/scale.py"
@@ -87,7 +87,7 @@ def code_fingerprint() -> str:
 
 def workers_note() -> str:
     try:
-        from summarizer.engine import worker_count
+        from summarizer.run.engine import worker_count
 
         return f"{worker_count(RulesBackend())} extraction worker process(es)"
     except ImportError:

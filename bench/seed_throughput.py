@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 
 from summarizer import Store, ingest, run
-from summarizer.backends.rules import RulesBackend
+from summarizer.backends.rules.backend import RulesBackend
+from summarizer.core.paper import Paper
 from summarizer.ingest import read_papers
-from summarizer.paper import Paper
 
 SEEDS = Path(__file__).resolve().parents[1] / "tests" / "data" / "listings"
 

@@ -834,7 +834,7 @@ def proportions(n: int = 10_000, seed: int = 0, *, extractor: bool = True) -> di
     extract = None
     if extractor:
         try:
-            from summarizer.extract import extract_summary as extract
+            from summarizer.backends.rules.extract import extract_summary as extract
         except ImportError:
             extract = None
     for paper, flags in _generate(n, seed):

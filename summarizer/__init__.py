@@ -4,8 +4,8 @@ The library API mirrors the CLI: open a :class:`Store`, pick a backend with
 :func:`get_backend`, and call :func:`run`, :func:`ingest` or :func:`export`.
 """
 
-from .backends.base import BackendSettings, get_backend
-from .errors import (
+from summarizer.backends.base import BackendSettings, get_backend
+from summarizer.core.errors import (
     BackendError,
     ConfigError,
     ExtractionError,
@@ -13,10 +13,10 @@ from .errors import (
     StoreError,
     SummarizerError,
 )
-from .export import export
-from .pipeline import RunReport, ingest, run
-from .schema import SCHEMA_VERSION, Summary
-from .store import Store
+from summarizer.core.schema import SCHEMA_VERSION, Summary
+from summarizer.outputs.export import export
+from summarizer.run.pipeline import RunReport, ingest, run
+from summarizer.store.store import Store
 
 __version__ = "0.1.0"
 

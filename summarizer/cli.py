@@ -14,15 +14,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from . import eval_runs, pipeline, query, stats
-from . import merge as merge_mod
-from .backends.base import BackendSettings, get_backend
-from .engine import EngineSettings
-from .errors import ConfigError, SummarizerError
-from .export import export as export_digest
-from .ingest import FORMATS
-from .progress import progress_reporter
-from .store import Store
+from summarizer.backends.base import BackendSettings, get_backend
+from summarizer.core.errors import ConfigError, SummarizerError
+from summarizer.eval import runs as eval_runs
+from summarizer.ingest import FORMATS
+from summarizer.outputs import query, stats
+from summarizer.outputs.export import export as export_digest
+from summarizer.run import pipeline
+from summarizer.run.engine import EngineSettings
+from summarizer.run.progress import progress_reporter
+from summarizer.store import merge as merge_mod
+from summarizer.store.store import Store
 
 app = typer.Typer(
     add_completion=False,

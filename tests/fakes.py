@@ -6,8 +6,8 @@ from collections import Counter
 from typing import ClassVar
 
 from summarizer.backends.base import Backend, BackendSettings, CacheIdentity, Capabilities
-from summarizer.paper import Paper
-from summarizer.schema import ModelSize, Summary
+from summarizer.core.paper import Paper
+from summarizer.core.schema import ModelSize, Summary
 
 
 class CountingBackend(Backend):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.extract.gains import extract_gains
-from summarizer.extract.text import Sentences
+from summarizer.backends.rules.gains import extract_gains
+from summarizer.text.sentences import Sentences
 
 
 def gains(text: str, name: str | None = None) -> list[tuple[float, str | None]]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.extract import extract_summary
-from summarizer.extract.links import classify_link, find_links, normalise_url
-from summarizer.schema import Summary
+from summarizer.backends.rules.extract import extract_summary
+from summarizer.backends.rules.links import classify_link, find_links, normalise_url
+from summarizer.core.schema import Summary
 
 
 def urls(text: str) -> list[str]:

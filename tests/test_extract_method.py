@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.extract.method import extract_method, extract_task
-from summarizer.extract.text import Sentences
+from summarizer.backends.rules.method import extract_method, extract_task
+from summarizer.text.sentences import Sentences
 
 
 def name(title: str, abstract: str) -> str | None:

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from summarizer.extract.sizes import find_sizes
+from summarizer.backends.rules.sizes import find_sizes
 
 
 def values(text: str) -> list[float]:

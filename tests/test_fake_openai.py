@@ -27,7 +27,7 @@ import openai
 import pytest
 from pydantic import ValidationError
 
-from summarizer.schema import Summary
+from summarizer.core.schema import Summary
 from summarizer.testing.fake_openai import (
     INVENTED_CODE_URL,
     REFUSAL,

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from summarizer import pipeline
 from summarizer.backends.base import BackendSettings
-from summarizer.backends.openai import OpenAIBackend
-from summarizer.engine import EngineSettings
-from summarizer.grounding import cross_check, ground, locate
-from summarizer.schema import ClaimedGain, GainUnit, Link, ModelSize, Summary
-from summarizer.store import Store
+from summarizer.backends.openai.backend import OpenAIBackend
+from summarizer.core.schema import ClaimedGain, GainUnit, Link, ModelSize, Summary
+from summarizer.grounding.ground import cross_check, ground, locate
+from summarizer.run import pipeline
+from summarizer.run.engine import EngineSettings
+from summarizer.store.store import Store
 from summarizer.testing.fake_openai import INVENTED_CODE_URL, FakeConfig, FakeOpenAIServer
 
 ABSTRACT = (

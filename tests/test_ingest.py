@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from summarizer.errors import InputError
+from summarizer.core.errors import InputError
+from summarizer.core.paper import Paper
 from summarizer.ingest import read_papers
-from summarizer.paper import Paper
 
 ABSTRACT = (
     "We study how to merge fine-tuned models. We propose MergeKit-X, a method that resolves "

@@ -11,13 +11,13 @@ from typing import Any
 import httpx2
 import pytest
 
-from summarizer import pipeline
 from summarizer.backends.base import BackendSettings, get_backend
-from summarizer.backends.openai import OpenAIBackend
-from summarizer.engine import EngineSettings
-from summarizer.errors import BackendError, ConfigError, ExtractionError
-from summarizer.schema import Summary
-from summarizer.store import Store
+from summarizer.backends.openai.backend import OpenAIBackend
+from summarizer.core.errors import BackendError, ConfigError, ExtractionError
+from summarizer.core.schema import Summary
+from summarizer.run import pipeline
+from summarizer.run.engine import EngineSettings
+from summarizer.store.store import Store
 
 ABSTRACT = (
     "We propose FastMerge, a method to merge fine-tuned models. FastMerge improves accuracy by "
@@ -243,7 +243,7 @@ def test_openai_host_uses_strict_tools(tmp_path: Path) -> None:
     assert backend.mode == "tools"
     import asyncio
 
-    from summarizer.paper import Paper
+    from summarizer.core.paper import Paper
 
     with pytest.raises(ExtractionError):
         asyncio.run(backend.extract(Paper(title="T", abstract=ABSTRACT, source="s", record="1")))

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from summarizer import pipeline
 from summarizer.backends.base import register_backend
-from summarizer.cache import cache_key
+from summarizer.core.identity import cache_key
+from summarizer.core.paper import Paper
 from summarizer.ingest import read_papers
-from summarizer.paper import Paper
-from summarizer.store import Store
+from summarizer.run import pipeline
+from summarizer.store.store import Store
 from tests.fakes import CountingBackend, ParallelCountingBackend
 
 

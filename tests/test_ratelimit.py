@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from summarizer.ratelimit import SAFETY, RateLimiter, TokenBucket, parse_duration
+from summarizer.run.ratelimit import SAFETY, RateLimiter, TokenBucket, parse_duration
 
 
 @pytest.mark.parametrize(

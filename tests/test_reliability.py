@@ -12,13 +12,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from summarizer import pipeline
 from summarizer.backends.base import BackendSettings
-from summarizer.backends.openai import OpenAIBackend
-from summarizer.engine import EngineSettings
-from summarizer.errors import StoreError
-from summarizer.journal import journal_path
-from summarizer.store import Store, _store_error
+from summarizer.backends.openai.backend import OpenAIBackend
+from summarizer.core.errors import StoreError
+from summarizer.run import pipeline
+from summarizer.run.engine import EngineSettings
+from summarizer.run.journal import journal_path
+from summarizer.store.store import Store, _store_error
 from summarizer.testing.fake_openai import FakeConfig, FakeOpenAIServer
 
 LISTINGS = Path(__file__).resolve().parent / "data" / "listings"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from summarizer import pipeline
-from summarizer.backends.rules import RulesBackend
-from summarizer.store import Store
+from summarizer.backends.rules.backend import RulesBackend
+from summarizer.run import pipeline
+from summarizer.store.store import Store
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

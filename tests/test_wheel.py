@@ -57,7 +57,7 @@ def test_wheel_carries_prompts(tmp_path: Path) -> None:
         capture_output=True,
     )
     script = (
-        "import summarizer, summarizer.prompts as p; "
+        "import summarizer, summarizer.backends.openai.prompts as p; "
         "print(summarizer.__file__); "
         "m = p.load_prompt().messages('T', 'An abstract.'); print(m[1]['content'])"
     )

@@ -1,6 +1,6 @@
 """Extraction backends, picked by name through :func:`get_backend`."""
 
-from .base import (
+from summarizer.backends.base import (
     Backend,
     BackendSettings,
     CacheIdentity,

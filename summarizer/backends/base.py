@@ -16,9 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from ..errors import ConfigError
-from ..paper import Paper
-from ..schema import SCHEMA_VERSION, Summary
+from summarizer.core.errors import ConfigError
+from summarizer.core.paper import Paper
+from summarizer.core.schema import SCHEMA_VERSION, Summary
 
 
 @dataclass(frozen=True)
@@ -100,8 +100,8 @@ class Backend(ABC):
 
 
 _REGISTRY: dict[str, str] = {
-    "rules": "summarizer.backends.rules:RulesBackend",
-    "openai": "summarizer.backends.openai:OpenAIBackend",
+    "rules": "summarizer.backends.rules.backend:RulesBackend",
+    "openai": "summarizer.backends.openai.backend:OpenAIBackend",
 }
 
 

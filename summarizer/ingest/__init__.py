@@ -1,6 +1,6 @@
 """Reading every supported input format into a stream of Papers and per-record errors.
 
-Parsers yield an :class:`~summarizer.errors.InputError` for each record they
+Parsers yield an :class:`~summarizer.core.errors.InputError` for each record they
 reject instead of raising, so one bad record never stops the good ones.
 """
 
@@ -10,10 +10,10 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
 
-from ..errors import InputError
-from ..paper import Paper
-from . import atom, jsonfile, listing, tabular
-from .source import FORMATS, check_readable, detect_format, head_bytes
+from summarizer.core.errors import InputError
+from summarizer.core.paper import Paper
+from summarizer.ingest import atom, jsonfile, listing, tabular
+from summarizer.ingest.source import FORMATS, check_readable, detect_format, head_bytes
 
 Parser = Callable[[Path], Iterator[Paper | InputError]]
 

@@ -6,9 +6,9 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import InputError
-from ..paper import Paper
-from .records import build_paper
+from summarizer.core.errors import InputError
+from summarizer.core.paper import Paper
+from summarizer.ingest.records import build_paper
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
 

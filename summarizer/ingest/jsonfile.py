@@ -7,10 +7,10 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from ..paper import Paper
-from .records import build_paper
-from .source import decoded_lines, read_text
+from summarizer.core.errors import InputError
+from summarizer.core.paper import Paper
+from summarizer.ingest.records import build_paper
+from summarizer.ingest.source import decoded_lines, read_text
 
 
 def _record_to_paper(value: Any, source: str, record: str) -> Paper | InputError:

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
-from ..errors import InputError
-from ..paper import Paper
-from .records import build_paper
-from .source import decoded_lines
+from summarizer.core.errors import InputError
+from summarizer.core.paper import Paper
+from summarizer.ingest.records import build_paper
+from summarizer.ingest.source import decoded_lines
 
 _MONTHS = {
     m: i

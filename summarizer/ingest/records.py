@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from ..errors import InputError
-from ..paper import Paper, parse_arxiv_id
+from summarizer.core.errors import InputError
+from summarizer.core.paper import Paper, parse_arxiv_id
 
 MAX_ABSTRACT_CHARS = 20_000
 MAX_TITLE_CHARS = 1_000

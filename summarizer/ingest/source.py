@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import InputError
+from summarizer.core.errors import InputError
 
 FORMATS = ("listing", "jsonl", "json", "csv", "tsv", "atom")
 

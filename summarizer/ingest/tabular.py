@@ -7,10 +7,10 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import InputError
-from ..paper import Paper
-from .records import ABSTRACT_KEYS, TITLE_KEYS, build_paper
-from .source import decoded_lines
+from summarizer.core.errors import InputError
+from summarizer.core.paper import Paper
+from summarizer.ingest.records import ABSTRACT_KEYS, TITLE_KEYS, build_paper
+from summarizer.ingest.source import decoded_lines
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 

@@ -31,7 +31,7 @@ from typing import Any, Self
 from aiohttp import web
 from pydantic import ValidationError
 
-from summarizer.schema import Summary
+from summarizer.core.schema import Summary
 
 HOST = "127.0.0.1"
 FAULT_KINDS = ("429", "500", "timeout", "malformed", "length", "refusal", "invalid")

@@ -1,0 +1,409 @@
+"""The LLM backend: an instructor-patched async openai client filling the Summary schema.
+
+This backend makes one logical attempt per call: instructor may re-ask on an
+invalid answer (bounded by ``max_reasks``), but transport faults are raised as
+:class:`~summarizer.core.errors.TransientError` for the engine's single retry layer;
+the SDK's own retries are switched off so the layers never multiply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx2
+import instructor
+import openai
+from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+from instructor.core.hooks import Hooks
+from pydantic import ValidationError
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
+
+from summarizer.backends.base import Backend, BackendSettings, CacheIdentity, Capabilities
+from summarizer.backends.openai.pricing import cost, load_prices
+from summarizer.backends.openai.prompts import DEFAULT_PROMPT, load_prompt
+from summarizer.core.calls import CallRecord, CallSink, current_call, redact, register_secret
+from summarizer.core.errors import BackendError, ConfigError, ExtractionError, TransientError
+from summarizer.core.paper import Paper
+from summarizer.core.schema import Summary
+from summarizer.run.ratelimit import parse_duration
+
+logging.getLogger("instructor").addHandler(logging.NullHandler())
+logging.getLogger("instructor").propagate = False
+
+DEFAULT_MODEL = "gpt-4o-mini"
+MODES: dict[str, instructor.Mode] = {
+    "tools": instructor.Mode.TOOLS,
+    "json_schema": instructor.Mode.JSON_SCHEMA,
+    "json": instructor.Mode.JSON,
+    "md_json": instructor.Mode.MD_JSON,
+}
+FALLBACK = ["tools", "json_schema", "json", "md_json"]
+_MODE_WORDS = ("response_format", "json_schema", "json_object", "tool_choice", "tools", "function")
+_REJECT_WORDS = ("not supported", "unsupported", "not allowed", "invalid", "unknown", "unrecognized",
+                 "does not support", "not implemented")  # fmt: skip
+
+HeaderObserver = Callable[[int, Mapping[str, str]], None]
+
+
+def is_openai_host(base_url: str | None) -> bool:
+    return base_url is None or "api.openai.com" in base_url
+
+
+def default_mode(base_url: str | None) -> str:
+    """OpenAI: strict function calling. Local servers: JSON-schema output, falling back later."""
+    return "tools" if is_openai_host(base_url) else "json_schema"
+
+
+def _mode_rejected(error: openai.APIStatusError) -> bool:
+    """A 400/422/500 whose message names the structured-output feature the server refused."""
+    if error.status_code not in (400, 422, 500, 501):
+        return False
+    text = str(error.message).lower()
+    body = json.dumps(error.body).lower() if error.body is not None else ""
+    named = any(word in text or word in body for word in _MODE_WORDS)
+    return named and any(word in text or word in body for word in _REJECT_WORDS)
+
+
+def server_message(error: openai.APIStatusError) -> str:
+    """The server's own words, without the SDK's 'Error code: 400 - {...}' wrapping."""
+    body = error.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and inner.get("message"):
+            return str(inner["message"])
+        if isinstance(inner, str):
+            return inner
+    return str(error.message)
+
+
+def _retry_after(headers: Mapping[str, str] | None) -> float | None:
+    if not headers:
+        return None
+    for name in ("retry-after-ms", "retry-after"):
+        value = headers.get(name)
+        if value is None:
+            continue
+        seconds = parse_duration(value)
+        if seconds is not None:
+            return seconds / 1000 if name == "retry-after-ms" else seconds
+    return None
+
+
+class _Recorder:
+    """Per-extraction view of each HTTP call instructor makes: timing, usage, refusals."""
+
+    def __init__(self, backend: OpenAIBackend, prompt_chars: int) -> None:
+        self.backend = backend
+        self.prompt_chars = prompt_chars
+        self.started = 0.0
+        self.refused: str | None = None
+        self.hooks = Hooks()
+        self.hooks.on("completion:kwargs", self._start)
+        self.hooks.on("completion:response", self._response)
+        self.hooks.on("completion:error", self._error)
+
+    def _start(self, *args: Any, **kwargs: Any) -> None:
+        self.started = time.perf_counter()
+
+    def _response(self, response: Any) -> None:
+        usage = getattr(response, "usage", None)
+        prompt = getattr(usage, "prompt_tokens", 0) or 0
+        completion = getattr(usage, "completion_tokens", 0) or 0
+        details = getattr(usage, "prompt_tokens_details", None)
+        cached = getattr(details, "cached_tokens", 0) or 0
+        choices = getattr(response, "choices", None) or []
+        message = choices[0].message if choices else None
+        refusal = getattr(message, "refusal", None) if message is not None else None
+        if refusal:
+            self.refused = str(refusal)
+        self.backend._learn_ratio(self.prompt_chars, prompt)
+        self.backend.record(self, 200, prompt, completion, cached, "refusal" if refusal else None)
+
+    def _error(self, error: Exception, *args: Any, **kwargs: Any) -> None:
+        status = getattr(error, "status_code", None)
+        self.backend.record(self, status, 0, 0, 0, type(error).__name__)
+
+
+class OpenAIBackend(Backend):
+    name = "openai"
+    capabilities = Capabilities(billable=True, is_async=True)
+
+    def __init__(self, settings: BackendSettings | None = None) -> None:
+        settings = settings or BackendSettings.from_env()
+        self.settings = settings
+        self.model = settings.model or DEFAULT_MODEL
+        self.base_url = settings.base_url
+        api_key = settings.api_key
+        if not api_key:
+            if is_openai_host(self.base_url):
+                raise ConfigError(
+                    "no API key: set OPENAI_API_KEY, or pass --base-url (or OPENAI_BASE_URL) "
+                    "for a local OpenAI-compatible server"
+                )
+            api_key = "not-needed"
+        register_secret(api_key)
+        requested = settings.mode or default_mode(self.base_url)
+        if requested not in MODES:
+            raise ConfigError(f"unknown --mode {requested!r}; choose one of {', '.join(MODES)}")
+        self.mode = requested
+        self.mode_notes: list[str] = []
+        self.prompt = load_prompt(settings.extra.get("prompt", DEFAULT_PROMPT))
+        self.prices = load_prices(settings.extra.get("prices"))
+        self.call_sink: CallSink | None = None
+        self.header_observers: list[HeaderObserver] = []
+        self._mode_lock = asyncio.Lock()
+        transport = settings.extra.get("transport")
+        self._http = httpx2.AsyncClient(
+            transport=transport,
+            timeout=settings.timeout,
+            limits=httpx2.Limits(max_connections=None, max_keepalive_connections=256),
+            event_hooks={"response": [self._observe_response]},
+        )
+        self._client = openai.AsyncOpenAI(
+            api_key=api_key,
+            base_url=self.base_url,
+            max_retries=0,
+            timeout=settings.timeout,
+            http_client=self._http,
+        )
+        self._instructors: dict[str, Any] = {}
+        self._schema_chars = len(json.dumps(Summary.model_json_schema()))
+        self._tokens_per_char = 0.25
+
+    @property
+    def identity(self) -> CacheIdentity:
+        params = {"temperature": self.settings.temperature, "max_tokens": self.settings.max_tokens}
+        return CacheIdentity(
+            backend=self.name, model=self.model, prompt_hash=self.prompt.hash, params=params
+        )
+
+    def _instructor(self, mode: str) -> Any:
+        if mode not in self._instructors:
+            client = self._client
+            if mode == "tools" and is_openai_host(self.base_url):
+                client = _with_strict_tools(client)
+            self._instructors[mode] = instructor.from_openai(client, mode=MODES[mode])
+        return self._instructors[mode]
+
+    async def _observe_response(self, response: httpx2.Response) -> None:
+        for observer in self.header_observers:
+            observer(response.status_code, response.headers)
+
+    def record(
+        self,
+        recorder: _Recorder,
+        status: int | None,
+        prompt: int,
+        completion: int,
+        cached: int,
+        error: str | None,
+    ) -> None:
+        if self.call_sink is None:
+            return
+        cache_key, attempt = current_call.get()
+        latency = (time.perf_counter() - recorder.started) * 1000 if recorder.started else 0.0
+        self.call_sink(
+            CallRecord(
+                cache_key=cache_key,
+                model=self.model,
+                attempt=attempt,
+                status=status,
+                latency_ms=latency,
+                prompt_tokens=prompt,
+                completion_tokens=completion,
+                cached_tokens=cached,
+                cost_usd=cost(self.prices, self.model, prompt, cached, completion),
+                mode=self.mode,
+                error=error,
+            )
+        )
+
+    def _prompt_chars(self, paper: Paper) -> int:
+        fixed = len(self.prompt.system) + len(self.prompt.user) + self._schema_chars
+        return fixed + len(paper.title) + len(paper.abstract)
+
+    def estimate_tokens(self, paper: Paper) -> int:
+        """Prompt tokens plus the completion budget, as providers count a request against TPM.
+
+        Starts at ~4 characters a token and learns the real ratio from reported usage.
+        """
+        prompt = self._prompt_chars(paper) * self._tokens_per_char
+        return int(prompt) + self.settings.max_tokens
+
+    def _learn_ratio(self, chars: int, prompt_tokens: int) -> None:
+        if chars > 0 and prompt_tokens > 0:
+            self._tokens_per_char += 0.2 * (prompt_tokens / chars - self._tokens_per_char)
+
+    async def extract(self, paper: Paper) -> Summary:  # type: ignore[override]
+        while True:
+            mode = self.mode
+            try:
+                return await self._attempt(paper, mode)
+            except openai.APIStatusError as error:
+                if not _mode_rejected(error) or not await self._fall_back(mode, error):
+                    raise self._classify(error) from None
+            except openai.OpenAIError as error:
+                raise self._classify(error) from None
+
+    async def _fall_back(self, rejected: str, error: openai.APIStatusError) -> bool:
+        """Move every request to the next mode once; False when no mode is left."""
+        async with self._mode_lock:
+            if self.mode != rejected:
+                return True
+            chain = FALLBACK[FALLBACK.index(rejected) + 1 :]
+            if not chain:
+                return False
+            self.mode = chain[0]
+            note = (
+                f"server rejected {rejected} mode ({redact(server_message(error))[:120]}); "
+                f"falling back to {self.mode}"
+            )
+            self.mode_notes.append(note)
+            return True
+
+    async def _attempt(self, paper: Paper, mode: str) -> Summary:
+        recorder = _Recorder(self, self._prompt_chars(paper))
+        reasks = AsyncRetrying(
+            stop=stop_after_attempt(1 + max(0, self.settings.max_reasks)),
+            retry=retry_if_exception(
+                lambda exc: (
+                    isinstance(exc, ValidationError | json.JSONDecodeError)
+                    and recorder.refused is None
+                )
+            ),
+            reraise=True,
+        )
+        try:
+            summary, _ = await self._instructor(mode).create_with_completion(
+                model=self.model,
+                messages=self.prompt.messages(paper.title, paper.abstract),
+                response_model=Summary,
+                max_retries=reasks,
+                temperature=self.settings.temperature,
+                max_tokens=self.settings.max_tokens,
+                hooks=recorder.hooks,
+            )
+        except IncompleteOutputException:
+            raise ExtractionError(
+                f"answer cut off at max_tokens={self.settings.max_tokens} (finish_reason=length); "
+                "raise --max-tokens",
+                error_type="truncated",
+            ) from None
+        except InstructorRetryException as error:
+            cause = error.__cause__
+            if isinstance(cause, openai.APIStatusError | openai.APIConnectionError):
+                raise cause from None
+            if recorder.refused is not None:
+                raise ExtractionError(
+                    f"model refused: {redact(recorder.refused)[:200]}",
+                    error_type="refusal",
+                    attempts=error.n_attempts,
+                ) from None
+            if isinstance(cause, IncompleteOutputException):
+                raise ExtractionError(
+                    "answer cut off (finish_reason=length)", error_type="truncated"
+                ) from None
+            kind = "malformed_json" if isinstance(cause, json.JSONDecodeError) else "invalid_output"
+            if isinstance(cause, ValidationError) and "json_invalid" in str(cause):
+                kind = "malformed_json"
+            raise ExtractionError(
+                f"{kind.replace('_', ' ')} after {error.n_attempts} attempt(s): "
+                f"{redact(' '.join(str(cause or error).split()))[:300]}",
+                error_type=kind,
+                attempts=error.n_attempts,
+            ) from None
+        except (ValidationError, json.JSONDecodeError) as error:
+            raise ExtractionError(
+                f"invalid output: {redact(str(error))[:300]}", error_type="invalid_output"
+            ) from None
+        return summary
+
+    def _classify(self, error: Exception) -> Exception:
+        """Map SDK errors onto ours: transient ones go to the engine's retry layer."""
+        text = server_message(error) if isinstance(error, openai.APIStatusError) else str(error)
+        message = redact(" ".join(text.split()))[:300]
+        if isinstance(error, openai.APITimeoutError):
+            return TransientError(
+                f"request timed out after {self.settings.timeout:g}s", error_type="timeout"
+            )
+        if isinstance(error, openai.APIConnectionError):
+            return TransientError(
+                f"cannot reach {self.base_url or 'the OpenAI API'} ({message}); "
+                "check --base-url / OPENAI_BASE_URL",
+                error_type="connection",
+            )
+        if isinstance(error, openai.APIStatusError):
+            status = error.status_code
+            retry_after = _retry_after(error.response.headers if error.response else None)
+            if status == 429:
+                return TransientError(
+                    f"rate limited (429): {message}",
+                    status=429,
+                    retry_after=retry_after,
+                    error_type="rate_limited",
+                )
+            if status >= 500 or status in (408, 409):
+                return TransientError(
+                    f"server error {status}: {message}",
+                    status=status,
+                    retry_after=retry_after,
+                    error_type=f"http_{status}",
+                )
+            if status in (401, 403):
+                return BackendError(
+                    f"the server rejected the API key ({status}); set a valid OPENAI_API_KEY"
+                )
+            if status == 404:
+                return BackendError(
+                    f"model {self.model!r} or endpoint not found (404); check --model and --base-url"
+                )
+            return ExtractionError(
+                f"request rejected ({status}): {message}", error_type=f"http_{status}"
+            )
+        return ExtractionError(message or type(error).__name__, error_type=type(error).__name__)
+
+    async def check_endpoint(self) -> None:
+        """Fail fast, in one clear line, when the endpoint is unreachable or the key is wrong."""
+        try:
+            await self._client.models.list()
+        except openai.APIConnectionError as error:
+            raise BackendError(
+                f"cannot reach {self.base_url or 'the OpenAI API'} "
+                f"({redact(str(error))}); check --base-url / OPENAI_BASE_URL"
+            ) from None
+        except openai.AuthenticationError:
+            raise BackendError(
+                "the server rejected the API key (401); set a valid OPENAI_API_KEY"
+            ) from None
+        except openai.APIStatusError:
+            return  # many local servers have no /models; the first real call will tell
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+
+def _with_strict_tools(client: openai.AsyncOpenAI) -> openai.AsyncOpenAI:
+    """Ask OpenAI for strict structured outputs: mark the forced tool ``strict``.
+
+    instructor builds the tool schema but has no switch for OpenAI's strict flag
+    on chat completions; our schema is strict-compatible (every field required,
+    no defaults), so the flag is set on the way out.
+    """
+    completions = client.chat.completions
+    create = completions.create
+
+    async def create_strict(*args: Any, **kwargs: Any) -> Any:
+        tools = kwargs.get("tools")
+        if tools:
+            kwargs["tools"] = [
+                {**tool, "function": {**tool["function"], "strict": True}} for tool in tools
+            ]
+        return await create(*args, **kwargs)
+
+    completions.create = create_strict  # type: ignore[method-assign]
+    return client

@@ -1,0 +1,194 @@
+"""Claimed gains: numbers with %, x or points in sentences that claim an improvement.
+
+A gain needs two things: a number with a gain unit, and a sentence that claims
+something for the paper's own contribution ("we", "our", "the proposed", the
+method's name, "the resulting model"). Numbers that describe data ("20% of the
+corpus"), bounds ("<2.5%"), compared-against baselines ("vs 0.3%") or starting
+points ("from 69.8% to 73.2%") are dropped by local context checks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from summarizer.text.sentences import Sentences
+
+GainUnit = Literal["%", "x", "points"]
+
+_NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_START = r"(?:(?<=sim)|(?<![\w.]))"
+_WITH_UNIT = re.compile(
+    _START + r"(?P<sign>[+])?(?P<num>" + _NUM + r")\s*"
+    r"(?P<unit>\\?%(?:\s*(?:absolute\s+)?percentage\s+points?)?|percent(?:age)?\s+points?\b|"
+    r"percent\b|pp\b|p\.p\.|points?\b|pts\b|[x×X](?![\w])|\s?times\b|-?fold\b)"
+)
+_BARE = re.compile(
+    _START + r"\+(?P<num>" + _NUM + r")(?![\d.]*\s*(?:\\?%|[x×X]\b|times|points?|-))"
+    r"|" + _START + r"(?P<n1>" + _NUM + r")(?:\s*(?:and|,)\s*(?P<n2>" + _NUM + r"))?"
+    r"\s+(?:absolute\s+)?(?:decrease|increase|improvement|gain|boost|drop|reduction)\s+(?:in|on)\b"
+    r"|\bscore\s+of\s+(?P<score>" + _NUM + r")(?![\d.]*\s*(?:\\?%|[x×X]\b|times|points?))"
+)
+_DIGIT = re.compile(r"\d")
+_SOTA = re.compile(r"SOTA|state[- ]of[- ]the[- ]art", re.IGNORECASE)
+_RANGE_BEFORE = re.compile(
+    r"(?<![\w.\-])(?P<num>" + _NUM + r")\s*(?:\\?%|[x×X](?![\w]))?\s*(?:-|–|to)\s*$"
+)
+_FROM_BEFORE = re.compile(r"\bfrom\s+(?:" + _NUM + r")?\s*(?:\\?%)?\s*(?:-|–|to)?\s*$")
+_EXCLUDE_BEFORE = re.compile(
+    r"(?:\bvs\.?|\bversus|\bcompared\s+(?:to|with)|\bbelow|\babove|\bfrom|[<>±≤≥])\s*~?\s*$"
+    r"|\b(?:variat|varian|deviat)\w*\b[^.;]{0,30}$",
+    re.IGNORECASE,
+)
+_EXCLUDE_AFTER = re.compile(
+    r"^\s*(?:of\b|away\b|variance|deviation|error\s+bound|margin\s+of|confidence|"
+    r"(?:larger|smaller|bigger|longer)\b|[\-–]\s*\d|(?:to|-)\s*\d|by\s+(?-i:[A-Z])|"
+    r"(?:lower|worse)\s+than\b)",
+    re.IGNORECASE,
+)
+# "reaching 99.3% of ChatGPT's performance", "solves 28.8% of the problems", "saves 42.5%
+# of training costs": a share after a verb of achievement is the contribution's result,
+# unlike "20% of the data" in a setup.
+_ACHIEVED_SHARE = re.compile(
+    r"\b(?:reach|achiev|attain|solv|retain|recover|match|obtain|averag|preserv|sav|cut)\w*\s+"
+    r"(?:(?:only|about|around|roughly|nearly|over|up\s+to|between)\s+)?"
+    r"(?:" + _NUM + r"\s*(?:\\?%)?\s*(?:-|–|and|to)\s*)?$",
+    re.IGNORECASE,
+)
+_CONTRAST = re.compile(r"\b(?:while|whereas|only|compared|baselines?)\b[^,;]*$", re.IGNORECASE)
+_RAISED_TO = re.compile(r"\b(?:increas|improv|boost|rais|push|lift)\w*\b[^.;]{0,60}\bto\s*~?$")
+_CLAIM_WORDS = (
+    "improv", "outperform", "boost", "surpass", "reduc", "speed", "faster", "accelerat", "achiev",
+    "gain", "state-of-the-art", "state of the art", "sota", "increas", "better", "higher", "lower",
+    " cut", "attain", "obtain", "exceed", " beat", "decreas", "enhanc", " sav", "fewer", " less ",
+    "advantage", "superior", "up to", "new record", "top-1", "accuracy of", "scor", "lift",
+)  # fmt: skip
+_OWNER = re.compile(
+    r"\b(?:we|our|ours|the proposed|proposed|the resulting|resulting|it|its|"
+    r"this (?:method|approach|framework|model|technique|work))\b",
+    re.IGNORECASE,
+)
+_METRIC = re.compile(
+    r"\b(?:top-[15]\s+accuracy|accuracy|F1(?:\s+score)?|BLEU|ROUGE(?:-\w+)?|perplexity|latency|"
+    r"speed(?:up)?|throughput|memory(?:\s+usage)?|cost|FID|sFID|error(?:\s+rate)?|loss|"
+    r"win\s+rate|pass@\d+|success\s+rate|performance|inference\s+time|training\s+time|"
+    r"compute|parameters|score)\b",
+    re.IGNORECASE,
+)
+_NAME = r"([A-Z][\w\-./@^]*(?:[\s\-](?:[A-Z0-9][\w\-./@^]*))*)"
+_BENCHMARK = re.compile(r"\b(?:on|across)\s+(?:the\s+)?(?:challenging\s+)?" + _NAME)
+_BASELINE = re.compile(
+    r"\b(?:over|than|compared\s+(?:to|with)|vs\.?|versus|outperform(?:s|ing|ed)?|"
+    r"surpass(?:es|ing|ed)?|beat(?:s|ing)?)\s+(?:the\s+)?(?:strong\s+)?" + _NAME
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FoundGain:
+    """One claimed improvement with whatever context sits near it."""
+
+    value: float
+    unit: GainUnit | None
+    metric: str | None
+    benchmark: str | None
+    baseline: str | None
+    evidence: str
+    start: int
+
+
+def _float(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def _unit(raw: str) -> GainUnit:
+    raw = raw.strip().lower()
+    if "point" in raw or raw in ("pp", "p.p.", "pts"):
+        return "points"
+    if "%" in raw or raw.startswith("percent"):
+        return "%"
+    return "x"
+
+
+def _excluded(sentence: str, start: int, end: int, bare: bool = False) -> bool:
+    before = sentence[max(0, start - 80) : start]
+    after = sentence[end : end + 30]
+    if _EXCLUDE_BEFORE.search(before) and not before.rstrip().endswith("than"):
+        return True
+    if _EXCLUDE_AFTER.match(after):
+        return not (
+            after.lstrip().startswith("of")
+            and (
+                _RAISED_TO.search(before)
+                or (_ACHIEVED_SHARE.search(before) and not _CONTRAST.search(before))
+            )
+        )
+    return False
+
+
+def _nearest(pattern: re.Pattern[str], text: str, pos: int) -> str | None:
+    best: tuple[int, str] | None = None
+    for m in pattern.finditer(text):
+        distance = abs(m.start() - pos)
+        if best is None or distance < best[0]:
+            best = (distance, m.group(m.lastindex or 0).strip(" .,"))
+    return best[1] if best else None
+
+
+def _claims(sentence: str, method_name: str | None) -> bool:
+    lower = sentence.lower()
+    if not any(word in lower for word in _CLAIM_WORDS):
+        return False
+    if _OWNER.search(sentence):
+        return True
+    return method_name is not None and method_name.lower() in lower
+
+
+def extract_gains(
+    text: str, sentences: Sentences, method_name: str | None = None
+) -> list[FoundGain]:
+    """Claimed gains in order, one per distinct (value, unit)."""
+    gains: list[FoundGain] = []
+    seen: set[tuple[float, str | None]] = set()
+
+    def add(value: float, unit: GainUnit, sentence: str, offset: int, s_start: int) -> None:
+        if (value, unit) in seen:
+            return
+        seen.add((value, unit))
+        gains.append(
+            FoundGain(
+                value,
+                unit,
+                _nearest(_METRIC, sentence, offset),
+                _nearest(_BENCHMARK, sentence, offset),
+                _nearest(_BASELINE, sentence, offset),
+                sentence,
+                s_start + offset,
+            )
+        )
+
+    for s_start, s_end in sentences.spans:
+        sentence = text[s_start:s_end]
+        if not _DIGIT.search(sentence) or not _claims(sentence, method_name):
+            continue
+        found: list[tuple[int, float, GainUnit]] = []
+        for m in _WITH_UNIT.finditer(sentence):
+            if _excluded(sentence, m.start(), m.end()):
+                continue
+            unit = _unit(m.group("unit"))
+            before = sentence[: m.start()]
+            partner = _RANGE_BEFORE.search(before)
+            if partner and not _FROM_BEFORE.search(before):
+                found.append((partner.start(), _float(partner.group("num")), unit))
+            found.append((m.start(), _float(m.group("num")), unit))
+        for m in _BARE.finditer(sentence):
+            if m.group("score") and not _SOTA.search(sentence):
+                continue
+            if _excluded(sentence, m.start(), m.end(), bare=True):
+                continue
+            for group in ("num", "n1", "n2", "score"):
+                if m.group(group):
+                    found.append((m.start(group), _float(m.group(group)), "points"))
+        for offset, value, unit in sorted(found, key=lambda item: item[0]):
+            add(value, unit, sentence, offset, s_start)
+    return gains

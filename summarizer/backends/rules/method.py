@@ -1,0 +1,488 @@
+"""The paper's named contribution (method, model, benchmark, dataset) and the task it addresses.
+
+Precedence, measured on the dev gold: a name-like title prefix ("MUSCLE: ...")
+beats names found in the abstract, because authors put the artifact name there
+deliberately; within the abstract the earliest introduction wins ("we propose X",
+"called X", "X (ACR)"). A defined acronym is preferred over its long form.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from summarizer.text.sentences import Sentences
+
+_TITLE_SPLIT = re.compile(r"\s*(?::|\s--?\s|\s—\s|(?<=!)\s)\s*")
+_NOT_NAME_START = re.compile(
+    r"^(?:towards?|from|beyond|on|is|are|do|does|why|what|how|when|can|should|a|an|the|"
+    r"rethinking|revisiting|understanding|exploring|evaluating|assessing|benchmarking|"
+    r"investigating|analy[sz]ing|measuring|learning|training|scaling|improving|making)\b",
+    re.IGNORECASE,
+)
+_ARTICLE_NAME = re.compile(
+    r"^The\s+(?P<name>[A-Z][\w\-]*(?:[a-z][A-Z]|[A-Z]{2}|\d)[\w\-]*)\s+"
+    r"(?:Dataset|Corpus|Benchmark|Model|Framework|Suite|Library|Toolkit|Collection)\b"
+)
+_GENERIC_ACRONYM = re.compile(
+    r"^(?:L?LMs?|M?LLMs?|V?LMs?|VLMs?|LVLMs?|MLLMs?|AI|NLP|ML|RL|DL|NLU|NLG|QA|GPUs?|CNNs?|"
+    r"RNNs?|GNNs?)[:,]?$"
+)
+_TITLE_FUNCTION_WORDS = frozenset(
+    {"a", "an", "the", "and", "or", "of", "for", "in", "on", "to", "with", "via", "by", "at"}
+)
+_MID_SENTENCE = re.compile(r"[a-z,;)]\s+$")
+_SERIES = re.compile(r"\b(?:part|chapter|vol(?:ume)?)\b", re.IGNORECASE)
+_STOPWORDS = frozenset(
+    {
+        "a", "an", "the", "our", "this", "these", "that", "its", "their", "two", "three", "new",
+        "novel", "it", "them", "we", "in", "to", "of", "and", "for", "with", "several", "both",
+        "first", "second", "third", "one", "some", "such", "more", "extensive", "comprehensive",
+        "however", "consequently", "moreover", "furthermore", "additionally", "specifically",
+        "finally", "here", "thus", "therefore", "notably", "recently", "overall", "then", "next",
+        "also", "importantly", "instead", "further", "lastly", "using", "based", "unlike",
+        "besides", "meanwhile", "similarly", "together", "empirically", "experimentally",
+        "theoretically",
+        "surprisingly", "interestingly", "crucially", "while", "when", "although", "though",
+        "despite", "since", "by", "on", "at", "as", "from", "via", "existing", "current", "prior",
+        "previous",
+        "recent", "large", "most", "many", "all", "each", "other",
+    }
+)  # fmt: skip
+_WORD = r"(?:[A-Z0-9][\w\-^+]*|v?\d[\w.]*)"
+_NAME = (
+    r"(?:(?<=[\"“<'])|(?<![\w\-.]))(?P<name>[A-Z0-9][\w\-^.+]*[\w^+](?:[ \-]" + _WORD + r"){0,3})"
+)
+_ACR = r"(?P<name>[A-Za-z]*[A-Z][A-Za-z0-9\-^]*[A-Z0-9][A-Za-z0-9\-^]*)"
+_LOWER_NAME = r"[\"“<']?(?P<name>[A-Za-z][\w\-^+]*(?:\s[a-z][\w\-]*){0,3})[\"”>']?"
+_INTRO = (
+    r"\b(?:propos\w*|introduc\w*|present\w*|develop\w*|releas\w*|build|built|design\w*|"
+    r"devis\w*|contribut\w*|creat\w*|construct\w*|offer\w*)"
+)
+_SUBJECT = (
+    r"\b(?:[Ww]e|[Tt]his\s+(?:paper|work|study|article)|[Ii]n\s+this\s+\w+,?\s+we)\s+(?:\w+\s+)?"
+)
+_NOUN = (
+    r"(?:method|approach|framework|model|benchmark|dataset|corpus|suite|toolkit|library|"
+    r"algorithm|system|strategy|technique|paradigm|recipe|metric|pipeline|architecture|family|"
+    r"scheme|tool|platform|network|series|agent|evaluation|procedure|loss|objective|"
+    r"lemma|principle|protocol|environment|collection|resource|assistant|score|index|language)s?"
+)
+_SKIP = r"(?:(?!(?:for|to|on|with|from|by|in|of|into|that|which|how|and|or)\b)[\w\-]+\s+)"
+_NAME_END = r"(?=\s*(?:[,:(]|\)|\s-|\.|\s(?:to|which|that|as|for|with|is|has|based|and)\b))"
+_PATTERNS = [
+    re.compile(_SUBJECT + _INTRO + r"\s+(?:[\w\-,&]+\s+){0,12}?\(" + _ACR + r"\)"),
+    re.compile(
+        r"\("
+        + _ACR
+        + r"\)\s+(?:\w+\s+)?(?:is|was|has\s+been)\s+(?:proposed|introduced|presented|developed)"
+    ),
+    re.compile(r"\(" + _ACR + r"\),\s+(?:an?|the\s+first)\s+(?:[\w\-,]+\s+){0,6}" + _NOUN + r"\b"),
+    re.compile(
+        r"\b(?:named|called|dubbed|termed(?:\s+as)?|coined|refer(?:red)?\s+to\s+[^.]{0,60}?\s+as|"
+        r"(?:which|that|what)\s+we\s+(?:call|term|name|dub|coin)(?:\s+as)?|"
+        r"(?:we\s+)?(?:call|term|name|dub)\s+(?:it|this\s+\w+|them|the\s+(?:\w+\s+)?\w+|our\s+\w+)"
+        r"(?:\s+as)?)"
+        r"\s+(?:the\s+)?" + _NAME
+    ),
+    re.compile(
+        r"\b(?:named|called|dubbed|termed|coined|call|term)\s+(?:it\s+|them\s+|the\s+\w+\s+)?(?:as\s+)?"
+        r"[<\"“'](?P<name>[^<>\"“”']{2,40}?)[.,]?[>\"”']"
+    ),
+    re.compile(
+        r"\b(?:call|term|name)\s+(?:this|the|our)\s+\w+\s+(?:as\s+)?(?:the\s+)?"
+        + _LOWER_NAME
+        + r"(?=[,.;])"
+    ),
+    re.compile(
+        r"(?:"
+        + _INTRO
+        + r"|\b(?:new|novel))\s+(?:[\w\-]+\s+){0,5}?"
+        + _NOUN
+        + r",\s+"
+        + _NAME
+        + _NAME_END
+    ),
+    re.compile(_SUBJECT + _INTRO + r"\s+" + _SKIP + r"{0,4}?\(?" + _NAME + r"\)?" + _NAME_END),
+    re.compile(
+        _SUBJECT
+        + _INTRO
+        + r"\s+(?:(?:a|an|the|our|new|novel)\s+){0,2}"
+        + _NAME
+        + r"\s+"
+        + _NOUN
+        + r"\b"
+    ),
+    re.compile(
+        r"\b(?:[Ww]e)\s+(?:(?!not\b)[a-z]+ly\s+|thus\s+|also\s+|here\s+|then\s+)?"
+        + _INTRO
+        + r"\s+"
+        + _LOWER_NAME
+        + r"(?=\s*(?:,|\s-{1,2}|\s—|:)\s*(?:to|which|that|a|an)\b)"
+    ),
+    re.compile(
+        _NAME
+        + r"(?:\s+\w+)?\s+(?:is|was|has\s+been|have\s+been)\s+"
+        + r"(?:proposed|introduced|presented|developed)"
+    ),
+    re.compile(_NAME + r",\s+(?:an?|the\s+first)\s+(?:[\w\-]+\s+){0,6}" + _NOUN + r"\b"),
+    # "a model named phi-2", "dubbed word2vec": a lowercase name that looks coined.
+    re.compile(
+        r"(?<!so-)\b(?:named|called|dubbed|termed)\s+"
+        r"(?P<name>[a-z][\w.\-]*(?:\d|[A-Z])[\w.\-]*[\w])"
+    ),
+    # "a simple method called chain of thought prompting, where ...": a plain-word name.
+    re.compile(
+        r"(?<!so-)\b(?:called|named|dubbed|termed)\s+"
+        r"(?P<name>[a-z][\w\-]*(?:\s(?!(?:where|which|that|and|or|for|to|in|on|with)\b)"
+        r"[a-z][\w\-]*){0,3})(?=\s*[,;(]|\.(?:\s|$))"
+    ),
+    # "we propose a new decoding strategy, self-consistency, to ...": a lowercase appositive.
+    re.compile(
+        r"(?:"
+        + _INTRO
+        + r"|\b(?:new|novel))\s+(?:[\w\-]+\s+){0,5}?"
+        + _NOUN
+        + r",\s+(?P<name>(?!(?:which|where|namely|that|i\.e|e\.g|consisting|including|called)\b)"
+        r"[a-z][\w\-]*(?:\s[a-z][\w\-]*){0,2}),\s"
+    ),
+    # "our Retrieval-Enhanced Transformer (RETRO)", "our latent diffusion models (LDMs)".
+    re.compile(r"\b[Oo]ur\s+(?:[\w\-]+\s+){1,5}?\(" + _ACR + r"\)"),
+]
+_STRONG_PATTERNS = frozenset({11})
+_UNANCHORED_PATTERNS = frozenset({1, 2, 3, 4, 10, 11, 12, 13})
+_PLAIN_NAME_PATTERNS = frozenset({13, 14})
+# A pattern can only match a sentence holding one of its literal words; checking that
+# first (one regex per sentence) skips most pattern runs.
+_INTRO_STEMS = (
+    "propos|introduc|present|develop|releas|build|built|design|devis|contribut|creat|"
+    "construct|offer"
+)
+_FEATURES = {
+    "paren": re.compile(r"\("),
+    "naming": re.compile(r"nam|call|dub|term|coin|refer"),
+    "intro": re.compile(_INTRO_STEMS),
+    "new": re.compile(r"new|novel"),
+    "appos": re.compile(r", an? |, the first"),
+}
+_NEEDS: list[frozenset[str]] = [
+    frozenset({"paren"}),
+    frozenset({"paren"}),
+    frozenset({"paren"}),
+    frozenset({"naming"}),
+    frozenset({"naming"}),
+    frozenset({"naming"}),
+    frozenset({"intro", "new"}),
+    frozenset({"intro"}),
+    frozenset({"intro"}),
+    frozenset({"intro"}),
+    frozenset({"intro"}),
+    frozenset({"appos"}),
+    frozenset({"naming"}),
+    frozenset({"naming"}),
+    frozenset({"intro", "new"}),
+    frozenset({"paren"}),
+]
+_ACRONYM_AFTER = re.compile(r"\s*\(\s*(?P<acr>[A-Z][A-Za-z0-9\-^]*[A-Z0-9][A-Za-z0-9\-^]*)s?\s*\)")
+_CUES = (
+    "propos", "introduc", "present", "develop", "releas", "build", "built", "design", "devis",
+    "contribut", "creat", "construct", "offer", "nam", "call", "dub", "term", "coin", "refer",
+    "new", "novel", ", a ", ", an ", ", the first", "our ",
+)  # fmt: skip
+_CUE = re.compile("|".join(re.escape(cue) for cue in _CUES))
+_APPOSITIVE = re.compile(r"\)?\s*(?:\([^)]*\))?,\s+((?:an?|the)\s[^,;.]+)")
+_PRIOR_CONTEXT = re.compile(
+    r"\b(?:recent(?:ly)?|previous(?:ly)?|prior|existing|et\s+al|between|compar\w*|unlike|"
+    r"differen\w*|phenomen\w*|(?:been|are|is|was|were|be|commonly|often|"
+    r"usually|sometimes)\s+(?:called|named|termed|dubbed|known))\b",
+    re.IGNORECASE,
+)
+_VERB_FORM = re.compile(r"^[a-z]+(?:ing|ed)\b(?!-)")
+_PLURAL_ACRONYM = re.compile(r"(?<=[A-Z]{2})s$")
+_COINED = re.compile(r"[a-z][A-Z]|[A-Z]{2}|\d|\^")
+# Fallback: a title phrase the abstract presents as the contribution ("this layer
+# swapping is simple", "we introduce speculative decoding -", "task arithmetic is a
+# simple ... way"). The phrase must end its noun phrase, so "this model merging method"
+# does not confirm "Model Merging".
+_PHRASE = r"(?P<phrase>[A-Za-z][\w\-]*(?:\s+[A-Za-z][\w\-]*){0,3}?)"
+_PHRASE_END = (
+    r"(?=\s*(?:[,.;:()]|\s-|\s—)|\s+(?:is|are|was|can|has|which|that|to|as|for|in|on|with|by|"
+    r"and|improves|outperforms|achieves|yields|enables|works|leads)\b)"
+)
+_TITLE_PHRASE_CUES = [
+    re.compile(
+        r"\b(?:[Tt]his|[Tt]he\s+proposed|[Ww]e\s+(?:\w+\s+)?" + _INTRO + r"|"
+        r"called|named|dubbed|termed)\s+(?:(?:a|an|the)\s+)?" + _PHRASE + _PHRASE_END
+    ),
+    re.compile(r"\s(?:is|are)\s+an?\s+(?:[\w\-]+,?\s+(?:and\s+)?){0,5}(?:ways?|" + _NOUN + r")\b"),
+]
+_WORDS_BEFORE = re.compile(r"(?<![\w\-])[A-Za-z][\w\-]*(?:\s+[A-Za-z][\w\-]*){0,3}$")
+# Last resorts, tried on the whole abstract when nothing else names the contribution:
+# a defined Title-Case acronym that at once claims a result ("Vision Transformer (ViT)
+# attains ..."), or a name set off as the appositive of a model the authors build ("we
+# train a compute-optimal model, Chinchilla, that ...").
+_LATE_PATTERNS = [
+    re.compile(
+        r"\(" + _ACR + r"\)\s+(?:\w+ly\s+)?"
+        r"(?:attains|achieves|outperforms|obtains|surpasses|sets|reaches|establishes)\b"
+    ),
+    re.compile(
+        r"\b[Ww]e\s+[^.;]{0,60}?\b(?:an?|the)\s+(?:[\w\-]+\s+){0,4}?"
+        + _NOUN
+        + r",\s+"
+        + _NAME
+        + r",\s+(?:that|which|who)\b"
+    ),
+]
+_TITLE_CASE_BEFORE = re.compile(r"(?<![\w\-])(?:[A-Z][\w\-]*\s+){1,4}$")
+_ANALYSIS_TITLE = re.compile(
+    r"^(?:quantifying|characteri[sz]ing|probing|examining|studying|demystifying|unveiling|"
+    r"unraveling|dissecting|comparing|questioning|revisiting|evaluating|analy[sz]ing)\b",
+    re.IGNORECASE,
+)
+_GENERIC_PHRASE_END = re.compile(
+    r"(?:models?|methods?|approach(?:es)?|framework|work|paper|study|results?|analysis|data|"
+    r"tasks?|learning|networks?|systems?|performance|training)$",
+    re.IGNORECASE,
+)
+_SURVEY = re.compile(r"\b(?:survey|review|overview|tutorial|position\s+paper)\b", re.IGNORECASE)
+_TASK_SENTENCE = re.compile(
+    r"\b(?:we|this\s+(?:paper|work|study|article)|in\s+this\s+\w+)\b[^.]{0,40}?\b"
+    r"(?:stud\w*|address\w*|tackl\w*|investigat\w*|explor\w*|examin\w*|consider\w*|focus\w*|"
+    r"aim\w*|propos\w*|introduc\w*|present\w*)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FoundMethod:
+    """The contribution's name with its one-line description and verbatim evidence."""
+
+    name: str | None
+    description: str | None
+    evidence: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FoundTask:
+    """The problem addressed, with a verbatim sentence that states it."""
+
+    task: str | None
+    evidence: str | None
+
+
+def _split_title(title: str) -> tuple[str | None, str]:
+    parts = _TITLE_SPLIT.split(title, maxsplit=1)
+    if len(parts) == 2 and parts[0] and parts[1]:
+        return parts[0].strip(), parts[1].strip()
+    return None, title.strip()
+
+
+def _title_name(prefix: str | None, abstract: str) -> str | None:
+    """A title prefix counts as a name when it looks coined, not like a topic phrase.
+
+    "The RefinedWeb Dataset" names "RefinedWeb"; a plain multi-word prefix ("Switch
+    Transformers", "Eagle and Finch") counts only when the abstract writes it as a proper
+    noun. Field-wide acronyms ("LLMs", "NLP") do not make a phrase coined.
+    """
+    if not prefix or _SERIES.search(prefix):
+        return None
+    article = _ARTICLE_NAME.match(prefix)
+    if article:
+        return article.group("name")
+    if _NOT_NAME_START.match(prefix):
+        return None
+    prefix = re.sub(r"\s*\([^)]+\)$", "", prefix).rstrip("!?. ")
+    words = prefix.split()
+    if not words or len(words) > 4 or prefix.endswith("?"):
+        return None
+    if len(words) == 1:
+        return prefix if prefix[0].isupper() or _COINED.search(prefix) else None
+    if any(_COINED.search(w) and not _GENERIC_ACRONYM.match(w) for w in words):
+        return prefix
+    return prefix if _written_as_proper_noun(words, abstract) else None
+
+
+def _written_as_proper_noun(words: list[str], abstract: str) -> bool:
+    """Every content word is capitalised wherever the abstract uses it, and at least one
+    use is mid-sentence (so the capital is not just a sentence start)."""
+    content = [w for w in words if w.lower() not in _TITLE_FUNCTION_WORDS]
+    if not content or not all(w[0].isupper() for w in content):
+        return False
+    mid_sentence = False
+    for word in content:
+        stem = re.escape(word[:-1] if len(word) > 3 and word.endswith("s") else word)
+        uses = list(re.finditer(r"(?<![\w\-])" + stem + r"s?(?![\w\-])", abstract, re.IGNORECASE))
+        if not uses or any(not m.group(0)[0].isupper() for m in uses):
+            return False
+        mid_sentence = mid_sentence or any(
+            _MID_SENTENCE.search(abstract, max(0, m.start() - 3), m.start()) for m in uses
+        )
+    return mid_sentence
+
+
+def _prefer_acronym(name: str, abstract: str) -> str:
+    index = abstract.lower().find(name.lower())
+    while index >= 0:
+        match = _ACRONYM_AFTER.match(abstract, index + len(name))
+        if match:
+            acronym = match.group("acr")
+            if len(acronym) <= 12 and acronym.lower() != name.lower():
+                return acronym
+        index = abstract.lower().find(name.lower(), index + 1)
+    return name
+
+
+def _abstract_spelling(name: str, abstract: str) -> str:
+    """The abstract's spelling of a title name when it differs only in spaces vs hyphens
+    ("Sheared LLaMA" in the title, "Sheared-LLaMA" in the text)."""
+    parts = re.split(r"[\s\-]+", name)
+    if len(parts) < 2:
+        return name
+    pattern = r"[\s\-]".join(re.escape(p) for p in parts)
+    match = re.search(r"(?<![\w\-])" + pattern + r"(?![\w\-])", abstract)
+    return match.group(0) if match else name
+
+
+def _acceptable(name: str, strong: bool, plain: bool = False) -> bool:
+    if len(name) < 2 or name.isdigit() or name.split()[0].lower() in _STOPWORDS:
+        return False
+    if plain and _VERB_FORM.match(name):
+        return False
+    return not strong or bool(_COINED.search(name))
+
+
+def _in_prior_context(abstract: str, start: int, name_start: int, sentences: Sentences) -> bool:
+    """Names of earlier work ("Recently, X (ABC) was proposed") are not the contribution."""
+    sentence_start = sentences.span_at(start)[0]
+    return bool(_PRIOR_CONTEXT.search(abstract, sentence_start, name_start))
+
+
+def _abstract_name(abstract: str, sentences: Sentences) -> tuple[str, int] | None:
+    """The earliest introduced name; only sentences with an introduction cue are scanned."""
+    for start, end in sentences.spans:
+        lower = abstract[start:end].lower()
+        if not _CUE.search(lower):
+            continue
+        features = {key for key, feature in _FEATURES.items() if feature.search(lower)}
+        best: tuple[int, str] | None = None
+        for index, pattern in enumerate(_PATTERNS):
+            if features.isdisjoint(_NEEDS[index]):
+                continue
+            for match in pattern.finditer(abstract, start, end):
+                name = match.group("name").strip(" .,'\"")
+                if not _acceptable(
+                    name, index in _STRONG_PATTERNS, index in _PLAIN_NAME_PATTERNS
+                ) or (
+                    index in _UNANCHORED_PATTERNS
+                    and _in_prior_context(abstract, match.start(), match.start("name"), sentences)
+                ):
+                    continue
+                if best is None or match.start() < best[0]:
+                    best = (match.start(), name)
+                break
+        if best is not None:
+            position, name = best
+            acronym = _ACRONYM_AFTER.match(abstract, abstract.find(name, position) + len(name))
+            if acronym and len(acronym.group("acr")) <= 12:
+                name = acronym.group("acr")
+            return _PLURAL_ACRONYM.sub("", name), position
+    return None
+
+
+def _title_phrase(title: str, abstract: str) -> tuple[str, int] | None:
+    """A phrase of the title that the abstract presents as the contribution."""
+    if _NOT_NAME_START.match(title) or _ANALYSIS_TITLE.match(title):
+        return None
+    title_words = " " + " ".join(re.split(r"[\s\-]+", title.lower())) + " "
+    best: tuple[int, int, str] | None = None
+    for is_a, cue in enumerate(_TITLE_PHRASE_CUES):
+        for match in cue.finditer(abstract):
+            if is_a:
+                # "X is a ... way" names the words just before "is": try their suffixes.
+                before = _WORDS_BEFORE.search(abstract, max(0, match.start() - 60), match.start())
+                if not before:
+                    continue
+                phrase_start = before.start()
+                words = before.group(0).split()
+                spans = [words[i:] for i in range(len(words))]
+            else:
+                phrase_start = match.start("phrase")
+                spans = [match.group("phrase").split()]
+            for span in spans:
+                if len(span) == 1 and "-" not in span[0] and not _COINED.search(span[0]):
+                    continue
+                if span[0].lower() in _STOPWORDS or _GENERIC_PHRASE_END.search(span[-1]):
+                    continue
+                key = " " + " ".join(re.split(r"[\s\-]+", " ".join(span).lower())) + " "
+                if key in title_words:
+                    text = " ".join(span)
+                    start = abstract.find(text, phrase_start)
+                    if best is None or (len(span), -start) > (best[0], -best[1]):
+                        best = (len(span), start, text)
+                    break
+    return (best[2], best[1]) if best else None
+
+
+def _late_name(abstract: str, sentences: Sentences) -> tuple[str, int] | None:
+    for index, pattern in enumerate(_LATE_PATTERNS):
+        for match in pattern.finditer(abstract):
+            name = match.group("name")
+            if index == 0 and not _TITLE_CASE_BEFORE.search(
+                abstract, max(0, match.start() - 80), match.start()
+            ):
+                continue
+            if _acceptable(name, strong=False) and not _in_prior_context(
+                abstract, match.start(), match.start("name"), sentences
+            ):
+                return _PLURAL_ACRONYM.sub("", name), match.start("name")
+    return None
+
+
+def _appositive(sentence: str, name: str) -> str | None:
+    index = sentence.find(name)
+    match = _APPOSITIVE.match(sentence, index + len(name)) if index >= 0 else None
+    return match.group(1).strip() if match else None
+
+
+def extract_method(title: str, abstract: str, sentences: Sentences) -> FoundMethod:
+    """The contribution's name (or null), a one-line description and evidence."""
+    prefix, rest = _split_title(title)
+    name = _title_name(prefix, abstract)
+    position: int | None = None
+    respelled = False
+    if name:
+        spelled = _abstract_spelling(name, abstract)
+        respelled = spelled != name
+        name = _prefer_acronym(name, abstract)
+        found = abstract.lower().find((spelled if respelled else name).lower())
+        position = found if found >= 0 else None
+    elif not _SURVEY.search(title):
+        hit = (
+            _abstract_name(abstract, sentences)
+            or _title_phrase(title, abstract)
+            or _late_name(abstract, sentences)
+        )
+        if hit:
+            name, position = hit
+    if name is None:
+        return FoundMethod(None, None, None)
+    evidence = sentences.at(position) if position is not None else None
+    if respelled and evidence:
+        # The abstract writes the title's name differently ("Sheared-LLaMA"): the
+        # sentence that does so describes it and carries both spellings.
+        return FoundMethod(name, evidence, evidence)
+    description = (_appositive(evidence, name) if evidence else None) or (
+        rest if prefix else (evidence or title)
+    )
+    return FoundMethod(name, description, evidence)
+
+
+def extract_task(title: str, sentences: Sentences) -> FoundTask:
+    """The problem: the title (minus a name prefix) and the sentence that frames the work."""
+    prefix, rest = _split_title(title)
+    task = rest if prefix else title.strip()
+    evidence = next((s for s in sentences if _TASK_SENTENCE.search(s)), None)
+    if evidence is None and len(sentences):
+        evidence = next(iter(sentences))
+    return FoundTask(task or None, evidence)

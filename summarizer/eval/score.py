@@ -1,0 +1,244 @@
+"""Scoring extracted summaries against hand-annotated gold (see tests/data/GOLD.md).
+
+Pure functions only: the CLI and the database decide where predictions and gold
+come from and where scores go. Papers are matched by normalised title because
+gold files are keyed by title, not by id.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from pathlib import Path
+
+from summarizer.backends.rules.links import normalise_url
+from summarizer.core.paper import normalise_text
+from summarizer.core.schema import Summary
+
+SIZE_TOLERANCE = 0.01
+GAIN_TOLERANCE = 0.01
+
+
+@dataclass(frozen=True, slots=True)
+class GoldGain:
+    value: float
+    unit: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class GoldRecord:
+    """One annotated paper."""
+
+    title: str
+    code_url: str | None
+    links: tuple[str, ...]
+    model_sizes: tuple[float, ...]
+    gains: tuple[GoldGain, ...]
+    method_name: str | None
+
+    @property
+    def key(self) -> str:
+        return normalise_text(self.title)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldScore:
+    """Precision/recall/F1 for one field; ``support`` counts gold items (or papers)."""
+
+    field: str
+    precision: float
+    recall: float
+    f1: float
+    support: int
+    extra: dict[str, float] = dataclass_field(default_factory=dict)
+
+
+def load_gold(path: str | Path) -> list[GoldRecord]:
+    """Read a gold JSONL file; blank lines are ignored."""
+    records = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        records.append(
+            GoldRecord(
+                title=row["title"],
+                code_url=row.get("code_url"),
+                links=tuple(row.get("links") or ()),
+                model_sizes=tuple(float(v) for v in row.get("model_sizes") or ()),
+                gains=tuple(
+                    GoldGain(float(g["value"]), g.get("unit")) for g in row.get("gains") or ()
+                ),
+                method_name=row.get("method_name"),
+            )
+        )
+    return records
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator else 1.0
+
+
+def _prf(
+    name: str, tp: float, n_pred: float, n_gold: float, support: int, **extra: float
+) -> FieldScore:
+    precision = _ratio(tp, n_pred)
+    recall = _ratio(tp, n_gold)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return FieldScore(name, precision, recall, f1, support, dict(extra))
+
+
+def _close(a: float, b: float, tolerance: float) -> bool:
+    return abs(a - b) <= tolerance * max(abs(a), abs(b))
+
+
+def _matched(pred: Sequence[object], gold: Sequence[object], same: object) -> int:
+    """Greedy one-to-one matching, so one prediction never satisfies two gold items."""
+    used: set[int] = set()
+    hits = 0
+    for g in gold:
+        for i, p in enumerate(pred):
+            if i not in used and same(p, g):  # type: ignore[operator]
+                used.add(i)
+                hits += 1
+                break
+    return hits
+
+
+def score_code_url(pairs: Iterable[tuple[Summary, GoldRecord]]) -> FieldScore:
+    """Exact match after URL normalisation; null vs null is a true negative."""
+    tp = n_pred = n_gold = 0
+    correct = total = 0
+    for pred, gold in pairs:
+        p = normalise_url(pred.code_url) if pred.code_url else None
+        g = normalise_url(gold.code_url) if gold.code_url else None
+        total += 1
+        correct += p == g
+        n_pred += p is not None
+        n_gold += g is not None
+        tp += p is not None and p == g
+    return _prf("code_url", tp, n_pred, n_gold, n_gold, accuracy=_ratio(correct, total))
+
+
+def score_links(pairs: Iterable[tuple[Summary, GoldRecord]]) -> FieldScore:
+    """Micro P/R/F1 over normalised link sets, plus the share of papers exactly right."""
+    tp = n_pred = n_gold = exact = papers = 0
+    for pred, gold in pairs:
+        p = {normalise_url(link.url) for link in pred.links}
+        g = {normalise_url(url) for url in gold.links}
+        tp += len(p & g)
+        n_pred += len(p)
+        n_gold += len(g)
+        exact += p == g
+        papers += 1
+    return _prf("links", tp, n_pred, n_gold, n_gold, exact_share=_ratio(exact, papers))
+
+
+def score_model_sizes(pairs: Iterable[tuple[Summary, GoldRecord]]) -> FieldScore:
+    """Set match on parameter counts with a 1% relative tolerance."""
+    tp = n_pred = n_gold = 0
+    for pred, gold in pairs:
+        values = _distinct([s.params for s in pred.model_sizes if s.params is not None])
+        tp += _matched(values, gold.model_sizes, lambda a, b: _close(a, b, SIZE_TOLERANCE))
+        n_pred += len(values)
+        n_gold += len(gold.model_sizes)
+    return _prf("model_sizes", tp, n_pred, n_gold, n_gold)
+
+
+def score_gains(pairs: Iterable[tuple[Summary, GoldRecord]]) -> FieldScore:
+    """A gain matches on value (1% tolerance) and unit."""
+    tp = n_pred = n_gold = 0
+    for pred, gold in pairs:
+        predicted = list({(g.value, g.unit) for g in pred.claimed_gains})
+        tp += _matched(
+            predicted,
+            gold.gains,
+            lambda p, g: p[1] == g.unit and _close(p[0], g.value, GAIN_TOLERANCE),
+        )
+        n_pred += len(predicted)
+        n_gold += len(gold.gains)
+    return _prf("gains", tp, n_pred, n_gold, n_gold)
+
+
+def method_name_matches(pred: Summary, gold_name: str) -> bool:
+    """Gold name found case-insensitively in the predicted name or description."""
+    target = normalise_text(gold_name)
+    return any(
+        text and target in normalise_text(text)
+        for text in (pred.method.name, pred.method.description)
+    )
+
+
+def score_method_name(pairs: Iterable[tuple[Summary, GoldRecord]]) -> FieldScore:
+    """Recall over gold names; precision over predicted names.
+
+    A predicted name where gold has none (an analysis paper) counts against precision.
+    """
+    hits = n_pred = n_gold = pred_hits = 0
+    for pred, gold in pairs:
+        has_pred = bool(pred.method.name)
+        n_pred += has_pred
+        if gold.method_name:
+            n_gold += 1
+            matched = method_name_matches(pred, gold.method_name)
+            hits += matched
+            pred_hits += has_pred and matched
+    precision = _ratio(pred_hits, n_pred)
+    recall = _ratio(hits, n_gold)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return FieldScore("method_name", precision, recall, f1, n_gold)
+
+
+def _distinct(values: Iterable[float]) -> list[float]:
+    kept: list[float] = []
+    for v in values:
+        if not any(_close(v, k, SIZE_TOLERANCE) for k in kept):
+            kept.append(v)
+    return kept
+
+
+def pair_up(
+    predictions: Mapping[str, Summary], gold: Sequence[GoldRecord]
+) -> tuple[list[tuple[Summary, GoldRecord]], list[GoldRecord]]:
+    """Pair gold rows with predictions keyed by (any spelling of) title; report unmatched gold."""
+    by_key = {normalise_text(title): summary for title, summary in predictions.items()}
+    pairs, missing = [], []
+    for record in gold:
+        summary = by_key.get(record.key)
+        if summary is None:
+            missing.append(record)
+        else:
+            pairs.append((summary, record))
+    return pairs, missing
+
+
+def score(predictions: Mapping[str, Summary], gold: Sequence[GoldRecord]) -> list[FieldScore]:
+    """Per-field scores over the gold papers that have a prediction.
+
+    A gold paper with no prediction is scored as an empty summary, so missing
+    extractions cost recall instead of silently vanishing.
+    """
+    pairs, missing = pair_up(predictions, gold)
+    pairs.extend((Summary.empty(), record) for record in missing)
+    return [
+        scorer(pairs)
+        for scorer in (
+            score_code_url,
+            score_links,
+            score_model_sizes,
+            score_gains,
+            score_method_name,
+        )
+    ]
+
+
+def format_table(scores: Sequence[FieldScore]) -> str:
+    """A fixed-width table for terminals and logs."""
+    lines = [f"{'field':<12} {'P':>6} {'R':>6} {'F1':>6} {'support':>8}  extra"]
+    for s in scores:
+        extra = " ".join(f"{k}={v:.3f}" for k, v in s.extra.items())
+        scores_text = f"{s.precision:>6.3f} {s.recall:>6.3f} {s.f1:>6.3f}"
+        lines.append(f"{s.field:<12} {scores_text} {s.support:>8}  {extra}")
+    return "\n".join(lines)

@@ -1,0 +1,98 @@
+"""Read-only SQL for users: only queries run, and results render as table, CSV, JSON or Markdown."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+
+from summarizer.core.errors import ConfigError
+from summarizer.store.store import Store
+
+QUERY_FORMATS = ("table", "csv", "json", "markdown")
+_ALLOWED = {
+    duckdb.StatementType.SELECT,
+    duckdb.StatementType.EXPLAIN,
+}
+
+
+@dataclass
+class QueryResult:
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+
+
+def run_query(store: Store, sql: str) -> QueryResult:
+    """Run one read-only statement; anything that could change data is refused up front."""
+    try:
+        statements = store.con.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise ConfigError(f"SQL error: {str(exc).splitlines()[0]}") from None
+    if not statements:
+        raise ConfigError("empty query; pass a SELECT statement")
+    for statement in statements:
+        if statement.type not in _ALLOWED:
+            kind = statement.type.name
+            raise ConfigError(
+                f"{kind} is not allowed: `summarizer sql` is read-only; "
+                "use SELECT (or open the database with duckdb to change it)"
+            )
+    try:
+        cursor = store.con.execute(sql)
+        columns = [d[0] for d in cursor.description or []]
+        return QueryResult(columns, cursor.fetchall())
+    except duckdb.Error as exc:
+        raise ConfigError(f"SQL error: {str(exc).splitlines()[0]}") from None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | dict):
+        return json.dumps(_plain(value), ensure_ascii=False)
+    return str(_plain(value))
+
+
+def table_cells(result: QueryResult, max_rows: int) -> list[list[str]]:
+    """The rows a terminal table shows: drawing a table costs far more than the query, so
+    a 400k-row answer would take minutes on screen; files (csv, json) always get every row."""
+    rows = result.rows[:max_rows] if max_rows > 0 else result.rows
+    return [[_text(value) for value in row] for row in rows]
+
+
+def render(result: QueryResult, fmt: str) -> str:
+    if fmt == "json":
+        records = [dict(zip(result.columns, map(_plain, row), strict=True)) for row in result.rows]
+        return json.dumps(records, ensure_ascii=False, indent=2)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(result.columns)
+        writer.writerows([_text(v) for v in row] for row in result.rows)
+        return buffer.getvalue().rstrip("\n")
+    if fmt == "markdown":
+        lines = ["| " + " | ".join(result.columns) + " |"]
+        lines.append("|" + "|".join("---" for _ in result.columns) + "|")
+        for row in result.rows:
+            cells = (_text(v).replace("|", "\\|").replace("\n", " ") for v in row)
+            lines.append("| " + " | ".join(cells) + " |")
+        return "\n".join(lines)
+    raise ConfigError(f"unknown format {fmt!r}; choose one of {', '.join(QUERY_FORMATS)}")

@@ -1,0 +1,67 @@
+"""The numbers behind `summarizer stats`: what is stored, how it was made, what failed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from summarizer.store.store import Store
+
+
+@dataclass
+class Stats:
+    papers: int = 0
+    sightings: int = 0
+    by_status: list[tuple[str, int]] = field(default_factory=list)
+    by_backend: list[tuple[str, str, int]] = field(default_factory=list)
+    runs: int = 0
+    cache_hits: int = 0
+    extracted: int = 0
+    failures_by_reason: list[tuple[str, str, int]] = field(default_factory=list)
+    ungrounded_values: int = 0
+    papers_with_ungrounded: int = 0
+    recall_warnings: int = 0
+    tokens: int = 0
+    cost_usd: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def collect(store: Store) -> Stats:
+    one = store.query
+    stats = Stats()
+    stats.papers = one("SELECT count(*) FROM papers")[0][0]
+    stats.sightings = one("SELECT count(*) FROM sightings")[0][0]
+    stats.by_status = [
+        (r[0], r[1])
+        for r in one("SELECT status, count(*) FROM summaries GROUP BY 1 ORDER BY 2 DESC")
+    ]
+    stats.by_backend = [
+        (r[0], r[1], r[2])
+        for r in one(
+            "SELECT backend, model, count(*) FROM summaries WHERE backend IS NOT NULL "
+            "GROUP BY ALL ORDER BY 3 DESC"
+        )
+    ]
+    runs = one("SELECT count(*), coalesce(sum(cached), 0), coalesce(sum(extracted), 0) FROM runs")[
+        0
+    ]
+    stats.runs, stats.cache_hits, stats.extracted = int(runs[0]), int(runs[1]), int(runs[2])
+    stats.failures_by_reason = [
+        (r[0], r[1], r[2])
+        for r in one(
+            "SELECT stage, error_type, count(*) FROM failures GROUP BY ALL ORDER BY 3 DESC"
+        )
+    ]
+    grounded = one(
+        "SELECT coalesce(sum(ungrounded), 0), count(*) FILTER (WHERE ungrounded > 0) FROM summaries"
+    )[0]
+    stats.ungrounded_values, stats.papers_with_ungrounded = int(grounded[0]), int(grounded[1])
+    stats.recall_warnings = int(one("SELECT count(*) FROM recall_warnings")[0][0])
+    spend = one(
+        "SELECT coalesce(sum(prompt_tokens + completion_tokens), 0), coalesce(sum(cost_usd), 0) "
+        "FROM llm_calls"
+    )[0]
+    stats.tokens, stats.cost_usd = int(spend[0]), float(spend[1])
+    return stats

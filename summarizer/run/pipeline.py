@@ -1,0 +1,366 @@
+"""The main job: stream inputs, store papers, extract what is not cached, store results.
+
+Inputs are processed in chunks so that memory stays flat however large the
+batch is, and each chunk's results are committed before the next is read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from summarizer.backends.base import Backend
+from summarizer.core.errors import ConfigError, InputError
+from summarizer.core.paper import Paper
+from summarizer.core.results import Failure
+from summarizer.ingest import read_papers
+from summarizer.run.engine import (
+    MIN_PARALLEL,
+    AsyncEngine,
+    EngineSettings,
+    Job,
+    ProcessPool,
+    make_jobs,
+    run_sync,
+    worker_count,
+)
+from summarizer.run.journal import Journal, journal_path
+from summarizer.run.progress import Reporter
+from summarizer.run.sink import ResultSink
+from summarizer.store.store import IngestOutcome, Store
+
+DEFAULT_CHUNK = 5000
+MAX_REPORTED_REJECTIONS = 200
+
+
+@dataclass
+class RunReport:
+    """Counts for the end-of-run summary; ``distinct`` = cached + extracted + failed + skipped.
+
+    A copy of a paper more than a chunk away from its first sighting is counted as cached
+    (it is, by then), so ``distinct`` is exact for batches of up to one chunk.
+    """
+
+    db_path: Path
+    backend: str = ""
+    model: str = ""
+    read: int = 0
+    distinct: int = 0
+    new: int = 0
+    cached: int = 0
+    extracted: int = 0
+    failed: int = 0
+    skipped_failed: int = 0
+    rejected: int = 0
+    rejections: list[str] = field(default_factory=list)
+    elapsed: float = 0.0
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    stopped: str | None = None
+    recovered: int = 0
+    mode_notes: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        """No paper failed or was rejected and the run was not cut short."""
+        return not (self.failed or self.rejected or self.stopped)
+
+    def count(self, extracted: int, failed: int) -> None:
+        self.extracted += extracted
+        self.failed += failed
+
+    def reject(self, error: InputError | Failure) -> None:
+        self.rejected += 1
+        if len(self.rejections) < MAX_REPORTED_REJECTIONS:
+            if isinstance(error, Failure):
+                self.rejections.append(f"{error.source}: {error.record}: {error.message}")
+            else:
+                self.rejections.append(str(error))
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """Read ``i/n`` (1 <= i <= n): this worker takes the i-th of n slices of every input."""
+    try:
+        index, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise ConfigError(f"--shard {text!r} is not i/n (e.g. 1/3)") from None
+    if not 1 <= index <= count:
+        raise ConfigError(f"--shard {text!r}: i must be between 1 and n")
+    return index, count
+
+
+def in_shard(
+    items: Iterator[Paper | InputError], shard: tuple[int, int] | None
+) -> Iterator[Paper | InputError]:
+    """Keep this shard's papers; a paper's slice comes from its text, so copies stay together."""
+    if shard is None:
+        yield from items
+        return
+    index, count = shard
+    for item in items:
+        if isinstance(item, InputError) or int(item.content_hash[:8], 16) % count == index - 1:
+            yield item
+
+
+class RecentKeys:
+    """Cache keys of this chunk and the one before: copies of a paper inside that window are
+    caught here; older copies are already stored, so the cache answers for them. Memory stays
+    flat however long the run."""
+
+    def __init__(self) -> None:
+        self.current: set[int] = set()
+        self.previous: set[int] = set()
+
+    def rotate(self) -> None:
+        self.previous, self.current = self.current, set()
+
+    def __contains__(self, marker: int) -> bool:
+        return marker in self.current or marker in self.previous
+
+    def add(self, marker: int) -> None:
+        self.current.add(marker)
+
+
+def _chunks(items: Iterator[Paper | InputError], size: int) -> Iterator[list[Paper | InputError]]:
+    while chunk := list(islice(items, size)):
+        yield chunk
+
+
+def _ingest_failure(error: InputError) -> Failure:
+    return Failure(
+        paper_id=None,
+        cache_key=None,
+        stage="ingest",
+        error_type="InputError",
+        message=error.reason,
+        source=error.source,
+        record=error.record,
+    )
+
+
+def ingest(
+    inputs: Iterable[str | Path],
+    store: Store,
+    *,
+    fmt: str | None = None,
+    limit: int | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
+) -> RunReport:
+    """Parse and store papers only; no extraction."""
+    started = time.perf_counter()
+    report = RunReport(db_path=store.path)
+    for chunk in _chunks(read_papers(inputs, fmt, limit), chunk_size):
+        _, failures = _store_chunk(chunk, store, report)
+        store.save(failures=failures)
+    report.elapsed = time.perf_counter() - started
+    return report
+
+
+def _store_chunk(
+    chunk: list[Paper | InputError], store: Store, report: RunReport, identity: str | None = None
+) -> tuple[IngestOutcome, list[Failure]]:
+    failures: list[Failure] = []
+    papers: list[Paper] = []
+    for item in chunk:
+        if isinstance(item, Paper):
+            papers.append(item)
+        else:
+            report.reject(item)
+            failures.append(_ingest_failure(item))
+    outcome = store.add_papers(papers, identity)
+    report.read += len(papers)
+    report.new += outcome.new
+    for conflict in outcome.conflicts:
+        report.reject(conflict)
+    failures.extend(outcome.conflicts)
+    return outcome, failures
+
+
+@dataclass
+class _RunContext:
+    """What every chunk of one run shares: where papers and results go and how to count them."""
+
+    store: Store
+    backend: Backend
+    sink: ResultSink
+    report: RunReport
+    settings: EngineSettings
+    reporter: Reporter
+    retry_failed: bool
+    seen: RecentKeys = field(default_factory=RecentKeys)
+
+    def plan(self, chunk: list[Paper | InputError]) -> list[Job]:
+        """Store a chunk's papers and decide which need extracting; cached ones become current."""
+        store, sink, report, seen = self.store, self.sink, self.report, self.seen
+        seen.rotate()
+        outcome, failures = _store_chunk(chunk, store, report, self.backend.identity.digest)
+        for failure in failures:
+            sink.add_failure(failure)
+        jobs = make_jobs(outcome.papers, self.backend)
+        keys = [job.cache_key for job in jobs]
+        cached = store.cached_keys(keys)
+        failed_before = set() if self.retry_failed else store.failed_keys(keys) - cached
+        todo: list[Job] = []
+        for job in jobs:
+            marker = int(job.cache_key[:16], 16)
+            if marker in seen:
+                continue
+            seen.add(marker)
+            report.distinct += 1
+            if job.cache_key in cached:
+                report.cached += 1
+            elif job.cache_key in failed_before:
+                report.skipped_failed += 1
+            else:
+                todo.append(job)
+        stale = outcome.repoint
+        sink.point_current(
+            [
+                (j.paper.paper_id, j.cache_key)
+                for j in jobs
+                if j.cache_key in cached and j.paper.paper_id in stale
+            ]
+        )
+        sink.point_on_success({j.paper.paper_id for j in todo if j.paper.paper_id in stale})
+        return todo
+
+
+def run(
+    inputs: Iterable[str | Path],
+    store: Store,
+    backend: Backend,
+    *,
+    fmt: str | None = None,
+    limit: int | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
+    settings: EngineSettings | None = None,
+    retry_failed: bool = False,
+    reporter: Reporter | None = None,
+    strict_grounding: bool = False,
+    shard: tuple[int, int] | None = None,
+) -> RunReport:
+    """Ingest, extract every paper not already cached, and store the results.
+
+    Ctrl-C stops the run cleanly: everything finished is committed and the
+    report says ``stopped``; the next run resumes where this one ended.
+    """
+    started = time.perf_counter()
+    started_at = datetime.now(UTC).replace(tzinfo=None)
+    settings = settings or EngineSettings()
+    settings.strict_grounding = settings.strict_grounding or strict_grounding
+    reporter = reporter or Reporter()
+    identity = backend.identity
+    report = RunReport(db_path=store.path, backend=identity.backend, model=identity.model)
+    journal = Journal(journal_path(store.path)) if backend.capabilities.billable else None
+    # paid results are committed often (the journal covers the gaps); free ones once a chunk
+    sink = (
+        ResultSink(store, journal)
+        if journal
+        else ResultSink(store, flush_every=chunk_size * 2, flush_seconds=float("inf"))
+    )
+    report.recovered = sink.recover()
+    inputs = list(inputs)
+    papers: Iterator[Paper | InputError] = in_shard(read_papers(inputs, fmt, limit), shard)
+    if retry_failed and not inputs:
+        papers = iter(store.failed_papers())
+    chunks = _chunks(papers, chunk_size)
+    context = _RunContext(store, backend, sink, report, settings, reporter, retry_failed)
+    try:
+        if backend.capabilities.is_async:
+            asyncio.run(_run_async(context, chunks))
+        else:
+            _run_chunks(context, chunks)
+    except KeyboardInterrupt:
+        report.stopped = "interrupted (Ctrl-C); finished results are stored"
+    finally:
+        sink.close()
+        report.calls = max(report.calls, sink.spend.calls)
+        report.prompt_tokens = sink.spend.prompt_tokens
+        report.completion_tokens = sink.spend.completion_tokens
+        report.cost_usd = sink.spend.cost_usd
+        report.elapsed = time.perf_counter() - started
+        store.record_run(_run_row(report, started_at))
+    return report
+
+
+def _run_chunks(context: _RunContext, chunks: Iterator[list[Paper | InputError]]) -> None:
+    """Synchronous backends; big chunks of a parallel one go to worker processes while the
+    next chunk is parsed, so parsing, extraction and writing overlap."""
+    backend, sink, report = context.backend, context.sink, context.report
+    settings, reporter = context.settings, context.reporter
+    workers = worker_count(backend)
+    pool: ProcessPool | None = None
+    pending: list[Any] = []
+    try:
+        for chunk in chunks:
+            todo = context.plan(chunk)
+            reporter.add_total(len(todo))
+            report.calls += len(todo)
+            if workers > 1 and len(todo) >= MIN_PARALLEL:
+                pool = pool or ProcessPool(backend, workers)
+                submitted = pool.submit(todo, settings.strict_grounding)
+            else:
+                submitted = []
+                report.count(*run_sync(backend, todo, sink, settings, reporter))
+            report.count(*ProcessPool.collect(pending, sink, reporter))
+            pending = submitted
+            sink.flush()
+        report.count(*ProcessPool.collect(pending, sink, reporter))
+        sink.flush()
+    finally:
+        if pool is not None:
+            pool.close()
+
+
+async def _run_async(context: _RunContext, chunks: Iterator[list[Paper | InputError]]) -> None:
+    backend, report = context.backend, context.report
+    engine = AsyncEngine(backend, context.sink, context.settings, context.reporter)
+    check = getattr(backend, "check_endpoint", None)
+    try:
+        if check is not None:
+            await check()
+        for chunk in chunks:
+            todo = context.plan(chunk)
+            context.reporter.add_total(len(todo))
+            await engine.run(todo)
+            context.sink.flush()
+            if engine.stopped:
+                break
+    finally:
+        report.extracted += engine.extracted
+        report.failed += engine.failed
+        report.stopped = report.stopped or engine.stopped
+        report.mode_notes = list(getattr(backend, "mode_notes", []))
+        close = getattr(backend, "aclose", None)
+        if close is not None:
+            await close()
+
+
+def _run_row(report: RunReport, started_at: datetime) -> dict[str, Any]:
+    return {
+        "run_id": uuid.uuid4().hex,
+        "started_at": started_at,
+        "finished_at": datetime.now(UTC).replace(tzinfo=None),
+        "backend": report.backend,
+        "model": report.model,
+        "papers_read": report.read,
+        "papers_new": report.new,
+        "cached": report.cached,
+        "extracted": report.extracted,
+        "failed": report.failed,
+        "rejected": report.rejected,
+        "backend_calls": report.calls,
+        "prompt_tokens": report.prompt_tokens,
+        "completion_tokens": report.completion_tokens,
+        "cost_usd": report.cost_usd,
+        "status": report.stopped or ("ok" if report.clean else "partial"),
+    }
