@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from summarizer.backends.rules.extract import extract_summary
-from summarizer.backends.rules.links import classify_link, find_links, normalise_url
 from summarizer.core.schema import Summary
+from summarizer.text.urls import classify_link, find_links, normalise_url
 
 
 def urls(text: str) -> list[str]:

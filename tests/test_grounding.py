@@ -9,10 +9,11 @@ import pytest
 
 from summarizer.backends.base import BackendSettings
 from summarizer.backends.openai.backend import OpenAIBackend
+from summarizer.backends.rules import extract_summary
 from summarizer.core.schema import ClaimedGain, GainUnit, Link, ModelSize, Summary
-from summarizer.grounding.ground import cross_check, ground, locate
+from summarizer.grounding import cross_check, ground, locate
 from summarizer.run import pipeline
-from summarizer.run.engine import EngineSettings
+from summarizer.run.jobs import EngineSettings
 from summarizer.store.store import Store
 from summarizer.testing.fake_openai import INVENTED_CODE_URL, FakeConfig, FakeOpenAIServer
 
@@ -153,12 +154,13 @@ def test_locate_rejects_unrelated_text() -> None:
 
 
 def test_cross_check_reports_what_rules_find_but_the_llm_missed() -> None:
-    warnings = cross_check(summary(), ABSTRACT)
+    rules = extract_summary("", ABSTRACT)
+    warnings = cross_check(summary(), rules)
     assert warnings == ["link https://github.com/soup-lab/soupmix", "size 13B"]
     assert (
         cross_check(
             summary(code_url="github.com/soup-lab/soupmix", model_sizes=[size("13B", 13e9, "x")]),
-            ABSTRACT,
+            rules,
         )
         == []
     )

@@ -4,9 +4,75 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypedDict
 
-from summarizer.backends.base import CacheIdentity
-from summarizer.grounding.ground import GroundedSummary
+from summarizer.core.identity import CacheIdentity
+from summarizer.core.schema import GainUnit, LinkKind, Summary
+
+
+class GroundedLink(TypedDict):
+    """A link as stored: the abstract's own spelling, where it stands, whether it is there."""
+
+    url: str
+    kind: LinkKind
+    start_char: int | None
+    end_char: int | None
+    grounded: bool
+
+
+class GroundedSize(TypedDict):
+    text: str
+    params: float | None
+    vague: bool
+    evidence: str
+    start_char: int | None
+    end_char: int | None
+    grounded: bool
+
+
+class GroundedGain(TypedDict):
+    metric: str | None
+    value: float
+    unit: GainUnit | None
+    benchmark: str | None
+    baseline: str | None
+    evidence: str
+    start_char: int | None
+    end_char: int | None
+    grounded: bool
+
+
+@dataclass
+class GroundedSummary:
+    """A Summary plus, per value, where it sits in the abstract and whether it is grounded.
+
+    The value lists are plain dicts (typed above) because they go to Arrow as they are:
+    building a struct column from dicts is the fast path, from objects it is not.
+    """
+
+    summary: Summary
+    links: list[GroundedLink] = field(default_factory=list)
+    model_sizes: list[GroundedSize] = field(default_factory=list)
+    gains: list[GroundedGain] = field(default_factory=list)
+    code_url: str | None = None
+    code_url_grounded: bool | None = None
+    recall_warnings: list[str] = field(default_factory=list)
+
+    @property
+    def checked(self) -> int:
+        code = 0 if self.code_url is None else 1
+        return len(self.links) + len(self.model_sizes) + len(self.gains) + code
+
+    @property
+    def ungrounded(self) -> int:
+        missing = sum(1 for v in self.links if not v["grounded"])
+        missing += sum(1 for s in self.model_sizes if not s["grounded"])
+        missing += sum(1 for g in self.gains if not g["grounded"])
+        return missing + (1 if self.code_url is not None and not self.code_url_grounded else 0)
+
+    @property
+    def grounded_ratio(self) -> float | None:
+        return None if self.checked == 0 else 1 - self.ungrounded / self.checked
 
 
 @dataclass(slots=True)

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from pathlib import Path
 
-from summarizer.backends.rules.links import normalise_url
 from summarizer.core.paper import normalise_text
 from summarizer.core.schema import Summary
+from summarizer.text.urls import normalise_url
 
 SIZE_TOLERANCE = 0.01
 GAIN_TOLERANCE = 0.01

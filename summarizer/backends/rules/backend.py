@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from summarizer.backends.base import Backend, BackendSettings, CacheIdentity, Capabilities
+from summarizer.backends.base import Backend, BackendSettings, Capabilities
 from summarizer.backends.rules.extract import RULES_VERSION, extract_summary
+from summarizer.core.identity import CacheIdentity
 from summarizer.core.paper import Paper
 from summarizer.core.schema import Summary
 
 
 class RulesBackend(Backend):
     name = "rules"
-    capabilities = Capabilities(billable=False, is_async=False, parallel=True)
+    capabilities = Capabilities(billable=False, parallel=True)
 
     def __init__(self, settings: BackendSettings | None = None) -> None:
+        super().__init__(settings)
         self._identity = CacheIdentity(backend=self.name, model=RULES_VERSION)
 
     @property

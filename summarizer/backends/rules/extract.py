@@ -8,11 +8,12 @@ string is a slice of the abstract, so grounding always finds it verbatim.
 from __future__ import annotations
 
 from summarizer.backends.rules.gains import extract_gains
-from summarizer.backends.rules.links import classify_link, find_links, normalise_url, pick_code_url
+from summarizer.backends.rules.links import pick_code_url
 from summarizer.backends.rules.method import extract_method, extract_task
 from summarizer.backends.rules.sizes import extract_sizes
 from summarizer.core.schema import ClaimedGain, Link, Method, ModelSize, Summary
 from summarizer.text.sentences import Sentences
+from summarizer.text.urls import classify_link, find_links, normalise_url
 
 RULES_VERSION = "rules-2"
 

@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
 
+from summarizer.core.schema import GainUnit
+from summarizer.text.numbers import GAIN_UNIT, NUMBER, gain_unit, to_number
 from summarizer.text.sentences import Sentences
 
-GainUnit = Literal["%", "x", "points"]
-
-_NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_NUM = NUMBER
 _START = r"(?:(?<=sim)|(?<![\w.]))"
 _WITH_UNIT = re.compile(
     _START + r"(?P<sign>[+])?(?P<num>" + _NUM + r")\s*"
-    r"(?P<unit>\\?%(?:\s*(?:absolute\s+)?percentage\s+points?)?|percent(?:age)?\s+points?\b|"
-    r"percent\b|pp\b|p\.p\.|points?\b|pts\b|[x×X](?![\w])|\s?times\b|-?fold\b)"
+    r"(?P<unit>" + GAIN_UNIT + ")"
 )
 _BARE = re.compile(
     _START + r"\+(?P<num>" + _NUM + r")(?![\d.]*\s*(?:\\?%|[x×X]\b|times|points?|-))"
@@ -97,19 +95,6 @@ class FoundGain:
     start: int
 
 
-def _float(text: str) -> float:
-    return float(text.replace(",", ""))
-
-
-def _unit(raw: str) -> GainUnit:
-    raw = raw.strip().lower()
-    if "point" in raw or raw in ("pp", "p.p.", "pts"):
-        return "points"
-    if "%" in raw or raw.startswith("percent"):
-        return "%"
-    return "x"
-
-
 def _excluded(sentence: str, start: int, end: int, bare: bool = False) -> bool:
     before = sentence[max(0, start - 80) : start]
     after = sentence[end : end + 30]
@@ -175,12 +160,12 @@ def extract_gains(
         for m in _WITH_UNIT.finditer(sentence):
             if _excluded(sentence, m.start(), m.end()):
                 continue
-            unit = _unit(m.group("unit"))
+            unit = gain_unit(m.group("unit"))
             before = sentence[: m.start()]
             partner = _RANGE_BEFORE.search(before)
             if partner and not _FROM_BEFORE.search(before):
-                found.append((partner.start(), _float(partner.group("num")), unit))
-            found.append((m.start(), _float(m.group("num")), unit))
+                found.append((partner.start(), to_number(partner.group("num")), unit))
+            found.append((m.start(), to_number(m.group("num")), unit))
         for m in _BARE.finditer(sentence):
             if m.group("score") and not _SOTA.search(sentence):
                 continue
@@ -188,7 +173,7 @@ def extract_gains(
                 continue
             for group in ("num", "n1", "n2", "score"):
                 if m.group(group):
-                    found.append((m.start(group), _float(m.group(group)), "points"))
+                    found.append((m.start(group), to_number(m.group(group)), "points"))
         for offset, value, unit in sorted(found, key=lambda item: item[0]):
             add(value, unit, sentence, offset, s_start)
     return gains

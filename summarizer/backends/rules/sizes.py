@@ -12,17 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from summarizer.text.numbers import SCALES, WORD_NUMBERS, to_number
 from summarizer.text.sentences import Sentences
 
-_WORD_NUMBERS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
-    "thirty": 30, "forty": 40, "fifty": 50, "seventy": 70,
-}  # fmt: skip
-_SCALE = {
-    "k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "b": 1e9, "billion": 1e9,
-    "t": 1e12, "trillion": 1e12,
-}  # fmt: skip
 _THRESHOLD = (
     r"(?:[<>≤≥]=?|\b(?:ge|le|over|above|below|under|beyond|exceeding|up\s+to|at\s+(?:least|most)|"
     r"(?:larger|greater|more|fewer|less|smaller|bigger)\s+than)\s+)"
@@ -35,7 +27,7 @@ _DIGIT_SIZE = re.compile(
 )
 _WORD_SIZE = re.compile(
     r"\b(?P<wnum>"
-    + "|".join(_WORD_NUMBERS)
+    + "|".join(WORD_NUMBERS)
     + r")[\s\-](?P<wword>million|billion|trillion)(?![A-Za-z])"
     r"(?P<plus2>\+)?",
     re.IGNORECASE,
@@ -136,17 +128,17 @@ class _Candidate:
 def _value(match: re.Match[str]) -> float | None:
     groups = match.groupdict()
     if groups.get("wnum"):
-        return _WORD_NUMBERS[groups["wnum"].lower()] * _SCALE[groups["wword"].lower()]
+        return WORD_NUMBERS[groups["wnum"].lower()] * SCALES[groups["wword"].lower()]
     unit = (groups["sfx"] or groups["word"] or "").lower()
     number_text = match.group(0)[
         : match.start("plus1" if groups["plus1"] else "sfx" if groups["sfx"] else "word")
         - match.start()
     ]
     try:
-        number = float(number_text.strip(" -").replace(",", ""))
+        number = to_number(number_text)
     except ValueError:
         return None
-    return number * _SCALE[unit]
+    return number * SCALES[unit]
 
 
 def _judge(text: str, match: re.Match[str]) -> bool | None:
@@ -251,9 +243,9 @@ def _with_bare_partners(text: str, candidates: list[_Candidate]) -> list[_Candid
 def _number_of(c: _Candidate) -> float:
     match = re.match(r"\d[\d,]*(?:\.\d+)?", c.text)
     if match:
-        return float(match.group(0).replace(",", ""))
+        return to_number(match.group(0))
     word = c.text.split()[0].split("-")[0].lower()
-    return float(_WORD_NUMBERS.get(word, 1))
+    return float(WORD_NUMBERS.get(word, 1))
 
 
 def _propagate(text: str, candidates: list[_Candidate]) -> None:
