@@ -30,7 +30,7 @@ from summarizer.core.paper import Paper
 from summarizer.core.schema import Summary
 from summarizer.ingest import read_papers
 from summarizer.run import pipeline
-from summarizer.run.engine import EngineSettings
+from summarizer.run.jobs import EngineSettings
 from summarizer.testing.fake_openai import FakeConfig, FakeOpenAIServer
 
 LISTINGS = Path(__file__).resolve().parents[1] / "tests" / "data" / "listings"

@@ -53,7 +53,7 @@ from summarizer.core.results import Extraction  # noqa: E402
 from summarizer.grounding.ground import ground  # noqa: E402
 from summarizer.ingest import read_papers  # noqa: E402
 from summarizer.run import pipeline  # noqa: E402
-from summarizer.run.engine import make_jobs  # noqa: E402
+from summarizer.run.jobs import make_jobs  # noqa: E402
 from summarizer.store.store import Store  # noqa: E402
 from summarizer.store.tables import extractions_table  # noqa: E402
 
@@ -87,7 +87,7 @@ def code_fingerprint() -> str:
 
 def workers_note() -> str:
     try:
-        from summarizer.run.engine import worker_count
+        from summarizer.run.workers import worker_count
 
         return f"{worker_count(RulesBackend())} extraction worker process(es)"
     except ImportError:

@@ -4,7 +4,7 @@ The library API mirrors the CLI: open a :class:`Store`, pick a backend with
 :func:`get_backend`, and call :func:`run`, :func:`ingest` or :func:`export`.
 """
 
-from summarizer.backends.base import BackendSettings, get_backend
+from summarizer.backends import BackendSettings, get_backend
 from summarizer.core.errors import (
     BackendError,
     ConfigError,

@@ -3,6 +3,7 @@ and turn our errors into one clean line."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,14 +15,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from summarizer.backends.base import BackendSettings, get_backend
-from summarizer.core.errors import ConfigError, SummarizerError
+from summarizer.backends import BackendSettings, get_backend
+from summarizer.core.errors import ConfigError, Interrupted, SummarizerError
 from summarizer.eval import runs as eval_runs
 from summarizer.ingest import FORMATS
 from summarizer.outputs import query, stats
 from summarizer.outputs.export import export as export_digest
 from summarizer.run import pipeline
-from summarizer.run.engine import EngineSettings
+from summarizer.run.jobs import EngineSettings
 from summarizer.run.progress import progress_reporter
 from summarizer.store import merge as merge_mod
 from summarizer.store.store import Store
@@ -55,7 +56,7 @@ def _clean_errors() -> Iterator[None]:
         raise typer.Exit(error.exit_code) from None
     except KeyboardInterrupt:
         err.print("interrupted; everything finished so far is stored")
-        raise typer.Exit(130) from None
+        raise typer.Exit(Interrupted.exit_code) from None
 
 
 def _open(db: Path | None, *, read_only: bool = False) -> Store:
@@ -70,7 +71,7 @@ def _with_store(db: Path | None, action: Callable[[Store], T], *, read_only: boo
 def _print_report(report: pipeline.RunReport) -> None:
     if report.recovered:
         err.print(f"recovered {report.recovered} results journaled by an interrupted run")
-    for note in report.mode_notes:
+    for note in report.notes:
         err.print(f"note: {note}", highlight=False)
     shown = report.rejections[:MAX_SHOWN_REJECTIONS]
     for line in shown:
@@ -186,8 +187,8 @@ def run(
                 shard=slice_,
             )
         _print_report(report)
-    if report.stopped and report.stopped.startswith("interrupted"):
-        raise typer.Exit(130)
+    if isinstance(report.stopped, Interrupted):
+        raise typer.Exit(Interrupted.exit_code)
     if not report.clean:
         raise typer.Exit(1)
 
@@ -360,4 +361,6 @@ def _table(title: str, columns: list[str], rows: list[Any]) -> None:
 
 
 def main() -> None:
+    # instructor logs each re-ask and retry; the run's own summary already says what happened
+    logging.getLogger("instructor").setLevel(logging.CRITICAL)
     app()

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import ClassVar
 
-from summarizer.backends.base import Backend, BackendSettings, CacheIdentity, Capabilities
+from summarizer.backends import Backend, BackendSettings, Capabilities
+from summarizer.core.identity import CacheIdentity
 from summarizer.core.paper import Paper
 from summarizer.core.schema import ModelSize, Summary
 
@@ -20,6 +21,7 @@ class CountingBackend(Backend):
     model_name: ClassVar[str] = "count-1"
 
     def __init__(self, settings: BackendSettings | None = None) -> None:
+        super().__init__(settings)
         self._identity = CacheIdentity(backend=self.name, model=self.model_name)
 
     @property

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from summarizer.backends.base import register_backend
+from summarizer.backends import register_backend
 from summarizer.cli import app
 from tests.fakes import CountingBackend
 

@@ -11,12 +11,12 @@ from typing import Any
 import httpx2
 import pytest
 
-from summarizer.backends.base import BackendSettings, get_backend
+from summarizer.backends import BackendSettings, get_backend
 from summarizer.backends.openai.backend import OpenAIBackend
 from summarizer.core.errors import BackendError, ConfigError, ExtractionError
 from summarizer.core.schema import Summary
 from summarizer.run import pipeline
-from summarizer.run.engine import EngineSettings
+from summarizer.run.jobs import EngineSettings
 from summarizer.store.store import Store
 
 ABSTRACT = (
@@ -227,7 +227,7 @@ def test_mode_rejected_by_server_falls_back_once(tmp_path: Path) -> None:
     script = Script(rejected, completion(summary_json()))
     report, store = run_one(tmp_path, script)
     assert report.extracted == 1
-    assert report.mode_notes == [
+    assert report.notes == [
         "server rejected json_schema mode ('response_format' of type 'json_schema' is not "
         "supported); falling back to json"
     ]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.backends.base import register_backend
+from summarizer.backends import register_backend
 from summarizer.core.identity import cache_key
 from summarizer.core.paper import Paper
 from summarizer.ingest import read_papers

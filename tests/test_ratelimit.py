@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from summarizer.run.ratelimit import SAFETY, RateLimiter, TokenBucket, parse_duration
+from summarizer.run.ratelimit import SAFETY, RateLimiter, TokenBucket
+from summarizer.text.numbers import parse_duration
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from summarizer.backends.base import BackendSettings
 from summarizer.backends.openai.backend import OpenAIBackend
 from summarizer.core.errors import StoreError
 from summarizer.run import pipeline
-from summarizer.run.engine import EngineSettings
+from summarizer.run.jobs import EngineSettings
 from summarizer.run.journal import journal_path
 from summarizer.store.store import Store, _store_error
 from summarizer.testing.fake_openai import FakeConfig, FakeOpenAIServer

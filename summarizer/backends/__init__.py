@@ -1,20 +1,22 @@
 """Extraction backends, picked by name through :func:`get_backend`."""
 
 from summarizer.backends.base import (
+    AnyBackend,
+    AsyncBackend,
     Backend,
     BackendSettings,
-    CacheIdentity,
     Capabilities,
-    backend_names,
-    get_backend,
-    register_backend,
+    HeaderObserver,
 )
+from summarizer.backends.registry import backend_names, get_backend, register_backend
 
 __all__ = [
+    "AnyBackend",
+    "AsyncBackend",
     "Backend",
     "BackendSettings",
-    "CacheIdentity",
     "Capabilities",
+    "HeaderObserver",
     "backend_names",
     "get_backend",
     "register_backend",

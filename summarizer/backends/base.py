@@ -1,24 +1,29 @@
-"""The backend interface and its lazy, name-based registry.
+"""The two backend contracts the engine drives, and the settings a backend is built from.
 
-A backend turns one Paper into one Summary. Everything else a run needs
-(caching, concurrency, retries, storage) lives outside, so a backend stays a
-single method plus a few declared facts about itself.
+A backend turns one Paper into one Summary. Everything else a run needs (caching,
+concurrency, retries, storage) lives in :mod:`summarizer.run`, so a backend is one
+``extract`` method plus a few declared facts about itself. A synchronous backend
+(:class:`Backend`) is CPU-bound and free; an asynchronous one (:class:`AsyncBackend`)
+does network I/O, is driven many requests at once under rate limits, and declares every
+member the engine uses: token estimates, an endpoint check, call and header hooks,
+notes for the user, and ``aclose``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib
-import json
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from summarizer.core.errors import ConfigError
+from summarizer.core.calls import CallRecord, CallSink
+from summarizer.core.identity import CacheIdentity
 from summarizer.core.paper import Paper
-from summarizer.core.schema import SCHEMA_VERSION, Summary
+from summarizer.core.schema import Summary
+
+HeaderObserver = Callable[[int, Mapping[str, str]], None]
+"""Called with (HTTP status, response headers) for every response a backend receives."""
 
 
 @dataclass(frozen=True)
@@ -27,35 +32,17 @@ class Capabilities:
 
     billable: bool = False
     """Each result costs money: journal it durably the moment it arrives."""
-    is_async: bool = False
-    """``extract`` is a coroutine doing I/O: run many at once, under rate limits."""
     parallel: bool = False
     """CPU-bound and rebuildable from its settings: large batches fan out over processes."""
 
 
-@dataclass(frozen=True)
-class CacheIdentity:
-    """Everything besides the paper's text that decides what an extraction returns."""
-
-    backend: str
-    model: str
-    prompt_hash: str = ""
-    schema_version: int = SCHEMA_VERSION
-    params: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def digest(self) -> str:
-        payload = json.dumps(
-            [self.backend, self.model, self.prompt_hash, self.schema_version, dict(self.params)],
-            sort_keys=True,
-            default=str,
-        )
-        return hashlib.sha256(payload.encode()).hexdigest()
-
-
 @dataclass
 class BackendSettings:
-    """User-facing knobs, from flags or the environment; each backend reads what it needs."""
+    """User-facing knobs, from flags or the environment; each backend reads what it needs.
+
+    Worker processes rebuild a backend from its name and these settings, so everything a
+    backend's behaviour depends on must be here (and picklable).
+    """
 
     model: str | None = None
     base_url: str | None = None
@@ -80,56 +67,76 @@ class BackendSettings:
         return settings
 
 
-class Backend(ABC):
-    """Turns a paper into a Summary; subclasses declare ``name`` and ``capabilities``."""
+class _Described(ABC):
+    """What both contracts share: a registry name, capabilities, settings and identity."""
 
     name: ClassVar[str]
     capabilities: ClassVar[Capabilities] = Capabilities()
+
+    def __init__(self, settings: BackendSettings | None = None) -> None:
+        self.settings = settings if settings is not None else BackendSettings()
 
     @property
     @abstractmethod
     def identity(self) -> CacheIdentity:
         """What, besides the text, the result depends on (feeds the cache key)."""
 
+
+class Backend(_Described):
+    """A synchronous, CPU-bound backend (``rules``): called in a loop or in worker processes."""
+
     @abstractmethod
     def extract(self, paper: Paper) -> Summary:
-        """Extract one paper; async backends implement this as ``async def``."""
+        """Extract one paper; any exception becomes that paper's failure."""
 
-    def close(self) -> None:  # noqa: B027 - optional hook
-        """Release connections; most backends hold none."""
-
-
-_REGISTRY: dict[str, str] = {
-    "rules": "summarizer.backends.rules.backend:RulesBackend",
-    "openai": "summarizer.backends.openai.backend:OpenAIBackend",
-}
+    def close(self) -> None:
+        """Release what the backend holds; the pipeline calls it once at the end of a run."""
 
 
-def register_backend(name: str, target: str) -> None:
-    """Make ``--backend name`` load ``module:Class`` on first use (for plugins and tests)."""
-    _REGISTRY[name] = target
+class AsyncBackend(_Described):
+    """A backend that calls a service: run many at once, under the run's rate limiter.
+
+    ``extract`` raises :class:`~summarizer.core.errors.TransientError` for faults worth
+    retrying (the engine is the one retry layer), ``ExtractionError`` for one paper's
+    definite failure, and ``BackendError`` when no paper can succeed (bad key, no model).
+    """
+
+    def __init__(self, settings: BackendSettings | None = None) -> None:
+        super().__init__(settings)
+        self._call_sink: CallSink | None = None
+        self._header_observers: list[HeaderObserver] = []
+        self.notes: list[str] = []
+        """Things the user should know about how the run went (e.g. a mode fallback)."""
+
+    @abstractmethod
+    async def extract(self, paper: Paper) -> Summary:
+        """Extract one paper with one logical attempt (re-asks on invalid output included)."""
+
+    @abstractmethod
+    def estimate_tokens(self, paper: Paper) -> int:
+        """Tokens this paper's request will count against a tokens-per-minute limit."""
+
+    async def check_endpoint(self) -> None:
+        """Fail fast, with one clear line, when no request can succeed."""
+
+    async def aclose(self) -> None:
+        """Close connections; the pipeline awaits it once at the end of a run."""
+
+    def on_call(self, sink: CallSink | None) -> None:
+        """Route a :class:`CallRecord` for every HTTP call to ``sink`` (the ``llm_calls`` log)."""
+        self._call_sink = sink
+
+    def on_headers(self, observer: HeaderObserver) -> None:
+        """Also show every response's status and headers to ``observer`` (rate limits)."""
+        self._header_observers.append(observer)
+
+    def emit_call(self, record: CallRecord) -> None:
+        if self._call_sink is not None:
+            self._call_sink(record)
+
+    def emit_headers(self, status: int, headers: Mapping[str, str]) -> None:
+        for observer in self._header_observers:
+            observer(status, headers)
 
 
-def backend_names() -> list[str]:
-    return sorted(_REGISTRY)
-
-
-def resolve_name(name: str, settings: BackendSettings) -> str:
-    """``auto`` means the LLM when an endpoint or key is configured, else offline rules."""
-    if name != "auto":
-        return name
-    return "openai" if (settings.base_url or settings.api_key) else "rules"
-
-
-def get_backend(name: str, settings: BackendSettings | None = None) -> Backend:
-    settings = settings or BackendSettings.from_env()
-    resolved = resolve_name(name, settings)
-    target = _REGISTRY.get(resolved)
-    if target is None:
-        raise ConfigError(
-            f"unknown backend {name!r}; choose one of: auto, {', '.join(backend_names())}"
-        )
-    module_name, _, class_name = target.partition(":")
-    backend_class = getattr(importlib.import_module(module_name), class_name)
-    backend: Backend = backend_class(settings)
-    return backend
+AnyBackend = Backend | AsyncBackend

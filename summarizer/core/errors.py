@@ -1,7 +1,11 @@
 """The error hierarchy: every failure a user can cause or fix is one of these.
 
-The CLI prints ``str(error)`` as a single line and exits non-zero, so each
+The CLI prints ``str(error)`` as a single line and exits with ``exit_code``, so each
 message names the file, record or setting involved and says what to do next.
+
+``TransientError`` stands apart from ``BackendError`` on purpose: the first is worth
+retrying and is the engine's business; the second means no paper can succeed (bad key,
+unknown model) and stops the run.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ class InputError(SummarizerError):
 
 
 class BackendError(SummarizerError):
-    """The extraction backend cannot be reached or refused the request for good."""
+    """The backend refused for good (bad key, unknown model): no paper can succeed."""
 
 
 class ExtractionError(SummarizerError):
@@ -49,12 +53,11 @@ class StoreError(SummarizerError):
     exit_code = 3
 
 
-class BudgetExceeded(SummarizerError):
-    """A --max-cost or --max-tokens budget was reached; finished work is kept."""
+class TransientError(SummarizerError):
+    """A fault worth retrying (429, 5xx, timeout, connection): the engine's one retry layer.
 
-
-class TransientError(BackendError):
-    """A fault worth retrying (429, 5xx, timeout, connection); the engine's one retry layer."""
+    Once retries run out it becomes that paper's failure; it never stops a run.
+    """
 
     def __init__(
         self,
@@ -68,3 +71,17 @@ class TransientError(BackendError):
         self.retry_after = retry_after
         self.error_type = error_type
         super().__init__(message)
+
+
+class RunStopped(SummarizerError):
+    """Why a run stopped before reading all its input; finished work is stored."""
+
+
+class BudgetExceeded(RunStopped):
+    """A --max-cost or --max-tokens budget was reached."""
+
+
+class Interrupted(RunStopped):
+    """Ctrl-C (or SIGTERM) stopped the run; the next run resumes where it ended."""
+
+    exit_code = 130

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
 
-from summarizer.core.errors import InputError
+from summarizer.core.errors import ConfigError, InputError
 from summarizer.core.paper import Paper
 from summarizer.ingest import atom, jsonfile, listing, tabular
 from summarizer.ingest.source import FORMATS, check_readable, detect_format, head_bytes
@@ -69,7 +69,7 @@ def read_papers(
 ) -> Iterator[Paper | InputError]:
     """Stream Papers and rejections from all inputs; stop after ``limit`` papers."""
     if fmt is not None and fmt not in PARSERS:
-        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        raise ConfigError(f"unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}")
     accepted = 0
     for path in expand_inputs(inputs):
         if isinstance(path, InputError):

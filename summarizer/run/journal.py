@@ -16,11 +16,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from summarizer.backends.base import CacheIdentity
 from summarizer.core.calls import CallRecord
-from summarizer.core.results import Extraction, Failure, Usage
+from summarizer.core.identity import CacheIdentity
+from summarizer.core.results import Extraction, Failure, GroundedSummary, Usage
 from summarizer.core.schema import Summary
-from summarizer.grounding.ground import GroundedSummary
 
 
 def journal_path(db_path: Path) -> Path:

@@ -16,24 +16,17 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from summarizer.backends.base import Backend
-from summarizer.core.errors import ConfigError, InputError
+from summarizer.backends.base import AnyBackend, AsyncBackend, Backend
+from summarizer.core.errors import ConfigError, InputError, Interrupted, RunStopped
 from summarizer.core.paper import Paper
 from summarizer.core.results import Failure
 from summarizer.ingest import read_papers
-from summarizer.run.engine import (
-    MIN_PARALLEL,
-    AsyncEngine,
-    EngineSettings,
-    Job,
-    ProcessPool,
-    make_jobs,
-    run_sync,
-    worker_count,
-)
+from summarizer.run.engine import AsyncEngine
+from summarizer.run.jobs import EngineSettings, Job, make_jobs
 from summarizer.run.journal import Journal, journal_path
 from summarizer.run.progress import Reporter
 from summarizer.run.sink import ResultSink
+from summarizer.run.workers import MIN_PARALLEL, Pending, ProcessPool, run_sync, worker_count
 from summarizer.store.store import IngestOutcome, Store
 
 DEFAULT_CHUNK = 5000
@@ -65,9 +58,10 @@ class RunReport:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
-    stopped: str | None = None
+    stopped: RunStopped | None = None
+    """Why the run ended early (Interrupted, BudgetExceeded); finished work is stored."""
     recovered: int = 0
-    mode_notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
@@ -190,7 +184,7 @@ class _RunContext:
     """What every chunk of one run shares: where papers and results go and how to count them."""
 
     store: Store
-    backend: Backend
+    backend: AnyBackend
     sink: ResultSink
     report: RunReport
     settings: EngineSettings
@@ -237,7 +231,7 @@ class _RunContext:
 def run(
     inputs: Iterable[str | Path],
     store: Store,
-    backend: Backend,
+    backend: AnyBackend,
     *,
     fmt: str | None = None,
     limit: int | None = None,
@@ -274,13 +268,20 @@ def run(
         papers = iter(store.failed_papers())
     chunks = _chunks(papers, chunk_size)
     context = _RunContext(store, backend, sink, report, settings, reporter, retry_failed)
+    failed: BaseException | None = None
     try:
-        if backend.capabilities.is_async:
-            asyncio.run(_run_async(context, chunks))
+        if isinstance(backend, AsyncBackend):
+            asyncio.run(_run_async(context, backend, chunks))
         else:
-            _run_chunks(context, chunks)
+            try:
+                _run_chunks(context, backend, chunks)
+            finally:
+                backend.close()
     except KeyboardInterrupt:
-        report.stopped = "interrupted (Ctrl-C); finished results are stored"
+        report.stopped = Interrupted("interrupted (Ctrl-C); finished results are stored")
+    except BaseException as error:
+        failed = error
+        raise
     finally:
         sink.close()
         report.calls = max(report.calls, sink.spend.calls)
@@ -288,18 +289,20 @@ def run(
         report.completion_tokens = sink.spend.completion_tokens
         report.cost_usd = sink.spend.cost_usd
         report.elapsed = time.perf_counter() - started
-        store.record_run(_run_row(report, started_at))
+        store.record_run(_run_row(report, started_at, failed))
     return report
 
 
-def _run_chunks(context: _RunContext, chunks: Iterator[list[Paper | InputError]]) -> None:
+def _run_chunks(
+    context: _RunContext, backend: Backend, chunks: Iterator[list[Paper | InputError]]
+) -> None:
     """Synchronous backends; big chunks of a parallel one go to worker processes while the
     next chunk is parsed, so parsing, extraction and writing overlap."""
-    backend, sink, report = context.backend, context.sink, context.report
+    sink, report = context.sink, context.report
     settings, reporter = context.settings, context.reporter
     workers = worker_count(backend)
     pool: ProcessPool | None = None
-    pending: list[Any] = []
+    pending: list[Pending] = []
     try:
         for chunk in chunks:
             todo = context.plan(chunk)
@@ -321,13 +324,13 @@ def _run_chunks(context: _RunContext, chunks: Iterator[list[Paper | InputError]]
             pool.close()
 
 
-async def _run_async(context: _RunContext, chunks: Iterator[list[Paper | InputError]]) -> None:
-    backend, report = context.backend, context.report
+async def _run_async(
+    context: _RunContext, backend: AsyncBackend, chunks: Iterator[list[Paper | InputError]]
+) -> None:
+    report = context.report
     engine = AsyncEngine(backend, context.sink, context.settings, context.reporter)
-    check = getattr(backend, "check_endpoint", None)
     try:
-        if check is not None:
-            await check()
+        await backend.check_endpoint()
         for chunk in chunks:
             todo = context.plan(chunk)
             context.reporter.add_total(len(todo))
@@ -339,13 +342,13 @@ async def _run_async(context: _RunContext, chunks: Iterator[list[Paper | InputEr
         report.extracted += engine.extracted
         report.failed += engine.failed
         report.stopped = report.stopped or engine.stopped
-        report.mode_notes = list(getattr(backend, "mode_notes", []))
-        close = getattr(backend, "aclose", None)
-        if close is not None:
-            await close()
+        report.notes = list(backend.notes)
+        await backend.aclose()
 
 
-def _run_row(report: RunReport, started_at: datetime) -> dict[str, Any]:
+def _run_row(
+    report: RunReport, started_at: datetime, failed: BaseException | None = None
+) -> dict[str, Any]:
     return {
         "run_id": uuid.uuid4().hex,
         "started_at": started_at,
@@ -362,5 +365,15 @@ def _run_row(report: RunReport, started_at: datetime) -> dict[str, Any]:
         "prompt_tokens": report.prompt_tokens,
         "completion_tokens": report.completion_tokens,
         "cost_usd": report.cost_usd,
-        "status": report.stopped or ("ok" if report.clean else "partial"),
+        "status": _run_status(report, failed),
     }
+
+
+def _run_status(report: RunReport, failed: BaseException | None) -> str:
+    """``failed: <why>`` for a run that died, else how it ended."""
+    if failed is not None:
+        reason = " ".join(str(failed).split())[:200] or type(failed).__name__
+        return f"failed: {reason}"
+    if report.stopped is not None:
+        return str(report.stopped)
+    return "ok" if report.clean else "partial"

@@ -11,33 +11,12 @@ provider's retry time.
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from collections.abc import Mapping
 
 SAFETY = 0.98
 """Aim slightly under the limit: clocks and windows never line up exactly."""
 BURST_SECONDS = 0.5
-
-_DURATION = re.compile(
-    r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?(?:(\d+(?:\.\d+)?)s)?(?:(\d+)ms)?$"
-)
-
-
-def parse_duration(value: str | None) -> float | None:
-    """Read OpenAI reset durations ('1s', '6m0s', '250ms', '0.5') as seconds."""
-    if not value:
-        return None
-    text = value.strip()
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    match = _DURATION.match(text)
-    if not match or not any(match.groups()):
-        return None
-    hours, minutes, seconds, millis = (float(g) if g else 0.0 for g in match.groups())
-    return hours * 3600 + minutes * 60 + seconds + millis / 1000
 
 
 class TokenBucket:

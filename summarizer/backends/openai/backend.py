@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import httpx2
@@ -23,17 +22,15 @@ from instructor.core.hooks import Hooks
 from pydantic import ValidationError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
-from summarizer.backends.base import Backend, BackendSettings, CacheIdentity, Capabilities
+from summarizer.backends.base import AsyncBackend, BackendSettings, Capabilities
 from summarizer.backends.openai.pricing import cost, load_prices
 from summarizer.backends.openai.prompts import DEFAULT_PROMPT, load_prompt
-from summarizer.core.calls import CallRecord, CallSink, current_call, redact, register_secret
+from summarizer.core.calls import CallRecord, current_call, redact, register_secret
 from summarizer.core.errors import BackendError, ConfigError, ExtractionError, TransientError
+from summarizer.core.identity import CacheIdentity
 from summarizer.core.paper import Paper
 from summarizer.core.schema import Summary
-from summarizer.run.ratelimit import parse_duration
-
-logging.getLogger("instructor").addHandler(logging.NullHandler())
-logging.getLogger("instructor").propagate = False
+from summarizer.text.numbers import parse_duration
 
 DEFAULT_MODEL = "gpt-4o-mini"
 MODES: dict[str, instructor.Mode] = {
@@ -46,8 +43,6 @@ FALLBACK = ["tools", "json_schema", "json", "md_json"]
 _MODE_WORDS = ("response_format", "json_schema", "json_object", "tool_choice", "tools", "function")
 _REJECT_WORDS = ("not supported", "unsupported", "not allowed", "invalid", "unknown", "unrecognized",
                  "does not support", "not implemented")  # fmt: skip
-
-HeaderObserver = Callable[[int, Mapping[str, str]], None]
 
 
 def is_openai_host(base_url: str | None) -> bool:
@@ -129,13 +124,13 @@ class _Recorder:
         self.backend.record(self, status, 0, 0, 0, type(error).__name__)
 
 
-class OpenAIBackend(Backend):
+class OpenAIBackend(AsyncBackend):
     name = "openai"
-    capabilities = Capabilities(billable=True, is_async=True)
+    capabilities = Capabilities(billable=True)
 
     def __init__(self, settings: BackendSettings | None = None) -> None:
         settings = settings or BackendSettings.from_env()
-        self.settings = settings
+        super().__init__(settings)
         self.model = settings.model or DEFAULT_MODEL
         self.base_url = settings.base_url
         api_key = settings.api_key
@@ -151,11 +146,8 @@ class OpenAIBackend(Backend):
         if requested not in MODES:
             raise ConfigError(f"unknown --mode {requested!r}; choose one of {', '.join(MODES)}")
         self.mode = requested
-        self.mode_notes: list[str] = []
         self.prompt = load_prompt(settings.extra.get("prompt", DEFAULT_PROMPT))
         self.prices = load_prices(settings.extra.get("prices"))
-        self.call_sink: CallSink | None = None
-        self.header_observers: list[HeaderObserver] = []
         self._mode_lock = asyncio.Lock()
         transport = settings.extra.get("transport")
         self._http = httpx2.AsyncClient(
@@ -191,8 +183,7 @@ class OpenAIBackend(Backend):
         return self._instructors[mode]
 
     async def _observe_response(self, response: httpx2.Response) -> None:
-        for observer in self.header_observers:
-            observer(response.status_code, response.headers)
+        self.emit_headers(response.status_code, response.headers)
 
     def record(
         self,
@@ -203,11 +194,9 @@ class OpenAIBackend(Backend):
         cached: int,
         error: str | None,
     ) -> None:
-        if self.call_sink is None:
-            return
         cache_key, attempt = current_call.get()
         latency = (time.perf_counter() - recorder.started) * 1000 if recorder.started else 0.0
-        self.call_sink(
+        self.emit_call(
             CallRecord(
                 cache_key=cache_key,
                 model=self.model,
@@ -239,7 +228,7 @@ class OpenAIBackend(Backend):
         if chars > 0 and prompt_tokens > 0:
             self._tokens_per_char += 0.2 * (prompt_tokens / chars - self._tokens_per_char)
 
-    async def extract(self, paper: Paper) -> Summary:  # type: ignore[override]
+    async def extract(self, paper: Paper) -> Summary:
         while True:
             mode = self.mode
             try:
@@ -263,7 +252,7 @@ class OpenAIBackend(Backend):
                 f"server rejected {rejected} mode ({redact(server_message(error))[:120]}); "
                 f"falling back to {self.mode}"
             )
-            self.mode_notes.append(note)
+            self.notes.append(note)
             return True
 
     async def _attempt(self, paper: Paper, mode: str) -> Summary:
