@@ -54,8 +54,8 @@ from summarizer.grounding.ground import ground  # noqa: E402
 from summarizer.ingest import read_papers  # noqa: E402
 from summarizer.run import pipeline  # noqa: E402
 from summarizer.run.jobs import make_jobs  # noqa: E402
+from summarizer.store.columns import EXTRACTIONS  # noqa: E402
 from summarizer.store.store import Store  # noqa: E402
-from summarizer.store.tables import extractions_table  # noqa: E402
 
 PY = ".venv/bin/python"
 SCRIPT = "bench/scale.py"
@@ -350,7 +350,7 @@ def cmd_store_write(args: argparse.Namespace) -> list[Row]:
         ]
         log(f"built {len(extractions):,} extractions")
         for i in range(args.repeat):
-            build_s, table = timed(lambda: extractions_table(extractions))
+            build_s, table = timed(lambda: EXTRACTIONS.arrow(extractions))
             build_times.append(build_s)
             db = folder / f"write{i}.duckdb"
             shutil.copyfile(base, db)
@@ -378,7 +378,7 @@ def cmd_store_write(args: argparse.Namespace) -> list[Row]:
             command,
         ),
         Row(
-            "  building that Arrow table from Extraction objects (tables.extractions_table)",
+            "  building that Arrow table from Extraction objects (columns.EXTRACTIONS.arrow)",
             f"{b:.2f} s median{spread(build_times)} (done in the worker processes in a rules run)",
             "—",
             None,

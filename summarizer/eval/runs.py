@@ -13,13 +13,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 
 from summarizer.core.errors import InputError
-from summarizer.core.schema import ClaimedGain, Link, Method, ModelSize, Summary
+from summarizer.core.schema import Summary
 from summarizer.eval.score import FieldScore, GoldRecord, load_gold, pair_up, score
+from summarizer.store.columns import summary_of
 from summarizer.store.store import Store
 
 
@@ -58,48 +58,13 @@ def read_gold(path: Path) -> list[GoldRecord]:
         ) from None
 
 
-def _summary(row: dict[str, Any]) -> Summary:
-    return Summary(
-        task=row["task"],
-        task_evidence=None,
-        method=Method(
-            name=row["method_name"], description=row["method_description"], evidence=None
-        ),
-        claimed_gains=[
-            ClaimedGain(
-                metric=g["metric"],
-                value=g["value"],
-                unit=g["unit"],
-                benchmark=g["benchmark"],
-                baseline=g["baseline"],
-                evidence=g["evidence"] or "",
-            )
-            for g in row["gains"] or []
-        ],
-        model_sizes=[
-            ModelSize(
-                text=s["text"] or "",
-                params=s["params"],
-                vague=bool(s["vague"]),
-                evidence=s["evidence"] or "",
-            )
-            for s in row["model_sizes"] or []
-        ],
-        code_url=row["code_url"],
-        code_url_evidence=None,
-        links=[Link(url=link["url"], kind=link["kind"]) for link in row["links"] or []],
-    )
-
-
 def evaluate_store(store: Store, gold_path: str | Path) -> list[EvalGroup]:
     """Score each stored (backend, model, prompt) over the gold papers it has extracted."""
     gold_path = Path(gold_path)
     gold = read_gold(gold_path)
     cursor = store.con.execute(
         """
-        SELECT e.backend, e.model, coalesce(e.prompt_hash, '') AS prompt_hash, p.title,
-               e.task, e.method_name, e.method_description, e.code_url, e.links,
-               e.model_sizes, e.gains
+        SELECT e.* REPLACE (coalesce(e.prompt_hash, '') AS prompt_hash), p.title
         FROM extractions e JOIN paper_records p USING (paper_id)
         QUALIFY row_number() OVER (
             PARTITION BY e.paper_id, e.backend, e.model, e.prompt_hash
@@ -110,7 +75,7 @@ def evaluate_store(store: Store, gold_path: str | Path) -> list[EvalGroup]:
     groups: dict[tuple[str, str, str], dict[str, Summary]] = defaultdict(dict)
     for values in cursor.fetchall():
         row = dict(zip(columns, values, strict=True))
-        groups[(row["backend"], row["model"], row["prompt_hash"])][row["title"]] = _summary(row)
+        groups[(row["backend"], row["model"], row["prompt_hash"])][row["title"]] = summary_of(row)
     results = []
     for (backend, model, prompt_hash), predictions in sorted(groups.items()):
         pairs, _ = pair_up(predictions, gold)
@@ -151,5 +116,5 @@ def _record(store: Store, gold_path: Path, results: list[EvalGroup]) -> None:
     )
     with store.transaction() as con:
         con.register("new_eval", table)
-        con.execute("INSERT INTO eval_runs SELECT * FROM new_eval")
+        con.execute("INSERT INTO eval_runs BY NAME SELECT * FROM new_eval")
         con.unregister("new_eval")

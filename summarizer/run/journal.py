@@ -5,85 +5,46 @@ batches the results live here: one JSON line each, flushed to the OS before the
 next request is sent, which survives a crash or SIGKILL of the process. The
 next run replays the journal into the database before doing anything else, so
 a result is never lost and never bought twice.
+
+A line is the stored row itself, encoded by the row spec
+(:mod:`summarizer.store.columns`), so replay builds the same Arrow table a live
+flush would. Lines written by summarizer 0.1 (``"item"`` objects) still replay.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
+
+import pyarrow as pa
 
 from summarizer.core.calls import CallRecord
 from summarizer.core.identity import CacheIdentity
 from summarizer.core.results import Extraction, Failure, GroundedSummary, Usage
 from summarizer.core.schema import Summary
+from summarizer.store.columns import CALLS, EXTRACTIONS, FAILURES, TableSpec
+
+_SPECS: dict[str, TableSpec[Any]] = {"result": EXTRACTIONS, "failure": FAILURES, "call": CALLS}
 
 
 def journal_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".journal")
 
 
-def _encode(kind: str, item: Extraction | Failure | CallRecord) -> str:
-    if isinstance(item, Extraction):
-        grounded = item.grounded
-        payload: dict[str, Any] = {
-            "paper_id": item.paper_id,
-            "cache_key": item.cache_key,
-            "identity": asdict(item.identity) | {"params": dict(item.identity.params)},
-            "summary": grounded.summary.model_dump(),
-            "links": grounded.links,
-            "model_sizes": grounded.model_sizes,
-            "gains": grounded.gains,
-            "code_url": grounded.code_url,
-            "code_url_grounded": grounded.code_url_grounded,
-            "recall_warnings": grounded.recall_warnings,
-            "usage": asdict(item.usage) if item.usage else None,
-            "status": item.status,
-            "extracted_at": item.extracted_at.isoformat(),
-        }
-    else:
-        payload = asdict(item)
-        for key, value in payload.items():
-            if isinstance(value, datetime):
-                payload[key] = value.isoformat()
-    return json.dumps({"kind": kind, "item": payload}, default=str)
+@dataclass
+class Pending:
+    """What a journal holds that the database does not, as tables ready to store."""
 
+    results: pa.Table = field(default_factory=EXTRACTIONS.schema.empty_table)
+    failures: pa.Table = field(default_factory=FAILURES.schema.empty_table)
+    calls: pa.Table = field(default_factory=CALLS.schema.empty_table)
 
-def _decode(line: str) -> Extraction | Failure | CallRecord | None:
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError:
-        return None  # a line cut short by a kill: its call is retried, never half-stored
-    kind, item = record.get("kind"), record.get("item", {})
-    if kind == "result":
-        grounded = GroundedSummary(
-            summary=Summary.model_validate(item["summary"]),
-            links=item["links"],
-            model_sizes=item["model_sizes"],
-            gains=item["gains"],
-            code_url=item["code_url"],
-            code_url_grounded=item["code_url_grounded"],
-            recall_warnings=item.get("recall_warnings", []),
-        )
-        return Extraction(
-            paper_id=item["paper_id"],
-            cache_key=item["cache_key"],
-            identity=CacheIdentity(**item["identity"]),
-            grounded=grounded,
-            usage=Usage(**item["usage"]) if item["usage"] else None,
-            status=item["status"],
-            extracted_at=datetime.fromisoformat(item["extracted_at"]),
-        )
-    if kind == "failure":
-        item["failed_at"] = datetime.fromisoformat(item["failed_at"])
-        return Failure(**item)
-    if kind == "call":
-        item["called_at"] = datetime.fromisoformat(item["called_at"])
-        return CallRecord(**item)
-    return None
+    def __bool__(self) -> bool:
+        return bool(self.results.num_rows or self.failures.num_rows or self.calls.num_rows)
 
 
 class Journal:
@@ -97,28 +58,77 @@ class Journal:
         if self._handle is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._handle = self.path.open("a", encoding="utf-8")
-        self._handle.write(_encode(kind, item) + "\n")
+        row = _SPECS[kind].row(item)
+        self._handle.write(json.dumps({"kind": kind, "row": row}, default=str) + "\n")
         self._handle.flush()
 
     def sync(self) -> None:
         if self._handle is not None:
             os.fsync(self._handle.fileno())
 
-    def pending(self) -> list[Extraction | Failure | CallRecord]:
-        if not self.path.exists():
-            return []
-        with self.path.open(encoding="utf-8") as handle:
-            decoded = (_decode(line) for line in handle if line.strip())
-            return [item for item in decoded if item is not None]
+    def pending(self) -> Pending:
+        rows: dict[str, list[dict[str, Any]]] = {kind: [] for kind in _SPECS}
+        if self.path.exists():
+            with self.path.open(encoding="utf-8") as handle:
+                for line in handle:
+                    decoded = _decode(line) if line.strip() else None
+                    if decoded is not None:
+                        rows[decoded[0]].append(decoded[1])
+        return Pending(
+            results=EXTRACTIONS.from_rows(rows["result"]),
+            failures=FAILURES.from_rows(rows["failure"]),
+            calls=CALLS.from_rows(rows["call"]),
+        )
 
     def clear(self) -> None:
         """Called only after the journal's contents are committed to the database."""
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
+        self.close()
         self.path.unlink(missing_ok=True)
 
     def close(self) -> None:
         if self._handle is not None:
             self._handle.close()
             self._handle = None
+
+
+def _decode(line: str) -> tuple[str, dict[str, Any]] | None:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError:
+        return None  # a line cut short by a kill: its call is retried, never half-stored
+    kind = record.get("kind")
+    if kind not in _SPECS:
+        return None
+    if "row" in record:
+        return kind, record["row"]
+    legacy = _legacy_item(kind, record.get("item") or {})
+    return (kind, _SPECS[kind].row(legacy)) if legacy is not None else None
+
+
+def _legacy_item(kind: str, item: dict[str, Any]) -> Extraction | Failure | CallRecord | None:
+    """A line from a 0.1 journal, left by a run killed before an upgrade."""
+    try:
+        if kind == "result":
+            grounded = GroundedSummary(
+                summary=Summary.model_validate(item["summary"]),
+                links=item["links"],
+                model_sizes=item["model_sizes"],
+                gains=item["gains"],
+                code_url=item["code_url"],
+                code_url_grounded=item["code_url_grounded"],
+                recall_warnings=item.get("recall_warnings", []),
+            )
+            return Extraction(
+                paper_id=item["paper_id"],
+                cache_key=item["cache_key"],
+                identity=CacheIdentity(**item["identity"]),
+                grounded=grounded,
+                usage=Usage(**item["usage"]) if item["usage"] else None,
+                status=item["status"],
+                extracted_at=datetime.fromisoformat(item["extracted_at"]),
+            )
+        if kind == "failure":
+            return Failure(**item | {"failed_at": datetime.fromisoformat(item["failed_at"])})
+        return CallRecord(**item | {"called_at": datetime.fromisoformat(item["called_at"])})
+    except (KeyError, TypeError, ValueError):
+        return None

@@ -217,14 +217,13 @@ class _RunContext:
             else:
                 todo.append(job)
         stale = outcome.repoint
-        sink.point_current(
-            [
+        if stale:
+            sink.pointers.point(
                 (j.paper.paper_id, j.cache_key)
                 for j in jobs
                 if j.cache_key in cached and j.paper.paper_id in stale
-            ]
-        )
-        sink.point_on_success({j.paper.paper_id for j in todo if j.paper.paper_id in stale})
+            )
+            sink.pointers.on_success(j.paper.paper_id for j in todo if j.paper.paper_id in stale)
         return todo
 
 

@@ -10,8 +10,9 @@ import pyarrow as pa
 from summarizer.core.calls import CallRecord
 from summarizer.core.results import Extraction, Failure
 from summarizer.run.journal import Journal
+from summarizer.store.columns import EXTRACTIONS
+from summarizer.store.current import Repointing
 from summarizer.store.store import Store
-from summarizer.store.tables import extractions_table
 
 
 @dataclass
@@ -29,7 +30,9 @@ class Spend:
 
 @dataclass
 class ResultSink:
-    """Buffers results, failures and call records; ``flush`` commits them in one transaction."""
+    """Buffers results, failures and call records; ``flush`` commits them in one transaction,
+    together with the pointer changes (:class:`~summarizer.store.current.Repointing`) that
+    make the new results current."""
 
     store: Store
     journal: Journal | None = None
@@ -39,8 +42,7 @@ class ResultSink:
     results: list[Extraction] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     calls: list[CallRecord] = field(default_factory=list)
-    current: list[tuple[str, str]] = field(default_factory=list)
-    repoint: set[str] = field(default_factory=set)
+    pointers: Repointing = field(default_factory=Repointing)
     tables: list[pa.Table] = field(default_factory=list)
     _last_flush: float = field(default_factory=time.monotonic)
 
@@ -49,38 +51,39 @@ class ResultSink:
         if self.journal is None:
             return 0
         pending = self.journal.pending()
-        recovered = [item for item in pending if isinstance(item, Extraction)]
-        self.store.save(
-            recovered,
-            [item for item in pending if isinstance(item, Failure)],
-            [(r.paper_id, r.cache_key) for r in recovered],
-            [item for item in pending if isinstance(item, CallRecord)],
-        )
+        if pending:
+            results = pending.results
+            pairs = zip(
+                results.column("paper_id").to_pylist(),
+                results.column("cache_key").to_pylist(),
+                strict=True,
+            )
+            self.store.save(results, pending.failures, list(pairs), pending.calls)
         self.journal.clear()
-        return len(recovered)
+        return pending.results.num_rows
 
     def add_result(self, result: Extraction) -> None:
         if self.journal is not None:
             self.journal.append("result", result)
         self.results.append(result)
-        self._repoint_if_waiting(result.paper_id, result.cache_key)
+        self.pointers.landed(result.paper_id, result.cache_key)
         self._maybe_flush()
 
     def add_table(self, table: pa.Table) -> None:
         """Results already laid out as an extractions table (from worker processes)."""
         self.tables.append(table)
-        if self.repoint:
+        if self.pointers.waiting:
             for paper_id, key in zip(
                 table.column("paper_id").to_pylist(),
                 table.column("cache_key").to_pylist(),
                 strict=True,
             ):
-                self._repoint_if_waiting(paper_id, key)
+                self.pointers.landed(paper_id, key)
         self._maybe_flush()
 
     def add_failure(self, failure: Failure) -> None:
         if failure.stage == "extract":
-            self.repoint.discard(failure.paper_id or "")
+            self.pointers.failed(failure.paper_id)
             if self.journal is not None:
                 self.journal.append("failure", failure)
         self.failures.append(failure)
@@ -96,23 +99,6 @@ class ResultSink:
         self.spend.cached_tokens += record.cached_tokens
         self.spend.cost_usd += record.cost_usd
 
-    def point_current(self, pairs: list[tuple[str, str]]) -> None:
-        """Make these (paper_id, cache_key) results current at the next flush."""
-        self.current.extend(pairs)
-
-    def point_on_success(self, paper_ids: set[str]) -> None:
-        """These stored papers point at another result; repoint each once its new one lands.
-
-        Papers stored by this run already point at the result it is producing, so they need
-        no update at all; that keeps a long run from rewriting a growing table.
-        """
-        self.repoint |= paper_ids
-
-    def _repoint_if_waiting(self, paper_id: str, cache_key: str) -> None:
-        if paper_id in self.repoint:
-            self.repoint.discard(paper_id)
-            self.current.append((paper_id, cache_key))
-
     def _maybe_flush(self) -> None:
         due = time.monotonic() - self._last_flush >= self.flush_seconds
         buffered = len(self.results) + len(self.failures) + sum(t.num_rows for t in self.tables)
@@ -120,11 +106,11 @@ class ResultSink:
             self.flush()
 
     def flush(self) -> None:
-        if self.results or self.failures or self.calls or self.current or self.tables:
-            tables = self.tables + ([extractions_table(self.results)] if self.results else [])
+        if self.results or self.failures or self.calls or self.pointers or self.tables:
+            tables = self.tables + ([EXTRACTIONS.arrow(self.results)] if self.results else [])
             combined = pa.concat_tables(tables) if tables else ()
-            self.store.save(combined, self.failures, self.current, self.calls)
-            self.results, self.failures, self.calls, self.current = [], [], [], []
+            self.store.save(combined, self.failures, self.pointers.drain(), self.calls)
+            self.results, self.failures, self.calls = [], [], []
             self.tables = []
         if self.journal is not None:
             self.journal.clear()

@@ -21,7 +21,7 @@ from summarizer.grounding import ground
 from summarizer.run.jobs import EngineSettings, Job, OutcomeSink, failure_for
 from summarizer.run.progress import Reporter
 from summarizer.run.sink import ResultSink
-from summarizer.store.tables import extractions_table
+from summarizer.store.columns import EXTRACTIONS
 
 
 def run_sync(
@@ -68,7 +68,7 @@ def _extract_batch(batch: list[Job], strict: bool) -> tuple[pa.Table, list[Failu
     assert _worker_backend is not None
     sink = _ListSink()
     run_sync(_worker_backend, batch, sink, EngineSettings(strict_grounding=strict), Reporter())
-    return extractions_table(sink.results), sink.failures
+    return EXTRACTIONS.arrow(sink.results), sink.failures
 
 
 class _ListSink:

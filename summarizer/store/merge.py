@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from summarizer.core.errors import StoreError
+from summarizer.store.current import MERGE_CURRENT
 from summarizer.store.store import Store
 
 _COPIES = {
@@ -69,23 +70,15 @@ def merge(target: Store, shards: Sequence[str | Path]) -> MergeReport:
             with target.transaction() as con:
                 for table, condition in _COPIES.items():
                     con.execute(
-                        f"INSERT INTO {table} SELECT * FROM shard.{table} s WHERE {condition}"
+                        f"INSERT INTO {table} BY NAME SELECT * FROM shard.{table} s WHERE {condition}"
                     )
                 con.execute(
-                    """
+                    f"""
                     UPDATE paper_records SET
                         first_seen = least(paper_records.first_seen, s.first_seen),
                         sources = list_sort(list_distinct(
                             list_concat(paper_records.sources, s.sources))),
-                        current_key = CASE
-                            WHEN paper_records.current_key IS NULL THEN s.current_key
-                            WHEN s.current_key IS NULL THEN paper_records.current_key
-                            WHEN (SELECT extracted_at FROM extractions
-                                  WHERE cache_key = s.current_key LIMIT 1)
-                               > (SELECT extracted_at FROM extractions
-                                  WHERE cache_key = paper_records.current_key LIMIT 1)
-                                THEN s.current_key
-                            ELSE paper_records.current_key END
+                        current_key = {MERGE_CURRENT}
                     FROM shard.paper_records s
                     WHERE paper_records.paper_id = s.paper_id
                     """

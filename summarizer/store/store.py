@@ -22,17 +22,12 @@ import pyarrow.compute as pc
 
 from summarizer.core.calls import CallRecord
 from summarizer.core.errors import StoreError
-from summarizer.core.identity import cache_key
 from summarizer.core.paper import Paper
 from summarizer.core.results import Extraction, Failure
+from summarizer.store import current as current_result
+from summarizer.store.columns import CALLS, EXTRACTIONS, FAILURES, TableSpec
 from summarizer.store.migrations import migrate
-from summarizer.store.tables import (
-    calls_table,
-    extractions_table,
-    failures_table,
-    keys_table,
-    papers_table,
-)
+from summarizer.store.tables import papers_table
 
 DEFAULT_DB = Path("cache") / "summarizer.duckdb"
 
@@ -215,11 +210,7 @@ class Store:
             fresh: dict[str, Paper] = {}
             widen: set[str] = set()
             today = datetime.now(UTC).date()
-            wanted = (
-                {p.content_hash: cache_key(p.content_hash, identity) for p in papers}
-                if identity
-                else {}
-            )
+            wanted = current_result.wanted_keys(papers, identity)
             for paper in papers:
                 known = by_hash.get(paper.content_hash)
                 if known is not None:
@@ -228,7 +219,9 @@ class Store:
                     if earlier is not None:
                         if earlier.widened_by(paper, today):
                             widen.add(known)
-                        if wanted and earlier.current_key != wanted[paper.content_hash]:
+                        if current_result.points_elsewhere(
+                            earlier.current_key, wanted.get(paper.content_hash)
+                        ):
                             outcome.repoint.add(known)
                 elif paper.paper_id in hash_of_id or paper.paper_id in fresh:
                     other = hash_of_id.get(paper.paper_id) or fresh[paper.paper_id].content_hash
@@ -253,18 +246,21 @@ class Store:
             # New papers are known to be new: no anti-join against the whole table for them.
             con.execute(
                 """
-                INSERT INTO paper_records
-                SELECT paper_id, any_value(content_hash), any_value(title), any_value(abstract),
-                       any_value(arxiv_id), any_value(url), any_value(published),
-                       any_value(authors), min(seen_on), list_sort(list_distinct(list(source))),
-                       any_value(current_key), min(ingested_at)
+                INSERT INTO paper_records BY NAME
+                SELECT paper_id, any_value(content_hash) AS content_hash,
+                       any_value(title) AS title, any_value(abstract) AS abstract,
+                       any_value(arxiv_id) AS arxiv_id, any_value(url) AS url,
+                       any_value(published) AS published, any_value(authors) AS authors,
+                       min(seen_on) AS first_seen,
+                       list_sort(list_distinct(list(source))) AS sources,
+                       any_value(current_key) AS current_key, min(ingested_at) AS ingested_at
                 FROM batch WHERE is_new
                 GROUP BY paper_id
                 """
             )
             con.execute(
-                "INSERT INTO sightings SELECT DISTINCT paper_id, source, record, listing_date,"
-                " ingested_at FROM batch WHERE is_new"
+                "INSERT INTO sightings BY NAME SELECT DISTINCT paper_id, source, record,"
+                " listing_date, ingested_at FROM batch WHERE is_new"
             )
             if len(fresh) < len(outcome.papers):
                 self._add_sightings_of_stored(con, widen=bool(widen))
@@ -280,7 +276,7 @@ class Store:
         """
         con.execute(
             """
-            INSERT INTO sightings
+            INSERT INTO sightings BY NAME
             SELECT DISTINCT paper_id, source, record, listing_date, ingested_at FROM batch b
             WHERE NOT b.is_new AND NOT EXISTS (
                 SELECT 1 FROM sightings s
@@ -347,62 +343,52 @@ class Store:
     def save(
         self,
         extractions: Sequence[Extraction] | pa.Table = (),
-        failures: Sequence[Failure] = (),
+        failures: Sequence[Failure] | pa.Table = (),
         current: Sequence[tuple[str, str]] = (),
-        calls: Sequence[CallRecord] = (),
+        calls: Sequence[CallRecord] | pa.Table = (),
     ) -> None:
         """Write results, failures and call logs, and point papers at their current result,
         in one transaction."""
-        if isinstance(extractions, pa.Table):
-            table = extractions
-        else:
-            table = extractions_table(extractions) if extractions else None
-        if table is not None and table.num_rows == 0:
-            table = None
-        if table is None and not (failures or current or calls):
+        results = _rows(EXTRACTIONS, extractions)
+        failed = _rows(FAILURES, failures)
+        logged = _rows(CALLS, calls)
+        if results is None and failed is None and logged is None and not current:
             return
         with self.transaction() as con:
-            if table is not None:
-                con.register("new_results", table)
+            if results is not None:
+                con.register("new_results", results)
                 # a batch is nearly always free of repeats; the window only runs when needed
-                repeats = pc.count_distinct(table.column("cache_key")).as_py() < table.num_rows
+                repeats = pc.count_distinct(results.column("cache_key")).as_py() < results.num_rows
                 con.execute(
-                    """
-                    INSERT INTO extractions
-                    SELECT * FROM new_results n
-                    WHERE NOT EXISTS (SELECT 1 FROM extractions e WHERE e.cache_key = n.cache_key)
-                    """
-                    + (
-                        "QUALIFY row_number() OVER (PARTITION BY n.cache_key) = 1"
-                        if repeats
-                        else ""
+                    EXTRACTIONS.insert(
+                        "new_results n",
+                        "WHERE NOT EXISTS (SELECT 1 FROM extractions e WHERE e.cache_key = n.cache_key)"
+                        + (
+                            " QUALIFY row_number() OVER (PARTITION BY n.cache_key) = 1"
+                            if repeats
+                            else ""
+                        ),
                     )
                 )
                 con.unregister("new_results")
-            if failures:
-                con.register("new_failures", failures_table(failures))
-                con.execute("INSERT INTO failure_log SELECT * FROM new_failures")
+            if failed is not None:
+                con.register("new_failures", failed)
+                con.execute(FAILURES.insert("new_failures"))
                 con.unregister("new_failures")
-            if calls:
-                con.register("new_calls", calls_table(calls))
-                con.execute("INSERT INTO llm_calls SELECT * FROM new_calls")
+            if logged is not None:
+                con.register("new_calls", logged)
+                con.execute(CALLS.insert("new_calls"))
                 con.unregister("new_calls")
-            if current:
-                ids, keys = zip(*current, strict=True)
-                con.register("current_keys", keys_table(ids, keys))
-                con.execute(
-                    """
-                    UPDATE paper_records SET current_key = c.cache_key
-                    FROM (SELECT paper_id, last(cache_key) AS cache_key
-                          FROM current_keys GROUP BY paper_id) c
-                    WHERE paper_records.paper_id = c.paper_id
-                      AND paper_records.current_key IS DISTINCT FROM c.cache_key
-                    """
-                )
-                con.unregister("current_keys")
+            current_result.apply(con, current)
 
     def record_run(self, row: dict[str, Any]) -> None:
         columns = ", ".join(row)
         marks = ", ".join("?" for _ in row)
         with self.transaction() as con:
             con.execute(f"INSERT INTO runs ({columns}) VALUES ({marks})", list(row.values()))
+
+
+def _rows(spec: TableSpec[Any], items: Sequence[Any] | pa.Table) -> pa.Table | None:
+    """Items (or a table already built from them) as a non-empty Arrow table, else None."""
+    table = items if isinstance(items, pa.Table) else spec.arrow(items) if items else None
+    return table if table is not None and table.num_rows else None

@@ -1,0 +1,279 @@
+"""The stored rows, defined once: each table the run writes is a list of typed columns.
+
+Everything else is derived from these specs:
+- the DuckDB DDL (each column says which migration added it, so migrations create
+  exactly the columns of their version and history stays reproducible);
+- the Arrow schema and the Arrow tables bulk writes hand to DuckDB;
+- the journal's encoding of a paid result (a row, as JSON) and its replay;
+- the ``INSERT … BY NAME`` statements, so a column-order slip cannot store data in
+  the wrong column.
+
+The struct columns (links, model sizes, gains) take their fields from the typed dicts
+grounding produces, so a new field there is a new field here.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Generic, Literal, TypeVar, get_args, get_origin
+
+import pyarrow as pa
+
+from summarizer.core.calls import CallRecord
+from summarizer.core.results import (
+    Extraction,
+    Failure,
+    GroundedGain,
+    GroundedLink,
+    GroundedSize,
+)
+from summarizer.core.schema import ClaimedGain, Link, Method, ModelSize, Summary
+
+T = TypeVar("T")
+
+_SCALARS: dict[type, pa.DataType] = {
+    str: pa.string(),
+    int: pa.int32(),
+    float: pa.float64(),
+    bool: pa.bool_(),
+}
+
+
+def _arrow_of(annotation: Any) -> pa.DataType:
+    """Arrow type of a typed-dict field: ``X | None`` is X (nullable), Literals are strings."""
+    origin = get_origin(annotation)
+    if origin in (types.UnionType, typing.Union):
+        (inner,) = [a for a in get_args(annotation) if a is not type(None)]
+        return _arrow_of(inner)
+    if origin is Literal:
+        return pa.string()
+    return _SCALARS[annotation]
+
+
+def struct_of(shape: type) -> pa.StructType:
+    """The Arrow struct of a TypedDict, fields in declaration order."""
+    hints = typing.get_type_hints(shape)
+    return pa.struct([(name, _arrow_of(hint)) for name, hint in hints.items()])
+
+
+def duck_type(arrow: pa.DataType) -> str:
+    """The DuckDB type that Arrow type lands in."""
+    if pa.types.is_struct(arrow):
+        fields = ", ".join(f"{f.name} {duck_type(f.type)}" for f in arrow)
+        return f"STRUCT({fields})"
+    if pa.types.is_list(arrow):
+        return f"{duck_type(arrow.value_type)}[]"
+    names = {
+        pa.string(): "VARCHAR",
+        pa.int32(): "INTEGER",
+        pa.int64(): "BIGINT",
+        pa.float64(): "DOUBLE",
+        pa.bool_(): "BOOLEAN",
+        pa.date32(): "DATE",
+        pa.timestamp("us"): "TIMESTAMP",
+    }
+    return names[arrow]
+
+
+def naive_utc(moment: datetime) -> datetime:
+    """DuckDB TIMESTAMP is zone-less; everything is stored in UTC."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+@dataclass(frozen=True)
+class Column(Generic[T]):
+    name: str
+    arrow: pa.DataType
+    get: Callable[[T], Any]
+    not_null: bool = False
+    since: int | None = None
+    """The migration that added the column to an existing table; None: created with it."""
+
+    @property
+    def ddl(self) -> str:
+        return f"{self.name} {duck_type(self.arrow)}" + (" NOT NULL" if self.not_null else "")
+
+
+@dataclass(frozen=True)
+class TableSpec(Generic[T]):
+    """One stored table: its columns, and how an object of type T becomes a row."""
+
+    table: str
+    columns: tuple[Column[T], ...]
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def schema(self) -> pa.Schema:
+        return pa.schema([(c.name, c.arrow) for c in self.columns])
+
+    def create(self) -> str:
+        """CREATE TABLE with the columns the table was created with."""
+        body = ",\n    ".join(c.ddl for c in self.columns if c.since is None)
+        return f"CREATE TABLE {self.table} (\n    {body}\n)"
+
+    def added_in(self, version: int) -> list[str]:
+        """ALTER TABLE statements for the columns that migration ``version`` adds."""
+        return [
+            f"ALTER TABLE {self.table} ADD COLUMN {c.ddl}"
+            for c in self.columns
+            if c.since == version
+        ]
+
+    def insert(self, source: str, where: str = "") -> str:
+        """Insert a registered Arrow table (or any relation) matching columns by name."""
+        return f"INSERT INTO {self.table} BY NAME SELECT * FROM {source} {where}".rstrip()
+
+    def arrow(self, items: Sequence[T]) -> pa.Table:
+        """Column-wise Arrow table of ``items``: one pass per column, the fast path."""
+        return pa.table(
+            [pa.array([c.get(item) for item in items], c.arrow) for c in self.columns],
+            schema=self.schema,
+        )
+
+    def row(self, item: T) -> dict[str, Any]:
+        """One item as a JSON-ready row (the journal's encoding)."""
+        return {c.name: _jsonable(c.get(item)) for c in self.columns}
+
+    def from_rows(self, rows: Iterable[Mapping[str, Any]]) -> pa.Table:
+        """Rows written by :meth:`row` back into an Arrow table."""
+        parsed = [dict(r) for r in rows]
+        for column in self.columns:
+            if pa.types.is_timestamp(column.arrow):
+                for r in parsed:
+                    value = r.get(column.name)
+                    if isinstance(value, str):
+                        r[column.name] = datetime.fromisoformat(value)
+        return pa.Table.from_pylist(parsed, schema=self.schema)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+LINK_STRUCT = struct_of(GroundedLink)
+SIZE_STRUCT = struct_of(GroundedSize)
+GAIN_STRUCT = struct_of(GroundedGain)
+
+
+def _usage(attribute: str) -> Callable[[Extraction], Any]:
+    def get(r: Extraction) -> Any:
+        return getattr(r.usage, attribute) if r.usage is not None else None
+
+    return get
+
+
+E = Column[Extraction]
+EXTRACTIONS: TableSpec[Extraction] = TableSpec(
+    "extractions",
+    (
+        E("cache_key", pa.string(), lambda r: r.cache_key, not_null=True),
+        E("paper_id", pa.string(), lambda r: r.paper_id, not_null=True),
+        E("backend", pa.string(), lambda r: r.identity.backend, not_null=True),
+        E("model", pa.string(), lambda r: r.identity.model, not_null=True),
+        E("prompt_hash", pa.string(), lambda r: r.identity.prompt_hash or None),
+        E("schema_version", pa.int32(), lambda r: r.identity.schema_version, not_null=True),
+        E("status", pa.string(), lambda r: r.status, not_null=True),
+        E("task", pa.string(), lambda r: r.grounded.summary.task),
+        E("task_evidence", pa.string(), lambda r: r.grounded.summary.task_evidence),
+        E("method_name", pa.string(), lambda r: r.grounded.summary.method.name),
+        E("method_description", pa.string(), lambda r: r.grounded.summary.method.description),
+        E("method_evidence", pa.string(), lambda r: r.grounded.summary.method.evidence),
+        E("code_url", pa.string(), lambda r: r.grounded.code_url),
+        E("code_url_evidence", pa.string(), lambda r: r.grounded.summary.code_url_evidence),
+        E("code_url_grounded", pa.bool_(), lambda r: r.grounded.code_url_grounded),
+        E("links", pa.list_(LINK_STRUCT), lambda r: r.grounded.links),
+        E("model_sizes", pa.list_(SIZE_STRUCT), lambda r: r.grounded.model_sizes),
+        E("gains", pa.list_(GAIN_STRUCT), lambda r: r.grounded.gains),
+        E("grounded_ratio", pa.float64(), lambda r: r.grounded.grounded_ratio),
+        E("ungrounded", pa.int32(), lambda r: r.grounded.ungrounded),
+        E("prompt_tokens", pa.int64(), _usage("prompt_tokens")),
+        E("completion_tokens", pa.int64(), _usage("completion_tokens")),
+        E("cached_tokens", pa.int64(), _usage("cached_tokens")),
+        E("cost_usd", pa.float64(), _usage("cost_usd")),
+        E("extracted_at", pa.timestamp("us"), lambda r: naive_utc(r.extracted_at), not_null=True),
+        E("recall_warnings", pa.list_(pa.string()), lambda r: r.grounded.recall_warnings, since=3),
+    ),
+)
+"""One stored summary: the grounded values plus the identity and usage that produced them."""
+
+F = Column[Failure]
+FAILURES: TableSpec[Failure] = TableSpec(
+    "failure_log",
+    (
+        F("paper_id", pa.string(), lambda f: f.paper_id),
+        F("cache_key", pa.string(), lambda f: f.cache_key),
+        F("stage", pa.string(), lambda f: f.stage, not_null=True),
+        F("error_type", pa.string(), lambda f: f.error_type, not_null=True),
+        F("message", pa.string(), lambda f: f.message, not_null=True),
+        F("attempts", pa.int32(), lambda f: f.attempts, not_null=True),
+        F("tokens", pa.int64(), lambda f: f.tokens),
+        F("source", pa.string(), lambda f: f.source),
+        F("record", pa.string(), lambda f: f.record),
+        F("failed_at", pa.timestamp("us"), lambda f: naive_utc(f.failed_at), not_null=True),
+    ),
+)
+
+C = Column[CallRecord]
+CALLS: TableSpec[CallRecord] = TableSpec(
+    "llm_calls",
+    (
+        C("cache_key", pa.string(), lambda c: c.cache_key),
+        C("model", pa.string(), lambda c: c.model),
+        C("attempt", pa.int32(), lambda c: c.attempt),
+        C("status", pa.int32(), lambda c: c.status),
+        C("latency_ms", pa.float64(), lambda c: c.latency_ms),
+        C("prompt_tokens", pa.int64(), lambda c: c.prompt_tokens),
+        C("completion_tokens", pa.int64(), lambda c: c.completion_tokens),
+        C("cached_tokens", pa.int64(), lambda c: c.cached_tokens),
+        C("cost_usd", pa.float64(), lambda c: c.cost_usd),
+        C("mode", pa.string(), lambda c: c.mode),
+        C("error", pa.string(), lambda c: c.error),
+        C("called_at", pa.timestamp("us"), lambda c: naive_utc(c.called_at)),
+    ),
+)
+
+
+def summary_of(row: Mapping[str, Any]) -> Summary:
+    """A stored extractions row back to the Summary it was made from (evidence of the
+    structured values aside): the inverse of :data:`EXTRACTIONS`, kept next to it."""
+    return Summary(
+        task=row["task"],
+        task_evidence=row.get("task_evidence"),
+        method=Method(
+            name=row["method_name"],
+            description=row["method_description"],
+            evidence=row.get("method_evidence"),
+        ),
+        claimed_gains=[
+            ClaimedGain(
+                metric=g["metric"],
+                value=g["value"],
+                unit=g["unit"],
+                benchmark=g["benchmark"],
+                baseline=g["baseline"],
+                evidence=g["evidence"] or "",
+            )
+            for g in row["gains"] or []
+        ],
+        model_sizes=[
+            ModelSize(
+                text=s["text"] or "",
+                params=s["params"],
+                vague=bool(s["vague"]),
+                evidence=s["evidence"] or "",
+            )
+            for s in row["model_sizes"] or []
+        ],
+        code_url=row["code_url"],
+        code_url_evidence=row.get("code_url_evidence"),
+        links=[Link(url=link["url"], kind=link["kind"]) for link in row["links"] or []],
+    )
