@@ -7,11 +7,15 @@ The library API mirrors the CLI: open a :class:`Store`, pick a backend with
 from summarizer.backends import BackendSettings, get_backend
 from summarizer.core.errors import (
     BackendError,
+    BudgetExceeded,
     ConfigError,
     ExtractionError,
     InputError,
+    Interrupted,
+    RunStopped,
     StoreError,
     SummarizerError,
+    TransientError,
 )
 from summarizer.core.schema import SCHEMA_VERSION, Summary
 from summarizer.outputs.export import export
@@ -19,19 +23,24 @@ from summarizer.run.pipeline import RunReport, ingest, run
 from summarizer.store.store import Store
 
 __version__ = "0.1.0"
+"""The one place the version is written; the build reads it from here."""
 
 __all__ = [
     "SCHEMA_VERSION",
     "BackendError",
     "BackendSettings",
+    "BudgetExceeded",
     "ConfigError",
     "ExtractionError",
     "InputError",
+    "Interrupted",
     "RunReport",
+    "RunStopped",
     "Store",
     "StoreError",
     "SummarizerError",
     "Summary",
+    "TransientError",
     "export",
     "get_backend",
     "ingest",

@@ -1,16 +1,25 @@
-"""The prompt templates ship inside the wheel: build it, install it away from the checkout, render."""
+"""The wheel: only the package, with its prompt templates, importable without the test extra.
+
+Built once, installed into a fresh venv away from the checkout; dependencies come from this
+environment except the test-only ones, which the fresh interpreter is made unable to import.
+"""
 
 from __future__ import annotations
 
 import site
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
+TEST_ONLY = ["pytest", "mypy", "ruff", "build", "importlinter", "grimp"]
 
 
-def test_wheel_carries_prompts(tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_wheel_holds_the_package_and_imports_without_test_extras(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     subprocess.run(
         [
@@ -27,6 +36,10 @@ def test_wheel_carries_prompts(tmp_path: Path) -> None:
         capture_output=True,
     )
     wheel = next(dist.glob("summarizer-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    top = {name.split("/")[0] for name in names if not name.startswith("summarizer-")}
+    assert top == {"summarizer"}, top
+    assert "summarizer/prompts/extract_v1.md" in names and "summarizer/py.typed" in names
     fresh = tmp_path / "fresh"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(fresh)], check=True)
     fresh_python = fresh / "bin" / "python"
@@ -67,3 +80,27 @@ def test_wheel_carries_prompts(tmp_path: Path) -> None:
     location, *rendered = result.stdout.splitlines()
     assert location.startswith(str(fresh_site))
     assert "<abstract>" in rendered and "An abstract." in rendered
+    version = subprocess.run(
+        [
+            str(fresh_python),
+            "-c",
+            "import summarizer, importlib.metadata as m; "
+            "print(summarizer.__version__ == m.version('summarizer'))",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert version.stdout.strip() == "True"
+    fake = subprocess.run(
+        [
+            str(fresh_python),
+            "-c",
+            "import sys; sys.modules['aiohttp'] = None; import summarizer.testing.fake_openai",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert "pip install 'summarizer[testing]'" in fake.stderr

@@ -12,7 +12,8 @@ from summarizer.core.paper import Paper
 from summarizer.ingest.records import ABSTRACT_KEYS, TITLE_KEYS, build_paper
 from summarizer.ingest.source import decoded_lines
 
-csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+_FIELD_LIMIT = min(sys.maxsize, 2**31 - 1)
+"""Abstracts can exceed csv's 128 KB default field limit; raised only while we parse."""
 
 
 def _lines(path: Path, errors: list[InputError]) -> Iterator[str]:
@@ -24,6 +25,14 @@ def _lines(path: Path, errors: list[InputError]) -> Iterator[str]:
 
 
 def parse(path: Path, delimiter: str | None = None) -> Iterator[Paper | InputError]:
+    previous = csv.field_size_limit(_FIELD_LIMIT)
+    try:
+        yield from _parse(path, delimiter)
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _parse(path: Path, delimiter: str | None) -> Iterator[Paper | InputError]:
     source = str(path)
     errors: list[InputError] = []
     lines = _lines(path, errors)

@@ -28,8 +28,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Self
 
-from aiohttp import web
 from pydantic import ValidationError
+
+try:
+    from aiohttp import web
+except ImportError as missing:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "the fake OpenAI server needs aiohttp: pip install 'summarizer[testing]'"
+    ) from missing
 
 from summarizer.core.schema import Summary
 
