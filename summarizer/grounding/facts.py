@@ -96,9 +96,6 @@ class AbstractFacts:
         key = link_key(url)
         return self.links.get(key) or self.loose_links.get(key)
 
-    def has_link(self, url: str | None) -> bool:
-        return bool(url) and self.stated(url or "") is not None
-
     def has_number(self, value: float | None, scales: tuple[float, ...] = (1.0,)) -> bool:
         if value is None:
             return False

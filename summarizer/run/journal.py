@@ -14,7 +14,6 @@ flush would. Lines written by summarizer 0.1 (``"item"`` objects) still replay.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -61,10 +60,6 @@ class Journal:
         row = _SPECS[kind].row(item)
         self._handle.write(json.dumps({"kind": kind, "row": row}, default=str) + "\n")
         self._handle.flush()
-
-    def sync(self) -> None:
-        if self._handle is not None:
-            os.fsync(self._handle.fileno())
 
     def pending(self) -> Pending:
         rows: dict[str, list[dict[str, Any]]] = {kind: [] for kind in _SPECS}
