@@ -1,8 +1,13 @@
 """The `summarizer` command: thin wrappers that open the store, call one library function,
-and turn our errors into one clean line."""
+and turn our errors into one clean line.
+
+Everything printed that came from a user's data (titles, abstracts, paths, SQL results) is
+printed literally: the consoles interpret no markup and no emoji codes.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections.abc import Callable, Iterator
@@ -13,38 +18,80 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
+from rich.text import Text
 
-from summarizer.backends import BackendSettings, get_backend
-from summarizer.core.errors import ConfigError, Interrupted, SummarizerError
+from summarizer import __version__
+from summarizer.backends import BackendSettings, choose_backend, get_backend
+from summarizer.core.errors import ConfigError, Interrupted, StoreError, SummarizerError
 from summarizer.eval import runs as eval_runs
 from summarizer.ingest import FORMATS
 from summarizer.outputs import query, stats
+from summarizer.outputs import show as show_mod
+from summarizer.outputs.export import EXPORT_FORMATS
 from summarizer.outputs.export import export as export_digest
 from summarizer.run import pipeline
 from summarizer.run.jobs import EngineSettings
 from summarizer.run.progress import progress_reporter
 from summarizer.store import merge as merge_mod
-from summarizer.store.store import Store
+from summarizer.store.store import DEFAULT_DB, Store, default_db_path, missing_database
 
 app = typer.Typer(
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
+    rich_markup_mode=None,
     help="Turn batches of paper abstracts into a structured, queryable DuckDB dataset.",
 )
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True, highlight=False, emoji=False, markup=False)
+err = Console(stderr=True, soft_wrap=True, highlight=False, emoji=False, markup=False)
 T = TypeVar("T")
 MAX_SHOWN_REJECTIONS = 20
 
 DbOption = Annotated[
     Path | None,
-    typer.Option("--db", help="DuckDB file [env: SUMMARIZER_DB; default cache/summarizer.duckdb]"),
+    typer.Option(
+        "--db",
+        envvar="SUMMARIZER_DB",
+        show_envvar=True,
+        show_default=str(DEFAULT_DB),
+        metavar="FILE",
+        help="The DuckDB database.",
+    ),
 ]
 FormatOption = Annotated[
-    str | None, typer.Option("--format", help=f"Input format: {', '.join(FORMATS)} (auto-detected)")
+    str | None,
+    typer.Option(
+        "--format",
+        metavar="FORMAT",
+        help=f"Input format: {', '.join(FORMATS)}. [default: detected]",
+    ),
 ]
-Inputs = Annotated[list[Path], typer.Argument(help="Files or folders to read.")]
+Inputs = Annotated[
+    list[Path],
+    typer.Argument(metavar="INPUT...", help="Files or folders to read; - reads stdin."),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"summarizer {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Turn batches of paper abstracts into a structured, queryable DuckDB dataset."""
+
+
+def _error(message: str) -> None:
+    err.print(Text.assemble(("error: ", "red"), message))
 
 
 @contextmanager
@@ -52,19 +99,20 @@ def _clean_errors() -> Iterator[None]:
     try:
         yield
     except SummarizerError as error:
-        err.print(f"[red]error:[/red] {error}", markup=True, highlight=False)
+        _error(str(error))
         raise typer.Exit(error.exit_code) from None
     except KeyboardInterrupt:
         err.print("interrupted; everything finished so far is stored")
         raise typer.Exit(Interrupted.exit_code) from None
 
 
-def _open(db: Path | None, *, read_only: bool = False) -> Store:
-    return Store(db, read_only=read_only)
+def _read_only(db: Path | None) -> Store:
+    """Commands that only read never create a database; a missing one is one line."""
+    return Store(db, read_only=True)
 
 
 def _with_store(db: Path | None, action: Callable[[Store], T], *, read_only: bool = False) -> T:
-    with _clean_errors(), _open(db, read_only=read_only) as store:
+    with _clean_errors(), _read_only(db) if read_only else Store(db) as store:
         return action(store)
 
 
@@ -72,27 +120,28 @@ def _print_report(report: pipeline.RunReport) -> None:
     if report.recovered:
         err.print(f"recovered {report.recovered} results journaled by an interrupted run")
     for note in report.notes:
-        err.print(f"note: {note}", highlight=False)
+        err.print(Text(f"note: {note}"))
     shown = report.rejections[:MAX_SHOWN_REJECTIONS]
     for line in shown:
-        err.print(f"[yellow]rejected:[/yellow] {line}", markup=True, highlight=False)
+        err.print(Text.assemble(("rejected: ", "yellow"), line))
     if report.rejected > len(shown):
         err.print(
             f"... and {report.rejected - len(shown)} more rejected; "
             "see `summarizer sql \"select * from failures where stage = 'ingest'\"`"
         )
     rate = report.read / report.elapsed if report.elapsed > 0 else 0.0
-    out.print(
+    line = (
         f"papers read {report.read} ({report.distinct} distinct) · new {report.new} · "
         f"cached {report.cached} · extracted {report.extracted} · failed {report.failed} · "
-        f"rejected {report.rejected}",
-        highlight=False,
+        f"rejected {report.rejected}"
     )
+    if report.stopped is not None and report.pending:
+        line += f" · pending {report.pending} (stored; the next run extracts them)"
+    out.print(line)
     if report.skipped_failed:
         out.print(
             f"skipped {report.skipped_failed} papers that failed before; "
-            "pass --retry-failed to try them again",
-            highlight=False,
+            "pass --retry-failed to try them again"
         )
     line = f"elapsed {report.elapsed:.2f} s ({rate:,.0f} papers/s)"
     if report.backend:
@@ -102,38 +151,79 @@ def _print_report(report: pipeline.RunReport) -> None:
             f" · tokens {report.prompt_tokens + report.completion_tokens:,}"
             f" · est. cost ${report.cost_usd:.4f}"
         )
-    out.print(line, highlight=False)
+    out.print(line)
     if report.stopped:
-        out.print(f"stopped early: {report.stopped}", highlight=False)
-    out.print(f"database: {report.db_path}", highlight=False)
+        out.print(Text(f"stopped early: {report.stopped}"))
+    out.print(Text(f"database: {report.db_path}"))
+
+
+def _retry_identity(store: Store) -> tuple[str, str | None]:
+    """--retry-failed with no backend named: the backend and model that failed."""
+    identities = store.failed_identities()
+    if not identities:
+        return "rules", None
+    if len(identities) > 1:
+        listed = ", ".join(f"{b} {m} ({n} papers)" for b, m, n in identities)
+        raise ConfigError(
+            f"papers failed under several backends: {listed}; pass --backend and --model "
+            "to choose which to retry with"
+        )
+    backend, model, _ = identities[0]
+    return backend, (None if backend == "rules" else model)
 
 
 @app.command()
 def run(
     inputs: Annotated[
-        list[Path] | None, typer.Argument(help="Files or folders to read.", show_default=False)
+        list[Path] | None,
+        typer.Argument(
+            metavar="[INPUT]...",
+            help="Files or folders to read; - reads stdin.",
+            show_default=False,
+        ),
     ] = None,
     db: DbOption = None,
     backend: Annotated[
-        str, typer.Option(help="auto, rules or openai (auto = openai when an endpoint is set)")
-    ] = "auto",
+        str | None,
+        typer.Option(
+            "--backend",
+            envvar="SUMMARIZER_BACKEND",
+            show_envvar=True,
+            metavar="NAME",
+            help="rules (offline, free) or openai; auto = openai when an endpoint or key is "
+            "configured. [default: rules, or openai when --model or --base-url is given]",
+        ),
+    ] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Read at most N papers.")] = None,
     input_format: FormatOption = None,
-    model: Annotated[str | None, typer.Option(help="LLM model [env: SUMMARIZER_MODEL]")] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME", help="LLM model; implies --backend openai. [env: SUMMARIZER_MODEL]"
+        ),
+    ] = None,
     base_url: Annotated[
-        str | None, typer.Option(help="OpenAI-compatible endpoint [env: OPENAI_BASE_URL]")
+        str | None,
+        typer.Option(
+            metavar="URL",
+            help="OpenAI-compatible endpoint; implies --backend openai. [env: OPENAI_BASE_URL]",
+        ),
     ] = None,
     mode: Annotated[
-        str | None, typer.Option(help="instructor mode: tools, json_schema, json or md_json")
+        str | None,
+        typer.Option(
+            metavar="MODE", help="Structured-output mode: tools, json_schema, json, md_json."
+        ),
     ] = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Requests in flight at once.")] = 16,
     rpm: Annotated[float | None, typer.Option(min=1, help="Requests per minute budget.")] = None,
     tpm: Annotated[float | None, typer.Option(min=1, help="Tokens per minute budget.")] = None,
     max_cost: Annotated[
-        float | None, typer.Option(help="Stop cleanly once this many USD are spent.")
+        float | None,
+        typer.Option(metavar="USD", help="Stop before the next call would spend more."),
     ] = None,
     max_tokens: Annotated[
-        int | None, typer.Option(help="Stop cleanly once this many tokens are spent.")
+        int | None, typer.Option(metavar="N", help="Stop once this many tokens are spent.")
     ] = None,
     max_retries: Annotated[
         int, typer.Option(min=0, help="Transport retries per paper (429, 5xx, timeouts).")
@@ -141,51 +231,70 @@ def run(
     max_reasks: Annotated[int, typer.Option(min=0, help="Re-asks after an invalid answer.")] = 1,
     timeout: Annotated[float, typer.Option(min=1, help="Seconds per request.")] = 60.0,
     prices: Annotated[
-        Path | None, typer.Option(help="JSON price table [env: SUMMARIZER_PRICES]")
+        Path | None,
+        typer.Option(metavar="FILE", help="JSON price table. [env: SUMMARIZER_PRICES]"),
     ] = None,
     strict_grounding: Annotated[
-        bool, typer.Option(help="Drop values that cannot be found in the abstract.")
+        bool,
+        typer.Option("--strict-grounding", help="Drop values not found in the abstract."),
     ] = False,
     retry_failed: Annotated[
-        bool, typer.Option(help="Try papers that failed in earlier runs again.")
+        bool,
+        typer.Option(
+            "--retry-failed",
+            help="Try papers that failed before again (with their backend and model).",
+        ),
+    ] = False,
+    refresh: Annotated[
+        bool,
+        typer.Option("--refresh", help="Extract the papers read again, ignoring the cache."),
     ] = False,
     shard: Annotated[
-        str | None, typer.Option(help="Take only slice i of n of the input (e.g. 1/3).")
+        str | None,
+        typer.Option(metavar="I/N", help="Take only slice I of N of the input (e.g. 1/3)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Ingest INPUTs, extract every paper not already cached, and store the results."""
     with _clean_errors():
         if not inputs and not retry_failed:
-            raise ConfigError("give INPUT files or folders, or --retry-failed")
+            raise ConfigError("give INPUT files or folders (- for stdin), or --retry-failed")
+        pipeline.check_inputs(inputs or [])
         slice_ = pipeline.parse_shard(shard) if shard else None
-        settings = BackendSettings.from_env(
-            model=model, base_url=base_url, mode=mode, max_reasks=max_reasks, timeout=timeout
-        )
-        if prices is not None:
-            settings.extra["prices"] = str(prices)
-        chosen = get_backend(backend, settings)
-        engine = EngineSettings(
-            concurrency=concurrency,
-            rpm=rpm,
-            tpm=tpm,
-            max_attempts=max_retries + 1,
-            max_cost=max_cost,
-            max_tokens=max_tokens,
-            strict_grounding=strict_grounding,
-        )
-        with _open(db) as store, progress_reporter(enabled=not quiet) as reporter:
-            report = pipeline.run(
-                inputs or [],
-                store,
-                chosen,
-                fmt=input_format,
-                limit=limit,
-                settings=engine,
-                retry_failed=retry_failed,
-                reporter=reporter,
-                shard=slice_,
+        with Store(db, hold=False) as store:
+            name = choose_backend(backend, llm_flags=bool(model or base_url))
+            if retry_failed and backend is None and not (model or base_url):
+                name, model = _retry_identity(store)
+            settings = BackendSettings.from_env(
+                model=model, base_url=base_url, mode=mode, max_reasks=max_reasks, timeout=timeout
             )
+            if prices is not None:
+                settings.extra["prices"] = str(prices)
+            chosen = get_backend(name, settings)
+            engine = EngineSettings(
+                concurrency=concurrency,
+                rpm=rpm,
+                tpm=tpm,
+                max_attempts=max_retries + 1,
+                max_cost=max_cost,
+                max_tokens=max_tokens,
+                strict_grounding=strict_grounding,
+            )
+            paid = chosen.capabilities.billable
+            with progress_reporter(enabled=not quiet, paid=paid) as reporter:
+                report = pipeline.run(
+                    inputs or [],
+                    store,
+                    chosen,
+                    fmt=input_format,
+                    limit=limit,
+                    settings=engine,
+                    retry_failed=retry_failed,
+                    reporter=reporter,
+                    shard=slice_,
+                    refresh=refresh,
+                    notice=lambda line: err.print(Text(f"note: {line}")),
+                )
         _print_report(report)
     if isinstance(report.stopped, Interrupted):
         raise typer.Exit(Interrupted.exit_code)
@@ -198,13 +307,27 @@ def ingest(
     inputs: Inputs,
     db: DbOption = None,
     input_format: FormatOption = None,
-    limit: Annotated[int | None, typer.Option(min=1)] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Read at most N papers.")] = None,
 ) -> None:
     """Parse INPUTs and store the papers, without extracting."""
-    report = _with_store(db, lambda s: pipeline.ingest(inputs, s, fmt=input_format, limit=limit))
+    with _clean_errors():
+        pipeline.check_inputs(inputs)
+        with Store(db, hold=False) as store:
+            report = pipeline.ingest(inputs, store, fmt=input_format, limit=limit)
     _print_report(report)
     if not report.clean:
         raise typer.Exit(1)
+
+
+def _table(columns: list[str], rows: list[list[str]], title: str | None = None) -> Table:
+    """Cells are Text, so stored text is shown as written; long values fold, never cut."""
+    table = Table(
+        *[Column(Text(name), overflow="fold") for name in columns],
+        title=Text(title) if title else None,
+    )
+    for row in rows:
+        table.add_row(*(Text(cell) for cell in row))
+    return table
 
 
 @app.command()
@@ -212,41 +335,61 @@ def sql(
     statement: Annotated[str, typer.Argument(metavar="QUERY", help="A SELECT statement.")],
     db: DbOption = None,
     output_format: Annotated[
-        str, typer.Option("--format", help="table, csv, json or markdown")
-    ] = "table",
+        str | None,
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            help="table, csv, json, jsonl or markdown. [default: table on a terminal, csv "
+            "when piped]",
+        ),
+    ] = None,
     max_rows: Annotated[
         int, typer.Option("--max-rows", help="Rows a table shows (0 = all); other formats get all.")
     ] = 100,
 ) -> None:
     """Run a read-only SQL query against the database."""
+    chosen = output_format or ("table" if sys.stdout.isatty() else "csv")
 
     def show(store: Store) -> None:
+        if chosen not in query.QUERY_FORMATS:
+            raise ConfigError(
+                f"unknown --format {chosen!r}; choose one of {', '.join(query.QUERY_FORMATS)}"
+            )
         result = query.run_query(store, statement)
-        if output_format == "table":
-            table = Table(*result.columns, show_lines=False)
+        if chosen == "table":
             cells = query.table_cells(result, max_rows)
-            for row in cells:
-                table.add_row(*row)
-            out.print(table)
+            out.print(_table(result.columns, cells))
             if len(cells) < len(result.rows):
                 err.print(
                     f"{len(result.rows):,} rows; showing the first {len(cells):,}. "
                     "Pass --max-rows 0 for all of them, or --format csv for a file."
                 )
         else:
-            sys.stdout.write(query.render(result, output_format) + "\n")
+            sys.stdout.write(query.render(result, chosen) + "\n")
 
     _with_store(db, show, read_only=True)
 
 
 @app.command("export")
 def export_cmd(
-    out_path: Annotated[Path, typer.Option("--out", help="File to write.")],
+    out_path: Annotated[
+        str, typer.Option("--out", metavar="FILE", help="File to write; - writes to stdout.")
+    ],
     db: DbOption = None,
-    output_format: Annotated[str, typer.Option("--format", help="csv, jsonl or parquet")] = "csv",
-    where: Annotated[str | None, typer.Option(help="SQL filter on the summaries view.")] = None,
+    output_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            help=f"{', '.join(EXPORT_FORMATS)}. [default: from the --out extension, else csv]",
+        ),
+    ] = None,
+    where: Annotated[
+        str | None, typer.Option(metavar="SQL", help="Filter on the summaries view.")
+    ] = None,
     since: Annotated[
-        str | None, typer.Option(help="Only papers first seen on or after this date (YYYY-MM-DD).")
+        str | None,
+        typer.Option(metavar="DATE", help="Only papers first seen on or after (YYYY-MM-DD)."),
     ] = None,
 ) -> None:
     """Write the digest: one row per paper."""
@@ -257,7 +400,8 @@ def export_cmd(
         lambda s: export_digest(s, out_path, fmt=output_format, where=where, since=since_date),
         read_only=True,
     )
-    out.print(f"wrote {rows} rows to {out_path}", highlight=False)
+    if out_path != "-":
+        out.print(Text(f"wrote {rows} rows to {out_path}"))
 
 
 def _parse_since(value: str | None) -> date | None:
@@ -269,56 +413,108 @@ def _parse_since(value: str | None) -> date | None:
         raise ConfigError(f"--since {value!r} is not a date; use YYYY-MM-DD") from None
 
 
+@app.command("show")
+def show_cmd(
+    paper: Annotated[
+        str, typer.Argument(metavar="PAPER", help="Paper id, arXiv id or part of the title.")
+    ],
+    db: DbOption = None,
+    output_format: Annotated[
+        str, typer.Option("--format", metavar="FORMAT", help="text or json.")
+    ] = "text",
+) -> None:
+    """One paper's whole extraction, every value with its evidence in the abstract."""
+
+    def show(store: Store) -> None:
+        if output_format not in ("text", "json"):
+            raise ConfigError(f"unknown --format {output_format!r}; choose text or json")
+        detail = show_mod.paper_detail(store, paper)
+        if output_format == "json":
+            sys.stdout.write(json.dumps(show_mod.detail_json(detail), ensure_ascii=False) + "\n")
+        else:
+            out.print(show_mod.render(detail))
+
+    _with_store(db, show, read_only=True)
+
+
+@app.command("runs")
+def runs_cmd(
+    db: DbOption = None,
+    limit: Annotated[int, typer.Option(min=1, help="How many recent runs.")] = 20,
+    output_format: Annotated[
+        str, typer.Option("--format", metavar="FORMAT", help="table or json.")
+    ] = "table",
+) -> None:
+    """Recent runs: backend, model, counts, tokens, cost and status (the runs view)."""
+
+    def show(store: Store) -> None:
+        if output_format not in ("table", "json"):
+            raise ConfigError(f"unknown --format {output_format!r}; choose table or json")
+        columns, rows = show_mod.recent_runs(store, limit)
+        result = query.QueryResult(columns, rows)
+        if output_format == "json":
+            sys.stdout.write(query.render(result, "json") + "\n")
+        else:
+            out.print(_table(columns, query.table_cells(result, 0)))
+
+    _with_store(db, show, read_only=True)
+
+
 @app.command("merge")
 def merge_cmd(
-    shards: Annotated[list[Path], typer.Argument(help="Shard databases to merge in.")],
+    shards: Annotated[
+        list[Path], typer.Argument(metavar="SHARD...", help="Shard databases to merge in.")
+    ],
     db: DbOption = None,
 ) -> None:
     """Merge shard databases into --db; the same paper in several shards is stored once."""
     report = _with_store(db, lambda s: merge_mod.merge(s, shards))
     out.print(
         f"merged {report.shards} shards · {report.papers_added} papers and "
-        f"{report.extractions_added} extractions added",
-        highlight=False,
+        f"{report.extractions_added} extractions added"
     )
 
 
 @app.command("eval")
 def eval_cmd(
-    gold: Annotated[Path, typer.Option("--gold", help="Gold JSONL file (format: README).")],
+    gold: Annotated[
+        Path, typer.Option("--gold", metavar="FILE", help="Gold JSONL file (format: README).")
+    ],
     db: DbOption = None,
 ) -> None:
     """Score stored extractions against a gold file, per field and per backend/model/prompt."""
+    with _clean_errors():
+        path = db if db is not None else default_db_path()
+        if not path.exists():
+            raise StoreError(missing_database(path))
+        eval_runs.read_gold(gold)
     groups = _with_store(db, lambda s: eval_runs.evaluate_store(s, gold))
     if not groups:
         err.print(
-            f"no stored extraction matches a paper in {gold}; run `summarizer run` on those "
-            "papers first (a gold JSONL with title and abstract is itself a valid input)"
+            Text(
+                f"no stored extraction matches a paper in {gold}; run `summarizer run` on those "
+                "papers first (a gold JSONL with title and abstract is itself a valid input)"
+            )
         )
         raise typer.Exit(1)
     for group in groups:
         prompt = group.prompt_hash or "-"
-        table = Table(
-            "field",
-            "precision",
-            "recall",
-            "F1",
-            "support",
-            "extra",
-            title=f"{group.backend} · {group.model} · prompt {prompt} · "
-            f"{group.covered} of {group.gold_total} gold papers",
-        )
-        for s in group.scores:
-            extra = " ".join(f"{k}={v:.3f}" for k, v in s.extra.items())
-            table.add_row(
+        rows = [
+            [
                 s.field,
                 f"{s.precision:.3f}",
                 f"{s.recall:.3f}",
                 f"{s.f1:.3f}",
                 str(s.support),
-                extra,
-            )
-        out.print(table)
+                " ".join(f"{k}={v:.3f}" for k, v in s.extra.items()),
+            ]
+            for s in group.scores
+        ]
+        title = (
+            f"{group.backend} · {group.model} · prompt {prompt} · "
+            f"{group.covered} of {group.gold_total} gold papers"
+        )
+        out.print(_table(["field", "precision", "recall", "F1", "support", "extra"], rows, title))
 
 
 @app.command("stats")
@@ -326,11 +522,9 @@ def stats_cmd(
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """Counts by status and backend, cache hits, failures by reason, cost."""
+    """Counts by status and backend, cache hits, open failures by reason, cost."""
     result = _with_store(db, stats.collect, read_only=True)
     if as_json:
-        import json
-
         sys.stdout.write(json.dumps(result.as_dict(), indent=2, default=str) + "\n")
         return
     _print_stats(result)
@@ -346,18 +540,14 @@ def _print_stats(result: stats.Stats) -> None:
         f"ungrounded values {result.ungrounded_values} in {result.papers_with_ungrounded} papers"
         f" · recall warnings {result.recall_warnings}"
     )
-    _table("status", ["status", "papers"], result.by_status)
-    _table("backend", ["backend", "model", "papers"], result.by_backend)
-    _table("failures", ["stage", "error type", "count"], result.failures_by_reason)
+    _breakdown("status", ["status", "papers"], result.by_status)
+    _breakdown("backend", ["backend", "model", "papers"], result.by_backend)
+    _breakdown("open failures", ["stage", "error type", "count"], result.failures_by_reason)
 
 
-def _table(title: str, columns: list[str], rows: list[Any]) -> None:
-    if not rows:
-        return
-    table = Table(*columns, title=title)
-    for row in rows:
-        table.add_row(*(str(v) for v in row))
-    out.print(table)
+def _breakdown(title: str, columns: list[str], rows: list[Any]) -> None:
+    if rows:
+        out.print(_table(columns, [[str(v) for v in row] for row in rows], title))
 
 
 def main() -> None:

@@ -106,7 +106,7 @@ def test_sql_formats_and_read_only(seeds: Path, db_path: Path) -> None:
     code, out, _ = invoke("sql", "select 1 as a", "--format", "markdown")
     assert out.splitlines()[:3] == ["| a |", "|---|", "| 1 |"]
     many = "select 'row' || i as label from range(250) t(i)"
-    code, out, err = invoke("sql", many)
+    code, out, err = invoke("sql", many, "--format", "table")
     assert code == 0 and "row99" in out and "row100" not in out
     assert "250 rows; showing the first 100" in err
     code, out, _ = invoke("sql", many, "--max-rows", "0")
@@ -197,7 +197,7 @@ def test_stats_and_missing_database(seeds: Path, tmp_path: Path) -> None:
     code, out, _ = invoke("stats", "--json")
     data = json.loads(out)
     assert data["papers"] == 64
-    assert data["by_status"] == [["ok", 64]]
+    assert data["by_status"] == [{"status": "ok", "papers": 64}]
 
 
 def test_unknown_backend_is_a_config_error(seeds: Path) -> None:
@@ -216,7 +216,7 @@ def test_openai_without_key_or_endpoint_says_what_to_set(seeds: Path) -> None:
     code, _, err = invoke(
         "run", str(seeds), "--backend", "openai", "--base-url", "http://127.0.0.1:9/v1"
     )
-    assert code == 1
+    assert code == 2
     assert err.count("\n") == 1 and "cannot reach http://127.0.0.1:9/v1" in err
     assert "check --base-url / OPENAI_BASE_URL" in err
 

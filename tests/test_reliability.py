@@ -14,7 +14,7 @@ import pytest
 
 from summarizer.backends.base import BackendSettings
 from summarizer.backends.openai.backend import OpenAIBackend
-from summarizer.core.errors import StoreError
+from summarizer.core.errors import ConfigError, StoreError
 from summarizer.run import pipeline
 from summarizer.run.jobs import EngineSettings
 from summarizer.run.journal import journal_path
@@ -178,7 +178,7 @@ def test_unwritable_database_path_is_a_clear_error(tmp_path: Path) -> None:
         Store(blocker / "db.duckdb")
     folder_as_db = tmp_path / "folder.duckdb"
     folder_as_db.mkdir()
-    with pytest.raises(StoreError):
+    with pytest.raises(ConfigError, match="is a directory"):
         Store(folder_as_db)
 
 

@@ -8,7 +8,12 @@ from summarizer.backends.base import (
     Capabilities,
     HeaderObserver,
 )
-from summarizer.backends.registry import backend_names, get_backend, register_backend
+from summarizer.backends.registry import (
+    backend_names,
+    choose_backend,
+    get_backend,
+    register_backend,
+)
 
 __all__ = [
     "AnyBackend",
@@ -18,6 +23,7 @@ __all__ = [
     "Capabilities",
     "HeaderObserver",
     "backend_names",
+    "choose_backend",
     "get_backend",
     "register_backend",
 ]

@@ -116,6 +116,10 @@ class AsyncBackend(_Described):
     def estimate_tokens(self, paper: Paper) -> int:
         """Tokens this paper's request will count against a tokens-per-minute limit."""
 
+    def estimate_cost(self, paper: Paper) -> float | None:
+        """Estimated USD for this paper's call; None when the model's price is unknown."""
+        return None
+
     async def check_endpoint(self) -> None:
         """Fail fast, with one clear line, when no request can succeed."""
 

@@ -29,6 +29,15 @@ def resolve_name(name: str, settings: BackendSettings) -> str:
     return "openai" if (settings.base_url or settings.api_key) else "rules"
 
 
+def choose_backend(requested: str | None, *, llm_flags: bool) -> str:
+    """Which backend a run uses. Offline ``rules`` unless an LLM is asked for: by name
+    (``--backend``/``SUMMARIZER_BACKEND``), or by giving ``--model``/``--base-url`` on the
+    command line. A key in the environment alone never switches to a paid backend."""
+    if requested:
+        return requested
+    return "openai" if llm_flags else "rules"
+
+
 def get_backend(name: str, settings: BackendSettings | None = None) -> AnyBackend:
     settings = settings or BackendSettings.from_env()
     resolved = resolve_name(name, settings)

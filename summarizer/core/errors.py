@@ -35,7 +35,10 @@ class InputError(SummarizerError):
 
 
 class BackendError(SummarizerError):
-    """The backend refused for good (bad key, unknown model): no paper can succeed."""
+    """The backend refused for good (bad key, unknown model, endpoint unreachable): no paper
+    can succeed until a setting changes."""
+
+    exit_code = 2
 
 
 class ExtractionError(SummarizerError):

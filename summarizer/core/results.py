@@ -118,3 +118,6 @@ class Failure:
     source: str | None = None
     record: str | None = None
     failed_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    backend: str | None = None
+    model: str | None = None
+    """The backend and model that failed (extraction failures), for --retry-failed."""

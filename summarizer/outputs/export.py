@@ -6,8 +6,13 @@ of passing through Python.
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
+import tempfile
 from datetime import date
 from pathlib import Path
+from typing import BinaryIO
 
 import duckdb
 
@@ -81,34 +86,89 @@ def _raw_query(where: str | None, since: date | None) -> str:
     return f"SELECT * FROM summaries {_filters(where, since)} ORDER BY first_seen, paper_id"
 
 
+_BY_SUFFIX = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+
+
+def format_for(out: str | Path, fmt: str | None) -> str:
+    """The format asked for, else the one ``out``'s extension names, else CSV."""
+    if fmt is not None:
+        if fmt not in EXPORT_FORMATS:
+            raise ConfigError(
+                f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}"
+            )
+        return fmt
+    if str(out) == "-":
+        return "csv"
+    suffix = Path(out).suffix.lower()
+    if suffix == ".json":
+        raise ConfigError(
+            f"--out {out}: exports are JSON Lines; name the file .jsonl (or pass --format jsonl)"
+        )
+    return _BY_SUFFIX.get(suffix, "csv")
+
+
 def export(
     store: Store,
     out: str | Path,
     *,
-    fmt: str = "csv",
+    fmt: str | None = None,
     where: str | None = None,
     since: date | None = None,
+    stdout: BinaryIO | None = None,
 ) -> int:
-    """Write the digest to ``out``; returns the number of rows written."""
-    if fmt not in EXPORT_FORMATS:
-        raise ConfigError(
-            f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}"
-        )
-    out = Path(out)
-    query = digest_query(where, since) if fmt == "csv" else _raw_query(where, since)
+    """Write the digest to ``out`` (``-``: to ``stdout``); returns the number of rows written.
+
+    The format is ``fmt``, else taken from the extension of ``out``.
+    """
+    chosen = format_for(out, fmt)
+    query = digest_query(where, since) if chosen == "csv" else _raw_query(where, since)
     options = {
         "csv": "FORMAT csv, HEADER true, DELIMITER ','",
         "jsonl": "FORMAT json",
         "parquet": "FORMAT parquet",
-    }[fmt]
+    }[chosen]
+    if str(out) == "-":
+        with tempfile.TemporaryDirectory(prefix="summarizer-export-") as folder:
+            staged = Path(folder) / f"digest.{chosen}"
+            rows = _copy(store, query, staged, options, where)
+            with staged.open("rb") as handle:
+                shutil.copyfileobj(handle, stdout or sys.stdout.buffer)
+            return rows
+    target = Path(out)
+    if target.is_dir():
+        raise ConfigError(f"--out {target} is a directory; name a file, e.g. {target}/digest.csv")
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        row = store.con.execute(f"COPY ({query}) TO '{_quote_path(out)}' ({options})").fetchone()
-    except duckdb.Error as exc:
-        raise ConfigError(f"export failed: {str(exc).splitlines()[0]}; check --where") from None
+        target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ConfigError(f"cannot write {out}: {exc.strerror}") from None
+        raise ConfigError(f"cannot create the folder for --out {target} ({exc.strerror})") from None
+    if not os.access(target.parent, os.W_OK) or (
+        target.exists() and not os.access(target, os.W_OK)
+    ):
+        raise ConfigError(
+            f"cannot write --out {target} (permission denied); choose a writable location"
+        )
+    return _copy(store, query, target, options, where)
+
+
+def _copy(store: Store, query: str, target: Path, options: str, where: str | None) -> int:
+    with store.session() as con:
+        try:
+            row = con.execute(f"COPY ({query}) TO '{_quote_path(target)}' ({options})").fetchone()
+        except duckdb.IOException as exc:
+            raise ConfigError(f"cannot write --out {target}: {_first_line(exc)}") from None
+        except duckdb.Error as exc:
+            if where:
+                raise ConfigError(
+                    f"--where {where!r} is not a valid filter on the summaries view: "
+                    f"{_first_line(exc)}"
+                ) from None
+            raise
     return int(row[0]) if row else 0
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _quote_path(path: Path) -> str:

@@ -15,7 +15,7 @@ import duckdb
 from summarizer.core.errors import ConfigError
 from summarizer.store.store import Store
 
-QUERY_FORMATS = ("table", "csv", "json", "markdown")
+QUERY_FORMATS = ("table", "csv", "json", "jsonl", "markdown")
 _ALLOWED = {
     duckdb.StatementType.SELECT,
     duckdb.StatementType.EXPLAIN,
@@ -30,10 +30,11 @@ class QueryResult:
 
 def run_query(store: Store, sql: str) -> QueryResult:
     """Run one read-only statement; anything that could change data is refused up front."""
-    try:
-        statements = store.con.extract_statements(sql)
-    except duckdb.Error as exc:
-        raise ConfigError(f"SQL error: {str(exc).splitlines()[0]}") from None
+    with store.session() as con:
+        try:
+            statements = con.extract_statements(sql)
+        except duckdb.Error as exc:
+            raise ConfigError(f"SQL error: {str(exc).splitlines()[0]}") from None
     if not statements:
         raise ConfigError("empty query; pass a SELECT statement")
     for statement in statements:
@@ -43,12 +44,13 @@ def run_query(store: Store, sql: str) -> QueryResult:
                 f"{kind} is not allowed: `summarizer sql` is read-only; "
                 "use SELECT (or open the database with duckdb to change it)"
             )
-    try:
-        cursor = store.con.execute(sql)
-        columns = [d[0] for d in cursor.description or []]
-        return QueryResult(columns, cursor.fetchall())
-    except duckdb.Error as exc:
-        raise ConfigError(f"SQL error: {str(exc).splitlines()[0]}") from None
+    with store.session() as con:
+        try:
+            cursor = con.execute(sql)
+            columns = [d[0] for d in cursor.description or []]
+            return QueryResult(columns, cursor.fetchall())
+        except duckdb.Error as exc:
+            raise ConfigError(f"SQL error: {str(exc).splitlines()[0]}") from None
 
 
 def _plain(value: Any) -> Any:
@@ -82,6 +84,11 @@ def render(result: QueryResult, fmt: str) -> str:
     if fmt == "json":
         records = [dict(zip(result.columns, map(_plain, row), strict=True)) for row in result.rows]
         return json.dumps(records, ensure_ascii=False, indent=2)
+    if fmt == "jsonl":
+        return "\n".join(
+            json.dumps(dict(zip(result.columns, map(_plain, row), strict=True)), ensure_ascii=False)
+            for row in result.rows
+        )
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")

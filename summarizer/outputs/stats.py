@@ -25,7 +25,16 @@ class Stats:
     cost_usd: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        """JSON-ready: every breakdown is a list of objects with named fields."""
+        data = dict(self.__dict__)
+        data["by_status"] = [{"status": s, "papers": n} for s, n in self.by_status]
+        data["by_backend"] = [
+            {"backend": b, "model": m, "papers": n} for b, m, n in self.by_backend
+        ]
+        data["failures_by_reason"] = [
+            {"stage": s, "error_type": e, "count": n} for s, e, n in self.failures_by_reason
+        ]
+        return data
 
 
 def collect(store: Store) -> Stats:
@@ -44,9 +53,9 @@ def collect(store: Store) -> Stats:
             "GROUP BY ALL ORDER BY 3 DESC"
         )
     ]
-    runs = one("SELECT count(*), coalesce(sum(cached), 0), coalesce(sum(extracted), 0) FROM runs")[
-        0
-    ]
+    runs = one(
+        "SELECT count(*), coalesce(sum(cached), 0), coalesce(sum(extracted), 0) FROM run_log"
+    )[0]
     stats.runs, stats.cache_hits, stats.extracted = int(runs[0]), int(runs[1]), int(runs[2])
     stats.failures_by_reason = [
         (r[0], r[1], r[2])

@@ -49,6 +49,8 @@ class AsyncEngine:
         self.failed = 0
         self.stopped: BudgetExceeded | None = None
         self._usage: dict[str, Usage] = {}
+        self._committed = 0.0
+        """Estimated cost of the calls in flight: spent, as far as the budget is concerned."""
         backend.on_call(self._on_call)
         backend.on_headers(self._on_headers)
 
@@ -69,10 +71,15 @@ class AsyncEngine:
     def _on_headers(self, status: int, headers: Mapping[str, str]) -> None:
         self.limiter.observe(headers)
 
-    def _budget_left(self) -> bool:
+    def _budget_left(self, next_cost: float) -> bool:
+        """Whether the next call fits: spent, plus what is in flight, plus its own estimate."""
         spend = self.sink.spend
-        if self.settings.max_cost is not None and spend.cost_usd >= self.settings.max_cost:
-            self.stopped = BudgetExceeded(f"--max-cost ${self.settings.max_cost:g} reached")
+        max_cost = self.settings.max_cost
+        if max_cost is not None and spend.cost_usd + self._committed + next_cost > max_cost:
+            self.stopped = BudgetExceeded(
+                f"--max-cost ${max_cost:g} reached: ${spend.cost_usd:.4f} spent, and the next "
+                f"call (about ${next_cost:.4f}) would pass it"
+            )
         elif self.settings.max_tokens is not None and spend.tokens >= self.settings.max_tokens:
             self.stopped = BudgetExceeded(f"--max-tokens {self.settings.max_tokens:,} reached")
         return self.stopped is None
@@ -135,7 +142,7 @@ class AsyncEngine:
     def _fail(self, job: Job, error: Exception, attempts: int) -> None:
         usage = self._usage.pop(job.cache_key, None)
         tokens = usage.total_tokens if usage else 0
-        self.sink.add_failure(failure_for(job, error, attempts, tokens))
+        self.sink.add_failure(failure_for(job, error, self.backend.identity, attempts, tokens))
         self.failed += 1
 
     async def run(self, jobs: Sequence[Job]) -> None:
@@ -144,9 +151,14 @@ class AsyncEngine:
 
         async def worker() -> None:
             for job in pending:
-                if not self._budget_left():
+                estimate = self.backend.estimate_cost(job.paper) or 0.0
+                if self.stopped is not None or not self._budget_left(estimate):
                     return
-                await self._one(job)
+                self._committed += estimate
+                try:
+                    await self._one(job)
+                finally:
+                    self._committed -= estimate
 
         workers = [asyncio.create_task(worker()) for _ in range(max(1, self.settings.concurrency))]
         try:

@@ -9,7 +9,7 @@ from typing import Protocol
 from summarizer.backends.base import AnyBackend
 from summarizer.core.calls import redact
 from summarizer.core.errors import ExtractionError
-from summarizer.core.identity import cache_key
+from summarizer.core.identity import CacheIdentity, cache_key
 from summarizer.core.paper import Paper
 from summarizer.core.results import Extraction, Failure
 
@@ -37,7 +37,9 @@ def make_jobs(papers: Sequence[Paper], backend: AnyBackend) -> list[Job]:
     return [Job(p, cache_key(p.content_hash, digest)) for p in papers]
 
 
-def failure_for(job: Job, exc: BaseException, attempts: int = 1, tokens: int = 0) -> Failure:
+def failure_for(
+    job: Job, exc: BaseException, identity: CacheIdentity, attempts: int = 1, tokens: int = 0
+) -> Failure:
     error_type = getattr(exc, "error_type", None) or type(exc).__name__
     if isinstance(exc, ExtractionError):
         attempts = max(attempts, exc.attempts)
@@ -52,6 +54,8 @@ def failure_for(job: Job, exc: BaseException, attempts: int = 1, tokens: int = 0
         tokens=tokens,
         source=job.paper.source,
         record=job.paper.record,
+        backend=identity.backend,
+        model=identity.model,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
@@ -21,6 +21,7 @@ from summarizer.core.errors import ConfigError, InputError, Interrupted, RunStop
 from summarizer.core.paper import Paper
 from summarizer.core.results import Failure
 from summarizer.ingest import read_papers
+from summarizer.ingest.count import estimate_papers
 from summarizer.run.engine import AsyncEngine
 from summarizer.run.jobs import EngineSettings, Job, make_jobs
 from summarizer.run.journal import Journal, journal_path
@@ -62,6 +63,14 @@ class RunReport:
     """Why the run ended early (Interrupted, BudgetExceeded); finished work is stored."""
     recovered: int = 0
     notes: list[str] = field(default_factory=list)
+    expected: int | None = None
+    """Papers the input holds, estimated before reading it (None when it cannot be)."""
+
+    @property
+    def pending(self) -> int:
+        """Papers read and stored that still wait for extraction (after a stop)."""
+        done = self.cached + self.skipped_failed + self.extracted + self.failed
+        return max(0, self.distinct - done)
 
     @property
     def clean(self) -> bool:
@@ -90,6 +99,17 @@ def parse_shard(text: str) -> tuple[int, int]:
     if not 1 <= index <= count:
         raise ConfigError(f"--shard {text!r}: i must be between 1 and n")
     return index, count
+
+
+def check_inputs(inputs: Iterable[str | Path]) -> None:
+    """Named inputs that do not exist are a setting mistake, reported before anything is
+    opened or created; ``-`` is standard input."""
+    missing = [str(p) for p in inputs if str(p) != "-" and not Path(p).exists()]
+    if missing:
+        shown = ", ".join(missing[:5]) + (
+            f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        )
+        raise ConfigError(f"no such file or folder: {shown}; check the INPUT paths")
 
 
 def in_shard(
@@ -152,16 +172,23 @@ def ingest(
     """Parse and store papers only; no extraction."""
     started = time.perf_counter()
     report = RunReport(db_path=store.path)
+    reread: set[str] = set()
     for chunk in _chunks(read_papers(inputs, fmt, limit), chunk_size):
-        _, failures = _store_chunk(chunk, store, report)
+        _, failures = _store_chunk(chunk, store, report, reread)
         store.save(failures=failures)
     report.elapsed = time.perf_counter() - started
     return report
 
 
 def _store_chunk(
-    chunk: list[Paper | InputError], store: Store, report: RunReport, identity: str | None = None
+    chunk: list[Paper | InputError],
+    store: Store,
+    report: RunReport,
+    reread: set[str],
+    identity: str | None = None,
 ) -> tuple[IngestOutcome, list[Failure]]:
+    """Store a chunk's papers; a source read again starts with a clean slate of ingest
+    failures (``reread`` holds the sources this run has already cleared)."""
     failures: list[Failure] = []
     papers: list[Paper] = []
     for item in chunk:
@@ -170,6 +197,10 @@ def _store_chunk(
         else:
             report.reject(item)
             failures.append(_ingest_failure(item))
+    sources = {p.source for p in papers} | {f.source for f in failures if f.source}
+    if fresh := sources - reread:
+        store.clear_ingest_failures(fresh)
+        reread |= fresh
     outcome = store.add_papers(papers, identity)
     report.read += len(papers)
     report.new += outcome.new
@@ -190,19 +221,25 @@ class _RunContext:
     settings: EngineSettings
     reporter: Reporter
     retry_failed: bool
+    refresh: bool = False
+    notice: Callable[[str], None] | None = None
     seen: RecentKeys = field(default_factory=RecentKeys)
+    reread: set[str] = field(default_factory=set)
 
     def plan(self, chunk: list[Paper | InputError]) -> list[Job]:
         """Store a chunk's papers and decide which need extracting; cached ones become current."""
         store, sink, report, seen = self.store, self.sink, self.report, self.seen
         seen.rotate()
-        outcome, failures = _store_chunk(chunk, store, report, self.backend.identity.digest)
+        outcome, failures = _store_chunk(
+            chunk, store, report, self.reread, self.backend.identity.digest
+        )
         for failure in failures:
             sink.add_failure(failure)
         jobs = make_jobs(outcome.papers, self.backend)
         keys = [job.cache_key for job in jobs]
-        cached = store.cached_keys(keys)
-        failed_before = set() if self.retry_failed else store.failed_keys(keys) - cached
+        cached = set() if self.refresh else store.cached_keys(keys)
+        skip_failed = self.retry_failed or self.refresh
+        failed_before = set() if skip_failed else store.failed_keys(keys) - cached
         todo: list[Job] = []
         for job in jobs:
             marker = int(job.cache_key[:16], 16)
@@ -224,7 +261,39 @@ class _RunContext:
                 if j.cache_key in cached and j.paper.paper_id in stale
             )
             sink.pointers.on_success(j.paper.paper_id for j in todo if j.paper.paper_id in stale)
+        if self.settings.strict_grounding and cached:
+            store.drop_ungrounded(cached)
+        if self.report.expected is None:
+            self.reporter.add_total(len(jobs))
+        self.reporter.advance(len(jobs) - len(todo))
         return todo
+
+    def announce_cost(self, backend: AsyncBackend, todo: list[Job], chunk_read: int) -> None:
+        """Before the first paid call: how many papers, how many tokens, what it may cost."""
+        if self.notice is None:
+            return
+        expected = self.report.expected
+        total = len(todo)
+        if expected and chunk_read and expected > chunk_read:  # more chunks to come
+            total = round(len(todo) * expected / chunk_read)
+        if total == 0:
+            return
+        sample = todo[:200]
+        tokens = round(total * sum(backend.estimate_tokens(j.paper) for j in sample) / len(sample))
+        costs = [backend.estimate_cost(j.paper) for j in sample]
+        model = backend.identity.model
+        if any(c is None for c in costs):
+            self.notice(
+                f"{'about ' if total != len(todo) else ''}{total:,} papers to extract with "
+                f"{model}, about {tokens:,} tokens; cost is not tracked: no price is known for "
+                f"{model} (pass --prices FILE to track it)"
+            )
+            return
+        cost = total * sum(c or 0.0 for c in costs) / len(costs)
+        self.notice(
+            f"{'about ' if total != len(todo) else ''}{total:,} papers to extract with {model}, "
+            f"about {tokens:,} tokens, estimated cost ${cost:,.2f}"
+        )
 
 
 def run(
@@ -240,8 +309,14 @@ def run(
     reporter: Reporter | None = None,
     strict_grounding: bool = False,
     shard: tuple[int, int] | None = None,
+    refresh: bool = False,
+    notice: Callable[[str], None] | None = None,
 ) -> RunReport:
     """Ingest, extract every paper not already cached, and store the results.
+
+    ``refresh`` extracts the papers read again, cached or not, and replaces their stored
+    results. ``notice`` receives the lines a user should see before a paid run spends
+    (the estimated cost, or that cost is not tracked).
 
     Ctrl-C stops the run cleanly: everything finished is committed and the
     report says ``stopped``; the next run resumes where this one ended.
@@ -256,17 +331,29 @@ def run(
     journal = Journal(journal_path(store.path)) if backend.capabilities.billable else None
     # paid results are committed often (the journal covers the gaps); free ones once a chunk
     sink = (
-        ResultSink(store, journal)
+        ResultSink(store, journal, replace=refresh)
         if journal
-        else ResultSink(store, flush_every=chunk_size * 2, flush_seconds=float("inf"))
+        else ResultSink(
+            store, flush_every=chunk_size * 2, flush_seconds=float("inf"), replace=refresh
+        )
     )
+    if isinstance(backend, AsyncBackend):
+        _check_budget_is_priced(backend, settings)
     report.recovered = sink.recover()
     inputs = list(inputs)
     papers: Iterator[Paper | InputError] = in_shard(read_papers(inputs, fmt, limit), shard)
     if retry_failed and not inputs:
-        papers = iter(store.failed_papers())
+        failed_papers = store.failed_papers()
+        report.expected = len(failed_papers)
+        papers = iter(failed_papers)
+    else:
+        report.expected = _expected(inputs, fmt, limit, shard)
+    if report.expected is not None:
+        reporter.add_total(report.expected)
     chunks = _chunks(papers, chunk_size)
-    context = _RunContext(store, backend, sink, report, settings, reporter, retry_failed)
+    context = _RunContext(
+        store, backend, sink, report, settings, reporter, retry_failed, refresh, notice
+    )
     failed: BaseException | None = None
     try:
         if isinstance(backend, AsyncBackend):
@@ -305,7 +392,6 @@ def _run_chunks(
     try:
         for chunk in chunks:
             todo = context.plan(chunk)
-            reporter.add_total(len(todo))
             report.calls += len(todo)
             if workers > 1 and len(todo) >= MIN_PARALLEL:
                 pool = pool or ProcessPool(backend, workers)
@@ -330,9 +416,12 @@ async def _run_async(
     engine = AsyncEngine(backend, context.sink, context.settings, context.reporter)
     try:
         await backend.check_endpoint()
+        first = True
         for chunk in chunks:
             todo = context.plan(chunk)
-            context.reporter.add_total(len(todo))
+            if first:
+                context.announce_cost(backend, todo, len(chunk))
+                first = False
             await engine.run(todo)
             context.sink.flush()
             if engine.stopped:
@@ -343,6 +432,29 @@ async def _run_async(
         report.stopped = report.stopped or engine.stopped
         report.notes = list(backend.notes)
         await backend.aclose()
+
+
+def _check_budget_is_priced(backend: AsyncBackend, settings: EngineSettings) -> None:
+    if settings.max_cost is None:
+        return
+    probe = Paper(title="probe", abstract="probe", source="-", record="-")
+    if backend.estimate_cost(probe) is None:
+        model = backend.identity.model
+        raise ConfigError(
+            f"--max-cost needs a price for model {model!r}, and none is known; pass --prices "
+            "FILE with its prices (USD per million tokens), or cap tokens with --max-tokens"
+        )
+
+
+def _expected(
+    inputs: list[str | Path], fmt: str | None, limit: int | None, shard: tuple[int, int] | None
+) -> int | None:
+    expected = estimate_papers(inputs, fmt)
+    if expected is None:
+        return None
+    if shard is not None:
+        expected = -(-expected // shard[1])
+    return min(expected, limit) if limit is not None else expected
 
 
 def _run_row(

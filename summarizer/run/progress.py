@@ -22,17 +22,17 @@ from rich.text import Text
 class RateColumn(ProgressColumn):
     def render(self, task: Task) -> Text:
         speed = task.finished_speed or task.speed
-        return Text(f"{speed:,.1f} papers/s" if speed else "-- papers/s")
+        return Text(f"{speed:,.0f}/s" if speed else "--/s")
 
 
 class Reporter:
     """The no-op reporter; :class:`RichReporter` draws what these calls describe."""
 
     def add_total(self, amount: int) -> None:
-        """More papers need extracting."""
+        """More papers to go through (the input's estimated size, or a chunk at a time)."""
 
     def advance(self, amount: int = 1) -> None:
-        """Papers finished (extracted or failed)."""
+        """Papers finished: cached, skipped, extracted or failed."""
 
     def spend(self, tokens: int, cost: float, failed: int) -> None:
         """Running totals for the bar's right-hand side."""
@@ -41,7 +41,7 @@ class Reporter:
 class RichReporter(Reporter):
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
-        self.task = progress.add_task("extract", total=0, tokens=0, cost=0.0, failed=0)
+        self.task = progress.add_task("extract", total=None, tokens=0, cost=0.0, failed=0)
 
     def add_total(self, amount: int) -> None:
         total = self.progress.tasks[0].total or 0
@@ -55,19 +55,23 @@ class RichReporter(Reporter):
 
 
 @contextmanager
-def progress_reporter(enabled: bool = True) -> Iterator[Reporter]:
-    """A bar with done/total, rate, ETA, tokens, cost and failures; quiet off a terminal."""
+def progress_reporter(enabled: bool = True, *, paid: bool = False) -> Iterator[Reporter]:
+    """Papers done of the input's (estimated) total, rate and ETA; spend and failures for paid
+    runs. Fits 80 columns; quiet off a terminal."""
     if not enabled or not sys.stderr.isatty():
         yield Reporter()
         return
     columns: list[Any] = [
-        TextColumn("extracting"),
-        BarColumn(),
+        TextColumn("papers"),
+        BarColumn(bar_width=16),
         MofNCompleteColumn(),
         RateColumn(),
-        TimeRemainingColumn(),
-        TextColumn("tokens {task.fields[tokens]:,} · ${task.fields[cost]:.4f}"),
-        TextColumn("failed {task.fields[failed]}"),
+        TimeRemainingColumn(compact=True, elapsed_when_finished=True),
     ]
+    if paid:
+        columns += [
+            TextColumn("${task.fields[cost]:.4f}"),
+            TextColumn("failed {task.fields[failed]}"),
+        ]
     with Progress(*columns, transient=True) as progress:
         yield RichReporter(progress)

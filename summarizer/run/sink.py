@@ -44,6 +44,8 @@ class ResultSink:
     calls: list[CallRecord] = field(default_factory=list)
     pointers: Repointing = field(default_factory=Repointing)
     tables: list[pa.Table] = field(default_factory=list)
+    replace: bool = False
+    """A --refresh run: new results overwrite stored ones with the same cache key."""
     _last_flush: float = field(default_factory=time.monotonic)
 
     def recover(self) -> int:
@@ -109,7 +111,9 @@ class ResultSink:
         if self.results or self.failures or self.calls or self.pointers or self.tables:
             tables = self.tables + ([EXTRACTIONS.arrow(self.results)] if self.results else [])
             combined = pa.concat_tables(tables) if tables else ()
-            self.store.save(combined, self.failures, self.pointers.drain(), self.calls)
+            self.store.save(
+                combined, self.failures, self.pointers.drain(), self.calls, replace=self.replace
+            )
             self.results, self.failures, self.calls = [], [], []
             self.tables = []
         if self.journal is not None:

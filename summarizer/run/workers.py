@@ -39,7 +39,7 @@ def run_sync(
             summary = backend.extract(job.paper)
             grounded = ground(summary, job.paper.abstract, strict=settings.strict_grounding)
         except Exception as exc:  # a bug on one paper must not cost the batch
-            sink.add_failure(failure_for(job, exc))
+            sink.add_failure(failure_for(job, exc, identity))
             failed += 1
         else:
             sink.add_result(Extraction(job.paper.paper_id, job.cache_key, identity, grounded))

@@ -219,6 +219,8 @@ FAILURES: TableSpec[Failure] = TableSpec(
         F("source", pa.string(), lambda f: f.source),
         F("record", pa.string(), lambda f: f.record),
         F("failed_at", pa.timestamp("us"), lambda f: naive_utc(f.failed_at), not_null=True),
+        F("backend", pa.string(), lambda f: f.backend, since=4),
+        F("model", pa.string(), lambda f: f.model, since=4),
     ),
 )
 

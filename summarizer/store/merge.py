@@ -32,7 +32,7 @@ _COPIES = {
         "NOT EXISTS (SELECT 1 FROM llm_calls t WHERE t.called_at = s.called_at "
         "AND t.cache_key = s.cache_key AND t.attempt = s.attempt)"
     ),
-    "runs": "NOT EXISTS (SELECT 1 FROM runs t WHERE t.run_id = s.run_id)",
+    "run_log": "NOT EXISTS (SELECT 1 FROM run_log t WHERE t.run_id = s.run_id)",
     "eval_runs": (
         "NOT EXISTS (SELECT 1 FROM eval_runs t WHERE t.eval_id = s.eval_id "
         "AND t.field = s.field AND t.backend = s.backend AND t.model = s.model)"

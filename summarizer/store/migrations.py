@@ -105,10 +105,19 @@ def _quality(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _open_problems_and_runs_view(con: duckdb.DuckDBPyConnection) -> None:
+    """Failures remember the backend and model that failed (for --retry-failed), and the run
+    log becomes a table behind a documented ``runs`` view."""
+    for statement in FAILURES.added_in(4):
+        con.execute(statement)
+    con.execute("ALTER TABLE runs RENAME TO run_log")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("initial tables", _initial_tables),
     ("llm_calls log", _llm_calls),
     ("recall warnings and eval runs", _quality),
+    ("failure identity, runs view", _open_problems_and_runs_view),
 ]
 
 

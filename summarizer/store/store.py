@@ -8,20 +8,26 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import IO, Any
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from summarizer.core.calls import CallRecord
-from summarizer.core.errors import StoreError
+from summarizer.core.errors import ConfigError, StoreError
 from summarizer.core.paper import Paper
 from summarizer.core.results import Extraction, Failure
 from summarizer.store import current as current_result
@@ -49,11 +55,123 @@ def duckdb_config() -> dict[str, Any]:
     }
 
 
+READER_WAIT = 10.0
+"""Seconds a reader waits for a running writer to finish its current commit."""
+WRITER_WAIT = 600.0
+"""Seconds a run waits for a reader (a long export, say) to let go of the file."""
+_NOT_DATABASES = {".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet", ".txt", ".md",
+                  ".xml", ".atom", ".rss", ".gz", ".html", ".xlsx"}  # fmt: skip
+
+
+def missing_database(path: Path) -> str:
+    return (
+        f"no database at {path}; run `summarizer run INPUT` first, or point --db "
+        "(or SUMMARIZER_DB) at an existing database"
+    )
+
+
+def check_database_path(path: Path, *, read_only: bool) -> None:
+    """Refuse, before anything is written, a path that is some other kind of file: DuckDB
+    would treat it as an empty in-memory database and the run would be silently lost."""
+    if path.is_dir():
+        raise ConfigError(f"--db {path} is a directory; pass a database file such as {DEFAULT_DB}")
+    if path.suffix.lower() in _NOT_DATABASES:
+        raise ConfigError(
+            f"--db {path} names a {path.suffix} file, not a database; nothing was written. "
+            f"Pass a .duckdb path (the default is {DEFAULT_DB})"
+        )
+    if not path.is_file():
+        return
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(16)
+    except OSError as exc:
+        raise _store_error(path, exc) from None
+    if head[8:12] != b"DUCK":
+        raise ConfigError(
+            f"--db {path} is not a DuckDB database (an existing file of another kind); it was "
+            f"left untouched. Pass a .duckdb path (the default is {DEFAULT_DB})"
+        )
+
+
+def _check_ours(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """A DuckDB file with tables of its own but not ours is someone else's database."""
+    tables = {
+        row[0]
+        for row in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+        ).fetchall()
+    }
+    if tables and "schema_migrations" not in tables:
+        shown = ", ".join(sorted(tables)[:5])
+        raise ConfigError(
+            f"--db {path} is a DuckDB database but not a summarizer one (tables: {shown}); "
+            "it was left untouched. Pass another --db"
+        )
+
+
+_QUERY_MISTAKES = (
+    duckdb.ParserException,
+    duckdb.BinderException,
+    duckdb.CatalogException,
+    duckdb.ConversionException,
+    duckdb.InvalidInputException,
+    duckdb.NotImplementedException,
+)
+"""Errors in a query itself (a user's --where or sql), as opposed to the database file."""
+
+
+def _is_lock_conflict(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "lock" in text or "conflicting" in text
+
+
+class _WriterLock:
+    """An exclusive lock on ``<db>.lock``: one writing process per database at a time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._handle: IO[bytes] | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = self.path.open("a+b")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise StoreError(
+                f"database {self.path.with_suffix('')} is busy (another summarizer process is "
+                "writing it); retry when that run finishes"
+            ) from None
+        self._handle = handle
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+
+def _writer_lock(path: Path) -> _WriterLock | None:
+    if fcntl is None:
+        return None  # no advisory locks here: DuckDB's own file lock still keeps writers apart
+    lock = _WriterLock(path.with_name(path.name + ".lock"))
+    try:
+        lock.acquire()
+    except OSError as exc:
+        raise _store_error(path, exc) from None
+    return lock
+
+
 def _store_error(path: Path, exc: Exception) -> StoreError:
     if isinstance(exc, OSError) and not isinstance(exc, duckdb.Error):
         reason = exc.strerror or type(exc).__name__
         if exc.errno == errno.ENOSPC:
             return StoreError(f"disk full while writing {path}; free space and re-run")
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM) and path.exists():
+            return StoreError(
+                f"database {path} is not writable ({reason}); pass --db to a writable location"
+            )
         return StoreError(
             f"cannot create or open database {path} ({reason}); pass --db to a writable location"
         )
@@ -74,7 +192,7 @@ def _store_error(path: Path, exc: Exception) -> StoreError:
             f"disk full while writing {path}; free space and re-run (nothing stored is lost)"
         )
     if "does not exist" in lowered or "no such file" in lowered or "cannot open" in lowered:
-        return StoreError(f"no database at {path}; run `summarizer run INPUT` first or pass --db")
+        return StoreError(missing_database(path))
     return StoreError(f"database {path}: {text.splitlines()[0] if text else type(exc).__name__}")
 
 
@@ -117,31 +235,97 @@ class IngestOutcome:
 
 
 class Store:
-    """A DuckDB database holding papers, extractions, failures and the public views."""
+    """A DuckDB database holding papers, extractions, failures and the public views.
 
-    def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
+    DuckDB lets one process at a time hold a database file for writing. A writer opened with
+    ``hold=False`` (what ``summarizer run`` uses) opens the file for each :meth:`session` or
+    transaction and lets go after it, so ``sql``, ``stats`` and ``export`` can read between
+    two commits while a long run goes on; two writers are kept apart by a lock file beside
+    the database, and each side waits out the other's short hold (``wait`` seconds at most).
+    """
+
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        read_only: bool = False,
+        hold: bool = True,
+        wait: float | None = None,
+    ) -> None:
         self.path = Path(path) if path is not None else default_db_path()
         self.read_only = read_only
-        self.con = self._connect()
+        self.hold = hold
+        self.wait = wait if wait is not None else (READER_WAIT if read_only else WRITER_WAIT)
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._depth = 0
+        self._migrated = read_only
+        check_database_path(self.path, read_only=read_only)
+        self._lock = None if read_only else _writer_lock(self.path)
+        try:
+            with self.session():
+                pass
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            self._con = self._connect()
+        return self._con
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         if self.read_only and not self.path.exists():
-            raise StoreError(
-                f"no database at {self.path}; run `summarizer run INPUT` first or pass --db"
-            )
+            raise StoreError(missing_database(self.path))
+        config: dict[str, Any] = {} if self.read_only else duckdb_config()
+        deadline = time.monotonic() + self.wait
+        pause = 0.02
+        while True:
+            try:
+                if not self.read_only:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                con = duckdb.connect(str(self.path), read_only=self.read_only, config=config)
+                break
+            except (duckdb.Error, OSError) as exc:
+                if not _is_lock_conflict(exc) or time.monotonic() >= deadline:
+                    raise _store_error(self.path, exc) from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.5)
         try:
-            if not self.read_only:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            config: dict[str, Any] = {} if self.read_only else duckdb_config()
-            con = duckdb.connect(str(self.path), read_only=self.read_only, config=config)
-            if not self.read_only:
+            _check_ours(con, self.path)
+            if not self._migrated:
                 migrate(con)
-            return con
-        except (duckdb.Error, OSError) as exc:
+                self._migrated = True
+        except BaseException:
+            con.close()
+            raise
+        return con
+
+    @contextmanager
+    def session(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Hold the file open for a few operations; a ``hold=False`` store lets go after."""
+        self._depth += 1
+        try:
+            yield self.con
+        except _QUERY_MISTAKES as exc:
+            raise ConfigError(f"SQL error: {str(exc).strip().splitlines()[0]}") from None
+        except duckdb.Error as exc:
             raise _store_error(self.path, exc) from None
+        finally:
+            self._depth -= 1
+            if self._depth == 0 and not self.hold:
+                self._release()
+
+    def _release(self) -> None:
+        if self._con is not None:
+            con, self._con = self._con, None
+            con.close()
 
     def close(self) -> None:
-        self.con.close()
+        self._release()
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
 
     def __enter__(self) -> Store:
         return self
@@ -153,22 +337,21 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        try:
-            self.con.execute("BEGIN TRANSACTION")
+        with self.session() as con:
             try:
-                yield self.con
-            except BaseException:
-                self.con.execute("ROLLBACK")
-                raise
-            self.con.execute("COMMIT")
-        except (duckdb.Error, OSError) as exc:
-            raise _store_error(self.path, exc) from None
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    yield con
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+                con.execute("COMMIT")
+            except (duckdb.Error, OSError) as exc:
+                raise _store_error(self.path, exc) from None
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
-        try:
-            return self.con.execute(sql, params or []).fetchall()
-        except duckdb.Error as exc:
-            raise _store_error(self.path, exc) from None
+        with self.session() as con:
+            return con.execute(sql, params or []).fetchall()
 
     # -- papers --------------------------------------------------------------
 
@@ -305,14 +488,12 @@ class Store:
     def _keys_in(self, table: str, keys: Sequence[str]) -> set[str]:
         if not keys:
             return set()
-        try:
-            self.con.register("probe_keys", pa.table({"cache_key": list(keys)}))
-            rows = self.con.execute(
+        with self.session() as con:
+            con.register("probe_keys", pa.table({"cache_key": list(keys)}))
+            rows = con.execute(
                 f"SELECT DISTINCT cache_key FROM {table} SEMI JOIN probe_keys USING (cache_key)"
             ).fetchall()
-            self.con.unregister("probe_keys")
-        except duckdb.Error as exc:
-            raise _store_error(self.path, exc) from None
+            con.unregister("probe_keys")
         return {row[0] for row in rows}
 
     def cached_keys(self, keys: Sequence[str]) -> set[str]:
@@ -322,6 +503,14 @@ class Store:
     def failed_keys(self, keys: Sequence[str]) -> set[str]:
         """Which of these cache keys failed before (skipped unless --retry-failed)."""
         return self._keys_in("failure_log", keys)
+
+    def failed_identities(self) -> list[tuple[str, str, int]]:
+        """(backend, model, papers) behind the open extraction failures, most papers first."""
+        rows = self.query(
+            "SELECT backend, model, count(DISTINCT paper_id) FROM failures "
+            "WHERE stage = 'extract' AND backend IS NOT NULL GROUP BY ALL ORDER BY 3 DESC, 1, 2"
+        )
+        return [(str(b), str(m), int(n)) for b, m, n in rows]
 
     def failed_papers(self) -> list[Paper]:
         """Papers whose extraction failed, rebuilt from their first sighting (for --retry-failed)."""
@@ -346,9 +535,12 @@ class Store:
         failures: Sequence[Failure] | pa.Table = (),
         current: Sequence[tuple[str, str]] = (),
         calls: Sequence[CallRecord] | pa.Table = (),
+        *,
+        replace: bool = False,
     ) -> None:
         """Write results, failures and call logs, and point papers at their current result,
-        in one transaction."""
+        in one transaction. ``replace`` overwrites stored results with the same cache key
+        (a ``--refresh`` run); otherwise the stored one is kept."""
         results = _rows(EXTRACTIONS, extractions)
         failed = _rows(FAILURES, failures)
         logged = _rows(CALLS, calls)
@@ -357,6 +549,11 @@ class Store:
         with self.transaction() as con:
             if results is not None:
                 con.register("new_results", results)
+                if replace:
+                    con.execute(
+                        "DELETE FROM extractions WHERE cache_key IN "
+                        "(SELECT cache_key FROM new_results)"
+                    )
                 # a batch is nearly always free of repeats; the window only runs when needed
                 repeats = pc.count_distinct(results.column("cache_key")).as_py() < results.num_rows
                 con.execute(
@@ -381,11 +578,48 @@ class Store:
                 con.unregister("new_calls")
             current_result.apply(con, current)
 
+    def clear_ingest_failures(self, sources: Iterable[str]) -> None:
+        """A source is being read again: its old ingest problems are either fixed or about
+        to be reported afresh, so none of them stays open twice."""
+        with self.transaction() as con:
+            con.register("reread", pa.table({"source": list(sources)}))
+            con.execute(
+                "DELETE FROM failure_log WHERE stage = 'ingest' "
+                "AND source IN (SELECT source FROM reread)"
+            )
+            con.unregister("reread")
+
+    def drop_ungrounded(self, keys: Iterable[str]) -> int:
+        """Drop the values grounding flagged from these stored results, in place, as
+        ``--strict-grounding`` would have on extraction; returns the results changed."""
+        with self.transaction() as con:
+            con.register("strict_keys", pa.table({"cache_key": list(keys)}))
+            row = con.execute(
+                """
+                UPDATE extractions SET
+                    links = list_filter(links, v -> v.grounded),
+                    model_sizes = list_filter(model_sizes, v -> v.grounded),
+                    gains = list_filter(gains, v -> v.grounded),
+                    code_url = CASE WHEN code_url_grounded THEN code_url END,
+                    code_url_grounded = CASE WHEN code_url_grounded THEN true END,
+                    ungrounded = 0,
+                    grounded_ratio = CASE
+                        WHEN len(list_filter(links, v -> v.grounded))
+                           + len(list_filter(model_sizes, v -> v.grounded))
+                           + len(list_filter(gains, v -> v.grounded))
+                           + CASE WHEN code_url_grounded THEN 1 ELSE 0 END > 0
+                        THEN 1.0 END
+                WHERE ungrounded > 0 AND cache_key IN (SELECT cache_key FROM strict_keys)
+                """
+            ).fetchone()
+            con.unregister("strict_keys")
+        return int(row[0]) if row else 0
+
     def record_run(self, row: dict[str, Any]) -> None:
         columns = ", ".join(row)
         marks = ", ".join("?" for _ in row)
         with self.transaction() as con:
-            con.execute(f"INSERT INTO runs ({columns}) VALUES ({marks})", list(row.values()))
+            con.execute(f"INSERT INTO run_log ({columns}) VALUES ({marks})", list(row.values()))
 
 
 def _rows(spec: TableSpec[Any], items: Sequence[Any] | pa.Table) -> pa.Table | None:

@@ -70,8 +70,11 @@ VIEWS = {
         SELECT e.paper_id, e.backend, e.model, unnest(e.recall_warnings) AS warning
         FROM paper_records p JOIN extractions e ON e.cache_key = p.current_key
     """,
+    # one row per open problem: a record re-read or re-tried shows its latest failure only,
+    # and an extraction failure closes once the paper has a current result
     "failures": """
-        SELECT paper_id, stage, error_type, message, attempts, tokens, source, record, failed_at
+        SELECT paper_id, stage, error_type, message, attempts, tokens, source, record, failed_at,
+               backend, model
         FROM failure_log f
         WHERE f.stage <> 'extract'
            OR NOT EXISTS (
@@ -79,10 +82,24 @@ VIEWS = {
                 JOIN extractions e ON e.cache_key = p.current_key
                 WHERE p.paper_id = f.paper_id
            )
+        QUALIFY row_number() OVER (
+            PARTITION BY f.stage,
+                CASE WHEN f.stage = 'extract' THEN f.paper_id
+                     ELSE coalesce(f.source, '') || chr(0) || coalesce(f.record, '') END
+            ORDER BY f.failed_at DESC) = 1
+    """,
+    "runs": """
+        SELECT run_id, started_at, finished_at,
+               date_diff('millisecond', started_at, finished_at) / 1000.0 AS seconds,
+               backend, model, papers_read, papers_new, cached, extracted, failed, rejected,
+               backend_calls, prompt_tokens, completion_tokens,
+               coalesce(prompt_tokens, 0) + coalesce(completion_tokens, 0) AS tokens,
+               cost_usd, status
+        FROM run_log
     """,
 }
 VIEW_ORDER = [
-    "papers", "failures", "summaries", "model_sizes", "gains", "links", "recall_warnings",
+    "papers", "failures", "summaries", "model_sizes", "gains", "links", "recall_warnings", "runs",
 ]  # fmt: skip
 
 

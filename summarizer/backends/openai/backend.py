@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from summarizer.backends.base import AsyncBackend, BackendSettings, Capabilities
-from summarizer.backends.openai.pricing import cost, load_prices
+from summarizer.backends.openai.pricing import cost, load_prices, price_of
 from summarizer.backends.openai.prompts import DEFAULT_PROMPT, load_prompt
 from summarizer.core.calls import CallRecord, current_call, redact, register_secret
 from summarizer.core.errors import BackendError, ConfigError, ExtractionError, TransientError
@@ -116,7 +116,7 @@ class _Recorder:
         refusal = getattr(message, "refusal", None) if message is not None else None
         if refusal:
             self.refused = str(refusal)
-        self.backend._learn_ratio(self.prompt_chars, prompt)
+        self.backend._learn_usage(self.prompt_chars, prompt, completion)
         self.backend.record(self, 200, prompt, completion, cached, "refusal" if refusal else None)
 
     def _error(self, error: Exception, *args: Any, **kwargs: Any) -> None:
@@ -166,6 +166,7 @@ class OpenAIBackend(AsyncBackend):
         self._instructors: dict[str, Any] = {}
         self._schema_chars = len(json.dumps(Summary.model_json_schema()))
         self._tokens_per_char = 0.25
+        self._completion_tokens = float(min(settings.max_tokens, 400))
 
     @property
     def identity(self) -> CacheIdentity:
@@ -224,9 +225,18 @@ class OpenAIBackend(AsyncBackend):
         prompt = self._prompt_chars(paper) * self._tokens_per_char
         return int(prompt) + self.settings.max_tokens
 
-    def _learn_ratio(self, chars: int, prompt_tokens: int) -> None:
+    def estimate_cost(self, paper: Paper) -> float | None:
+        """Prompt at the learned tokens-per-character, answer at the learned average length."""
+        if price_of(self.prices, self.model) is None:
+            return None
+        prompt = int(self._prompt_chars(paper) * self._tokens_per_char)
+        return cost(self.prices, self.model, prompt, 0, int(self._completion_tokens))
+
+    def _learn_usage(self, chars: int, prompt_tokens: int, completion_tokens: int) -> None:
         if chars > 0 and prompt_tokens > 0:
             self._tokens_per_char += 0.2 * (prompt_tokens / chars - self._tokens_per_char)
+        if completion_tokens > 0:
+            self._completion_tokens += 0.2 * (completion_tokens - self._completion_tokens)
 
     async def extract(self, paper: Paper) -> Summary:
         while True:

@@ -44,12 +44,20 @@ def load_prices(path: str | Path | None = None) -> dict[str, Price]:
     return prices
 
 
-def cost(prices: dict[str, Price], model: str, prompt: int, cached: int, completion: int) -> float:
+def price_of(prices: dict[str, Price], model: str) -> Price | None:
+    """The model's price, or that of the longest known name it starts with
+    (``gpt-4o-mini-2024-07-18`` is priced as ``gpt-4o-mini``); None when unknown."""
     price = prices.get(model)
     if price is None:
         base = model.split("/")[-1]
         by_length = sorted(prices.items(), key=lambda item: -len(item[0]))
         price = next((p for name, p in by_length if base.startswith(name)), None)
+    return price
+
+
+def cost(prices: dict[str, Price], model: str, prompt: int, cached: int, completion: int) -> float:
+    """USD for one call; 0 for a model with no known price (the run says cost is untracked)."""
+    price = price_of(prices, model)
     if price is None:
         return 0.0
     input_price, cached_price, output_price = price
