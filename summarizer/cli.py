@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+import typer.core
+from rich import box
 from rich.console import Console
 from rich.table import Column, Table
 from rich.text import Text
@@ -68,8 +70,29 @@ FormatOption = Annotated[
 ]
 Inputs = Annotated[
     list[Path],
-    typer.Argument(metavar="INPUT...", help="Files or folders to read; - reads stdin."),
+    typer.Argument(metavar="INPUT", help="Files or folders to read; - reads stdin."),
 ]
+
+
+class _Command(typer.core.TyperCommand):
+    """Plain help: argument names without Python types beside them (typer would print
+    ``INPUT <list[Path]>``), options as click lays them out."""
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        arguments: list[tuple[str, str]] = []
+        options: list[tuple[str, str]] = []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if param.param_type_name == "argument":
+                arguments.append((record[0].split(" <", 1)[0], record[1]))
+            else:
+                options.append(record)
+        for title, records in (("Arguments", arguments), ("Options", options)):
+            if records:
+                with formatter.section(title):
+                    formatter.write_dl(records)
 
 
 def _version(value: bool) -> None:
@@ -172,12 +195,12 @@ def _retry_identity(store: Store) -> tuple[str, str | None]:
     return backend, (None if backend == "rules" else model)
 
 
-@app.command()
+@app.command(cls=_Command)
 def run(
     inputs: Annotated[
         list[Path] | None,
         typer.Argument(
-            metavar="[INPUT]...",
+            metavar="INPUT",
             help="Files or folders to read; - reads stdin.",
             show_default=False,
         ),
@@ -194,7 +217,9 @@ def run(
             "configured. [default: rules, or openai when --model or --base-url is given]",
         ),
     ] = None,
-    limit: Annotated[int | None, typer.Option(min=1, help="Read at most N papers.")] = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, metavar="N", help="Read at most N papers.")
+    ] = None,
     input_format: FormatOption = None,
     model: Annotated[
         str | None,
@@ -215,9 +240,15 @@ def run(
             metavar="MODE", help="Structured-output mode: tools, json_schema, json, md_json."
         ),
     ] = None,
-    concurrency: Annotated[int, typer.Option(min=1, help="Requests in flight at once.")] = 16,
-    rpm: Annotated[float | None, typer.Option(min=1, help="Requests per minute budget.")] = None,
-    tpm: Annotated[float | None, typer.Option(min=1, help="Tokens per minute budget.")] = None,
+    concurrency: Annotated[
+        int, typer.Option(min=1, metavar="N", help="Requests in flight at once.")
+    ] = 16,
+    rpm: Annotated[
+        float | None, typer.Option(min=1, metavar="N", help="Requests per minute budget.")
+    ] = None,
+    tpm: Annotated[
+        float | None, typer.Option(min=1, metavar="N", help="Tokens per minute budget.")
+    ] = None,
     max_cost: Annotated[
         float | None,
         typer.Option(metavar="USD", help="Stop before the next call would spend more."),
@@ -226,10 +257,15 @@ def run(
         int | None, typer.Option(metavar="N", help="Stop once this many tokens are spent.")
     ] = None,
     max_retries: Annotated[
-        int, typer.Option(min=0, help="Transport retries per paper (429, 5xx, timeouts).")
+        int,
+        typer.Option(min=0, metavar="N", help="Transport retries per paper (429, 5xx, timeouts)."),
     ] = 5,
-    max_reasks: Annotated[int, typer.Option(min=0, help="Re-asks after an invalid answer.")] = 1,
-    timeout: Annotated[float, typer.Option(min=1, help="Seconds per request.")] = 60.0,
+    max_reasks: Annotated[
+        int, typer.Option(min=0, metavar="N", help="Re-asks after an invalid answer.")
+    ] = 1,
+    timeout: Annotated[
+        float, typer.Option(min=1, metavar="SECONDS", help="Seconds per request.")
+    ] = 60.0,
     prices: Annotated[
         Path | None,
         typer.Option(metavar="FILE", help="JSON price table. [env: SUMMARIZER_PRICES]"),
@@ -302,12 +338,14 @@ def run(
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(cls=_Command)
 def ingest(
     inputs: Inputs,
     db: DbOption = None,
     input_format: FormatOption = None,
-    limit: Annotated[int | None, typer.Option(min=1, help="Read at most N papers.")] = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, metavar="N", help="Read at most N papers.")
+    ] = None,
 ) -> None:
     """Parse INPUTs and store the papers, without extracting."""
     with _clean_errors():
@@ -319,18 +357,30 @@ def ingest(
         raise typer.Exit(1)
 
 
-def _table(columns: list[str], rows: list[list[str]], title: str | None = None) -> Table:
-    """Cells are Text, so stored text is shown as written; long values fold, never cut."""
+def _table(
+    columns: list[str], rows: list[list[str]], title: str | None = None, *, compact: bool = False
+) -> Table:
+    """Cells are Text, so stored text is shown as written; long values fold, never cut, and
+    a column of links keeps each link on one line so it can be copied whole."""
+    widths = [
+        max((len(row[i]) for row in rows if "://" in row[i] and " " not in row[i]), default=None)
+        for i in range(len(columns))
+    ]
     table = Table(
-        *[Column(Text(name), overflow="fold") for name in columns],
+        *[
+            Column(Text(name), overflow="fold", min_width=width)
+            for name, width in zip(columns, widths, strict=True)
+        ],
         title=Text(title) if title else None,
+        box=box.SIMPLE_HEAD if compact else box.HEAVY_HEAD,
+        pad_edge=not compact,
     )
     for row in rows:
         table.add_row(*(Text(cell) for cell in row))
     return table
 
 
-@app.command()
+@app.command(cls=_Command)
 def sql(
     statement: Annotated[str, typer.Argument(metavar="QUERY", help="A SELECT statement.")],
     db: DbOption = None,
@@ -344,7 +394,10 @@ def sql(
         ),
     ] = None,
     max_rows: Annotated[
-        int, typer.Option("--max-rows", help="Rows a table shows (0 = all); other formats get all.")
+        int,
+        typer.Option(
+            "--max-rows", metavar="N", help="Rows a table shows (0 = all); other formats get all."
+        ),
     ] = 100,
 ) -> None:
     """Run a read-only SQL query against the database."""
@@ -370,7 +423,7 @@ def sql(
     _with_store(db, show, read_only=True)
 
 
-@app.command("export")
+@app.command("export", cls=_Command)
 def export_cmd(
     out_path: Annotated[
         str, typer.Option("--out", metavar="FILE", help="File to write; - writes to stdout.")
@@ -413,7 +466,7 @@ def _parse_since(value: str | None) -> date | None:
         raise ConfigError(f"--since {value!r} is not a date; use YYYY-MM-DD") from None
 
 
-@app.command("show")
+@app.command("show", cls=_Command)
 def show_cmd(
     paper: Annotated[
         str, typer.Argument(metavar="PAPER", help="Paper id, arXiv id or part of the title.")
@@ -437,10 +490,10 @@ def show_cmd(
     _with_store(db, show, read_only=True)
 
 
-@app.command("runs")
+@app.command("runs", cls=_Command)
 def runs_cmd(
     db: DbOption = None,
-    limit: Annotated[int, typer.Option(min=1, help="How many recent runs.")] = 20,
+    limit: Annotated[int, typer.Option(min=1, metavar="N", help="How many recent runs.")] = 20,
     output_format: Annotated[
         str, typer.Option("--format", metavar="FORMAT", help="table or json.")
     ] = "table",
@@ -451,19 +504,33 @@ def runs_cmd(
         if output_format not in ("table", "json"):
             raise ConfigError(f"unknown --format {output_format!r}; choose table or json")
         columns, rows = show_mod.recent_runs(store, limit)
-        result = query.QueryResult(columns, rows)
         if output_format == "json":
-            sys.stdout.write(query.render(result, "json") + "\n")
-        else:
-            out.print(_table(columns, query.table_cells(result, 0)))
+            sys.stdout.write(query.render(query.QueryResult(columns, rows), "json") + "\n")
+            return
+        records = [dict(zip(columns, row, strict=True)) for row in rows]
+        cells = [
+            [
+                f"{r['started_at']:%Y-%m-%d %H:%M}",
+                r["backend"]
+                if str(r["model"]).startswith(r["backend"])
+                else f"{r['backend']} {r['model']}",
+                f"{r['papers_read']} read, {r['cached']} cached, {r['extracted']} extracted, "
+                f"{r['failed']} failed",
+                f"{r['tokens']:,} · ${r['cost_usd'] or 0:.4f}",
+                str(r["status"]),
+            ]
+            for r in records
+        ]
+        headers = ["started", "backend", "papers", "tokens · cost", "status"]
+        out.print(_table(headers, cells, compact=True))
 
     _with_store(db, show, read_only=True)
 
 
-@app.command("merge")
+@app.command("merge", cls=_Command)
 def merge_cmd(
     shards: Annotated[
-        list[Path], typer.Argument(metavar="SHARD...", help="Shard databases to merge in.")
+        list[Path], typer.Argument(metavar="SHARD", help="Shard databases to merge in.")
     ],
     db: DbOption = None,
 ) -> None:
@@ -475,7 +542,7 @@ def merge_cmd(
     )
 
 
-@app.command("eval")
+@app.command("eval", cls=_Command)
 def eval_cmd(
     gold: Annotated[
         Path, typer.Option("--gold", metavar="FILE", help="Gold JSONL file (format: README).")
@@ -517,7 +584,7 @@ def eval_cmd(
         out.print(_table(["field", "precision", "recall", "F1", "support", "extra"], rows, title))
 
 
-@app.command("stats")
+@app.command("stats", cls=_Command)
 def stats_cmd(
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
@@ -547,7 +614,7 @@ def _print_stats(result: stats.Stats) -> None:
 
 def _breakdown(title: str, columns: list[str], rows: list[Any]) -> None:
     if rows:
-        out.print(_table(columns, [[str(v) for v in row] for row in rows], title))
+        out.print(_table(columns, [[str(v) for v in row] for row in rows], title, compact=True))
 
 
 def main() -> None:

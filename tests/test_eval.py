@@ -65,7 +65,7 @@ def test_bad_gold_file_is_one_line(tmp_path: Path, seeds: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr.strip().startswith(f"error: {bad}: line 2: broken JSON")
     result = runner.invoke(app, ["eval", "--gold", str(tmp_path / "none.jsonl")])
-    assert result.exit_code == 1 and "no such gold file" in result.stderr
+    assert result.exit_code == 2 and "no such gold file" in result.stderr
 
 
 def test_eval_with_no_matching_papers_says_what_to_do(tmp_path: Path, seeds: Path) -> None:

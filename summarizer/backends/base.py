@@ -116,6 +116,10 @@ class AsyncBackend(_Described):
     def estimate_tokens(self, paper: Paper) -> int:
         """Tokens this paper's request will count against a tokens-per-minute limit."""
 
+    def estimate_usage(self, paper: Paper) -> tuple[int, int]:
+        """Expected (prompt, completion) tokens of this paper's call, for a cost estimate."""
+        return self.estimate_tokens(paper), 0
+
     def estimate_cost(self, paper: Paper) -> float | None:
         """Estimated USD for this paper's call; None when the model's price is unknown."""
         return None

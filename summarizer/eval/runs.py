@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from summarizer.core.errors import InputError
+from summarizer.core.errors import ConfigError, InputError
 from summarizer.core.schema import Summary
 from summarizer.eval.score import FieldScore, GoldRecord, load_gold, pair_up, score
 from summarizer.store.columns import summary_of
@@ -36,7 +36,7 @@ class EvalGroup:
 def read_gold(path: Path) -> list[GoldRecord]:
     """Load the gold file, turning a malformed one into a single clear error."""
     if not path.is_file():
-        raise InputError(str(path), None, "no such gold file")
+        raise ConfigError(f"{path}: no such gold file; pass --gold a JSONL gold file (see README)")
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:

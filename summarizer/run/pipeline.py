@@ -77,10 +77,6 @@ class RunReport:
         """No paper failed or was rejected and the run was not cut short."""
         return not (self.failed or self.rejected or self.stopped)
 
-    def count(self, extracted: int, failed: int) -> None:
-        self.extracted += extracted
-        self.failed += failed
-
     def reject(self, error: InputError | Failure) -> None:
         self.rejected += 1
         if len(self.rejections) < MAX_REPORTED_REJECTIONS:
@@ -223,6 +219,7 @@ class _RunContext:
     retry_failed: bool
     refresh: bool = False
     notice: Callable[[str], None] | None = None
+    chunk_size: int = DEFAULT_CHUNK
     seen: RecentKeys = field(default_factory=RecentKeys)
     reread: set[str] = field(default_factory=set)
 
@@ -268,18 +265,22 @@ class _RunContext:
         self.reporter.advance(len(jobs) - len(todo))
         return todo
 
-    def announce_cost(self, backend: AsyncBackend, todo: list[Job], chunk_read: int) -> None:
-        """Before the first paid call: how many papers, how many tokens, what it may cost."""
+    def announce_cost(
+        self, backend: AsyncBackend, todo: list[Job], chunk_read: int, whole: bool
+    ) -> None:
+        """Before the first paid call: how many papers, how many tokens, what it may cost.
+        ``whole``: the first chunk was the whole input, so the count is exact."""
         if self.notice is None:
             return
         expected = self.report.expected
         total = len(todo)
-        if expected and chunk_read and expected > chunk_read:  # more chunks to come
+        if not whole and expected and chunk_read and expected > chunk_read:
             total = round(len(todo) * expected / chunk_read)
         if total == 0:
             return
         sample = todo[:200]
-        tokens = round(total * sum(backend.estimate_tokens(j.paper) for j in sample) / len(sample))
+        usage = [backend.estimate_usage(j.paper) for j in sample]
+        tokens = round(total * sum(p + c for p, c in usage) / len(sample))
         costs = [backend.estimate_cost(j.paper) for j in sample]
         model = backend.identity.model
         if any(c is None for c in costs):
@@ -292,7 +293,7 @@ class _RunContext:
         cost = total * sum(c or 0.0 for c in costs) / len(costs)
         self.notice(
             f"{'about ' if total != len(todo) else ''}{total:,} papers to extract with {model}, "
-            f"about {tokens:,} tokens, estimated cost ${cost:,.2f}"
+            f"about {tokens:,} tokens, estimated cost ${cost:,.4f}"
         )
 
 
@@ -352,7 +353,7 @@ def run(
         reporter.add_total(report.expected)
     chunks = _chunks(papers, chunk_size)
     context = _RunContext(
-        store, backend, sink, report, settings, reporter, retry_failed, refresh, notice
+        store, backend, sink, report, settings, reporter, retry_failed, refresh, notice, chunk_size
     )
     failed: BaseException | None = None
     try:
@@ -370,6 +371,7 @@ def run(
         raise
     finally:
         sink.close()
+        report.extracted, report.failed = sink.extracted, sink.failed
         report.calls = max(report.calls, sink.spend.calls)
         report.prompt_tokens = sink.spend.prompt_tokens
         report.completion_tokens = sink.spend.completion_tokens
@@ -398,11 +400,11 @@ def _run_chunks(
                 submitted = pool.submit(todo, settings.strict_grounding)
             else:
                 submitted = []
-                report.count(*run_sync(backend, todo, sink, settings, reporter))
-            report.count(*ProcessPool.collect(pending, sink, reporter))
+                run_sync(backend, todo, sink, settings, reporter)
+            ProcessPool.collect(pending, sink, reporter)
             pending = submitted
             sink.flush()
-        report.count(*ProcessPool.collect(pending, sink, reporter))
+        ProcessPool.collect(pending, sink, reporter)
         sink.flush()
     finally:
         if pool is not None:
@@ -420,15 +422,13 @@ async def _run_async(
         for chunk in chunks:
             todo = context.plan(chunk)
             if first:
-                context.announce_cost(backend, todo, len(chunk))
+                context.announce_cost(backend, todo, len(chunk), len(chunk) < context.chunk_size)
                 first = False
             await engine.run(todo)
             context.sink.flush()
             if engine.stopped:
                 break
     finally:
-        report.extracted += engine.extracted
-        report.failed += engine.failed
         report.stopped = report.stopped or engine.stopped
         report.notes = list(backend.notes)
         await backend.aclose()

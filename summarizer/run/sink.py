@@ -46,6 +46,10 @@ class ResultSink:
     tables: list[pa.Table] = field(default_factory=list)
     replace: bool = False
     """A --refresh run: new results overwrite stored ones with the same cache key."""
+    extracted: int = 0
+    failed: int = 0
+    """Papers this run extracted or failed to: counted as they arrive, so a run stopped by
+    Ctrl-C reports exactly what it stored."""
     _last_flush: float = field(default_factory=time.monotonic)
 
     def recover(self) -> int:
@@ -68,12 +72,14 @@ class ResultSink:
         if self.journal is not None:
             self.journal.append("result", result)
         self.results.append(result)
+        self.extracted += 1
         self.pointers.landed(result.paper_id, result.cache_key)
         self._maybe_flush()
 
     def add_table(self, table: pa.Table) -> None:
         """Results already laid out as an extractions table (from worker processes)."""
         self.tables.append(table)
+        self.extracted += table.num_rows
         if self.pointers.waiting:
             for paper_id, key in zip(
                 table.column("paper_id").to_pylist(),
@@ -85,6 +91,7 @@ class ResultSink:
 
     def add_failure(self, failure: Failure) -> None:
         if failure.stage == "extract":
+            self.failed += 1
             self.pointers.failed(failure.paper_id)
             if self.journal is not None:
                 self.journal.append("failure", failure)

@@ -30,22 +30,18 @@ def run_sync(
     sink: OutcomeSink,
     settings: EngineSettings,
     reporter: Reporter,
-) -> tuple[int, int]:
+) -> None:
     """Extract each job in turn; any exception becomes that paper's Failure."""
     identity = backend.identity
-    extracted = failed = 0
     for job in jobs:
         try:
             summary = backend.extract(job.paper)
             grounded = ground(summary, job.paper.abstract, strict=settings.strict_grounding)
         except Exception as exc:  # a bug on one paper must not cost the batch
             sink.add_failure(failure_for(job, exc, identity))
-            failed += 1
         else:
             sink.add_result(Extraction(job.paper.paper_id, job.cache_key, identity, grounded))
-            extracted += 1
         reporter.advance()
-    return extracted, failed
 
 
 _worker_backend: Backend | None = None
@@ -102,17 +98,13 @@ class ProcessPool:
         ]
 
     @staticmethod
-    def collect(futures: list[Pending], sink: ResultSink, reporter: Reporter) -> tuple[int, int]:
-        extracted = failed = 0
+    def collect(futures: list[Pending], sink: ResultSink, reporter: Reporter) -> None:
         for future in futures:
             table, failures = future.result()
             sink.add_table(table)
             for failure in failures:
                 sink.add_failure(failure)
-            extracted += table.num_rows
-            failed += len(failures)
             reporter.advance(table.num_rows + len(failures))
-        return extracted, failed
 
     def close(self) -> None:
         self.executor.shutdown(cancel_futures=True)

@@ -597,16 +597,16 @@ class Store:
             row = con.execute(
                 """
                 UPDATE extractions SET
-                    links = list_filter(links, v -> v.grounded),
-                    model_sizes = list_filter(model_sizes, v -> v.grounded),
-                    gains = list_filter(gains, v -> v.grounded),
+                    links = [v FOR v IN links IF v.grounded],
+                    model_sizes = [v FOR v IN model_sizes IF v.grounded],
+                    gains = [v FOR v IN gains IF v.grounded],
                     code_url = CASE WHEN code_url_grounded THEN code_url END,
                     code_url_grounded = CASE WHEN code_url_grounded THEN true END,
                     ungrounded = 0,
                     grounded_ratio = CASE
-                        WHEN len(list_filter(links, v -> v.grounded))
-                           + len(list_filter(model_sizes, v -> v.grounded))
-                           + len(list_filter(gains, v -> v.grounded))
+                        WHEN len([v FOR v IN links IF v.grounded])
+                           + len([v FOR v IN model_sizes IF v.grounded])
+                           + len([v FOR v IN gains IF v.grounded])
                            + CASE WHEN code_url_grounded THEN 1 ELSE 0 END > 0
                         THEN 1.0 END
                 WHERE ungrounded > 0 AND cache_key IN (SELECT cache_key FROM strict_keys)

@@ -225,12 +225,16 @@ class OpenAIBackend(AsyncBackend):
         prompt = self._prompt_chars(paper) * self._tokens_per_char
         return int(prompt) + self.settings.max_tokens
 
-    def estimate_cost(self, paper: Paper) -> float | None:
+    def estimate_usage(self, paper: Paper) -> tuple[int, int]:
         """Prompt at the learned tokens-per-character, answer at the learned average length."""
+        prompt = int(self._prompt_chars(paper) * self._tokens_per_char)
+        return prompt, int(self._completion_tokens)
+
+    def estimate_cost(self, paper: Paper) -> float | None:
         if price_of(self.prices, self.model) is None:
             return None
-        prompt = int(self._prompt_chars(paper) * self._tokens_per_char)
-        return cost(self.prices, self.model, prompt, 0, int(self._completion_tokens))
+        prompt, completion = self.estimate_usage(paper)
+        return cost(self.prices, self.model, prompt, 0, completion)
 
     def _learn_usage(self, chars: int, prompt_tokens: int, completion_tokens: int) -> None:
         if chars > 0 and prompt_tokens > 0:
