@@ -225,6 +225,10 @@ class _RunContext:
 
     def plan(self, chunk: list[Paper | InputError]) -> list[Job]:
         """Store a chunk's papers and decide which need extracting; cached ones become current."""
+        with self.store.session():  # one open of the file for the whole plan
+            return self._plan(chunk)
+
+    def _plan(self, chunk: list[Paper | InputError]) -> list[Job]:
         store, sink, report, seen = self.store, self.sink, self.report, self.seen
         seen.rotate()
         outcome, failures = _store_chunk(
