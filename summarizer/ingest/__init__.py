@@ -13,9 +13,17 @@ from pathlib import Path
 from summarizer.core.errors import ConfigError, InputError
 from summarizer.core.paper import Paper
 from summarizer.ingest import atom, jsonfile, listing, tabular
-from summarizer.ingest.source import FORMATS, check_readable, detect_format, head_bytes
+from summarizer.ingest.source import (
+    FORMATS,
+    READ_ERRORS,
+    STDIN,
+    Source,
+    check_readable,
+    detect_format,
+    read_failure,
+)
 
-Parser = Callable[[Path], Iterator[Paper | InputError]]
+Parser = Callable[[Source], Iterator[Paper | InputError]]
 
 PARSERS: dict[str, Parser] = {
     "listing": listing.parse,
@@ -30,10 +38,13 @@ __all__ = ["FORMATS", "expand_inputs", "read_file", "read_papers"]
 
 
 def expand_inputs(inputs: Iterable[str | Path]) -> Iterator[Path | InputError]:
-    """Files as given, and the visible files inside any directory, in a stable order."""
+    """Files (and ``-`` for stdin) as given, and the visible files inside any directory, in a
+    stable order."""
     for item in inputs:
         path = Path(item)
-        if path.is_dir():
+        if str(path) == STDIN:
+            yield path
+        elif path.is_dir():
             children = sorted(
                 p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")
             )
@@ -47,27 +58,31 @@ def expand_inputs(inputs: Iterable[str | Path]) -> Iterator[Path | InputError]:
 
 
 def read_file(path: Path, fmt: str | None = None) -> Iterator[Paper | InputError]:
-    """Parse one file with the given or detected format."""
+    """Parse one file (or stdin for ``-``) with the given or detected format."""
+    source = Source(path)
     try:
-        head = head_bytes(path)
-        check_readable(path, head)
+        head = source.head()
+        check_readable(source.name, head)
     except InputError as error:
         yield error
         return
-    except OSError as exc:
-        yield InputError(str(path), None, f"cannot read file ({exc.strerror})")
+    except READ_ERRORS as exc:
+        yield read_failure(source.name, exc)
         return
-    chosen = fmt or detect_format(path, head)
+    chosen = fmt or detect_format(source.suffix, head)
     try:
-        yield from PARSERS[chosen](path)
-    except OSError as exc:
-        yield InputError(str(path), None, f"cannot read file ({exc.strerror})")
+        yield from PARSERS[chosen](source)
+    except InputError as error:
+        yield error
+    except READ_ERRORS as exc:
+        yield read_failure(source.name, exc)
 
 
 def read_papers(
     inputs: Iterable[str | Path], fmt: str | None = None, limit: int | None = None
 ) -> Iterator[Paper | InputError]:
-    """Stream Papers and rejections from all inputs; stop after ``limit`` papers."""
+    """Stream Papers and rejections from all inputs (``-`` reads stdin); stop after ``limit``
+    papers."""
     if fmt is not None and fmt not in PARSERS:
         raise ConfigError(f"unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}")
     accepted = 0

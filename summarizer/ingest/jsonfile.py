@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 from summarizer.core.errors import InputError
 from summarizer.core.paper import Paper
 from summarizer.ingest.records import build_paper
-from summarizer.ingest.source import decoded_lines, read_text
+from summarizer.ingest.source import Source, decoded_lines, read_text
 
 
 def _record_to_paper(value: Any, source: str, record: str) -> Paper | InputError:
@@ -31,9 +30,9 @@ def _loads(text: str, source: str, record: str) -> Any:
         raise InputError(source, record, "JSON nested too deeply to be a paper record") from None
 
 
-def parse_lines(path: Path) -> Iterator[Paper | InputError]:
-    source = str(path)
-    for number, text in decoded_lines(path):
+def parse_lines(src: Source) -> Iterator[Paper | InputError]:
+    source = src.name
+    for number, text in decoded_lines(src):
         if isinstance(text, InputError):
             yield text
             continue
@@ -48,10 +47,10 @@ def parse_lines(path: Path) -> Iterator[Paper | InputError]:
         yield _record_to_paper(value, source, record)
 
 
-def parse_array(path: Path) -> Iterator[Paper | InputError]:
-    source = str(path)
+def parse_array(src: Source) -> Iterator[Paper | InputError]:
+    source = src.name
     try:
-        value = _loads(read_text(path), source, "")
+        value = _loads(read_text(src), source, "")
     except InputError as error:
         yield error
         return

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, datetime
-from pathlib import Path
+from datetime import date
 
 from summarizer.core.errors import InputError
 from summarizer.core.paper import Paper
 from summarizer.ingest.records import build_paper
-from summarizer.ingest.source import decoded_lines
+from summarizer.ingest.source import Source, decoded_lines
 
 _MONTHS = {
     m: i
@@ -54,11 +53,11 @@ def parse_listing_date(line: str, reference: date) -> date | None:
     return found
 
 
-def _paragraphs(path: Path) -> Iterator[tuple[int, str] | InputError]:
+def _paragraphs(source: Source) -> Iterator[tuple[int, str] | InputError]:
     """Group lines into (first line number, text) paragraphs separated by blank lines."""
     start = 0
     lines: list[str] = []
-    for number, text in decoded_lines(path):
+    for number, text in decoded_lines(source):
         if isinstance(text, InputError):
             yield text
             continue
@@ -94,13 +93,13 @@ def _is_abstract_after(text: str, title: str) -> bool:
     )
 
 
-def parse(path: Path) -> Iterator[Paper | InputError]:
-    source = str(path)
-    reference = datetime.fromtimestamp(path.stat().st_mtime).date()
+def parse(source: Source) -> Iterator[Paper | InputError]:
+    name = source.name
+    reference = source.reference_date()
     listing_date: date | None = None
     pending: tuple[int, str] | None = None
     seen_paper = False
-    for item in _paragraphs(path):
+    for item in _paragraphs(source):
         if isinstance(item, InputError):
             yield item
             continue
@@ -108,7 +107,7 @@ def parse(path: Path) -> Iterator[Paper | InputError]:
         day = parse_listing_date(text, reference) if len(text) < 40 else None
         if day is not None:
             if pending and seen_paper:
-                yield InputError(source, f"line {pending[0]}", "title with no abstract after it")
+                yield InputError(name, f"line {pending[0]}", "title with no abstract after it")
             listing_date, pending = day, None
             continue
         if pending is not None and _is_title(pending[1]) and _is_abstract_after(text, pending[1]):
@@ -117,7 +116,7 @@ def parse(path: Path) -> Iterator[Paper | InputError]:
             try:
                 yield build_paper(
                     {"title": title, "abstract": text},
-                    source=source,
+                    source=name,
                     record=f"line {title_line}",
                     listing_date=listing_date,
                 )
@@ -127,14 +126,14 @@ def parse(path: Path) -> Iterator[Paper | InputError]:
             continue
         if pending is not None and seen_paper:
             yield InputError(
-                source, f"line {pending[0]}", "paragraph with no title/abstract pair; skipped"
+                name, f"line {pending[0]}", "paragraph with no title/abstract pair; skipped"
             )
         pending = (number, text) if len(text) <= MAX_TITLE_CHARS or seen_paper else None
     if pending is not None and seen_paper:
-        yield InputError(source, f"line {pending[0]}", "title with no abstract after it")
+        yield InputError(name, f"line {pending[0]}", "title with no abstract after it")
     if not seen_paper:
         yield InputError(
-            source,
+            name,
             None,
             "no papers found: expected a title line, a blank line and an abstract paragraph "
             "per paper; pass --format if this is not a listing",

@@ -5,39 +5,38 @@ from __future__ import annotations
 import csv
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 from summarizer.core.errors import InputError
 from summarizer.core.paper import Paper
 from summarizer.ingest.records import ABSTRACT_KEYS, TITLE_KEYS, build_paper
-from summarizer.ingest.source import decoded_lines
+from summarizer.ingest.source import Source, decoded_lines
 
 _FIELD_LIMIT = min(sys.maxsize, 2**31 - 1)
 """Abstracts can exceed csv's 128 KB default field limit; raised only while we parse."""
 
 
-def _lines(path: Path, errors: list[InputError]) -> Iterator[str]:
-    for _, text in decoded_lines(path):
+def _lines(source: Source, errors: list[InputError]) -> Iterator[str]:
+    for _, text in decoded_lines(source):
         if isinstance(text, InputError):
             errors.append(text)
             continue
         yield text
 
 
-def parse(path: Path, delimiter: str | None = None) -> Iterator[Paper | InputError]:
+def parse(source: Source, delimiter: str | None = None) -> Iterator[Paper | InputError]:
     previous = csv.field_size_limit(_FIELD_LIMIT)
     try:
-        yield from _parse(path, delimiter)
+        yield from _parse(source, delimiter)
     finally:
         csv.field_size_limit(previous)
 
 
-def _parse(path: Path, delimiter: str | None) -> Iterator[Paper | InputError]:
-    source = str(path)
+def _parse(src: Source, delimiter: str | None) -> Iterator[Paper | InputError]:
+    source = src.name
     errors: list[InputError] = []
-    lines = _lines(path, errors)
+    lines = _lines(src, errors)
     if delimiter is None:
-        delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+        delimiter = "\t" if src.suffix == ".tsv" else ","
     reader = csv.reader(lines, delimiter=delimiter)
     try:
         header = [name.strip().lower() for name in next(reader)]
