@@ -72,7 +72,7 @@ def _print_report(report: pipeline.RunReport) -> None:
     if report.recovered:
         err.print(f"recovered {report.recovered} results journaled by an interrupted run")
     for note in report.notes:
-        err.print(f"note: {note}", highlight=False)
+        err.print(f"note: {note}", markup=False, highlight=False)
     shown = report.rejections[:MAX_SHOWN_REJECTIONS]
     for line in shown:
         err.print(f"[yellow]rejected:[/yellow] {line}", markup=True, highlight=False)

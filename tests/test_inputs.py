@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from summarizer.cli import app
 from summarizer.core.errors import InputError
 from summarizer.core.paper import Paper
-from summarizer.ingest import read_papers
+from summarizer.ingest import Skipped, read_papers
 
 ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()
@@ -29,12 +29,13 @@ ABSTRACT = (
 )
 
 
-def _read(*inputs: Path | str, fmt: str | None = None) -> tuple[list[Paper], list[str]]:
-    """Papers and error lines from read_papers."""
-    items = list(read_papers(inputs, fmt))
+def _read(*inputs: Path | str, fmt: str | None = None) -> tuple[list[Paper], list[str], list[str]]:
+    """Papers, error lines and skip notes from read_papers."""
+    skipped: list[Skipped] = []
+    items = list(read_papers(inputs, fmt, on_skip=skipped.append))
     papers = [item for item in items if isinstance(item, Paper)]
     errors = [str(item) for item in items if isinstance(item, InputError)]
-    return papers, errors
+    return papers, errors, [str(note) for note in skipped]
 
 
 def _run(*args: str, stdin: bytes | None = None) -> tuple[int, str, str]:
@@ -101,7 +102,7 @@ def test_gz_files_take_their_format_from_the_inner_name_or_the_content(tmp_path:
     csv.write_bytes(gzip.compress(f'title,abstract\nGz csv,"{ABSTRACT}"\n'.encode()))
     unnamed = tmp_path / "listing.gz"
     unnamed.write_bytes(gzip.compress(f"Mar 3\n\nGz Listing\n\n{ABSTRACT}\n".encode()))
-    papers, errors = _read(jsonl, csv, unnamed)
+    papers, errors, _ = _read(jsonl, csv, unnamed)
     assert errors == []
     assert [(p.title, p.source, p.record) for p in papers] == [
         ("Gz one", str(jsonl), "line 1"),
@@ -115,12 +116,114 @@ def test_a_cut_off_gz_streams_what_it_holds_then_says_so(tmp_path: Path) -> None
     data = gzip.compress(_jsonl(*(f"Paper {i}" for i in range(3000))).encode())
     path = tmp_path / "cut.jsonl.gz"
     path.write_bytes(data[: len(data) // 2])
-    papers, errors = _read(path)
+    papers, errors, _ = _read(path)
     assert 0 < len(papers) < 3000  # read as a stream: the intact part is kept
     assert errors == [
         f"{path}: cannot decompress (Compressed file ended before the end-of-stream marker "
         "was reached); is the .gz file complete?"
     ]
+
+
+# 7 and 8. folders
+
+
+def _folder_with_other_files(root: Path) -> Path:
+    folder = root / "inbox"
+    (folder / ".git" / "objects").mkdir(parents=True)
+    (folder / ".cache").mkdir()
+    (folder / "scripts").mkdir()
+    (folder / "papers.jsonl").write_text(_jsonl("Good one", "Good two"))
+    (folder / "NOTES.md").write_text("# Notes\n\n- rerun the March batch\n- ask about the CSV\n")
+    (folder / "README").write_text("Nightly dumps land here.\n")
+    (folder / "figure.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (folder / "scripts" / "fetch.py").write_text("print('fetching')\n")
+    (folder / "people.csv").write_text("name,email\nAda,ada@example.org\n")
+    (folder / ".git" / "objects" / "pack.jsonl").write_text(_jsonl("Hidden in git"))
+    (folder / ".cache" / "old.jsonl").write_text(_jsonl("Hidden in cache"))
+    return folder
+
+
+def test_hidden_folders_and_non_paper_files_are_skipped_with_a_note(tmp_path: Path) -> None:
+    folder = _folder_with_other_files(tmp_path)
+    papers, errors, notes = _read(folder)
+    assert [p.title for p in papers] == ["Good one", "Good two"]
+    assert errors == []
+    assert notes == [
+        f"skipped {folder / 'NOTES.md'}: holds no papers (no papers found: expected a title "
+        "line, a blank line and an abstract paragraph per paper)",
+        f"skipped {folder / 'README'}: holds no papers (no papers found: expected a title "
+        "line, a blank line and an abstract paragraph per paper)",
+        f"skipped {folder / 'figure.png'}: not a paper file (.png)",
+        f"skipped {folder / 'people.csv'}: holds no papers (no 'title' column (found: name, "
+        "email))",
+        f"skipped {folder / 'scripts' / 'fetch.py'}: not a paper file (.py)",
+    ]
+
+
+def test_a_run_over_such_a_folder_exits_0_and_prints_the_notes(
+    db_path: Path, tmp_path: Path
+) -> None:
+    folder = _folder_with_other_files(tmp_path)
+    code, out, err = _run(str(folder))
+    assert code == 0, err
+    assert "papers read 2 (2 distinct)" in out and "rejected 0" in out
+    notes = [line for line in err.splitlines() if line.startswith("note: skipped ")]
+    assert len(notes) == 5
+    assert f"note: skipped {folder / 'figure.png'}: not a paper file (.png)" in notes
+
+
+def test_a_non_paper_file_named_on_its_own_is_an_error(tmp_path: Path) -> None:
+    folder = _folder_with_other_files(tmp_path)
+    _, errors, notes = _read(folder / "NOTES.md")
+    assert notes == []
+    assert [e.split(": ", 1)[1] for e in errors] == [
+        "no papers found: expected a title line, a blank line and an abstract paragraph per "
+        "paper; pass --format if this is not a listing",
+    ]
+
+
+def test_bad_records_inside_paper_files_in_a_folder_are_still_errors(tmp_path: Path) -> None:
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / "papers.jsonl").write_text(_jsonl("Fine") + '{"title": "cut\n')
+    (folder / "dated.txt").write_text("Mar 3\n\nOnly A Title\n\nMar 4\n")
+    (folder / "half.csv").write_text("title,body\nA,B\n")
+    papers, errors, notes = _read(folder)
+    assert [p.title for p in papers] == ["Fine"]
+    assert notes == []
+    assert errors == [
+        f"{folder / 'dated.txt'}: no papers found: expected a title line, a blank line and an "
+        "abstract paragraph per paper; pass --format if this is not a listing",
+        f"{folder / 'half.csv'}: line 1: no 'abstract' column (found: title, body); rename the "
+        "column or pass --format if this is not CSV",
+        f"{folder / 'papers.jsonl'}: line 2: broken JSON (Invalid control character at at "
+        "column 15)",
+    ]
+
+
+def test_a_folder_with_no_paper_files_at_all_is_an_error(tmp_path: Path, db_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "README.md").write_text("# Docs\n\nNothing here yet.\n")
+    (folder / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00")
+    code, _, err = _run(str(folder))
+    assert code == 1
+    assert (
+        f"rejected: {folder}: no paper files in this folder (2 skipped as not papers; "
+        "see the notes)"
+    ) in err
+
+
+def test_many_skipped_files_get_a_count_not_a_note_each(tmp_path: Path, db_path: Path) -> None:
+    folder = tmp_path / "figures"
+    folder.mkdir()
+    for index in range(25):
+        (folder / f"figure{index:02}.png").write_bytes(b"\x89PNG")
+    (folder / "papers.jsonl").write_text(_jsonl("Among figures"))
+    code, _, err = _run(str(folder))
+    notes = [line for line in err.splitlines() if line.startswith("note: ")]
+    assert code == 0
+    assert len(notes) == 21 and notes[-1] == "note: ... and 5 more files skipped"
 
 
 # 10. encodings
@@ -130,7 +233,7 @@ def test_a_cut_off_gz_streams_what_it_holds_then_says_so(tmp_path: Path) -> None
 def test_text_is_decoded_by_its_bom(tmp_path: Path, encoding: str) -> None:
     path = tmp_path / f"{encoding}.jsonl"
     path.write_bytes(("\ufeff" + _jsonl("Café über naïve", "Second")).encode(encoding))
-    papers, errors = _read(path)
+    papers, errors, _ = _read(path)
     assert errors == []
     assert [(p.title, p.record) for p in papers] == [
         ("Café über naïve", "line 1"),
@@ -147,7 +250,7 @@ def test_utf16_tsv_and_listing_and_a_bad_unit_names_its_line(tmp_path: Path) -> 
     bad.write_bytes(
         ("\ufeff" + _jsonl("Before")).encode("utf-16-le") + b"\x00\xd8" + "x\n".encode("utf-16-le")
     )
-    papers, errors = _read(tsv, listing, bad)
+    papers, errors, _ = _read(tsv, listing, bad)
     assert [p.title for p in papers] == ["From Excel", "Sixteen", "Before"]
     assert errors == [
         f"{bad}: line 2: not valid UTF-16 (illegal UTF-16 surrogate); re-save the file as UTF-8"

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from summarizer.core.errors import InputError
 from summarizer.core.paper import Paper
 from summarizer.ingest.records import build_paper
-from summarizer.ingest.source import Source
+from summarizer.ingest.source import NotPapers, Source
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -51,4 +51,4 @@ def parse(src: Source) -> Iterator[Paper | InputError]:
         line = exc.position[0] if exc.position else "?"
         yield InputError(source, f"line {line}", f"malformed XML ({exc}); fix or drop the entry")
     if index == 0:
-        yield InputError(source, None, "no <entry> elements found; is this an arXiv Atom feed?")
+        yield NotPapers(source, None, "no <entry> elements found; is this an arXiv Atom feed?")

@@ -14,7 +14,7 @@ from datetime import date
 from summarizer.core.errors import InputError
 from summarizer.core.paper import Paper
 from summarizer.ingest.records import build_paper
-from summarizer.ingest.source import Source, decoded_lines
+from summarizer.ingest.source import NotPapers, Source, decoded_lines
 
 _MONTHS = {
     m: i
@@ -132,9 +132,9 @@ def parse(source: Source) -> Iterator[Paper | InputError]:
     if pending is not None and seen_paper:
         yield InputError(name, f"line {pending[0]}", "title with no abstract after it")
     if not seen_paper:
-        yield InputError(
-            name,
-            None,
+        message = (
             "no papers found: expected a title line, a blank line and an abstract paragraph "
-            "per paper; pass --format if this is not a listing",
+            "per paper; pass --format if this is not a listing"
         )
+        # a date line makes it a listing whose papers did not parse; without one, not a listing
+        yield InputError(name, None, message) if listing_date else NotPapers(name, None, message)

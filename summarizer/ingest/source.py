@@ -14,6 +14,7 @@ import io
 import sys
 import zlib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -49,6 +50,25 @@ _BOMS = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
 )
 READ_ERRORS = (OSError, EOFError, zlib.error)
 """What reading a file can raise besides InputError: I/O, and a damaged or cut-off .gz."""
+
+
+class NotPapers(InputError):
+    """The file as a whole is not in the format it was read as, and held no papers.
+
+    A parser yields it only as its last item, after no paper. Named on the command line it
+    is an error like any other; found in a folder, the file is skipped with a note instead.
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A file in a folder that holds no papers: a note for the run report, not an error."""
+
+    source: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"skipped {self.source}: {self.reason}"
 
 
 def format_suffix(name: str) -> str:

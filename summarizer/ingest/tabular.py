@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from summarizer.core.errors import InputError
 from summarizer.core.paper import Paper
 from summarizer.ingest.records import ABSTRACT_KEYS, TITLE_KEYS, build_paper
-from summarizer.ingest.source import Source, decoded_lines
+from summarizer.ingest.source import NotPapers, Source, decoded_lines
 
 _FIELD_LIMIT = min(sys.maxsize, 2**31 - 1)
 """Abstracts can exceed csv's 128 KB default field limit; raised only while we parse."""
@@ -51,7 +51,9 @@ def _parse(src: Source, delimiter: str | None) -> Iterator[Paper | InputError]:
     ]
     if missing:
         found = ", ".join(h for h in header if h) or "none"
-        yield InputError(
+        # neither column: a table of something else, not papers; one of them: broken papers
+        error = NotPapers if len(missing) == 2 else InputError
+        yield error(
             source,
             "line 1",
             f"no '{missing[0]}' column (found: {found}); rename the column "

@@ -20,7 +20,7 @@ from summarizer.backends.base import AnyBackend, AsyncBackend, Backend
 from summarizer.core.errors import ConfigError, InputError, Interrupted, RunStopped
 from summarizer.core.paper import Paper
 from summarizer.core.results import Failure
-from summarizer.ingest import read_papers
+from summarizer.ingest import Skipped, read_papers
 from summarizer.run.engine import AsyncEngine
 from summarizer.run.jobs import EngineSettings, Job, make_jobs
 from summarizer.run.journal import Journal, journal_path
@@ -31,6 +31,7 @@ from summarizer.store.store import IngestOutcome, Store
 
 DEFAULT_CHUNK = 5000
 MAX_REPORTED_REJECTIONS = 200
+MAX_SKIPPED_NOTES = 20
 
 
 @dataclass
@@ -62,6 +63,8 @@ class RunReport:
     """Why the run ended early (Interrupted, BudgetExceeded); finished work is stored."""
     recovered: int = 0
     notes: list[str] = field(default_factory=list)
+    skipped_files: int = 0
+    """Files in input folders that hold no papers: each is a note, not a rejection."""
 
     @property
     def clean(self) -> bool:
@@ -71,6 +74,18 @@ class RunReport:
     def count(self, extracted: int, failed: int) -> None:
         self.extracted += extracted
         self.failed += failed
+
+    def skip(self, item: Skipped) -> None:
+        """A file in a folder that holds no papers: a note (the first MAX_SKIPPED_NOTES)."""
+        self.skipped_files += 1
+        if self.skipped_files <= MAX_SKIPPED_NOTES:
+            self.notes.append(str(item))
+
+    def finish_reading(self) -> None:
+        """Count the skipped files that got no note of their own."""
+        more = self.skipped_files - MAX_SKIPPED_NOTES
+        if more > 0:
+            self.notes.append(f"... and {more} more files skipped")
 
     def reject(self, error: InputError | Failure) -> None:
         self.rejected += 1
@@ -152,9 +167,10 @@ def ingest(
     """Parse and store papers only; no extraction."""
     started = time.perf_counter()
     report = RunReport(db_path=store.path)
-    for chunk in _chunks(read_papers(inputs, fmt, limit), chunk_size):
+    for chunk in _chunks(read_papers(inputs, fmt, limit, on_skip=report.skip), chunk_size):
         _, failures = _store_chunk(chunk, store, report)
         store.save(failures=failures)
+    report.finish_reading()
     report.elapsed = time.perf_counter() - started
     return report
 
@@ -262,7 +278,9 @@ def run(
     )
     report.recovered = sink.recover()
     inputs = list(inputs)
-    papers: Iterator[Paper | InputError] = in_shard(read_papers(inputs, fmt, limit), shard)
+    papers: Iterator[Paper | InputError] = in_shard(
+        read_papers(inputs, fmt, limit, on_skip=report.skip), shard
+    )
     if retry_failed and not inputs:
         papers = iter(store.failed_papers())
     chunks = _chunks(papers, chunk_size)
@@ -283,6 +301,7 @@ def run(
         raise
     finally:
         sink.close()
+        report.finish_reading()
         report.calls = max(report.calls, sink.spend.calls)
         report.prompt_tokens = sink.spend.prompt_tokens
         report.completion_tokens = sink.spend.completion_tokens
@@ -341,7 +360,7 @@ async def _run_async(
         report.extracted += engine.extracted
         report.failed += engine.failed
         report.stopped = report.stopped or engine.stopped
-        report.notes = list(backend.notes)
+        report.notes.extend(backend.notes)
         await backend.aclose()
 
 
