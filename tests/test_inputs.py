@@ -124,6 +124,86 @@ def test_a_cut_off_gz_streams_what_it_holds_then_says_so(tmp_path: Path) -> None
     ]
 
 
+# 3. JSON documents
+
+
+@pytest.mark.parametrize("key", ["data", "papers", "results", "entries"])
+def test_pretty_printed_wrapper_objects_are_read(tmp_path: Path, key: str) -> None:
+    path = tmp_path / "wrapped.json"
+    path.write_text(
+        json.dumps(
+            {"count": 2, key: [{"title": "A", "abstract": ABSTRACT}, {"title": "B"}]}, indent=2
+        )
+    )
+    papers, errors, _ = _read(path)
+    assert [p.title for p in papers] == ["A"]
+    assert errors == [
+        f"{path}: record 2: record has no abstract; add an 'abstract' (or 'summary') field"
+    ]
+
+
+def test_pretty_printed_array_single_object_and_one_line_wrapper(tmp_path: Path) -> None:
+    array = tmp_path / "array.json"
+    array.write_text(json.dumps([{"title": "In array", "abstract": ABSTRACT}], indent=4))
+    single = tmp_path / "single.json"
+    single.write_text(json.dumps({"title": "Alone", "abstract": ABSTRACT}, indent=2) + "\n")
+    one_line = tmp_path / "one_line.jsonl"
+    one_line.write_text(json.dumps({"data": [{"title": "Wrapped", "abstract": ABSTRACT}]}))
+    papers, errors, _ = _read(array, single, one_line)
+    assert errors == []
+    assert [(p.title, p.record) for p in papers] == [
+        ("In array", "record 1"),
+        ("Alone", "record 1"),
+        ("Wrapped", "line 1 record 1"),
+    ]
+
+
+def test_a_broken_pretty_document_names_its_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text('{\n  "data": [\n    {"title": "A" "abstract": "B"}\n  ]\n}\n')
+    _, errors, _ = _read(path)
+    assert errors == [
+        f"{path}: line 3: broken JSON at column 19 (Expecting ',' delimiter); "
+        "fix the file or export it again"
+    ]
+
+
+# 4. the Hugging Face daily-papers shape
+
+
+def test_nested_paper_records_are_read(tmp_path: Path) -> None:
+    records = [
+        {
+            "paper": {
+                "id": "2412.00001",
+                "authors": [{"_id": "x1", "name": "Ada Lovelace", "hidden": False}],
+                "publishedAt": "2024-11-29T18:59:59.000Z",
+                "title": "Daily Paper",
+                "summary": ABSTRACT,
+                "upvotes": 12,
+            },
+            "publishedAt": "2024-12-02T03:00:00.000Z",
+            "title": "Daily Paper",
+            "numComments": 2,
+        },
+        {"paper": {"id": "2412.00002", "title": "No summary"}, "publishedAt": "2024-12-02"},
+    ]
+    path = tmp_path / "daily_papers.json"
+    path.write_text(json.dumps(records, indent=2))
+    papers, errors, _ = _read(path)
+    (paper,) = papers
+    assert (paper.paper_id, paper.title, paper.authors) == (
+        "2412.00001",
+        "Daily Paper",
+        ["Ada Lovelace"],
+    )
+    assert paper.published is not None and paper.published.isoformat() == "2024-11-29"
+    assert paper.abstract == ABSTRACT
+    assert errors == [
+        f"{path}: record 2: record has no abstract; add an 'abstract' (or 'summary') field"
+    ]
+
+
 # 7 and 8. folders
 
 
@@ -137,6 +217,7 @@ def _folder_with_other_files(root: Path) -> Path:
     (folder / "README").write_text("Nightly dumps land here.\n")
     (folder / "figure.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     (folder / "scripts" / "fetch.py").write_text("print('fetching')\n")
+    (folder / "config.json").write_text(json.dumps({"endpoint": "local", "retries": 3}, indent=2))
     (folder / "people.csv").write_text("name,email\nAda,ada@example.org\n")
     (folder / ".git" / "objects" / "pack.jsonl").write_text(_jsonl("Hidden in git"))
     (folder / ".cache" / "old.jsonl").write_text(_jsonl("Hidden in cache"))
@@ -153,6 +234,8 @@ def test_hidden_folders_and_non_paper_files_are_skipped_with_a_note(tmp_path: Pa
         "line, a blank line and an abstract paragraph per paper)",
         f"skipped {folder / 'README'}: holds no papers (no papers found: expected a title "
         "line, a blank line and an abstract paragraph per paper)",
+        f"skipped {folder / 'config.json'}: holds no papers (a JSON object with no paper fields "
+        "(title, abstract) and no list of papers under 'papers', 'data', 'results', 'entries')",
         f"skipped {folder / 'figure.png'}: not a paper file (.png)",
         f"skipped {folder / 'people.csv'}: holds no papers (no 'title' column (found: name, "
         "email))",
@@ -168,17 +251,19 @@ def test_a_run_over_such_a_folder_exits_0_and_prints_the_notes(
     assert code == 0, err
     assert "papers read 2 (2 distinct)" in out and "rejected 0" in out
     notes = [line for line in err.splitlines() if line.startswith("note: skipped ")]
-    assert len(notes) == 5
+    assert len(notes) == 6
     assert f"note: skipped {folder / 'figure.png'}: not a paper file (.png)" in notes
 
 
 def test_a_non_paper_file_named_on_its_own_is_an_error(tmp_path: Path) -> None:
     folder = _folder_with_other_files(tmp_path)
-    _, errors, notes = _read(folder / "NOTES.md")
+    _, errors, notes = _read(folder / "NOTES.md", folder / "config.json")
     assert notes == []
     assert [e.split(": ", 1)[1] for e in errors] == [
         "no papers found: expected a title line, a blank line and an abstract paragraph per "
         "paper; pass --format if this is not a listing",
+        "a JSON object with no paper fields (title, abstract) and no list of papers under "
+        "'papers', 'data', 'results', 'entries'",
     ]
 
 
@@ -196,8 +281,8 @@ def test_bad_records_inside_paper_files_in_a_folder_are_still_errors(tmp_path: P
         "abstract paragraph per paper; pass --format if this is not a listing",
         f"{folder / 'half.csv'}: line 1: no 'abstract' column (found: title, body); rename the "
         "column or pass --format if this is not CSV",
-        f"{folder / 'papers.jsonl'}: line 2: broken JSON (Invalid control character at at "
-        "column 15)",
+        f"{folder / 'papers.jsonl'}: line 2: broken JSON at column 11 (Unterminated string "
+        "starting at): the line ends too early; is it cut short? Fix or drop it",
     ]
 
 
@@ -224,6 +309,22 @@ def test_many_skipped_files_get_a_count_not_a_note_each(tmp_path: Path, db_path:
     notes = [line for line in err.splitlines() if line.startswith("note: ")]
     assert code == 0
     assert len(notes) == 21 and notes[-1] == "note: ... and 5 more files skipped"
+
+
+# 9. error positions
+
+
+def test_a_truncated_jsonl_line_names_the_real_column(tmp_path: Path) -> None:
+    path = tmp_path / "cut.jsonl"
+    path.write_bytes(
+        b'\xef\xbb\xbf{"title": "A", "abstract": "B"\r\n{"title": , "abstract": "C"}\n'
+    )
+    _, errors, _ = _read(path)
+    assert errors == [
+        f"{path}: line 1: broken JSON at column 31 (Expecting ',' delimiter): the line ends "
+        "too early; is it cut short? Fix or drop it",
+        f"{path}: line 2: broken JSON at column 11 (Expecting value); fix or drop the line",
+    ]
 
 
 # 10. encodings

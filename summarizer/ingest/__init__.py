@@ -37,7 +37,7 @@ Parser = Callable[[Source], Iterator[Paper | InputError]]
 PARSERS: dict[str, Parser] = {
     "listing": listing.parse,
     "jsonl": jsonfile.parse_lines,
-    "json": jsonfile.parse_array,
+    "json": jsonfile.parse_document,
     "csv": partial(tabular.parse, delimiter=","),
     "tsv": partial(tabular.parse, delimiter="\t"),
     "atom": atom.parse,

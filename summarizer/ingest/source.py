@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import io
+import json
 import sys
 import zlib
 from collections.abc import Callable, Iterator
@@ -285,21 +286,38 @@ def check_readable(name: str, head: bytes) -> None:
         raise InputError(name, None, "file looks binary (contains NUL bytes); expected text")
 
 
+def _json_format(text: bytes) -> str:
+    """`jsonl` when each line holds a record, `json` for one (pretty-printed) document.
+
+    An object that spans lines is a document; a first line that is a whole object, or a
+    broken one with nothing or another object after it, starts JSON Lines. An array is a
+    document unless its first line is whole and more lines follow.
+    """
+    lines = [line.strip() for line in text.split(b"\n")]
+    first, rest = lines[0], [line for line in lines[1:] if line]
+    if len(lines) == 1:  # one line, or a first line longer than the head
+        return "json" if first.startswith(b"[") else "jsonl"
+    try:
+        json.loads(first)
+    except (ValueError, RecursionError):
+        if first.startswith(b"["):
+            return "json"
+        return "jsonl" if not rest or rest[0].startswith(b"{") else "json"
+    return "json" if first.startswith(b"[") and not rest else "jsonl"
+
+
 def detect_format(suffix: str, head: bytes) -> str:
-    """Pick a parser by extension, then by the first non-blank character."""
+    """Pick a parser by extension, then by the first non-blank bytes."""
     by_suffix = _BY_SUFFIX.get(suffix)
-    if by_suffix == "json":
-        first = head.lstrip(b" \t\r\n")[:1]
-        return "json" if first == b"[" else "jsonl"
+    text = head.lstrip(b" \t\r\n")
+    if by_suffix in ("json", "jsonl") and text.startswith((b"[", b"{")):
+        return _json_format(text)
     if by_suffix:
         return by_suffix
-    text = head.lstrip(b" \t\r\n")
     if text.startswith(b"<"):
         return "atom"
-    if text.startswith(b"["):
-        return "json"
-    if text.startswith(b"{"):
-        return "jsonl"
+    if text.startswith((b"[", b"{")):
+        return _json_format(text)
     first_line = text.split(b"\n", 1)[0].lower()
     if b"title" in first_line and b"abstract" in first_line:
         return "tsv" if b"\t" in first_line else "csv"
