@@ -53,6 +53,42 @@ def _sightings(db: Path) -> list[tuple[str, str]]:
     return [(str(source), str(record)) for source, record in rows]
 
 
+ARXIV_RSS = """<?xml version='1.0' encoding='UTF-8'?>
+<rss xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns:dc="http://purl.org/dc/elements/1.1/"
+     xmlns:atom="http://www.w3.org/2005/Atom" version="2.0">
+  <channel>
+    <title>cs.CL updates on arXiv.org</title>
+    <link>http://rss.arxiv.org/rss/cs.CL</link>
+    <description>cs.CL updates on the arXiv.org e-print archive.</description>
+    <atom:link href="https://rss.arxiv.org/rss/cs.CL" rel="self" type="application/rss+xml"/>
+    <language>en-us</language>
+    <lastBuildDate>Mon, 02 Dec 2024 05:00:00 +0000</lastBuildDate>
+    {items}
+  </channel>
+</rss>
+"""
+RSS_ITEM = (
+    "<item>\n"
+    "      <title>{title}</title>\n"
+    "      <link>https://arxiv.org/abs/{arxiv_id}</link>\n"
+    "      <description>arXiv:{arxiv_id}v1 Announce Type: new \nAbstract: {abstract}</description>\n"
+    '      <guid isPermaLink="false">oai:arXiv.org:{arxiv_id}v1</guid>\n'
+    "      <category>cs.CL</category>\n"
+    "      <arxiv:announce_type>new</arxiv:announce_type>\n"
+    "      <dc:rights>http://creativecommons.org/licenses/by/4.0/</dc:rights>\n"
+    "      <dc:creator>Ada Lovelace, Alan Turing and Grace Hopper</dc:creator>\n"
+    "      <pubDate>Mon, 02 Dec 2024 00:00:00 -0500</pubDate>\n"
+    "    </item>"
+)
+
+
+def _rss(*ids: str) -> str:
+    items = "\n    ".join(
+        RSS_ITEM.format(title=f"Paper {i}", arxiv_id=i, abstract=ABSTRACT) for i in ids
+    )
+    return ARXIV_RSS.replace("{items}", items)
+
+
 # 1. stdin
 
 
@@ -76,7 +112,7 @@ def test_stdin_in_a_real_process_is_sniffed_and_recorded_as_stdin(tmp_path: Path
 
 
 def test_stdin_takes_format_from_its_first_bytes_or_from_format(db_path: Path) -> None:
-    code, out, err = _run("-", stdin=f'title,abstract\nPiped CSV,"{ABSTRACT}"\n'.encode())
+    code, out, err = _run("-", stdin=_rss("2412.00001").encode())
     assert (code, err) == (0, "")
     assert "papers read 1" in out
     listing = f"Dec 2\n\nA Listing On Stdin\n\n{ABSTRACT}\n"
@@ -201,6 +237,71 @@ def test_nested_paper_records_are_read(tmp_path: Path) -> None:
     assert paper.abstract == ABSTRACT
     assert errors == [
         f"{path}: record 2: record has no abstract; add an 'abstract' (or 'summary') field"
+    ]
+
+
+# 5. arXiv RSS
+
+
+def test_arxiv_rss_is_detected_and_the_announcement_prefix_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "cs.CL.xml"
+    path.write_text(_rss("2412.00001", "2412.00002"))
+    papers, errors, _ = _read(path)
+    assert errors == []
+    first = papers[0]
+    assert (first.paper_id, first.title, first.record) == (
+        "2412.00001",
+        "Paper 2412.00001",
+        "item 1",
+    )
+    assert first.abstract == ABSTRACT
+    assert first.url == "https://arxiv.org/abs/2412.00001"
+    assert first.authors == ["Ada Lovelace", "Alan Turing", "Grace Hopper"]
+    assert first.published is not None and first.published.isoformat() == "2024-12-02"
+    assert [p.paper_id for p in papers] == ["2412.00001", "2412.00002"]
+
+
+def test_rss_items_without_an_abstract_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "feed.rss"
+    path.write_text(_rss("2412.00003").replace(f"Abstract: {ABSTRACT}", "Abstract: "))
+    papers, errors, _ = _read(path, fmt="rss")
+    assert papers == []
+    assert errors == [
+        f"{path}: item 1: record has no abstract; add an 'abstract' (or 'summary') field"
+    ]
+
+
+# 6. empty feeds
+
+
+@pytest.mark.parametrize(
+    ("name", "feed"),
+    [
+        (
+            "quiet.atom",
+            '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" '
+            'xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/"><title>arXiv Query</title>'
+            "<opensearch:totalResults>0</opensearch:totalResults></feed>",
+        ),
+        ("quiet.xml", _rss()),
+    ],
+)
+def test_an_empty_feed_is_zero_papers_not_an_error(
+    tmp_path: Path, db_path: Path, name: str, feed: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(feed)
+    code, out, err = _run(str(path))
+    assert (code, err) == (0, "")
+    assert "papers read 0" in out
+
+
+def test_xml_that_is_no_feed_is_still_an_error_when_named(tmp_path: Path) -> None:
+    path = tmp_path / "pom.xml"
+    path.write_text('<?xml version="1.0"?><project><name>x</name></project>')
+    _, errors, _ = _read(path)
+    assert errors == [
+        f"{path}: no <entry> elements and the root is <project>, not <feed>: not an arXiv Atom feed"
     ]
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from summarizer.core.errors import ConfigError, InputError
 from summarizer.core.paper import Paper
-from summarizer.ingest import atom, jsonfile, listing, tabular
+from summarizer.ingest import atom, jsonfile, listing, rss, tabular
 from summarizer.ingest.source import (
     FORMATS,
     READ_ERRORS,
@@ -41,6 +41,7 @@ PARSERS: dict[str, Parser] = {
     "csv": partial(tabular.parse, delimiter=","),
     "tsv": partial(tabular.parse, delimiter="\t"),
     "atom": atom.parse,
+    "rss": rss.parse,
 }
 
 _NEVER_PAPERS = """

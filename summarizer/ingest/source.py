@@ -12,6 +12,7 @@ import codecs
 import gzip
 import io
 import json
+import re
 import sys
 import zlib
 from collections.abc import Callable, Iterator
@@ -22,7 +23,7 @@ from typing import BinaryIO
 
 from summarizer.core.errors import InputError
 
-FORMATS = ("listing", "jsonl", "json", "csv", "tsv", "atom")
+FORMATS = ("listing", "jsonl", "json", "csv", "tsv", "atom", "rss")
 """Input format names, a public contract (`--format`): add, never rename."""
 
 STDIN = "-"
@@ -34,8 +35,9 @@ _BY_SUFFIX = {
     ".json": "json",
     ".csv": "csv",
     ".tsv": "tsv",
-    ".xml": "atom",
+    ".xml": "xml",
     ".atom": "atom",
+    ".rss": "rss",
     ".txt": "listing",
     ".md": "listing",
 }
@@ -286,6 +288,16 @@ def check_readable(name: str, head: bytes) -> None:
         raise InputError(name, None, "file looks binary (contains NUL bytes); expected text")
 
 
+_ROOT_TAG = re.compile(rb"<(?![?!])([A-Za-z_][\w:.-]*)")
+
+
+def _xml_format(head: bytes) -> str:
+    """`rss` for an <rss> or <rdf:RDF> root, else `atom`."""
+    match = _ROOT_TAG.search(head)
+    root = match.group(1).rsplit(b":", 1)[-1].lower() if match else b""
+    return "rss" if root in (b"rss", b"rdf") else "atom"
+
+
 def _json_format(text: bytes) -> str:
     """`jsonl` when each line holds a record, `json` for one (pretty-printed) document.
 
@@ -312,10 +324,12 @@ def detect_format(suffix: str, head: bytes) -> str:
     text = head.lstrip(b" \t\r\n")
     if by_suffix in ("json", "jsonl") and text.startswith((b"[", b"{")):
         return _json_format(text)
+    if by_suffix == "xml":
+        return _xml_format(text)
     if by_suffix:
         return by_suffix
     if text.startswith(b"<"):
-        return "atom"
+        return _xml_format(text)
     if text.startswith((b"[", b"{")):
         return _json_format(text)
     first_line = text.split(b"\n", 1)[0].lower()
