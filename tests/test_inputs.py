@@ -135,7 +135,7 @@ def test_gz_files_take_their_format_from_the_inner_name_or_the_content(tmp_path:
     jsonl = tmp_path / "papers.jsonl.gz"
     jsonl.write_bytes(gzip.compress(_jsonl("Gz one", "Gz two").encode()))
     csv = tmp_path / "table.csv.gz"
-    csv.write_bytes(gzip.compress(f'title,abstract\nGz csv,"{ABSTRACT}"\n'.encode()))
+    csv.write_bytes(gzip.compress(f"title;abstract\nGz csv;{ABSTRACT}\n".encode()))
     unnamed = tmp_path / "listing.gz"
     unnamed.write_bytes(gzip.compress(f"Mar 3\n\nGz Listing\n\n{ABSTRACT}\n".encode()))
     papers, errors, _ = _read(jsonl, csv, unnamed)
@@ -457,3 +457,19 @@ def test_utf16_tsv_and_listing_and_a_bad_unit_names_its_line(tmp_path: Path) -> 
     assert errors == [
         f"{bad}: line 2: not valid UTF-16 (illegal UTF-16 surrogate); re-save the file as UTF-8"
     ]
+
+
+# 11. CSV delimiters
+
+
+def test_the_csv_delimiter_is_sniffed_and_tsv_stays_tab(tmp_path: Path) -> None:
+    semicolon = tmp_path / "semicolon.csv"
+    semicolon.write_text(f'title;abstract;authors\n"A; b";{ABSTRACT};X, Y\n')
+    pipe = tmp_path / "pipe.csv"
+    pipe.write_text(f"Title|Abstract\nPiped|{ABSTRACT}\n")
+    tsv = tmp_path / "tabs.tsv"
+    tsv.write_text(f"title\tabstract\nCommas, kept; too\t{ABSTRACT}\n")
+    papers, errors, _ = _read(semicolon, pipe, tsv)
+    assert errors == []
+    assert [p.title for p in papers] == ["A; b", "Piped", "Commas, kept; too"]
+    assert papers[0].authors == ["X", "Y"]

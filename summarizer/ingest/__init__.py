@@ -38,7 +38,7 @@ PARSERS: dict[str, Parser] = {
     "listing": listing.parse,
     "jsonl": jsonfile.parse_lines,
     "json": jsonfile.parse_document,
-    "csv": partial(tabular.parse, delimiter=","),
+    "csv": partial(tabular.parse, delimiter=None),
     "tsv": partial(tabular.parse, delimiter="\t"),
     "atom": atom.parse,
     "rss": rss.parse,

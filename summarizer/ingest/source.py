@@ -333,7 +333,7 @@ def detect_format(suffix: str, head: bytes) -> str:
     if text.startswith((b"[", b"{")):
         return _json_format(text)
     first_line = text.split(b"\n", 1)[0].lower()
-    if b"title" in first_line and b"abstract" in first_line:
+    if b"title" in first_line and (b"abstract" in first_line or b"summary" in first_line):
         return "tsv" if b"\t" in first_line else "csv"
     return "listing"
 

@@ -1,8 +1,13 @@
-"""CSV and TSV files with a header row naming at least `title` and `abstract`."""
+"""CSV and TSV files with a header row naming at least `title` and `abstract`.
+
+A CSV's delimiter is read off its header row: the first of `,` `;` tab `|` that splits it
+into `title` and `abstract` columns (else the most frequent of them); a TSV is tab-separated.
+"""
 
 from __future__ import annotations
 
 import csv
+import itertools
 import sys
 from collections.abc import Iterator
 
@@ -15,6 +20,18 @@ _FIELD_LIMIT = min(sys.maxsize, 2**31 - 1)
 """Abstracts can exceed csv's 128 KB default field limit; raised only while we parse."""
 
 
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+def sniff_delimiter(header: str) -> str:
+    """The delimiter that makes ``header`` name a title and an abstract column."""
+    for delimiter in _DELIMITERS:
+        names = {name.strip().lower() for name in next(csv.reader([header], delimiter=delimiter))}
+        if all(any(key in names for key in keys) for keys in (TITLE_KEYS, ABSTRACT_KEYS)):
+            return delimiter
+    return max(_DELIMITERS, key=header.count)  # ties go to the first, ","
+
+
 def _lines(source: Source, errors: list[InputError]) -> Iterator[str]:
     for _, text in decoded_lines(source):
         if isinstance(text, InputError):
@@ -24,6 +41,7 @@ def _lines(source: Source, errors: list[InputError]) -> Iterator[str]:
 
 
 def parse(source: Source, delimiter: str | None = None) -> Iterator[Paper | InputError]:
+    """Rows of a CSV (``delimiter`` None: sniffed from the header) or a TSV (tab)."""
     previous = csv.field_size_limit(_FIELD_LIMIT)
     try:
         yield from _parse(source, delimiter)
@@ -36,8 +54,11 @@ def _parse(src: Source, delimiter: str | None) -> Iterator[Paper | InputError]:
     errors: list[InputError] = []
     lines = _lines(src, errors)
     if delimiter is None:
-        delimiter = "\t" if src.suffix == ".tsv" else ","
-    reader = csv.reader(lines, delimiter=delimiter)
+        first = next(lines, None)
+        if first is not None:
+            delimiter = sniff_delimiter(first)
+            lines = itertools.chain([first], lines)
+    reader = csv.reader(lines, delimiter=delimiter or ",")
     try:
         header = [name.strip().lower() for name in next(reader)]
     except StopIteration:
