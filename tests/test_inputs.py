@@ -473,3 +473,44 @@ def test_the_csv_delimiter_is_sniffed_and_tsv_stays_tab(tmp_path: Path) -> None:
     assert errors == []
     assert [p.title for p in papers] == ["A; b", "Piped", "Commas, kept; too"]
     assert papers[0].authors == ["X", "Y"]
+
+
+# 12. listings
+
+
+def test_listings_accept_short_abstracts_once_the_listing_has_started(tmp_path: Path) -> None:
+    path = tmp_path / "listing.txt"
+    path.write_text(
+        "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\n"
+        "Mar 14\n\n"
+        "Tiny Merges\n\nWe merge models.\n\n"
+        "A Much Longer Title About Merging Many Fine-Tuned Language Models At Scale\n\n"
+        "Merging works. Code is at https://github.com/org/repo\n\n"
+        f"Normal Paper\n\n{ABSTRACT}\n\n"
+        "Orphan Title\n\nAnother Title Without Punctuation\n\nMar 15\n"
+    )
+    papers, errors, _ = _read(path)
+    assert [(p.title, p.abstract, p.record) for p in papers] == [
+        ("Tiny Merges", "We merge models.", "line 9"),
+        (
+            "A Much Longer Title About Merging Many Fine-Tuned Language Models At Scale",
+            "Merging works. Code is at https://github.com/org/repo",
+            "line 13",
+        ),
+        ("Normal Paper", ABSTRACT, "line 17"),
+    ]
+    assert errors == [
+        f"{path}: line 21: paragraph with no title/abstract pair; skipped",
+        f"{path}: line 23: title with no abstract after it",
+    ]
+
+
+def test_page_header_before_the_listing_is_never_a_paper(tmp_path: Path) -> None:
+    path = tmp_path / "listing.txt"
+    path.write_text(
+        "Daily Papers\n\nGet trending papers in your email inbox.\n\n"
+        f"Real Paper\n\n{ABSTRACT}\n\nShort After\n\nIt works.\n"
+    )
+    papers, errors, _ = _read(path)
+    assert [p.title for p in papers] == ["Real Paper", "Short After"]
+    assert errors == []

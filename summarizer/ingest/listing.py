@@ -1,8 +1,11 @@
-"""Daily-papers listing text: page chrome, a date line, then title / abstract paragraphs.
+"""Daily-papers listing text: page header, a date line, then title / abstract paragraphs.
 
-The layout is recognised by shape, not by line numbers: a date line sets the
-listing date, a short one-line paragraph followed by a long one is a paper, and
-anything before the first paper that fits neither is page chrome.
+The layout is recognised by shape, not by line numbers. Paragraphs are separated by blank
+lines. A date line sets the listing date. A title is a short paragraph with at most one
+sentence break; the paragraph after it is its abstract. Until the listing starts (a date
+line or a first paper) only an unmistakable abstract counts, so page header lines are
+never read as papers; once it has started, any paragraph after a title with a sentence
+ending in '.' or '!' is its abstract, however short.
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ _DATE_LINE = re.compile(
     r"|^(?P<iso>\d{4}-\d{2}-\d{2})$"
 )
 MIN_ABSTRACT_CHARS = 120
+"""Before the listing starts, an abstract needs this many characters (and two sentences)."""
 MAX_TITLE_CHARS = 300
+LONG_PARAGRAPH_CHARS = 2 * MAX_TITLE_CHARS
 
 
 def parse_listing_date(line: str, reference: date) -> date | None:
@@ -73,6 +78,7 @@ def _paragraphs(source: Source) -> Iterator[tuple[int, str] | InputError]:
 
 
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
+_FULL_STOP = re.compile(r"[.!][\"'\u201d\u2019)\]]*(?:\s|$)")
 
 
 def _sentences(text: str) -> int:
@@ -84,13 +90,14 @@ def _is_title(text: str) -> bool:
     return len(text) <= MAX_TITLE_CHARS and _sentences(text) <= 1
 
 
-def _is_abstract_after(text: str, title: str) -> bool:
-    """Abstracts are longer than their title and made of several sentences."""
-    return (
-        len(text) >= MIN_ABSTRACT_CHARS
-        and len(text) > len(title)
-        and (_sentences(text) >= 2 or len(text) > 2 * MAX_TITLE_CHARS)
-    )
+def _is_abstract_after(text: str, title: str, *, started: bool) -> bool:
+    """Before the listing starts: longer than the title, 120+ characters and two sentences.
+    After: any paragraph with a sentence ending in '.' or '!'. Either way: over 600 characters."""
+    if len(text) > LONG_PARAGRAPH_CHARS:
+        return True
+    if not started:
+        return len(text) >= MIN_ABSTRACT_CHARS and len(text) > len(title) and _sentences(text) >= 2
+    return _FULL_STOP.search(text) is not None
 
 
 def parse(source: Source) -> Iterator[Paper | InputError]:
@@ -110,7 +117,12 @@ def parse(source: Source) -> Iterator[Paper | InputError]:
                 yield InputError(name, f"line {pending[0]}", "title with no abstract after it")
             listing_date, pending = day, None
             continue
-        if pending is not None and _is_title(pending[1]) and _is_abstract_after(text, pending[1]):
+        started = seen_paper or listing_date is not None
+        if (
+            pending is not None
+            and _is_title(pending[1])
+            and _is_abstract_after(text, pending[1], started=started)
+        ):
             title_line, title = pending
             pending = None
             try:
