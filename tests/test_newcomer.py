@@ -450,3 +450,20 @@ def test_the_progress_bar_fits_80_columns(paid: bool, monkeypatch: pytest.Monkey
     assert len(lines) == 1 and len(lines[0]) <= 80
     assert "12345/123456" in lines[0]
     assert ("$12.3456" in lines[0]) == paid
+
+
+def test_the_same_file_named_two_ways_is_one_source(
+    tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "listings"
+    folder.mkdir()
+    (folder / "day.txt").write_bytes((EXAMPLES / "daily_papers_mar14.txt").read_bytes())
+    monkeypatch.chdir(tmp_path)
+    invoke("run", "listings/")
+    invoke("run", str(folder / "day.txt"))
+    invoke("run", "./listings/../listings/day.txt")
+    out = invoke("sql", "select count(*) as n, count(distinct source) as s from sightings")[1]
+    assert out == "n,s\n65,1\n"
+    assert invoke("sql", "select distinct unnest(sources) as s from papers")[1] == (
+        f"s\n{folder / 'day.txt'}\n"
+    )

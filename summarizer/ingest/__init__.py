@@ -1,83 +1,207 @@
 """Reading every supported input format into a stream of Papers and per-record errors.
 
 Parsers yield an :class:`~summarizer.core.errors.InputError` for each record they
-reject instead of raising, so one bad record never stops the good ones.
+reject instead of raising, so one bad record never stops the good ones. A file found in
+a folder that holds no papers at all (an image, a README) is not an error: the caller's
+``on_skip`` gets a :class:`Skipped` note for it. The same file named on its own is an error.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
 
 from summarizer.core.errors import ConfigError, InputError
 from summarizer.core.paper import Paper
-from summarizer.ingest import atom, jsonfile, listing, tabular
-from summarizer.ingest.source import FORMATS, check_readable, detect_format, head_bytes
+from summarizer.ingest import atom, jsonfile, listing, rss, tabular
+from summarizer.ingest.source import (
+    FORMATS,
+    READ_ERRORS,
+    STDIN,
+    NotPapers,
+    Skipped,
+    Source,
+    check_readable,
+    detect_format,
+    format_suffix,
+    read_failure,
+)
 
-Parser = Callable[[Path], Iterator[Paper | InputError]]
+OnSkip = Callable[[Skipped], None]
+"""Told about each file in a folder that is skipped because it holds no papers."""
+
+Parser = Callable[[Source], Iterator[Paper | InputError]]
 
 PARSERS: dict[str, Parser] = {
     "listing": listing.parse,
     "jsonl": jsonfile.parse_lines,
-    "json": jsonfile.parse_array,
-    "csv": partial(tabular.parse, delimiter=","),
+    "json": jsonfile.parse_document,
+    "csv": partial(tabular.parse, delimiter=None),
     "tsv": partial(tabular.parse, delimiter="\t"),
     "atom": atom.parse,
+    "rss": rss.parse,
 }
 
-__all__ = ["FORMATS", "expand_inputs", "read_file", "read_papers"]
+_NEVER_PAPERS = """
+    .png .jpg .jpeg .gif .webp .bmp .tif .tiff .ico .svg .heic .eps
+    .pdf .ps .doc .docx .odt .rtf .ppt .pptx .odp .xls .xlsx .ods .epub .tex .bib
+    .zip .tar .tgz .bz2 .xz .zst .7z .rar
+    .mp3 .wav .flac .ogg .m4a .mp4 .mov .avi .mkv .webm
+    .woff .woff2 .ttf .otf
+    .duckdb .db .sqlite .parquet .arrow .feather .pkl .pickle .npy .npz .wal .journal
+    .py .pyc .ipynb .js .ts .sh .bash .r .rs .go .java .c .h .cpp .rb
+    .toml .yaml .yml .ini .cfg .conf .lock .html .htm .css
+"""  # images, documents, archives, media, fonts, databases, code and config
+NOT_PAPER_SUFFIXES = frozenset(_NEVER_PAPERS.split())
+"""Extensions a file in a folder is skipped for, unread: never a list of paper abstracts."""
+
+__all__ = [
+    "FORMATS",
+    "NOT_PAPER_SUFFIXES",
+    "NotPapers",
+    "OnSkip",
+    "Skipped",
+    "expand_inputs",
+    "read_file",
+    "read_papers",
+]
 
 
-def expand_inputs(inputs: Iterable[str | Path]) -> Iterator[Path | InputError]:
-    """Files as given, and the visible files inside any directory, in a stable order."""
+def _folder_files(folder: Path) -> Iterator[Path | Skipped]:
+    """The files under ``folder`` in a stable order, hidden ones (and hidden folders) left out;
+    a file whose extension is never papers comes back as Skipped."""
+    found: list[Path] = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [name for name in dirs if not name.startswith(".")]
+        found.extend(Path(root, name) for name in files if not name.startswith("."))
+    for path in sorted(found):
+        if not path.is_file():
+            continue
+        suffix = format_suffix(path.name)
+        if suffix in NOT_PAPER_SUFFIXES:
+            yield Skipped(str(path), f"not a paper file ({suffix})")
+        else:
+            yield path
+
+
+def expand_inputs(
+    inputs: Iterable[str | Path], on_skip: OnSkip | None = None
+) -> Iterator[Path | InputError]:
+    """Files (and ``-`` for stdin) as given, then the files inside any folder in a stable
+    order, without hidden files and folders; files that are never papers go to ``on_skip``."""
     for item in inputs:
         path = Path(item)
-        if path.is_dir():
-            children = sorted(
-                p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")
-            )
+        if str(path) == STDIN or path.is_file():
+            yield path
+        elif path.is_dir():
+            children = list(_folder_files(path))
             if not children:
                 yield InputError(str(path), None, "directory holds no input files")
-            yield from children
-        elif path.is_file():
-            yield path
+            for child in children:
+                if isinstance(child, Skipped):
+                    if on_skip is not None:
+                        on_skip(child)
+                else:
+                    yield child
         else:
             yield InputError(str(path), None, "no such file or directory")
 
 
 def read_file(path: Path, fmt: str | None = None) -> Iterator[Paper | InputError]:
-    """Parse one file with the given or detected format."""
+    """Parse one file (or stdin for ``-``) with the given or detected format."""
+    yield from _read_file(path, fmt, None)
+
+
+def _read_file(path: Path, fmt: str | None, on_skip: OnSkip | None) -> Iterator[Paper | InputError]:
+    """With ``on_skip`` (a file found in a folder), a file the parser finds holds no papers
+    at all (its verdict is :class:`NotPapers`) is skipped instead of rejected."""
+    source = Source(path)
     try:
-        head = head_bytes(path)
-        check_readable(path, head)
+        head = source.head()
+        check_readable(source.name, head)
     except InputError as error:
         yield error
         return
-    except OSError as exc:
-        yield InputError(str(path), None, f"cannot read file ({exc.strerror})")
+    except READ_ERRORS as exc:
+        yield read_failure(source.name, exc)
         return
-    chosen = fmt or detect_format(path, head)
+    chosen = fmt or detect_format(source.suffix, head)
+    items = PARSERS[chosen](source)
     try:
-        yield from PARSERS[chosen](path)
-    except OSError as exc:
-        yield InputError(str(path), None, f"cannot read file ({exc.strerror})")
+        first = next(items, None)
+        if first is None:
+            return
+        if on_skip is not None and isinstance(first, NotPapers):
+            verdict = first.reason.split("; ")[0]  # the finding, without the advice
+            on_skip(Skipped(source.name, f"holds no papers ({verdict})"))
+            return
+        yield first
+        yield from items
+    except InputError as error:
+        yield error
+    except READ_ERRORS as exc:
+        yield read_failure(source.name, exc)
+
+
+def _read_folder(folder: Path, fmt: str | None, on_skip: OnSkip) -> Iterator[Paper | InputError]:
+    files = skipped = 0
+
+    def skip(item: Skipped) -> None:
+        nonlocal skipped
+        skipped += 1
+        on_skip(item)
+
+    for child in _folder_files(folder):
+        files += 1
+        if isinstance(child, Skipped):
+            skip(child)
+        else:
+            yield from _read_file(child, fmt, skip)
+    if not files:
+        yield InputError(str(folder), None, "directory holds no input files")
+    elif skipped == files:
+        yield InputError(
+            str(folder),
+            None,
+            f"no paper files in this folder ({files} skipped as not papers; see the notes)",
+        )
 
 
 def read_papers(
-    inputs: Iterable[str | Path], fmt: str | None = None, limit: int | None = None
+    inputs: Iterable[str | Path],
+    fmt: str | None = None,
+    limit: int | None = None,
+    *,
+    on_skip: OnSkip | None = None,
 ) -> Iterator[Paper | InputError]:
-    """Stream Papers and rejections from all inputs; stop after ``limit`` papers."""
+    """Stream Papers and rejections from all inputs; stop after ``limit`` papers.
+
+    ``-`` reads stdin. A folder is read recursively, without hidden files and folders; a
+    file in it that holds no papers (see NOT_PAPER_SUFFIXES and NotPapers) is not an error
+    but goes to ``on_skip``, so the caller can note it.
+    """
     if fmt is not None and fmt not in PARSERS:
         raise ConfigError(f"unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    notify = on_skip or (lambda _: None)
     accepted = 0
-    for path in expand_inputs(inputs):
-        if isinstance(path, InputError):
-            yield path
-            continue
-        for item in read_file(path, fmt):
-            yield item
-            if isinstance(item, Paper):
-                accepted += 1
-                if limit is not None and accepted >= limit:
-                    return
+    for item in _read_all(inputs, fmt, notify):
+        yield item
+        if isinstance(item, Paper):
+            accepted += 1
+            if limit is not None and accepted >= limit:
+                return
+
+
+def _read_all(
+    inputs: Iterable[str | Path], fmt: str | None, on_skip: OnSkip
+) -> Iterator[Paper | InputError]:
+    for item in inputs:
+        path = Path(item)
+        if str(path) == STDIN or path.is_file():
+            yield from read_file(path, fmt)
+        elif path.is_dir():
+            yield from _read_folder(path, fmt, on_skip)
+        else:
+            yield InputError(str(path), None, "no such file or directory")

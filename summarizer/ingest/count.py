@@ -8,10 +8,14 @@ at disk speed, a small cost next to parsing it.
 
 from __future__ import annotations
 
-import gzip
-import io
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from summarizer.core.errors import InputError
+
+if TYPE_CHECKING:
+    from summarizer.ingest.source import Source
 
 _BLOCK = 1 << 20
 _BYTES_PER_PAPER = 1_200
@@ -23,39 +27,33 @@ _BY_LINE = {"jsonl", "csv", "tsv"}
 def estimate_papers(inputs: Iterable[str | Path], fmt: str | None = None) -> int | None:
     """Papers the inputs hold, roughly; None when an input cannot be sized (stdin)."""
     from summarizer.ingest import expand_inputs
-    from summarizer.ingest.source import detect_format, head_bytes
+    from summarizer.ingest.source import Source, detect_format
 
     total = 0
     for path in expand_inputs(inputs):
         if not isinstance(path, Path):
             continue
-        if str(path) == "-":
+        source = Source(path)
+        if source.is_stdin:
             return None
         try:
-            chosen = fmt or detect_format(path, head_bytes(path))
-            total += _count(path, chosen)
-        except (OSError, EOFError, gzip.BadGzipFile, ValueError):
+            chosen = fmt or detect_format(source.suffix, source.head())
+            total += _count(source, chosen)
+        except (OSError, EOFError, ValueError, InputError):
             continue
     return total
 
 
-def _open(path: Path) -> io.BufferedIOBase:
-    if path.suffix.lower() == ".gz":
-        return gzip.GzipFile(path, "rb")
-    return path.open("rb")
-
-
-def _count(path: Path, fmt: str) -> int:
+def _count(source: Source, fmt: str) -> int:
     marker = _MARKERS.get(fmt)
     if fmt in _BY_LINE or marker is not None:
         needle = marker or b"\n"
         count = 0
         carry = b""
-        with _open(path) as handle:
+        with source.open() as handle:
             while block := handle.read(_BLOCK):
                 data = carry + block
                 count += data.count(needle)
                 carry = data[-(len(needle) - 1) :] if len(needle) > 1 else b""
         return max(0, count - 1) if fmt in ("csv", "tsv") else count
-    size = path.stat().st_size
-    return max(1, size // _BYTES_PER_PAPER)
+    return max(1, source.path.stat().st_size // _BYTES_PER_PAPER)

@@ -1,64 +1,149 @@
-"""JSON Lines (streamed line by line) and JSON arrays of paper records."""
+"""JSON Lines (streamed line by line) and JSON documents (an array, a wrapper object holding
+the list, or one record; pretty-printed or not) of paper records.
+
+A record may nest the paper under ``paper`` (the Hugging Face daily-papers API shape:
+``{"paper": {"id", "title", "summary", "authors": [{"name"}], ...}, "publishedAt", ...}``);
+the inner fields win over the outer ones.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 from summarizer.core.errors import InputError
 from summarizer.core.paper import Paper
 from summarizer.ingest.records import build_paper
-from summarizer.ingest.source import decoded_lines, read_text
+from summarizer.ingest.source import NotPapers, Source, decoded_lines, read_text
+
+WRAPPER_KEYS = ("papers", "data", "results", "entries")
+"""Keys of a wrapper object whose list holds the records: ``{"data": [...]}``."""
+_RECORD_KEYS = frozenset(("abstract", "summary", "paper"))
+_NOT_PAPERS = (
+    "a JSON object with no paper fields (title, abstract) and no list of papers under "
+    + ", ".join(f"'{key}'" for key in WRAPPER_KEYS)
+)
+
+
+def _keys(value: Mapping[Any, Any]) -> set[str]:
+    return {str(key).strip().lower() for key in value}
+
+
+def records_in(value: Any) -> list[Any] | None:
+    """The records a JSON value holds: an array, the list in a wrapper object, or the object
+    itself when it is a record; None for an object that is neither."""
+    if isinstance(value, list):
+        return value
+    if not isinstance(value, Mapping):
+        return None
+    if "abstract" in value or "summary" in value:  # the common case, without lowering keys
+        return [value]
+    keys = _keys(value)
+    if keys & _RECORD_KEYS:
+        return [value]
+    for key in WRAPPER_KEYS:
+        inner = value.get(key)
+        if isinstance(inner, list):
+            return inner
+    return [value] if "title" in keys else None
+
+
+def _flatten(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    inner = value.get("paper")
+    if not isinstance(inner, Mapping):
+        return value
+    merged = {key: item for key, item in value.items() if key != "paper"}
+    merged.update(inner)
+    return merged
 
 
 def _record_to_paper(value: Any, source: str, record: str) -> Paper | InputError:
     if not isinstance(value, Mapping):
         return InputError(source, record, f"expected a JSON object, got {type(value).__name__}")
     try:
-        return build_paper(value, source=source, record=record)
+        return build_paper(_flatten(value), source=source, record=record)
     except InputError as error:
         return error
 
 
-def _loads(text: str, source: str, record: str) -> Any:
+def _loads_line(text: str, source: str, record: str) -> Any:
+    line = text.rstrip("\r\n")
     try:
-        return json.loads(text)
+        return json.loads(line)
     except json.JSONDecodeError as exc:
-        raise InputError(source, record, f"broken JSON ({exc.msg} at column {exc.colno})") from None
+        message = f"broken JSON at column {exc.pos + 1} ({exc.msg})"
+        if exc.msg.startswith("Unterminated string") or not line[exc.pos :].strip():
+            message += ": the line ends too early; is it cut short? Fix or drop it"
+        else:
+            message += "; fix or drop the line"
+        raise InputError(source, record, message) from None
     except RecursionError:
         raise InputError(source, record, "JSON nested too deeply to be a paper record") from None
 
 
-def parse_lines(path: Path) -> Iterator[Paper | InputError]:
-    source = str(path)
-    for number, text in decoded_lines(path):
+def _line_records(value: Any, record: str, source: str) -> Iterator[Paper | InputError]:
+    records = records_in(value)
+    if records is None or (len(records) == 1 and records[0] is value):
+        yield _record_to_paper(value, source, record)
+        return
+    for index, item in enumerate(records, start=1):
+        yield _record_to_paper(item, source, f"{record} record {index}")
+
+
+def parse_lines(source: Source) -> Iterator[Paper | InputError]:
+    """One record per line; a line may also hold an array or a wrapper object of records.
+
+    A file whose only line is an object with no paper fields is not papers at all.
+    """
+    name = source.name
+    held: tuple[Any, str] | None = None  # a first line that is no record; the only one?
+    first = True
+    for number, text in decoded_lines(source):
         if isinstance(text, InputError):
             yield text
             continue
         if not text.strip():
             continue
+        if held is not None:
+            yield from _line_records(*held, name)
+            held = None
         record = f"line {number}"
+        is_first, first = first, False
         try:
-            value = _loads(text, source, record)
+            value = _loads_line(text, name, record)
         except InputError as error:
             yield error
             continue
-        yield _record_to_paper(value, source, record)
+        if is_first and isinstance(value, Mapping) and records_in(value) is None:
+            held = (value, record)
+            continue
+        yield from _line_records(value, record, name)
+    if held is not None:
+        yield NotPapers(name, None, _NOT_PAPERS)
 
 
-def parse_array(path: Path) -> Iterator[Paper | InputError]:
-    source = str(path)
+def parse_document(source: Source) -> Iterator[Paper | InputError]:
+    """A whole JSON document: an array, a wrapper object holding the list, or one record."""
+    name = source.name
     try:
-        value = _loads(read_text(path), source, "")
+        value = json.loads(read_text(source))
     except InputError as error:
         yield error
         return
-    if isinstance(value, Mapping):
-        value = value.get("papers", value.get("data", [value]))
-    if not isinstance(value, list):
-        yield InputError(source, None, "expected a JSON array of paper objects")
+    except json.JSONDecodeError as exc:
+        yield InputError(
+            name,
+            f"line {exc.lineno}",
+            f"broken JSON at column {exc.colno} ({exc.msg}); fix the file or export it again",
+        )
         return
-    for index, item in enumerate(value, start=1):
-        yield _record_to_paper(item, source, f"record {index}")
+    except RecursionError:
+        yield InputError(name, None, "JSON nested too deeply to be a list of paper records")
+        return
+    records = records_in(value)
+    if records is None:
+        yield NotPapers(name, None, _NOT_PAPERS)
+        return
+    for index, item in enumerate(records, start=1):
+        yield _record_to_paper(item, name, f"record {index}")

@@ -1,21 +1,23 @@
-"""Daily-papers listing text: page chrome, a date line, then title / abstract paragraphs.
+"""Daily-papers listing text: page header, a date line, then title / abstract paragraphs.
 
-The layout is recognised by shape, not by line numbers: a date line sets the
-listing date, a short one-line paragraph followed by a long one is a paper, and
-anything before the first paper that fits neither is page chrome.
+The layout is recognised by shape, not by line numbers. Paragraphs are separated by blank
+lines. A date line sets the listing date. A title is a short paragraph with at most one
+sentence break; the paragraph after it is its abstract. Until the listing starts (a date
+line or a first paper) only an unmistakable abstract counts, so page header lines are
+never read as papers; once it has started, any paragraph after a title with a sentence
+ending in '.' or '!' is its abstract, however short.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, datetime
-from pathlib import Path
+from datetime import date
 
 from summarizer.core.errors import InputError
 from summarizer.core.paper import Paper
 from summarizer.ingest.records import build_paper
-from summarizer.ingest.source import decoded_lines
+from summarizer.ingest.source import NotPapers, Source, decoded_lines
 
 _MONTHS = {
     m: i
@@ -28,7 +30,9 @@ _DATE_LINE = re.compile(
     r"|^(?P<iso>\d{4}-\d{2}-\d{2})$"
 )
 MIN_ABSTRACT_CHARS = 120
+"""Before the listing starts, an abstract needs this many characters (and two sentences)."""
 MAX_TITLE_CHARS = 300
+LONG_PARAGRAPH_CHARS = 2 * MAX_TITLE_CHARS
 
 
 def parse_listing_date(line: str, reference: date) -> date | None:
@@ -54,11 +58,11 @@ def parse_listing_date(line: str, reference: date) -> date | None:
     return found
 
 
-def _paragraphs(path: Path) -> Iterator[tuple[int, str] | InputError]:
+def _paragraphs(source: Source) -> Iterator[tuple[int, str] | InputError]:
     """Group lines into (first line number, text) paragraphs separated by blank lines."""
     start = 0
     lines: list[str] = []
-    for number, text in decoded_lines(path):
+    for number, text in decoded_lines(source):
         if isinstance(text, InputError):
             yield text
             continue
@@ -74,6 +78,7 @@ def _paragraphs(path: Path) -> Iterator[tuple[int, str] | InputError]:
 
 
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
+_FULL_STOP = re.compile(r"[.!][\"'\u201d\u2019)\]]*(?:\s|$)")
 
 
 def _sentences(text: str) -> int:
@@ -85,22 +90,23 @@ def _is_title(text: str) -> bool:
     return len(text) <= MAX_TITLE_CHARS and _sentences(text) <= 1
 
 
-def _is_abstract_after(text: str, title: str) -> bool:
-    """Abstracts are longer than their title and made of several sentences."""
-    return (
-        len(text) >= MIN_ABSTRACT_CHARS
-        and len(text) > len(title)
-        and (_sentences(text) >= 2 or len(text) > 2 * MAX_TITLE_CHARS)
-    )
+def _is_abstract_after(text: str, title: str, *, started: bool) -> bool:
+    """Before the listing starts: longer than the title, 120+ characters and two sentences.
+    After: any paragraph with a sentence ending in '.' or '!'. Either way: over 600 characters."""
+    if len(text) > LONG_PARAGRAPH_CHARS:
+        return True
+    if not started:
+        return len(text) >= MIN_ABSTRACT_CHARS and len(text) > len(title) and _sentences(text) >= 2
+    return _FULL_STOP.search(text) is not None
 
 
-def parse(path: Path) -> Iterator[Paper | InputError]:
-    source = str(path)
-    reference = datetime.fromtimestamp(path.stat().st_mtime).date()
+def parse(source: Source) -> Iterator[Paper | InputError]:
+    name = source.name
+    reference = source.reference_date()
     listing_date: date | None = None
     pending: tuple[int, str] | None = None
     seen_paper = False
-    for item in _paragraphs(path):
+    for item in _paragraphs(source):
         if isinstance(item, InputError):
             yield item
             continue
@@ -108,16 +114,21 @@ def parse(path: Path) -> Iterator[Paper | InputError]:
         day = parse_listing_date(text, reference) if len(text) < 40 else None
         if day is not None:
             if pending and seen_paper:
-                yield InputError(source, f"line {pending[0]}", "title with no abstract after it")
+                yield InputError(name, f"line {pending[0]}", "title with no abstract after it")
             listing_date, pending = day, None
             continue
-        if pending is not None and _is_title(pending[1]) and _is_abstract_after(text, pending[1]):
+        started = seen_paper or listing_date is not None
+        if (
+            pending is not None
+            and _is_title(pending[1])
+            and _is_abstract_after(text, pending[1], started=started)
+        ):
             title_line, title = pending
             pending = None
             try:
                 yield build_paper(
                     {"title": title, "abstract": text},
-                    source=source,
+                    source=name,
                     record=f"line {title_line}",
                     listing_date=listing_date,
                 )
@@ -127,15 +138,15 @@ def parse(path: Path) -> Iterator[Paper | InputError]:
             continue
         if pending is not None and seen_paper:
             yield InputError(
-                source, f"line {pending[0]}", "paragraph with no title/abstract pair; skipped"
+                name, f"line {pending[0]}", "paragraph with no title/abstract pair; skipped"
             )
         pending = (number, text) if len(text) <= MAX_TITLE_CHARS or seen_paper else None
     if pending is not None and seen_paper:
-        yield InputError(source, f"line {pending[0]}", "title with no abstract after it")
+        yield InputError(name, f"line {pending[0]}", "title with no abstract after it")
     if not seen_paper:
-        yield InputError(
-            source,
-            None,
+        message = (
             "no papers found: expected a title line, a blank line and an abstract paragraph "
-            "per paper; pass --format if this is not a listing",
+            "per paper; pass --format if this is not a listing"
         )
+        # a date line makes it a listing whose papers did not parse; without one, not a listing
+        yield InputError(name, None, message) if listing_date else NotPapers(name, None, message)

@@ -23,7 +23,7 @@ TITLE_KEYS = ("title",)
 ABSTRACT_KEYS = ("abstract", "summary")
 ID_KEYS = ("arxiv_id", "id", "arxiv")
 URL_KEYS = ("url", "link", "abs_url")
-DATE_KEYS = ("published", "date", "published_date")
+DATE_KEYS = ("published", "date", "published_date", "publishedat")
 AUTHOR_KEYS = ("authors", "author")
 
 

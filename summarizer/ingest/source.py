@@ -1,13 +1,33 @@
-"""Reading input files safely: binary sniffing, per-line UTF-8 decoding, format detection."""
+"""Opening inputs safely: files, stdin and .gz, decoded by their BOM; binary sniffing; format
+detection; per-line UTF-8 decoding.
+
+Every parser reads a :class:`Source` and sees plain UTF-8 bytes: gzip is undone by its magic
+bytes, UTF-16 and UTF-32 are transcoded by their BOM and a UTF-8 BOM is dropped, all while
+streaming, so a large input never sits in memory whole.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import codecs
+import gzip
+import io
+import json
+import re
+import sys
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from summarizer.core.errors import InputError
 
-FORMATS = ("listing", "jsonl", "json", "csv", "tsv", "atom")
+FORMATS = ("listing", "jsonl", "json", "csv", "tsv", "atom", "rss")
+"""Input format names, a public contract (`--format`): add, never rename."""
+
+STDIN = "-"
+STDIN_NAME = "<stdin>"
 
 _BY_SUFFIX = {
     ".jsonl": "jsonl",
@@ -15,53 +35,313 @@ _BY_SUFFIX = {
     ".json": "json",
     ".csv": "csv",
     ".tsv": "tsv",
-    ".xml": "atom",
+    ".xml": "xml",
     ".atom": "atom",
+    ".rss": "rss",
     ".txt": "listing",
     ".md": "listing",
 }
 SNIFF_BYTES = 8192
+_CHUNK = 64 * 1024
+_GZIP_MAGIC = b"\x1f\x8b"
+_BOMS = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
+    (codecs.BOM_UTF32_LE, "utf_32_le", "UTF-32"),
+    (codecs.BOM_UTF32_BE, "utf_32_be", "UTF-32"),
+    (codecs.BOM_UTF16_LE, "utf_16_le", "UTF-16"),
+    (codecs.BOM_UTF16_BE, "utf_16_be", "UTF-16"),
+    (codecs.BOM_UTF8, "", "UTF-8"),
+)
+READ_ERRORS = (OSError, EOFError, zlib.error)
+"""What reading a file can raise besides InputError: I/O, and a damaged or cut-off .gz."""
 
 
-def head_bytes(path: Path) -> bytes:
-    with path.open("rb") as handle:
-        return handle.read(SNIFF_BYTES)
+class NotPapers(InputError):
+    """The file as a whole is not in the format it was read as, and held no papers.
+
+    A parser yields it only as its last item, after no paper. Named on the command line it
+    is an error like any other; found in a folder, the file is skipped with a note instead.
+    """
 
 
-def check_readable(path: Path, head: bytes) -> None:
-    """Reject files that are not text at all, before any parser sees them."""
-    source = str(path)
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A file in a folder that holds no papers: a note for the run report, not an error."""
+
+    source: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"skipped {self.source}: {self.reason}"
+
+
+def format_suffix(name: str) -> str:
+    """The extension that names the format: ``x.jsonl.gz`` -> ``.jsonl``."""
+    lowered = name.lower()
+    if lowered.endswith(".gz"):
+        lowered = lowered[: -len(".gz")]
+    return Path(lowered).suffix
+
+
+def read_failure(name: str, exc: BaseException) -> InputError:
+    """One line for a file that could not be read or decompressed."""
+    if isinstance(exc, EOFError | zlib.error | gzip.BadGzipFile):
+        return InputError(name, None, f"cannot decompress ({exc}); is the .gz file complete?")
+    reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return InputError(name, None, f"cannot read file ({reason})")
+
+
+class Source:
+    """One input, a file or stdin (``-``), opened as UTF-8 bytes however it is stored."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.is_stdin = str(path) == STDIN
+        # the resolved path: the same file named two ways is one source, not two
+        self.name = STDIN_NAME if self.is_stdin else str(path.resolve())
+        self.suffix = "" if self.is_stdin else format_suffix(path.name)
+        self._head: bytes | None = None
+        self._rest: BinaryIO | None = None
+
+    def head(self) -> bytes:
+        """The first bytes of the decoded text, for the readability check and format detection."""
+        if not self.is_stdin:
+            with self.open() as stream:
+                return _read_up_to(stream, SNIFF_BYTES, head=True)
+        if self._head is None:
+            stdin = sys.stdin
+            if stdin is None or stdin.isatty():
+                raise InputError(
+                    self.name,
+                    None,
+                    "stdin is a terminal; pipe the papers in (`… | summarizer run -`)",
+                )
+            stream = _decoded(stdin.buffer, self.name, rewindable=False)
+            self._head = _read_up_to(stream, SNIFF_BYTES, head=True)
+            self._rest = stream
+        return self._head
+
+    def open(self) -> BinaryIO:
+        """A fresh stream for a file; stdin can be opened once, after its head was read."""
+        if not self.is_stdin:
+            return _decoded(self.path.open("rb"), self.name, rewindable=True)
+        head = self.head()
+        rest, self._rest = self._rest, None
+        if rest is None:
+            raise InputError(self.name, None, "stdin can be read only once; pass `-` once")
+        return _prefixed(head, rest)
+
+    def reference_date(self) -> date:
+        """The date a listing's year-less dates are read against: the file's, or today."""
+        if self.is_stdin:
+            return date.today()
+        return datetime.fromtimestamp(self.path.stat().st_mtime).date()
+
+
+def _read_up_to(stream: BinaryIO, size: int, *, head: bool = False) -> bytes:
+    """Up to ``size`` bytes; for a ``head``, a decoding error ends it early (the parser meets
+    the same error again at its place and names the line)."""
+    parts: list[bytes] = []
+    read = getattr(stream, "read1", stream.read)  # read1 keeps what came before an error
+    while size > 0:
+        try:
+            data = read(size)
+        except InputError:
+            if not head:
+                raise
+            break
+        if not data:
+            break
+        parts.append(data)
+        size -= len(data)
+    return b"".join(parts)
+
+
+class _Prefixed(io.RawIOBase):
+    """Bytes already read from a stream that cannot seek, then the rest of that stream."""
+
+    def __init__(self, prefix: bytes, stream: BinaryIO) -> None:
+        self._prefix = prefix
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self._prefix:
+            count = min(len(buffer), len(self._prefix))
+            buffer[:count] = self._prefix[:count]
+            self._prefix = self._prefix[count:]
+            return count
+        read = getattr(self._stream, "read1", self._stream.read)  # pass on what has arrived
+        data = read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._stream.close()
+        super().close()
+
+
+def _prefixed(prefix: bytes, stream: BinaryIO) -> BinaryIO:
+    return io.BufferedReader(_Prefixed(prefix, stream), _CHUNK)
+
+
+class _GzipOwner(gzip.GzipFile):
+    """A GzipFile that closes the stream it reads from."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        super().__init__(fileobj=stream, mode="rb")
+        self._owned = stream
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._owned.close()
+
+
+class _Transcoded(io.RawIOBase):
+    """UTF-16 or UTF-32 text re-encoded as UTF-8 while streaming; a bad unit names its line."""
+
+    def __init__(self, stream: BinaryIO, codec: str, label: str, name: str) -> None:
+        self._stream = stream
+        self._decode: Callable[[bytes, str, bool], tuple[str, int]] = getattr(
+            codecs, f"{codec}_decode"
+        )
+        self._label = label
+        self._name = name
+        self._leftover = b""
+        self._pending = b""
+        self._line = 1
+        self._eof = False
+        self._error: InputError | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        while not self._pending and not self._eof:
+            chunk = self._stream.read(_CHUNK)
+            self._eof = not chunk
+            data = self._leftover + chunk
+            try:
+                text, used = self._decode(data, "strict", self._eof)
+            except UnicodeDecodeError as exc:
+                text, used = self._decode(data[: exc.start], "strict", True)
+                self._error = InputError(
+                    self._name,
+                    f"line {self._line + text.count(chr(10))}",
+                    f"not valid {self._label} ({exc.reason}); re-save the file as UTF-8",
+                )
+                self._eof = True  # what came before the bad unit is read first
+            self._leftover = data[used:]
+            self._line += text.count("\n")
+            self._pending = text.encode("utf-8")
+        if not self._pending and self._error is not None:
+            raise self._error
+        count = min(len(buffer), len(self._pending))
+        buffer[:count] = self._pending[:count]
+        self._pending = self._pending[count:]
+        return count
+
+    def close(self) -> None:
+        if not self.closed:
+            self._stream.close()
+        super().close()
+
+
+def _peek(stream: BinaryIO, size: int, rewindable: bool) -> tuple[bytes, BinaryIO]:
+    """The first ``size`` bytes, and a stream that still starts with them."""
+    data = _read_up_to(stream, size)
+    if rewindable:
+        stream.seek(0)
+        return data, stream
+    return data, _prefixed(data, stream)
+
+
+def _decoded(raw: BinaryIO, name: str, *, rewindable: bool) -> BinaryIO:
+    """Layer gzip and BOM decoding over ``raw`` as its first bytes call for."""
+    stream = raw
+    try:
+        magic, stream = _peek(stream, 2, rewindable)
+        if magic == _GZIP_MAGIC:
+            stream = _GzipOwner(stream)  # type: ignore[assignment]
+        start, stream = _peek(stream, 4, rewindable)
+    except BaseException:
+        stream.close()
+        raise
+    for bom, codec, label in _BOMS:
+        if start.startswith(bom):
+            stream.read(len(bom))
+            if not codec:
+                return stream
+            transcoded = _Transcoded(stream, codec, label, name)
+            return io.BufferedReader(transcoded, _CHUNK)
+    return stream
+
+
+def check_readable(name: str, head: bytes) -> None:
+    """Reject inputs that are not text at all, before any parser sees them."""
     if not head.strip():
-        raise InputError(source, None, "file is empty; nothing to ingest")
+        raise InputError(name, None, "file is empty; nothing to ingest")
     if b"\x00" in head:
-        raise InputError(source, None, "file looks binary (contains NUL bytes); expected text")
+        raise InputError(name, None, "file looks binary (contains NUL bytes); expected text")
 
 
-def detect_format(path: Path, head: bytes) -> str:
-    """Pick a parser by extension, then by the first non-blank character."""
-    by_suffix = _BY_SUFFIX.get(path.suffix.lower())
-    if by_suffix == "json":
-        first = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-        return "json" if first == b"[" else "jsonl"
+_ROOT_TAG = re.compile(rb"<(?![?!])([A-Za-z_][\w:.-]*)")
+
+
+def _xml_format(head: bytes) -> str:
+    """`rss` for an <rss> or <rdf:RDF> root, else `atom`."""
+    match = _ROOT_TAG.search(head)
+    root = match.group(1).rsplit(b":", 1)[-1].lower() if match else b""
+    return "rss" if root in (b"rss", b"rdf") else "atom"
+
+
+def _json_format(text: bytes) -> str:
+    """`jsonl` when each line holds a record, `json` for one (pretty-printed) document.
+
+    An object that spans lines is a document; a first line that is a whole object, or a
+    broken one with nothing or another object after it, starts JSON Lines. An array is a
+    document unless its first line is whole and more lines follow.
+    """
+    lines = [line.strip() for line in text.split(b"\n")]
+    first, rest = lines[0], [line for line in lines[1:] if line]
+    if len(lines) == 1:  # one line, or a first line longer than the head
+        return "json" if first.startswith(b"[") else "jsonl"
+    try:
+        json.loads(first)
+    except (ValueError, RecursionError):
+        if first.startswith(b"["):
+            return "json"
+        return "jsonl" if not rest or rest[0].startswith(b"{") else "json"
+    return "json" if first.startswith(b"[") and not rest else "jsonl"
+
+
+def detect_format(suffix: str, head: bytes) -> str:
+    """Pick a parser by extension, then by the first non-blank bytes."""
+    by_suffix = _BY_SUFFIX.get(suffix)
+    text = head.lstrip(b" \t\r\n")
+    if by_suffix in ("json", "jsonl") and text.startswith((b"[", b"{")):
+        return _json_format(text)
+    if by_suffix == "xml":
+        return _xml_format(text)
     if by_suffix:
         return by_suffix
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text.startswith(b"<"):
-        return "atom"
-    if text.startswith(b"["):
-        return "json"
-    if text.startswith(b"{"):
-        return "jsonl"
+        return _xml_format(text)
+    if text.startswith((b"[", b"{")):
+        return _json_format(text)
     first_line = text.split(b"\n", 1)[0].lower()
-    if b"title" in first_line and b"abstract" in first_line:
+    if b"title" in first_line and (b"abstract" in first_line or b"summary" in first_line):
         return "tsv" if b"\t" in first_line else "csv"
     return "listing"
 
 
-def decoded_lines(path: Path) -> Iterator[tuple[int, str | InputError]]:
-    """Yield (line number, text) without loading the file; a bad line becomes an InputError."""
-    source = str(path)
-    with path.open("rb") as handle:
+def decoded_lines(source: Source) -> Iterator[tuple[int, str | InputError]]:
+    """Yield (line number, text) without loading the input; a bad line becomes an InputError."""
+    with source.open() as handle:
         for number, raw in enumerate(handle, start=1):
             try:
                 text = raw.decode("utf-8")
@@ -69,7 +349,7 @@ def decoded_lines(path: Path) -> Iterator[tuple[int, str | InputError]]:
                 yield (
                     number,
                     InputError(
-                        source,
+                        source.name,
                         f"line {number}",
                         f"not valid UTF-8 (byte {exc.start + 1} of the line); "
                         "re-save the file as UTF-8",
@@ -81,13 +361,14 @@ def decoded_lines(path: Path) -> Iterator[tuple[int, str | InputError]]:
             yield number, text
 
 
-def read_text(path: Path) -> str:
-    """Read a whole (small, structured) file as UTF-8, naming the offending line on failure."""
-    data = path.read_bytes()
+def read_text(source: Source) -> str:
+    """Read a whole (structured) input as UTF-8, naming the offending line on failure."""
+    with source.open() as handle:
+        data = handle.read()
     try:
         return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise InputError(
-            str(path), f"line {line}", "not valid UTF-8; re-save the file as UTF-8"
+            source.name, f"line {line}", "not valid UTF-8; re-save the file as UTF-8"
         ) from None

@@ -1,44 +1,64 @@
-"""CSV and TSV files with a header row naming at least `title` and `abstract`."""
+"""CSV and TSV files with a header row naming at least `title` and `abstract`.
+
+A CSV's delimiter is read off its header row: the first of `,` `;` tab `|` that splits it
+into `title` and `abstract` columns (else the most frequent of them); a TSV is tab-separated.
+"""
 
 from __future__ import annotations
 
 import csv
+import itertools
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 from summarizer.core.errors import InputError
 from summarizer.core.paper import Paper
 from summarizer.ingest.records import ABSTRACT_KEYS, TITLE_KEYS, build_paper
-from summarizer.ingest.source import decoded_lines
+from summarizer.ingest.source import NotPapers, Source, decoded_lines
 
 _FIELD_LIMIT = min(sys.maxsize, 2**31 - 1)
 """Abstracts can exceed csv's 128 KB default field limit; raised only while we parse."""
 
 
-def _lines(path: Path, errors: list[InputError]) -> Iterator[str]:
-    for _, text in decoded_lines(path):
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+def sniff_delimiter(header: str) -> str:
+    """The delimiter that makes ``header`` name a title and an abstract column."""
+    for delimiter in _DELIMITERS:
+        names = {name.strip().lower() for name in next(csv.reader([header], delimiter=delimiter))}
+        if all(any(key in names for key in keys) for keys in (TITLE_KEYS, ABSTRACT_KEYS)):
+            return delimiter
+    return max(_DELIMITERS, key=header.count)  # ties go to the first, ","
+
+
+def _lines(source: Source, errors: list[InputError]) -> Iterator[str]:
+    for _, text in decoded_lines(source):
         if isinstance(text, InputError):
             errors.append(text)
             continue
         yield text
 
 
-def parse(path: Path, delimiter: str | None = None) -> Iterator[Paper | InputError]:
+def parse(source: Source, delimiter: str | None = None) -> Iterator[Paper | InputError]:
+    """Rows of a CSV (``delimiter`` None: sniffed from the header) or a TSV (tab)."""
     previous = csv.field_size_limit(_FIELD_LIMIT)
     try:
-        yield from _parse(path, delimiter)
+        yield from _parse(source, delimiter)
     finally:
         csv.field_size_limit(previous)
 
 
-def _parse(path: Path, delimiter: str | None) -> Iterator[Paper | InputError]:
-    source = str(path)
+def _parse(src: Source, delimiter: str | None) -> Iterator[Paper | InputError]:
+    source = src.name
     errors: list[InputError] = []
-    lines = _lines(path, errors)
+    lines = _lines(src, errors)
     if delimiter is None:
-        delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    reader = csv.reader(lines, delimiter=delimiter)
+        first = next(lines, None)
+        if first is not None:
+            delimiter = sniff_delimiter(first)
+            lines = itertools.chain([first], lines)
+    reader = csv.reader(lines, delimiter=delimiter or ",")
     try:
         header = [name.strip().lower() for name in next(reader)]
     except StopIteration:
@@ -52,7 +72,9 @@ def _parse(path: Path, delimiter: str | None) -> Iterator[Paper | InputError]:
     ]
     if missing:
         found = ", ".join(h for h in header if h) or "none"
-        yield InputError(
+        # neither column: a table of something else, not papers; one of them: broken papers
+        error = NotPapers if len(missing) == 2 else InputError
+        yield error(
             source,
             "line 1",
             f"no '{missing[0]}' column (found: {found}); rename the column "

@@ -20,7 +20,7 @@ from summarizer.backends.base import AnyBackend, AsyncBackend, Backend
 from summarizer.core.errors import ConfigError, InputError, Interrupted, RunStopped
 from summarizer.core.paper import Paper
 from summarizer.core.results import Failure
-from summarizer.ingest import read_papers
+from summarizer.ingest import Skipped, read_papers
 from summarizer.ingest.count import estimate_papers
 from summarizer.run.engine import AsyncEngine
 from summarizer.run.jobs import EngineSettings, Job, make_jobs
@@ -32,6 +32,7 @@ from summarizer.store.store import IngestOutcome, Store
 
 DEFAULT_CHUNK = 5000
 MAX_REPORTED_REJECTIONS = 200
+MAX_SKIPPED_NOTES = 20
 
 
 @dataclass
@@ -72,10 +73,25 @@ class RunReport:
         done = self.cached + self.skipped_failed + self.extracted + self.failed
         return max(0, self.distinct - done)
 
+    skipped_files: int = 0
+    """Files in input folders that hold no papers: each is a note, not a rejection."""
+
     @property
     def clean(self) -> bool:
         """No paper failed or was rejected and the run was not cut short."""
         return not (self.failed or self.rejected or self.stopped)
+
+    def skip(self, item: Skipped) -> None:
+        """A file in a folder that holds no papers: a note (the first MAX_SKIPPED_NOTES)."""
+        self.skipped_files += 1
+        if self.skipped_files <= MAX_SKIPPED_NOTES:
+            self.notes.append(str(item))
+
+    def finish_reading(self) -> None:
+        """Count the skipped files that got no note of their own."""
+        more = self.skipped_files - MAX_SKIPPED_NOTES
+        if more > 0:
+            self.notes.append(f"... and {more} more files skipped")
 
     def reject(self, error: InputError | Failure) -> None:
         self.rejected += 1
@@ -169,9 +185,10 @@ def ingest(
     started = time.perf_counter()
     report = RunReport(db_path=store.path)
     reread: set[str] = set()
-    for chunk in _chunks(read_papers(inputs, fmt, limit), chunk_size):
+    for chunk in _chunks(read_papers(inputs, fmt, limit, on_skip=report.skip), chunk_size):
         _, failures = _store_chunk(chunk, store, report, reread)
         store.save(failures=failures)
+    report.finish_reading()
     report.elapsed = time.perf_counter() - started
     return report
 
@@ -346,7 +363,9 @@ def run(
         _check_budget_is_priced(backend, settings)
     report.recovered = sink.recover()
     inputs = list(inputs)
-    papers: Iterator[Paper | InputError] = in_shard(read_papers(inputs, fmt, limit), shard)
+    papers: Iterator[Paper | InputError] = in_shard(
+        read_papers(inputs, fmt, limit, on_skip=report.skip), shard
+    )
     if retry_failed and not inputs:
         failed_papers = store.failed_papers()
         report.expected = len(failed_papers)
@@ -376,6 +395,7 @@ def run(
     finally:
         sink.close()
         report.extracted, report.failed = sink.extracted, sink.failed
+        report.finish_reading()
         report.calls = max(report.calls, sink.spend.calls)
         report.prompt_tokens = sink.spend.prompt_tokens
         report.completion_tokens = sink.spend.completion_tokens
@@ -434,7 +454,7 @@ async def _run_async(
                 break
     finally:
         report.stopped = report.stopped or engine.stopped
-        report.notes = list(backend.notes)
+        report.notes.extend(backend.notes)
         await backend.aclose()
 
 
