@@ -1,7 +1,9 @@
-"""In-memory backends for pipeline tests: they count calls and can be told to fail."""
+"""In-memory fakes for tests: backends that count calls and can be told to fail, and a clock
+that moves only when slept on."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from typing import ClassVar
 
@@ -49,3 +51,29 @@ class ParallelCountingBackend(CountingBackend):
 
     name = "counting-parallel"
     capabilities = Capabilities(parallel=True)
+
+
+class FakeClock:
+    """Time that moves only when advanced or slept on, so timing tests are exact and instant.
+
+    Call it for the time; pass ``clock.sleep`` wherever an ``asyncio.sleep`` is expected.
+    Like a real clock, every sleep moves time on by at least one tick (a nanosecond), so a
+    loop that re-checks after a rounding-sized wait always makes progress.
+    """
+
+    TICK = 1e-9
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += max(seconds, self.TICK)
+        await asyncio.sleep(0)  # still yield to other tasks, as a real sleep does
