@@ -523,7 +523,7 @@ def test_cli_prints_one_line_serves_and_exits_on_sigterm() -> None:
             "500": 1,
         }
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=5) == 0
+        assert proc.wait(timeout=60) == 0  # the timeout only turns a hang into a failure
         assert proc.stdout.read() == ""
     finally:
         if proc.poll() is None:
