@@ -5,32 +5,53 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from typing import ClassVar
+from dataclasses import dataclass, field
+from typing import Self
 
 from summarizer.backends.base import Backend, BackendSettings, CacheIdentity, Capabilities
 from summarizer.core.paper import Paper
 from summarizer.core.schema import ModelSize, Summary
 
 
+@dataclass
+class Ledger:
+    """What fake backends of one test were asked for, and which papers they must fail."""
+
+    calls: Counter[str] = field(default_factory=Counter)
+    """Extraction requests per paper content hash."""
+    fail_titles: set[str] = field(default_factory=set)
+    """Papers with these titles raise instead of returning a summary."""
+
+
 class CountingBackend(Backend):
-    """Returns a small summary per paper and remembers how often each paper was asked for."""
+    """Returns a small summary per paper and records every request in its ledger.
+
+    Its model name comes from the settings, like a real backend's: built by name (the CLI,
+    a worker process) that is ``SUMMARIZER_MODEL``, else ``count-1``.
+    """
 
     name = "counting"
     capabilities = Capabilities()
-    calls: ClassVar[Counter[str]] = Counter()
-    fail_titles: ClassVar[set[str]] = set()
-    model_name: ClassVar[str] = "count-1"
+    default_model = "count-1"
 
-    def __init__(self, settings: BackendSettings | None = None) -> None:
-        self._identity = CacheIdentity(backend=self.name, model=self.model_name)
+    def __init__(
+        self, settings: BackendSettings | None = None, ledger: Ledger | None = None
+    ) -> None:
+        model = (settings.model if settings else None) or self.default_model
+        self.ledger = ledger if ledger is not None else Ledger()
+        self._identity = CacheIdentity(backend=self.name, model=model)
+
+    def with_model(self, model: str) -> Self:
+        """The same fake, sharing this ledger, under another model name."""
+        return type(self)(BackendSettings(model=model), self.ledger)
 
     @property
     def identity(self) -> CacheIdentity:
         return self._identity
 
     def extract(self, paper: Paper) -> Summary:
-        CountingBackend.calls[paper.content_hash] += 1
-        if paper.title in self.fail_titles:
+        self.ledger.calls[paper.content_hash] += 1
+        if paper.title in self.ledger.fail_titles:
             raise ValueError(f"cannot summarise {paper.title}")
         summary = Summary.empty()
         summary.task = paper.title
@@ -38,16 +59,10 @@ class CountingBackend(Backend):
         summary.model_sizes = [ModelSize(text="7B", params=7e9, vague=False, evidence=first_word)]
         return summary
 
-    @classmethod
-    def reset(cls) -> None:
-        cls.calls = Counter()
-        cls.fail_titles = set()
-        cls.model_name = "count-1"
-
 
 class ParallelCountingBackend(CountingBackend):
-    """The same, but fanned out over worker processes like ``rules`` (calls are not counted
-    across processes; check the database instead)."""
+    """The same, but fanned out over worker processes like ``rules``. Each worker rebuilds it
+    by name, with a ledger of its own: check the database, not the calls."""
 
     name = "counting-parallel"
     capabilities = Capabilities(parallel=True)
