@@ -529,6 +529,8 @@ def test_cli_prints_one_line_serves_and_exits_on_sigterm() -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 async def _extract(base_url: str, mode: instructor.Mode, retries: int = 0) -> Summary:
