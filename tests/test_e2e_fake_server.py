@@ -15,6 +15,8 @@ import pytest
 
 from summarizer.testing.fake_openai import FakeConfig, FakeOpenAIServer
 
+pytestmark = pytest.mark.slow  # each runs the CLI as subprocesses over all the listings
+
 LISTINGS = Path(__file__).resolve().parent / "data" / "listings"
 DISTINCT = 182
 

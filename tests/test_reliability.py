@@ -41,6 +41,7 @@ def backend_for(server: FakeOpenAIServer, **settings: object) -> OpenAIBackend:
     return OpenAIBackend(config)
 
 
+@pytest.mark.slow
 def test_fault_storm_every_paper_ends_extracted_or_recorded(tmp_path: Path) -> None:
     count, attempts, reasks = 120, 6, 1
     faults = {
@@ -78,6 +79,7 @@ def test_fault_storm_every_paper_ends_extracted_or_recorded(tmp_path: Path) -> N
     assert stats["faults"].get("429", 0) > 0 and stats["faults"].get("timeout", 0) > 0
 
 
+@pytest.mark.slow
 def test_sql_and_export_during_a_run_work_or_say_busy(tmp_path: Path) -> None:
     db = tmp_path / "busy.duckdb"
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
@@ -239,6 +241,7 @@ def test_read_only_database_keeps_stored_data(tmp_path: Path) -> None:
         db.chmod(0o644)
 
 
+@pytest.mark.slow
 def test_api_key_is_never_stored_logged_or_echoed(tmp_path: Path) -> None:
     key = "sk-secret-DUMMY-0123456789abcdef"
     config = FakeConfig(

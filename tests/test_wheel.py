@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_wheel_carries_prompts(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     subprocess.run(
