@@ -1,4 +1,5 @@
-"""Shared fixtures: every test gets its own data folder, a clean environment, and no network."""
+"""Shared fixtures: every test gets its own data folder, a clean environment, and no network;
+those that ask get a fresh fake backend."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from summarizer.backends import registry
+from tests.fakes import CountingBackend
 
 SEEDS = Path(__file__).resolve().parent / "data" / "listings"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -65,3 +69,17 @@ def db_path(isolated: Path) -> Path:
 def seeds() -> Path:
     """The three real daily listings (213 entries, 182 distinct papers)."""
     return SEEDS
+
+
+@pytest.fixture
+def counting_backend(monkeypatch: pytest.MonkeyPatch) -> CountingBackend:
+    """A fresh counting fake with a ledger of its own.
+
+    For this test only, ``counting`` and ``counting-parallel`` also resolve by name, as the
+    CLI and forked worker processes build backends; those instances keep their own ledgers.
+    """
+    monkeypatch.setitem(registry._REGISTRY, "counting", "tests.fakes:CountingBackend")
+    monkeypatch.setitem(
+        registry._REGISTRY, "counting-parallel", "tests.fakes:ParallelCountingBackend"
+    )
+    return CountingBackend()

@@ -1,9 +1,12 @@
-"""In-memory backends for pipeline tests: they count calls and can be told to fail."""
+"""In-memory fakes for tests: backends that count calls and can be told to fail, and a clock
+that moves only when slept on."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
-from typing import ClassVar
+from dataclasses import dataclass, field
+from typing import Self
 
 from summarizer.backends import Backend, BackendSettings, Capabilities
 from summarizer.core.identity import CacheIdentity
@@ -11,26 +14,46 @@ from summarizer.core.paper import Paper
 from summarizer.core.schema import ModelSize, Summary
 
 
+@dataclass
+class Ledger:
+    """What fake backends of one test were asked for, and which papers they must fail."""
+
+    calls: Counter[str] = field(default_factory=Counter)
+    """Extraction requests per paper content hash."""
+    fail_titles: set[str] = field(default_factory=set)
+    """Papers with these titles raise instead of returning a summary."""
+
+
 class CountingBackend(Backend):
-    """Returns a small summary per paper and remembers how often each paper was asked for."""
+    """Returns a small summary per paper and records every request in its ledger.
+
+    Its model name comes from the settings, like a real backend's: built by name (the CLI,
+    a worker process) that is ``SUMMARIZER_MODEL``, else ``count-1``.
+    """
 
     name = "counting"
     capabilities = Capabilities()
-    calls: ClassVar[Counter[str]] = Counter()
-    fail_titles: ClassVar[set[str]] = set()
-    model_name: ClassVar[str] = "count-1"
+    default_model = "count-1"
 
-    def __init__(self, settings: BackendSettings | None = None) -> None:
+    def __init__(
+        self, settings: BackendSettings | None = None, ledger: Ledger | None = None
+    ) -> None:
         super().__init__(settings)
-        self._identity = CacheIdentity(backend=self.name, model=self.model_name)
+        model = (settings.model if settings else None) or self.default_model
+        self.ledger = ledger if ledger is not None else Ledger()
+        self._identity = CacheIdentity(backend=self.name, model=model)
+
+    def with_model(self, model: str) -> Self:
+        """The same fake, sharing this ledger, under another model name."""
+        return type(self)(BackendSettings(model=model), self.ledger)
 
     @property
     def identity(self) -> CacheIdentity:
         return self._identity
 
     def extract(self, paper: Paper) -> Summary:
-        CountingBackend.calls[paper.content_hash] += 1
-        if paper.title in self.fail_titles:
+        self.ledger.calls[paper.content_hash] += 1
+        if paper.title in self.ledger.fail_titles:
             raise ValueError(f"cannot summarise {paper.title}")
         summary = Summary.empty()
         summary.task = paper.title
@@ -38,16 +61,36 @@ class CountingBackend(Backend):
         summary.model_sizes = [ModelSize(text="7B", params=7e9, vague=False, evidence=first_word)]
         return summary
 
-    @classmethod
-    def reset(cls) -> None:
-        cls.calls = Counter()
-        cls.fail_titles = set()
-        cls.model_name = "count-1"
-
 
 class ParallelCountingBackend(CountingBackend):
-    """The same, but fanned out over worker processes like ``rules`` (calls are not counted
-    across processes; check the database instead)."""
+    """The same, but fanned out over worker processes like ``rules``. Each worker rebuilds it
+    by name, with a ledger of its own: check the database, not the calls."""
 
     name = "counting-parallel"
     capabilities = Capabilities(parallel=True)
+
+
+class FakeClock:
+    """Time that moves only when advanced or slept on, so timing tests are exact and instant.
+
+    Call it for the time; pass ``clock.sleep`` wherever an ``asyncio.sleep`` is expected.
+    Like a real clock, every sleep moves time on by at least one tick (a nanosecond), so a
+    loop that re-checks after a rounding-sized wait always makes progress.
+    """
+
+    TICK = 1e-9
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += max(seconds, self.TICK)
+        await asyncio.sleep(0)  # still yield to other tasks, as a real sleep does

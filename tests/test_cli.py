@@ -6,27 +6,19 @@ import csv
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from summarizer.backends import register_backend
 from summarizer.cli import app
-from tests.fakes import CountingBackend
 
 runner = CliRunner()
 ABSTRACT = "We propose a method for merging models with many tasks and languages. " * 3
 
 
-@pytest.fixture(autouse=True)
-def counting() -> Iterator[None]:
-    CountingBackend.reset()
-    register_backend("counting", "tests.fakes:CountingBackend")
-    yield
-    CountingBackend.reset()
+pytestmark = pytest.mark.usefixtures("counting_backend")  # `--backend counting` resolves
 
 
 def invoke(*args: str) -> tuple[int, str, str]:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from summarizer.backends.rules.sizes import find_sizes
+from tests.scaling import growth, repeated
 
 
 def values(text: str) -> list[float]:
@@ -72,11 +71,14 @@ def test_each_value_is_reported_once_with_its_text() -> None:
     assert [(s.text, s.params) for s in sizes] == [("13B", 1.3e10)]
 
 
-def test_long_abstract_is_fast() -> None:
-    text = ("We train 7B and 70B models on 2T tokens with 1.5 million samples; " * 400)[:20_000]
-    start = time.perf_counter()
-    find_sizes(text)
-    assert time.perf_counter() - start < 0.05
+def test_cost_grows_linearly_up_to_the_longest_abstract() -> None:
+    text = repeated("We train 7B and 70B models on 2T tokens with 1.5 million samples; ")
+    assert [s.text for s in find_sizes(text(20_000))] == [
+        "7B",
+        "70B",
+    ]  # tokens and samples are data
+    # 8x the text may cost ~8x the CPU time; a quadratic scan would cost ~64x
+    assert growth(find_sizes, text, 2_500, 20_000) < 20
 
 
 @pytest.mark.parametrize(

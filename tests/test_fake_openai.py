@@ -7,6 +7,7 @@ regression in the fake shows up here rather than as a confusing client-side fail
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import math
@@ -16,11 +17,12 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx2
 import instructor
 import openai
@@ -119,6 +121,57 @@ def serve() -> Iterator[Serve]:
     yield start
     for server in servers:
         server.stop()
+
+
+_real_sleep = asyncio.sleep
+
+
+class ServerSleeps:
+    """Stands in for ``asyncio.sleep`` and records the waits the fake server's thread asks
+    for (its latency and jitter), then really waits them.
+
+    With ``hold_until=n`` each of those waits first holds until ``n`` of them are under way
+    at once, so whether requests overlap does not depend on how fast the clients are; a
+    server that answered one request at a time would never get there, and after ``GUARD``
+    seconds every wait goes ahead and ``peak`` tells.
+    """
+
+    GUARD = 5.0
+
+    def __init__(self, hold_until: int = 1) -> None:
+        self.hold_until = hold_until
+        self.delays: list[float] = []
+        self.waiting = self.peak = 0
+        self._all_in = asyncio.Event()
+
+    def __call__(self, delay: float) -> Awaitable[None]:
+        if threading.current_thread().name != "fake-openai":
+            return _real_sleep(delay)
+        return self._wait(delay)
+
+    async def _wait(self, delay: float) -> None:
+        self.delays.append(delay)
+        self.waiting += 1
+        self.peak = max(self.peak, self.waiting)
+        try:
+            if self.waiting >= self.hold_until:
+                self._all_in.set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._all_in.wait(), self.GUARD)
+            self._all_in.set()
+            await _real_sleep(delay)
+        finally:
+            self.waiting -= 1
+
+
+@pytest.fixture
+def server_sleeps(monkeypatch: pytest.MonkeyPatch) -> Callable[..., ServerSleeps]:
+    def spy(hold_until: int = 1) -> ServerSleeps:
+        sleeps = ServerSleeps(hold_until)
+        monkeypatch.setattr(asyncio, "sleep", sleeps)
+        return sleeps
+
+    return spy
 
 
 def test_models_lists_the_configured_model(serve: Serve) -> None:
@@ -322,16 +375,16 @@ def test_timeout_fault_holds_then_answers_504(serve: Serve) -> None:
 
 
 def test_stop_releases_a_hanging_request_at_once() -> None:
-    server = FakeOpenAIServer(FakeConfig(fault_script={"*": ["timeout"]})).start()
+    # The hang has an hour left and the client gives up after 10 s: only stop() can answer it.
+    config = FakeConfig(fault_script={"*": ["timeout"]}, hang_seconds=3600)
+    server = FakeOpenAIServer(config).start()
     responses: list[httpx2.Response] = []
     client = threading.Thread(target=lambda: responses.append(post(server, chat_body())))
     client.start()
     while server.stats()["faults"].get("timeout") != 1:
         time.sleep(0.01)
-    started = time.monotonic()
     server.stop()
-    client.join(timeout=5)
-    assert time.monotonic() - started < 2
+    client.join()
     assert [r.status_code for r in responses] == [504]
 
 
@@ -402,25 +455,41 @@ def test_configure_and_config_validation() -> None:
             FakeConfig(**bad)
 
 
-def test_latency_delays_answers_but_requests_run_concurrently(serve: Serve) -> None:
+def test_latency_delays_answers_but_requests_run_concurrently(
+    serve: Serve, server_sleeps: Callable[..., ServerSleeps]
+) -> None:
     server = serve(latency=0.2)
+    sleeps = server_sleeps(hold_until=8)
     started = time.monotonic()
     with ThreadPoolExecutor(8) as pool:
         statuses = list(pool.map(lambda _: post(server, chat_body()).status_code, range(8)))
-    elapsed = time.monotonic() - started
     assert statuses == [200] * 8
-    assert 0.2 <= elapsed < 1.0
+    assert time.monotonic() - started >= 0.2
+    assert sleeps.delays == [0.2] * 8
+    assert sleeps.peak == 8  # all eight were waiting out their latency at the same time
 
 
-def test_latency_jitter_adds_a_bounded_random_delay(serve: Serve) -> None:
-    server = serve(latency_jitter=0.15, seed=3)
-    elapsed = []
-    for _ in range(3):
-        started = time.monotonic()
-        post(server, chat_body())
-        elapsed.append(time.monotonic() - started)
-    assert max(elapsed) > 0.02
-    assert max(elapsed) < 0.15 + 0.1
+def test_latency_jitter_adds_a_bounded_random_delay(
+    serve: Serve, server_sleeps: Callable[..., ServerSleeps]
+) -> None:
+    sleeps = server_sleeps()
+
+    def timed_requests(server: FakeOpenAIServer, count: int) -> list[float]:
+        elapsed = []
+        for _ in range(count):
+            started = time.monotonic()
+            post(server, chat_body())
+            elapsed.append(time.monotonic() - started)
+        return elapsed
+
+    elapsed = timed_requests(serve(latency=0.01, latency_jitter=0.05, seed=3), 12)
+    delays = list(sleeps.delays)
+    assert len(set(delays)) == 12  # drawn afresh for each request
+    assert all(0.01 <= delay <= 0.01 + 0.05 for delay in delays)  # latency plus at most jitter
+    assert max(delays) > 0.01 + 0.05 * 0.75  # and the draws reach across that range
+    assert all(took >= delay for took, delay in zip(elapsed, delays, strict=True))
+    timed_requests(serve(latency=0.01, latency_jitter=0.05, seed=3), 3)
+    assert sleeps.delays[12:] == delays[:3]  # the same seed draws the same delays
 
 
 def test_port_in_use_raises_from_start(serve: Serve) -> None:
@@ -454,12 +523,14 @@ def test_cli_prints_one_line_serves_and_exits_on_sigterm() -> None:
             "500": 1,
         }
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=5) == 0
+        assert proc.wait(timeout=60) == 0  # the timeout only turns a hang into a failure
         assert proc.stdout.read() == ""
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 async def _extract(base_url: str, mode: instructor.Mode, retries: int = 0) -> Summary:
@@ -504,17 +575,26 @@ def test_instructor_reask_counts_for_the_same_paper(serve: Serve) -> None:
     assert stats["faults"] == {"invalid": 1}
 
 
-def test_openai_sdk_honours_injected_retry_after(serve: Serve) -> None:
+def test_openai_sdk_honours_injected_retry_after(
+    serve: Serve, monkeypatch: pytest.MonkeyPatch
+) -> None:
     server = serve(fault_script={"*": ["429", "ok"]}, retry_after=0.05)
+    waits: list[float] = []
+    real_sleep = anyio.sleep
+
+    async def sleep(delay: float) -> None:  # the SDK waits out its retries with anyio.sleep
+        waits.append(delay)
+        await real_sleep(delay)
+
+    monkeypatch.setattr(anyio, "sleep", sleep)
 
     async def call() -> str | None:
         async with openai.AsyncOpenAI(base_url=server.base_url, api_key="k", max_retries=1) as c:
             result = await c.chat.completions.create(**chat_body())
             return result.choices[0].message.content
 
-    started = time.monotonic()
     content = asyncio.run(call())
-    # The SDK's own backoff would wait ~0.5 s; a parsed Retry-After of 0.05 s is far quicker.
-    assert time.monotonic() - started < 0.4
+    # The SDK's own backoff would wait ~0.5 s; it waits the parsed Retry-After instead.
+    assert waits == [0.05]
     assert content is not None and Summary.model_validate_json(content)
     assert server.stats()["by_status"] == {"429": 1, "200": 1}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -103,11 +103,23 @@ def make_backend(script: Script, **settings: Any) -> OpenAIBackend:
     return OpenAIBackend(config)
 
 
+_OPEN_STORES: list[Store] = []
+
+
+@pytest.fixture(autouse=True)
+def close_stores() -> Iterator[None]:
+    """run_one hands its store to the test for queries; it is closed after the test."""
+    yield
+    while _OPEN_STORES:
+        _OPEN_STORES.pop().close()
+
+
 def run_one(tmp_path: Path, script: Script, **engine: Any) -> tuple[pipeline.RunReport, Store]:
     path = tmp_path / "p.jsonl"
     path.write_text(json.dumps({"title": "FastMerge", "abstract": ABSTRACT}) + "\n")
     backend = make_backend(script)
     store = Store(tmp_path / "db.duckdb")
+    _OPEN_STORES.append(store)
     settings = EngineSettings(max_attempts=4, max_wait=0.2, **engine)
     report = pipeline.run([path], store, backend, settings=settings)
     return report, store

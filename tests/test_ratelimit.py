@@ -1,14 +1,26 @@
-"""Token buckets and header adaptation: the pace a run keeps against a provider."""
+"""Token buckets and header adaptation: the pace a run keeps against a provider.
+
+Every limiter here runs on a :class:`~tests.fakes.FakeClock`, so waits are exact and instant.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 
 from summarizer.run.ratelimit import SAFETY, RateLimiter, TokenBucket
 from summarizer.text.numbers import parse_duration
+from tests.fakes import FakeClock
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def limiter_on(clock: FakeClock, rpm: float | None = None, tpm: float | None = None) -> RateLimiter:
+    return RateLimiter(rpm, tpm, clock=clock, sleep=clock.sleep)
 
 
 @pytest.mark.parametrize(
@@ -26,54 +38,128 @@ def test_parse_duration(text: str, seconds: float | None) -> None:
     assert parse_duration(text) == seconds
 
 
-def test_bucket_refills_at_the_configured_rate() -> None:
-    bucket = TokenBucket(600)  # 10 per second, under SAFETY
-    assert bucket.wait_time(1) == pytest.approx(1 / (10 * SAFETY), rel=0.05)
-    bucket.level = bucket.capacity
+def test_bucket_refills_at_the_configured_rate(clock: FakeClock) -> None:
+    bucket = TokenBucket(600, clock=clock)  # 10 per second, under SAFETY
+    rate = 10 * SAFETY
+    assert bucket.wait_time(1) == pytest.approx(1 / rate)  # starts empty: no opening burst
+    clock.advance(0.05)
+    assert bucket.wait_time(1) == pytest.approx(1 / rate - 0.05)
+    clock.advance(3600)  # an idle hour banks no more than the half-second burst
+    assert bucket.capacity == pytest.approx(rate / 2)
     bucket.take(bucket.capacity)
-    assert bucket.wait_time(2) == pytest.approx(2 / (10 * SAFETY), rel=0.05)
+    assert bucket.wait_time(2) == pytest.approx(2 / rate)
 
 
-def test_unlimited_bucket_never_waits() -> None:
-    assert TokenBucket(None).wait_time(10**9) == 0.0
+def test_amount_over_capacity_waits_for_a_full_bucket_then_owes_the_rest(
+    clock: FakeClock,
+) -> None:
+    bucket = TokenBucket(600, clock=clock)
+    assert bucket.wait_time(100) == pytest.approx(bucket.capacity / bucket.rate)
+    clock.advance(bucket.wait_time(100))
+    bucket.take(100)
+    assert bucket.wait_time(1) == pytest.approx((100 - bucket.capacity + 1) / bucket.rate)
 
 
-def test_acquire_paces_requests() -> None:
-    limiter = RateLimiter(rpm=1200)  # ~20/s
+def test_unlimited_bucket_never_waits(clock: FakeClock) -> None:
+    assert TokenBucket(None, clock=clock).wait_time(10**9) == 0.0
 
-    async def burst() -> float:
-        started = time.perf_counter()
+
+def test_acquire_paces_requests(clock: FakeClock) -> None:
+    limiter = limiter_on(clock, rpm=1200)  # 19.6 per second under SAFETY
+    start = clock()
+
+    async def burst() -> list[float]:
+        granted = []
         for _ in range(10):
             await limiter.acquire(1)
-        return time.perf_counter() - started
+            granted.append(clock() - start)
+        return granted
 
-    elapsed = asyncio.run(burst())
-    assert 0.4 <= elapsed <= 1.0
+    interval = 60 / (1200 * SAFETY)
+    assert asyncio.run(burst()) == pytest.approx([interval * i for i in range(1, 11)])
+    assert limiter.waited == pytest.approx(10 * interval)
 
 
-def test_headers_teach_the_limit_and_cap_the_budget() -> None:
-    limiter = RateLimiter()
+def test_acquire_waits_for_both_budgets(clock: FakeClock) -> None:
+    limiter = limiter_on(clock, rpm=60_000, tpm=6000)  # requests plentiful, 98 tokens/s
+
+    async def two() -> list[float]:
+        granted = []
+        for tokens in (49, 98):
+            await limiter.acquire(tokens)
+            granted.append(clock())
+        return granted
+
+    start = clock()
+    first, second = asyncio.run(two())
+    tokens_per_second = 6000 * SAFETY / 60
+    assert first - start == pytest.approx(49 / tokens_per_second)
+    # 98 tokens is over the 49-token burst: wait for a full bucket, then owe the rest
+    assert second - first == pytest.approx(49 / tokens_per_second)
+    assert limiter.tokens.level == pytest.approx(-49)
+
+
+def test_concurrent_requests_are_served_one_interval_apart(clock: FakeClock) -> None:
+    limiter = limiter_on(clock, rpm=600)
+    start = clock()
+    granted: list[float] = []
+
+    async def one() -> None:
+        await limiter.acquire(1)
+        granted.append(clock() - start)
+
+    async def many() -> None:
+        await asyncio.gather(*(one() for _ in range(5)))
+
+    asyncio.run(many())
+    interval = 60 / (600 * SAFETY)
+    assert granted == pytest.approx([interval * i for i in range(1, 6)])
+
+
+def test_headers_teach_the_limit_and_cap_the_budget(clock: FakeClock) -> None:
+    limiter = limiter_on(clock)
     limiter.observe({"x-ratelimit-limit-requests": "600", "x-ratelimit-limit-tokens": "60000"})
     assert limiter.requests.per_minute == pytest.approx(600 * SAFETY)
     assert limiter.tokens.per_minute == pytest.approx(60000 * SAFETY)
     limiter.requests.level = limiter.requests.capacity
+    assert limiter.requests.wait_time(1) == 0
     limiter.observe({"x-ratelimit-remaining-requests": "0"})
-    assert limiter.requests.wait_time(1) > 0
+    assert limiter.requests.wait_time(1) == pytest.approx(1 / (10 * SAFETY))
 
 
-def test_configured_limit_is_not_overridden_by_headers() -> None:
-    limiter = RateLimiter(rpm=60)
+def test_configured_limit_is_not_overridden_by_headers(clock: FakeClock) -> None:
+    limiter = limiter_on(clock, rpm=60)
     limiter.observe({"x-ratelimit-limit-requests": "100000"})
     assert limiter.requests.per_minute == pytest.approx(60 * SAFETY)
 
 
-def test_pause_holds_every_request() -> None:
-    limiter = RateLimiter()
+def test_pause_holds_every_request(clock: FakeClock) -> None:
+    limiter = limiter_on(clock)
+    start = clock()
     limiter.pause(0.3)
+    limiter.pause(0.1)  # a shorter pause never cuts a longer one short
+    granted: list[float] = []
 
-    async def one() -> float:
-        started = time.perf_counter()
+    async def one() -> None:
         await limiter.acquire(1)
-        return time.perf_counter() - started
+        granted.append(clock() - start)
 
-    assert asyncio.run(one()) >= 0.29
+    async def three() -> None:
+        await asyncio.gather(one(), one(), one())
+
+    asyncio.run(three())
+    assert granted == pytest.approx([0.3, 0.3, 0.3])
+    assert limiter.waited == pytest.approx(0.3)
+
+
+def test_unpaused_unlimited_acquire_does_not_sleep(clock: FakeClock) -> None:
+    limiter = limiter_on(clock)
+    asyncio.run(limiter.acquire(10**6))
+    assert clock.sleeps == [] and limiter.waited == 0
+
+
+def test_default_clock_is_real_time() -> None:
+    limiter = RateLimiter()
+    limiter.pause(0.01)
+    asyncio.run(limiter.acquire(1))  # sleeps on asyncio's clock; returns once it has passed
+    assert limiter.waited > 0

@@ -106,6 +106,7 @@ def test_the_journal_replays_every_kind(tmp_path: Path) -> None:
     journal.append("failure", Failure("p2", "k2", "extract", "refusal", "no", failed_at=moment))
     journal.append("call", CallRecord("k1", "m", 1, 200, 12.5, 10, 5, called_at=moment))
     pending = journal.pending()
+    journal.close()
     assert (pending.results.num_rows, pending.failures.num_rows, pending.calls.num_rows) == (
         1,
         1,

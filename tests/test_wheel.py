@@ -6,6 +6,7 @@ environment except the test-only ones, which the fresh interpreter is made unabl
 
 from __future__ import annotations
 
+import os
 import site
 import subprocess
 import sys
@@ -74,8 +75,15 @@ def test_wheel_holds_the_package_and_imports_without_test_extras(tmp_path: Path)
         "print(summarizer.__file__); "
         "m = p.load_prompt().messages('T', 'An abstract.'); print(m[1]['content'])"
     )
+    # an inherited PYTHONPATH (say, a checkout put first for a test run) would shadow the wheel
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     result = subprocess.run(
-        [str(fresh_python), "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True
+        [str(fresh_python), "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
     )
     location, *rendered = result.stdout.splitlines()
     assert location.startswith(str(fresh_site))

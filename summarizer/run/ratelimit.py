@@ -12,7 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+
+Clock = Callable[[], float]
+"""Seconds on a monotonic scale; ``time.monotonic`` unless a test drives time itself."""
+Sleep = Callable[[float], Awaitable[None]]
+"""Waits that many seconds of the clock; ``asyncio.sleep`` unless a test drives time itself."""
 
 SAFETY = 0.98
 """Aim slightly under the limit: clocks and windows never line up exactly."""
@@ -22,10 +27,11 @@ BURST_SECONDS = 0.5
 class TokenBucket:
     """A continuously refilling budget of ``per_minute`` units, with a one-second burst."""
 
-    def __init__(self, per_minute: float | None) -> None:
+    def __init__(self, per_minute: float | None, *, clock: Clock = time.monotonic) -> None:
+        self._clock = clock
         self.per_minute: float | None = None
         self.level = 0.0
-        self.updated = time.monotonic()
+        self.updated = clock()
         self.set_rate(per_minute)
 
     def set_rate(self, per_minute: float | None) -> None:
@@ -42,7 +48,7 @@ class TokenBucket:
         return max(1.0, self.rate * BURST_SECONDS)
 
     def _refill(self) -> None:
-        now = time.monotonic()
+        now = self._clock()
         if self.per_minute:
             self.level = min(self.capacity, self.level + (now - self.updated) * self.rate)
         self.updated = now
@@ -68,11 +74,24 @@ class TokenBucket:
 
 
 class RateLimiter:
-    """Shared by every request of a run; all methods are called from one event loop."""
+    """Shared by every request of a run; all methods are called from one event loop.
 
-    def __init__(self, rpm: float | None = None, tpm: float | None = None) -> None:
-        self.requests = TokenBucket(rpm)
-        self.tokens = TokenBucket(tpm)
+    ``clock`` and ``sleep`` must agree (sleeping ``s`` advances the clock by ``s``); the
+    defaults are the real monotonic clock and ``asyncio.sleep``.
+    """
+
+    def __init__(
+        self,
+        rpm: float | None = None,
+        tpm: float | None = None,
+        *,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self._clock = clock
+        self._sleep = sleep
+        self.requests = TokenBucket(rpm, clock=clock)
+        self.tokens = TokenBucket(tpm, clock=clock)
         self._configured = (rpm is not None, tpm is not None)
         self._paused_until = 0.0
         self._lock = asyncio.Lock()
@@ -82,7 +101,7 @@ class RateLimiter:
         """Wait until one request of about ``tokens`` tokens fits both budgets, then pay."""
         async with self._lock:
             while True:
-                now = time.monotonic()
+                now = self._clock()
                 delay = max(
                     self._paused_until - now,
                     self.requests.wait_time(1),
@@ -93,11 +112,11 @@ class RateLimiter:
                     self.tokens.take(tokens)
                     return
                 self.waited += delay
-                await asyncio.sleep(delay)
+                await self._sleep(delay)
 
     def pause(self, seconds: float) -> None:
         """A 429 said to wait: hold every request, not just the one that was refused."""
-        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+        self._paused_until = max(self._paused_until, self._clock() + seconds)
 
     def observe(self, headers: Mapping[str, str]) -> None:
         """Learn limits and remaining budget from ``x-ratelimit-*`` response headers."""

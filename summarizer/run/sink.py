@@ -128,6 +128,8 @@ class ResultSink:
         self._last_flush = time.monotonic()
 
     def close(self) -> None:
-        self.flush()
-        if self.journal is not None:
-            self.journal.close()
+        try:
+            self.flush()
+        finally:  # a failed flush leaves the journal on disk for the next run, closed
+            if self.journal is not None:
+                self.journal.close()
