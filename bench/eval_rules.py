@@ -45,7 +45,9 @@ def throughput(papers: list[Paper], passes: int = 5) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seeds", default="/work/shared/seeds")
+    parser.add_argument(
+        "--seeds", default=str(Path(__file__).resolve().parents[1] / "tests" / "data" / "listings")
+    )
     parser.add_argument("--gold-dir", default=str(ROOT / "tests" / "data"))
     args = parser.parse_args()
 
