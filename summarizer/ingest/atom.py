@@ -8,18 +8,14 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from typing import Any
 
 from summarizer.core.errors import InputError
 from summarizer.core.paper import Paper
-from summarizer.ingest.records import build_paper
-from summarizer.ingest.source import NotPapers, Source
+from summarizer.ingest.feeds import read_feed
+from summarizer.ingest.source import Source
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
-
-
-def local_name(tag: str) -> str:
-    """``{namespace}name`` -> ``name``."""
-    return tag.rsplit("}", 1)[-1]
 
 
 def _text(entry: ET.Element, tag: str) -> str | None:
@@ -29,49 +25,25 @@ def _text(entry: ET.Element, tag: str) -> str | None:
     return node.text if node is not None and node.text else None
 
 
-def malformed(source: str, exc: ET.ParseError, what: str) -> InputError:
-    line = exc.position[0] if exc.position else "?"
-    return InputError(source, f"line {line}", f"malformed XML ({exc}); fix or drop the {what}")
+def _fields(element: ET.Element) -> dict[str, Any]:
+    authors = [
+        node.text for node in element.iter() if node.tag in (_ATOM + "name", "name") and node.text
+    ]
+    fields: dict[str, Any] = {
+        "title": _text(element, "title"),
+        "abstract": _text(element, "summary"),
+        "id": _text(element, "id"),
+        "published": _text(element, "published"),
+        "authors": authors,
+    }
+    fields["url"] = fields["id"]
+    return fields
+
+
+def _wrong_root(root: str) -> str:
+    hint = "; pass --format rss" if root in ("rss", "RDF") else ""
+    return f"no <entry> elements and the root is <{root}>, not <feed>: not an arXiv Atom feed{hint}"
 
 
 def parse(source: Source) -> Iterator[Paper | InputError]:
-    name = source.name
-    index = 0
-    root = ""
-    with source.open() as stream:
-        try:
-            for event, element in ET.iterparse(stream, events=("start", "end")):
-                if not root:
-                    root = local_name(element.tag)
-                if event != "end" or element.tag not in (_ATOM + "entry", "entry"):
-                    continue
-                index += 1
-                authors = [
-                    node.text
-                    for node in element.iter()
-                    if node.tag in (_ATOM + "name", "name") and node.text
-                ]
-                fields = {
-                    "title": _text(element, "title"),
-                    "abstract": _text(element, "summary"),
-                    "id": _text(element, "id"),
-                    "published": _text(element, "published"),
-                    "authors": authors,
-                }
-                fields["url"] = fields["id"]
-                try:
-                    yield build_paper(fields, source=name, record=f"entry {index}")
-                except InputError as error:
-                    yield error
-                element.clear()
-        except ET.ParseError as exc:
-            yield malformed(name, exc, "entry")
-            return
-    if index == 0 and root != "feed":
-        hint = "; pass --format rss" if root in ("rss", "RDF") else ""
-        yield NotPapers(
-            name,
-            None,
-            f"no <entry> elements and the root is <{root}>, not <feed>: "
-            f"not an arXiv Atom feed{hint}",
-        )
+    return read_feed(source, entry="entry", roots=("feed",), fields=_fields, wrong_root=_wrong_root)

@@ -17,9 +17,8 @@ from typing import Any
 
 from summarizer.core.errors import InputError
 from summarizer.core.paper import Paper
-from summarizer.ingest.atom import local_name, malformed
-from summarizer.ingest.records import build_paper
-from summarizer.ingest.source import NotPapers, Source
+from summarizer.ingest.feeds import local_name, read_feed
+from summarizer.ingest.source import Source
 
 _ANNOUNCE = re.compile(r"^\s*arXiv:\S+\s+Announce\s+Type:\s*\S+\s*(?:Abstract:\s*)?", re.IGNORECASE)
 _FEED_ROOTS = ("rss", "RDF")
@@ -67,30 +66,12 @@ def _fields(item: ET.Element) -> dict[str, Any]:
     }
 
 
+def _wrong_root(root: str) -> str:
+    hint = "; pass --format atom" if root == "feed" else ""
+    return f"no <item> elements and the root is <{root}>, not <rss>: not an RSS feed{hint}"
+
+
 def parse(source: Source) -> Iterator[Paper | InputError]:
-    name = source.name
-    index = 0
-    root = ""
-    with source.open() as stream:
-        try:
-            for event, element in ET.iterparse(stream, events=("start", "end")):
-                if not root:
-                    root = local_name(element.tag)
-                if event != "end" or local_name(element.tag) != "item":
-                    continue
-                index += 1
-                try:
-                    yield build_paper(_fields(element), source=name, record=f"item {index}")
-                except InputError as error:
-                    yield error
-                element.clear()
-        except ET.ParseError as exc:
-            yield malformed(name, exc, "item")
-            return
-    if index == 0 and root not in _FEED_ROOTS:
-        hint = "; pass --format atom" if root == "feed" else ""
-        yield NotPapers(
-            name,
-            None,
-            f"no <item> elements and the root is <{root}>, not <rss>: not an RSS feed{hint}",
-        )
+    return read_feed(
+        source, entry="item", roots=_FEED_ROOTS, fields=_fields, wrong_root=_wrong_root
+    )
