@@ -289,6 +289,12 @@ def run(
         str | None,
         typer.Option(metavar="I/N", help="Take only slice I of N of the input (e.g. 1/3)."),
     ] = None,
+    reprobe: Annotated[
+        bool,
+        typer.Option(
+            "--reprobe", help="Probe the endpoint's structured-output mode again (LLM runs)."
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Ingest INPUTs, extract every paper not already cached, and store the results."""
@@ -329,6 +335,7 @@ def run(
                     reporter=reporter,
                     shard=slice_,
                     refresh=refresh,
+                    reprobe=reprobe,
                     notice=lambda line: err.print(Text(f"note: {line}")),
                 )
         _print_report(report)

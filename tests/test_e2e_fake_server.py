@@ -13,12 +13,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from summarizer.testing.fake_openai import FakeConfig, FakeOpenAIServer
+from summarizer.backends.openai.endpoint import PROBE_ABSTRACT
+from summarizer.testing.fake_openai import FakeConfig, FakeOpenAIServer, paper_key
 
 pytestmark = pytest.mark.slow  # each runs the CLI as subprocesses over all the listings
 
 LISTINGS = Path(__file__).resolve().parent / "data" / "listings"
 DISTINCT = 182
+PROBE = paper_key(PROBE_ABSTRACT)
 
 
 @pytest.fixture
@@ -74,8 +76,10 @@ def test_cli_run_against_fake_server_then_fully_cached(
     )
     assert "est. cost" in first.stdout
     stats = server.stats()
-    assert len(stats["per_paper"]) == DISTINCT
-    assert set(stats["per_paper"].values()) == {1}
+    papers = {k: n for k, n in stats["per_paper"].items() if k != PROBE}
+    assert stats["per_paper"][PROBE] == 1  # one probe request settles the mode
+    assert len(papers) == DISTINCT
+    assert set(papers.values()) == {1}
     second = subprocess.run(
         cli(db, server.base_url), capture_output=True, text=True, env=env(), timeout=120
     )
@@ -93,7 +97,7 @@ def test_killed_run_resumes_without_buying_twice(tmp_path: Path, how: signal.Sig
         args = cli(db, fake.base_url, "--concurrency", str(concurrency))
         process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env())
         deadline = time.monotonic() + 60
-        while sum(fake.stats()["ok_per_paper"].values()) < DISTINCT // 3:
+        while sum(fake.stats()["ok_per_paper"].values()) < DISTINCT // 3 + 1:
             assert time.monotonic() < deadline and process.poll() is None
             time.sleep(0.02)
         # From now on every request hangs for an hour, so the run can only end by abandoning
@@ -103,12 +107,13 @@ def test_killed_run_resumes_without_buying_twice(tmp_path: Path, how: signal.Sig
         process.communicate(timeout=30)
         if how == signal.SIGINT:
             assert process.returncode == 130
-        bought_before = sum(fake.stats()["ok_per_paper"].values())
+        bought_before = sum(fake.stats()["ok_per_paper"].values()) - 1  # less the probe
         assert bought_before < DISTINCT
         fake.configure(fault_rates={})
         again = subprocess.run(args, capture_output=True, text=True, env=env(), timeout=120)
         assert again.returncode == 0, again.stderr
-        per_paper = fake.stats()["per_paper"]
+        per_paper = {k: n for k, n in fake.stats()["per_paper"].items() if k != PROBE}
+        assert fake.stats()["per_paper"][PROBE] == 1  # probed once; the resumed run reads it
         assert len(per_paper) == DISTINCT
         bought_twice = sum(count - 1 for count in per_paper.values())
         assert bought_twice <= concurrency  # only the calls in flight at the kill

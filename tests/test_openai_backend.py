@@ -93,11 +93,13 @@ class Script:
 
 
 def make_backend(script: Script, **settings: Any) -> OpenAIBackend:
+    """A backend on the scripted transport; the mode is forced (json_schema unless a test
+    says otherwise) so no probe consumes the script; probing has tests of its own."""
     config = BackendSettings(
         model="test-model",
         base_url="http://llm.test/v1",
         api_key="sk-test-secret-123456",
-        **settings,
+        **({"mode": "json_schema"} | settings),
     )
     config.extra["transport"] = httpx2.MockTransport(script)
     return OpenAIBackend(config)
@@ -177,7 +179,7 @@ def test_timeout_is_retried(tmp_path: Path) -> None:
 
 
 def test_transport_retries_are_bounded_and_recorded(tmp_path: Path) -> None:
-    script = Script(error(503, "unavailable"))
+    script = Script(*(error(503, f"unavailable, try {n}") for n in range(6)))
     report, store = run_one(tmp_path, script)
     assert (report.extracted, report.failed) == (0, 1)
     assert len(script.requests) == 4  # max_attempts, no SDK retries on top
@@ -232,19 +234,79 @@ def test_rate_limit_headers_set_the_pace(tmp_path: Path) -> None:
     assert elapsed >= 0.8
 
 
-def test_mode_rejected_by_server_falls_back_once(tmp_path: Path) -> None:
+def test_the_same_server_error_twice_is_a_refusal_not_retried(tmp_path: Path) -> None:
+    """A 500 carrying a request-validation error comes back identical: the second copy ends
+    the retries for that paper, where a transient 500 would be retried to the bound."""
+    validation = error(500, "1 validation error for ChatCompletionRequest response_format.type")
+    script = Script(validation)
+    report, store = run_one(tmp_path, script)
+    assert (report.extracted, report.failed, len(script.requests)) == (0, 1, 2)
+    message = store.query("select message from failures")[0][0]
+    assert message.startswith("the server refuses this request (the same 500 twice)")
+
+
+def test_the_probe_finds_the_mode_that_validates_and_the_run_uses_it(tmp_path: Path) -> None:
     rejected = error(
         400, "'response_format' of type 'json_schema' is not supported", param="response_format"
     )
-    script = Script(rejected, completion(summary_json()))
-    report, store = run_one(tmp_path, script)
-    assert report.extracted == 1
-    assert report.notes == [
-        "server rejected json_schema mode ('response_format' of type 'json_schema' is not "
-        "supported); falling back to json"
-    ]
-    assert script.requests[1]["response_format"] == {"type": "json_object"}
-    assert store.query("select count(*) from llm_calls where status = 400")[0][0] == 1
+    answer = completion(summary_json())  # plain content, as from a server ignoring tools
+    script = Script(rejected, answer)
+    config = BackendSettings(model="m", base_url="http://llm.test/v1", api_key="sk-test-12345678")
+    config.extra["transport"] = httpx2.MockTransport(script)
+    path = tmp_path / "p.jsonl"
+    path.write_text(json.dumps({"title": "FastMerge", "abstract": ABSTRACT}) + "\n")
+    with Store(tmp_path / "db.duckdb") as store:
+        report = pipeline.run([path], store, OpenAIBackend(config))
+        assert report.extracted == 1
+        assert report.probe is not None and report.probe.startswith(
+            "mode json (probed with 3 request(s); json_schema refused: 400: 'response_format'"
+        )
+        assert "tools refused: invalid_output" in report.probe
+        shapes = [
+            "tools" if "tools" in r else r.get("response_format", {}).get("type")
+            for r in script.requests
+        ]
+        assert shapes == ["json_schema", "tools", "json_object", "json_object"]
+        mode, refused = store.query("select mode, refused from endpoints")[0]
+        assert mode == "json" and set(json.loads(refused)) == {"json_schema", "tools"}
+        assert store.query("select probe from runs")[0][0] == report.probe
+    # the next run reads the stored mode: no probe request, one request for the new paper
+    script.requests.clear()
+    path.write_text(json.dumps({"title": "Other", "abstract": ABSTRACT + " More."}) + "\n")
+    with Store(tmp_path / "db.duckdb") as store:
+        report = pipeline.run([path], store, OpenAIBackend(config))
+    assert report.extracted == 1 and len(script.requests) == 1
+    assert report.probe is not None and report.probe.startswith("mode json (as probed ")
+
+
+def test_no_mode_that_works_stops_the_run_before_the_batch(tmp_path: Path) -> None:
+    refusals = [error(400, f"{mode} is not supported here") for mode in range(4)]
+    script = Script(*refusals, error(400, "nothing works"))
+    config = BackendSettings(model="m", base_url="http://llm.test/v1", api_key="sk-test-12345678")
+    config.extra["transport"] = httpx2.MockTransport(script)
+    path = tmp_path / "p.jsonl"
+    path.write_text(json.dumps({"title": "FastMerge", "abstract": ABSTRACT}) + "\n")
+    with Store(tmp_path / "db.duckdb") as store:
+        with pytest.raises(BackendError, match="no structured-output mode works with") as caught:
+            pipeline.run([path], store, OpenAIBackend(config))
+        assert store.query("select count(*) from failures")[0][0] == 0
+    assert len(script.requests) == 4  # one per mode, nothing retried
+    assert caught.value.exit_code == 2
+    for mode in ("json_schema", "tools", "json", "md_json"):
+        assert f"{mode}: 400:" in str(caught.value)
+
+
+def test_a_context_limit_is_learned_and_the_answer_sized_to_fit(tmp_path: Path) -> None:
+    too_long = error(
+        400,
+        "This model's maximum context length is 2048 tokens. However, you requested 3724 "
+        "tokens (2700 in the messages, 1024 in the completion).",
+    )
+    script = Script(too_long, completion(summary_json()))
+    report, _ = run_one(tmp_path, script)
+    assert report.extracted == 1 and len(script.requests) == 2
+    assert script.requests[0]["max_tokens"] == 1024
+    assert 256 <= script.requests[1]["max_tokens"] < 1024
 
 
 def test_openai_host_uses_strict_tools(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from summarizer.core.calls import CallRecord, CallSink
+from summarizer.core.endpoint import EndpointProfile
 from summarizer.core.identity import CacheIdentity
 from summarizer.core.paper import Paper
 from summarizer.core.schema import Summary
@@ -126,6 +127,19 @@ class AsyncBackend(_Described):
 
     async def check_endpoint(self) -> None:
         """Fail fast, with one clear line, when no request can succeed."""
+
+    @property
+    def endpoint(self) -> tuple[str, str] | None:
+        """(base URL, model) that probe outcomes are stored under; None: nothing to probe."""
+        return None
+
+    async def prepare(
+        self, known: EndpointProfile | None, *, reprobe: bool = False
+    ) -> EndpointProfile | None:
+        """Settle how to talk to the endpoint before the batch, from what an earlier run
+        stored (``known``) or by probing; returns the profile in use (a probed one is new
+        and for the caller to store), or None when there is nothing to settle."""
+        return None
 
     async def aclose(self) -> None:
         """Close connections; the pipeline awaits it once at the end of a run."""

@@ -66,6 +66,8 @@ class RunReport:
     notes: list[str] = field(default_factory=list)
     expected: int | None = None
     """Papers the input holds, estimated before reading it (None when it cannot be)."""
+    probe: str | None = None
+    """How the LLM endpoint's structured-output mode was settled (probed, stored, forced)."""
 
     @property
     def pending(self) -> int:
@@ -237,6 +239,7 @@ class _RunContext:
     refresh: bool = False
     notice: Callable[[str], None] | None = None
     chunk_size: int = DEFAULT_CHUNK
+    reprobe: bool = False
     seen: RecentKeys = field(default_factory=RecentKeys)
     reread: set[str] = field(default_factory=set)
 
@@ -286,6 +289,22 @@ class _RunContext:
         self.reporter.advance(len(jobs) - len(todo))
         return todo
 
+    async def settle_endpoint(self, backend: AsyncBackend) -> None:
+        """Probe the endpoint once (or use what an earlier probe stored) before any paper."""
+        key = backend.endpoint
+        known = self.store.endpoint(*key) if key is not None else None
+        profile = await backend.prepare(known, reprobe=self.reprobe)
+        if profile is None:
+            return
+        if profile.origin == "probed":
+            self.store.save_endpoint(profile)
+        self.report.probe = profile.describe()
+        line = f"endpoint {profile.base_url} ({profile.model}): {self.report.probe}"
+        if self.notice is not None:
+            self.notice(line)  # before the batch, where a user can still stop it
+        else:
+            self.report.notes.append(line)
+
     def announce_cost(
         self, backend: AsyncBackend, todo: list[Job], chunk_read: int, whole: bool
     ) -> None:
@@ -333,6 +352,7 @@ def run(
     shard: tuple[int, int] | None = None,
     refresh: bool = False,
     notice: Callable[[str], None] | None = None,
+    reprobe: bool = False,
 ) -> RunReport:
     """Ingest, extract every paper not already cached, and store the results.
 
@@ -376,7 +396,17 @@ def run(
         reporter.add_total(report.expected)
     chunks = _chunks(papers, chunk_size)
     context = _RunContext(
-        store, backend, sink, report, settings, reporter, retry_failed, refresh, notice, chunk_size
+        store,
+        backend,
+        sink,
+        report,
+        settings,
+        reporter,
+        retry_failed,
+        refresh,
+        notice,
+        chunk_size,
+        reprobe,
     )
     failed: BaseException | None = None
     try:
@@ -442,6 +472,7 @@ async def _run_async(
     engine = AsyncEngine(backend, context.sink, context.settings, context.reporter)
     try:
         await backend.check_endpoint()
+        await context.settle_endpoint(backend)
         first = True
         for chunk in chunks:
             todo = context.plan(chunk)
@@ -501,6 +532,7 @@ def _run_row(
         "completion_tokens": report.completion_tokens,
         "cost_usd": report.cost_usd,
         "status": _run_status(report, failed),
+        "probe": report.probe,
     }
 
 

@@ -33,6 +33,10 @@ _COPIES = {
         "AND t.cache_key = s.cache_key AND t.attempt = s.attempt)"
     ),
     "run_log": "NOT EXISTS (SELECT 1 FROM run_log t WHERE t.run_id = s.run_id)",
+    "endpoints": (
+        "NOT EXISTS (SELECT 1 FROM endpoints t WHERE t.base_url = s.base_url "
+        "AND t.model = s.model AND t.probed_at >= s.probed_at)"
+    ),
     "eval_runs": (
         "NOT EXISTS (SELECT 1 FROM eval_runs t WHERE t.eval_id = s.eval_id "
         "AND t.field = s.field AND t.backend = s.backend AND t.model = s.model)"

@@ -113,11 +113,29 @@ def _open_problems_and_runs_view(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE runs RENAME TO run_log")
 
 
+def _endpoints(con: duckdb.DuckDBPyConnection) -> None:
+    """What probing an LLM endpoint found, and which probe outcome each run used."""
+    con.execute(
+        """
+        CREATE TABLE endpoints (
+            base_url VARCHAR NOT NULL,
+            model VARCHAR NOT NULL,
+            mode VARCHAR NOT NULL,
+            probed_at TIMESTAMP NOT NULL,
+            refused VARCHAR,
+            context_tokens INTEGER
+        )
+        """
+    )
+    con.execute("ALTER TABLE run_log ADD COLUMN probe VARCHAR")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("initial tables", _initial_tables),
     ("llm_calls log", _llm_calls),
     ("recall warnings and eval runs", _quality),
     ("failure identity, runs view", _open_problems_and_runs_view),
+    ("endpoint probes", _endpoints),
 ]
 
 

@@ -7,6 +7,7 @@ crash leaves either all of a batch or none of it, and nothing is written row by 
 from __future__ import annotations
 
 import errno
+import json
 import os
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -27,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from summarizer.core.calls import CallRecord
+from summarizer.core.endpoint import EndpointProfile
 from summarizer.core.errors import ConfigError, StoreError
 from summarizer.core.paper import Paper
 from summarizer.core.results import Extraction, Failure
@@ -614,6 +616,44 @@ class Store:
             ).fetchone()
             con.unregister("strict_keys")
         return int(row[0]) if row else 0
+
+    def endpoint(self, base_url: str, model: str) -> EndpointProfile | None:
+        """The stored probe outcome for this endpoint and model, if any."""
+        rows = self.query(
+            "SELECT mode, probed_at, refused, context_tokens FROM endpoints "
+            "WHERE base_url = ? AND model = ? ORDER BY probed_at DESC LIMIT 1",
+            [base_url, model],
+        )
+        if not rows:
+            return None
+        mode, probed_at, refused, context = rows[0]
+        return EndpointProfile(
+            base_url,
+            model,
+            mode,
+            json.loads(refused or "{}"),
+            context,
+            probed_at.replace(tzinfo=UTC),
+        )
+
+    def save_endpoint(self, profile: EndpointProfile) -> None:
+        with self.transaction() as con:
+            con.execute(
+                "DELETE FROM endpoints WHERE base_url = ? AND model = ?",
+                [profile.base_url, profile.model],
+            )
+            con.execute(
+                "INSERT INTO endpoints (base_url, model, mode, probed_at, refused, context_tokens)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    profile.base_url,
+                    profile.model,
+                    profile.mode,
+                    profile.probed_at.astimezone(UTC).replace(tzinfo=None),
+                    json.dumps(profile.refused),
+                    profile.context_tokens,
+                ],
+            )
 
     def record_run(self, row: dict[str, Any]) -> None:
         columns = ", ".join(row)

@@ -94,7 +94,7 @@ VIEWS = {
                backend, model, papers_read, papers_new, cached, extracted, failed, rejected,
                backend_calls, prompt_tokens, completion_tokens,
                coalesce(prompt_tokens, 0) + coalesce(completion_tokens, 0) AS tokens,
-               cost_usd, status
+               cost_usd, status, probe
         FROM run_log
     """,
 }

@@ -23,9 +23,24 @@ from pydantic import ValidationError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from summarizer.backends.base import AsyncBackend, BackendSettings, Capabilities
+from summarizer.backends.openai.endpoint import (
+    CONTEXT_MARGIN,
+    MIN_ANSWER_TOKENS,
+    MODE_ORDER,
+    PROBE_ABSTRACT,
+    PROBE_TITLE,
+    PROMPTED_MODES,
+    RETRYABLE_STATUS,
+    CompactSummary,
+    context_limit,
+    is_refusal,
+    schema_chars,
+    shorten,
+)
 from summarizer.backends.openai.pricing import cost, load_prices, price_of
 from summarizer.backends.openai.prompts import DEFAULT_PROMPT, load_prompt
 from summarizer.core.calls import CallRecord, current_call, redact, register_secret
+from summarizer.core.endpoint import EndpointProfile
 from summarizer.core.errors import BackendError, ConfigError, ExtractionError, TransientError
 from summarizer.core.identity import CacheIdentity
 from summarizer.core.paper import Paper
@@ -33,35 +48,27 @@ from summarizer.core.schema import Summary
 from summarizer.text.numbers import parse_duration
 
 DEFAULT_MODEL = "gpt-4o-mini"
+OPENAI_URL = "https://api.openai.com/v1"
 MODES: dict[str, instructor.Mode] = {
     "tools": instructor.Mode.TOOLS,
     "json_schema": instructor.Mode.JSON_SCHEMA,
     "json": instructor.Mode.JSON,
     "md_json": instructor.Mode.MD_JSON,
 }
-FALLBACK = ["tools", "json_schema", "json", "md_json"]
-_MODE_WORDS = ("response_format", "json_schema", "json_object", "tool_choice", "tools", "function")
-_REJECT_WORDS = ("not supported", "unsupported", "not allowed", "invalid", "unknown", "unrecognized",
-                 "does not support", "not implemented")  # fmt: skip
 
 
 def is_openai_host(base_url: str | None) -> bool:
     return base_url is None or "api.openai.com" in base_url
 
 
+def mode_order(base_url: str | None) -> list[str]:
+    """Structured-output modes to try on this host, best first."""
+    return MODE_ORDER["openai" if is_openai_host(base_url) else "other"]
+
+
 def default_mode(base_url: str | None) -> str:
-    """OpenAI: strict function calling. Local servers: JSON-schema output, falling back later."""
-    return "tools" if is_openai_host(base_url) else "json_schema"
-
-
-def _mode_rejected(error: openai.APIStatusError) -> bool:
-    """A 400/422/500 whose message names the structured-output feature the server refused."""
-    if error.status_code not in (400, 422, 500, 501):
-        return False
-    text = str(error.message).lower()
-    body = json.dumps(error.body).lower() if error.body is not None else ""
-    named = any(word in text or word in body for word in _MODE_WORDS)
-    return named and any(word in text or word in body for word in _REJECT_WORDS)
+    """The mode used before (or without) a probe: the host's first choice."""
+    return mode_order(base_url)[0]
 
 
 def server_message(error: openai.APIStatusError) -> str:
@@ -142,13 +149,15 @@ class OpenAIBackend(AsyncBackend):
                 )
             api_key = "not-needed"
         register_secret(api_key)
-        requested = settings.mode or default_mode(self.base_url)
+        requested = settings.mode or default_mode(self.base_url)  # until prepare() decides
         if requested not in MODES:
             raise ConfigError(f"unknown --mode {requested!r}; choose one of {', '.join(MODES)}")
         self.mode = requested
         self.prompt = load_prompt(settings.extra.get("prompt", DEFAULT_PROMPT))
         self.prices = load_prices(settings.extra.get("prices"))
-        self._mode_lock = asyncio.Lock()
+        self.context_tokens: int | None = None
+        self._server_errors: dict[str, str] = {}
+        """Per cache key, the body of its last 5xx: the same body twice is a refusal."""
         transport = settings.extra.get("transport")
         self._http = httpx2.AsyncClient(
             transport=transport,
@@ -242,37 +251,115 @@ class OpenAIBackend(AsyncBackend):
         if completion_tokens > 0:
             self._completion_tokens += 0.2 * (completion_tokens - self._completion_tokens)
 
-    async def extract(self, paper: Paper) -> Summary:
-        while True:
-            mode = self.mode
-            try:
-                return await self._attempt(paper, mode)
-            except openai.APIStatusError as error:
-                if not _mode_rejected(error) or not await self._fall_back(mode, error):
-                    raise self._classify(error) from None
-            except openai.OpenAIError as error:
-                raise self._classify(error) from None
+    @property
+    def endpoint(self) -> tuple[str, str]:
+        return (self.base_url or OPENAI_URL, self.model)
 
-    async def _fall_back(self, rejected: str, error: openai.APIStatusError) -> bool:
-        """Move every request to the next mode once; False when no mode is left."""
-        async with self._mode_lock:
-            if self.mode != rejected:
-                return True
-            chain = FALLBACK[FALLBACK.index(rejected) + 1 :]
-            if not chain:
-                return False
-            self.mode = chain[0]
-            note = (
-                f"server rejected {rejected} mode ({redact(server_message(error))[:120]}); "
-                f"falling back to {self.mode}"
+    async def prepare(
+        self, known: EndpointProfile | None, *, reprobe: bool = False
+    ) -> EndpointProfile | None:
+        """Settle the mode before the batch: forced by --mode, stored by an earlier probe, or
+        probed now (one short extraction per mode, best first, until one validates)."""
+        base_url, model = self.endpoint
+        if known is not None:
+            self.context_tokens = known.context_tokens
+        if self.settings.mode:
+            self.mode = self.settings.mode
+            return EndpointProfile(
+                base_url, model, self.mode, context_tokens=self.context_tokens, origin="forced"
             )
-            self.notes.append(note)
-            return True
+        if known is not None and not reprobe:
+            self.mode = known.mode
+            known.origin = "stored"
+            return known
+        profile = await self._probe()
+        self.mode = profile.mode
+        return profile
 
-    async def _attempt(self, paper: Paper, mode: str) -> Summary:
+    async def _probe(self) -> EndpointProfile:
+        base_url, model = self.endpoint
+        paper = Paper(title=PROBE_TITLE, abstract=PROBE_ABSTRACT, source="probe", record="probe")
+        refused: dict[str, str] = {}
+        requests = 0
+        for mode in mode_order(self.base_url):
+            server_errors: list[str] = []
+            while True:
+                requests += 1
+                current_call.set(("probe", requests))
+                try:
+                    await self._attempt(paper, mode, reasks=0)
+                except openai.APIStatusError as error:
+                    message = redact(server_message(error))
+                    status = error.status_code
+                    if status in (401, 403, 404):
+                        raise self._classify(error) from None
+                    limit = context_limit(message) if is_refusal(status) else None
+                    if limit is not None and limit != self.context_tokens:
+                        self.context_tokens = limit  # size the answer to fit; same mode again
+                        continue
+                    if status >= 500:
+                        body = json.dumps(error.body, sort_keys=True, default=str)
+                        if body not in server_errors and len(server_errors) < 2:
+                            server_errors.append(body)
+                            continue
+                        refused[mode] = f"{status}: {shorten(message)}"
+                        break
+                    if status in RETRYABLE_STATUS and len(server_errors) < 3:
+                        server_errors.append(str(status))
+                        await asyncio.sleep(_retry_after(error.response.headers) or 1.0)
+                        continue
+                    refused[mode] = f"{status}: {shorten(message)}"
+                    break
+                except openai.APITimeoutError:
+                    refused[mode] = f"timed out after {self.settings.timeout:g}s"
+                    break
+                except openai.APIConnectionError as error:
+                    raise self._classify(error) from None
+                except ExtractionError as error:
+                    refused[mode] = f"{error.error_type}: {shorten(str(error))}"
+                    break
+                else:
+                    return EndpointProfile(
+                        base_url, model, mode, refused, self.context_tokens, requests=requests
+                    )
+        tried = "; ".join(f"{mode}: {why}" for mode, why in refused.items())
+        raise BackendError(
+            f"no structured-output mode works with {base_url} ({model}); {tried}. "
+            "Check the server and model, or force a mode with --mode"
+        )
+
+    async def extract(self, paper: Paper) -> Summary:
+        try:
+            return await self._attempt(paper, self.mode)
+        except openai.APIStatusError as error:
+            raise self._classify(error, paper) from None
+        except openai.OpenAIError as error:
+            raise self._classify(error) from None
+
+    def _answer_budget(self, paper: Paper, mode: str) -> int:
+        """max_tokens for this request: the configured cap, or what the server's context
+        leaves after the prompt; an abstract that leaves too little fails on its own."""
+        cap = self.settings.max_tokens
+        if self.context_tokens is None:
+            return cap
+        fixed = len(self.prompt.system) + len(self.prompt.user) + schema_chars(mode) + 400
+        prompt = int((fixed + len(paper.title) + len(paper.abstract)) * self._tokens_per_char)
+        room = self.context_tokens - prompt - CONTEXT_MARGIN
+        if room < MIN_ANSWER_TOKENS:
+            raise ExtractionError(
+                f"abstract too long for the server's {self.context_tokens:,}-token context: the "
+                f"prompt takes about {prompt:,} tokens, leaving {max(room, 0):,} for the answer "
+                f"(at least {MIN_ANSWER_TOKENS} needed)",
+                error_type="context_length",
+            )
+        return min(cap, room)
+
+    async def _attempt(self, paper: Paper, mode: str, *, reasks: int | None = None) -> Summary:
+        max_tokens = self._answer_budget(paper, mode)
         recorder = _Recorder(self, self._prompt_chars(paper))
-        reasks = AsyncRetrying(
-            stop=stop_after_attempt(1 + max(0, self.settings.max_reasks)),
+        allowed = self.settings.max_reasks if reasks is None else reasks
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(1 + max(0, allowed)),
             retry=retry_if_exception(
                 lambda exc: (
                     isinstance(exc, ValidationError | json.JSONDecodeError)
@@ -285,16 +372,16 @@ class OpenAIBackend(AsyncBackend):
             summary, _ = await self._instructor(mode).create_with_completion(
                 model=self.model,
                 messages=self.prompt.messages(paper.title, paper.abstract),
-                response_model=Summary,
-                max_retries=reasks,
+                response_model=CompactSummary if mode in PROMPTED_MODES else Summary,
+                max_retries=retrying,
                 temperature=self.settings.temperature,
-                max_tokens=self.settings.max_tokens,
+                max_tokens=max_tokens,
                 hooks=recorder.hooks,
             )
         except IncompleteOutputException:
             raise ExtractionError(
-                f"answer cut off at max_tokens={self.settings.max_tokens} (finish_reason=length); "
-                "raise --max-tokens",
+                f"answer cut off at max_tokens={max_tokens} (finish_reason=length); "
+                "raise --max-tokens (or use a server with a larger context)",
                 error_type="truncated",
             ) from None
         except InstructorRetryException as error:
@@ -326,8 +413,9 @@ class OpenAIBackend(AsyncBackend):
             ) from None
         return summary
 
-    def _classify(self, error: Exception) -> Exception:
-        """Map SDK errors onto ours: transient ones go to the engine's retry layer."""
+    def _classify(self, error: Exception, paper: Paper | None = None) -> Exception:
+        """Map SDK errors onto ours: transient ones go to the engine's retry layer, refusals
+        (any 4xx but 408/409/429, or the same 5xx body twice for one paper) never do."""
         text = server_message(error) if isinstance(error, openai.APIStatusError) else str(error)
         message = redact(" ".join(text.split()))[:300]
         if isinstance(error, openai.APITimeoutError):
@@ -350,6 +438,30 @@ class OpenAIBackend(AsyncBackend):
                     retry_after=retry_after,
                     error_type="rate_limited",
                 )
+            if is_refusal(status) and (limit := context_limit(message)) is not None:
+                if limit != self.context_tokens:
+                    self.context_tokens = limit  # now known: the retry is sized to fit
+                    return TransientError(
+                        f"request too long for the server's {limit:,}-token context; "
+                        "retrying with the answer sized to fit",
+                        status=status,
+                        retry_after=0.0,
+                        error_type="context_length",
+                    )
+                return ExtractionError(
+                    f"request too long for the server's {limit:,}-token context: {message}",
+                    error_type="context_length",
+                )
+            if status >= 500 and paper is not None:
+                key = current_call.get()[0] or paper.content_hash
+                body = json.dumps(error.body, sort_keys=True, default=str)
+                if self._server_errors.get(key) == body:
+                    self._server_errors.pop(key, None)
+                    return ExtractionError(
+                        f"the server refuses this request (the same {status} twice): {message}",
+                        error_type=f"http_{status}",
+                    )
+                self._server_errors[key] = body
             if status >= 500 or status in (408, 409):
                 return TransientError(
                     f"server error {status}: {message}",

@@ -1,0 +1,90 @@
+"""Facts about an OpenAI-compatible server that no word list can guess: which structured-output
+mode it accepts, how big its context is, and which of its errors are refusals.
+
+Servers refuse a request shape in many dialects (400 "does not support tools", 422 with a
+pydantic ``detail`` list, a 500 carrying a validation error, a 200 that ignores
+``response_format``). Instead of reading their words, the probe sends one short extraction
+per mode and keeps the first mode whose answer validates; a refusal is recognised by its
+status (any 4xx but 408/409/429) or, for a 5xx, by the same body coming back twice.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from summarizer.core.schema import Summary
+
+MODE_ORDER = {
+    "openai": ["tools", "json_schema", "json", "md_json"],
+    "other": ["json_schema", "tools", "json", "md_json"],
+}
+"""Modes to try, best first: OpenAI does strict function calling; local servers usually
+constrain output with a JSON schema."""
+
+RETRYABLE_STATUS = {408, 409, 429}
+MIN_ANSWER_TOKENS = 256
+"""Below this, a Summary answer would be cut off: the paper fails instead of the server."""
+CONTEXT_MARGIN = 32
+
+PROBE_TITLE = "ProbeNet: checking a server"
+PROBE_ABSTRACT = (
+    "We present ProbeNet, a 7B model for checking servers. ProbeNet improves accuracy by "
+    "2.5% over the baseline. Code is available at https://github.com/example/probenet."
+)
+
+_CONTEXT = re.compile(
+    r"(?:maximum context length|context (?:length|window|size)|n_ctx(?:_slot)?)"
+    r"\D{0,40}?(\d[\d,]*)",
+    re.IGNORECASE,
+)
+
+
+def is_refusal(status: int) -> bool:
+    """A status that says 'not this request', not 'not now'."""
+    return 400 <= status < 500 and status not in RETRYABLE_STATUS
+
+
+def context_limit(message: str) -> int | None:
+    """The context window a 'too long' error names, e.g. 'maximum context length is 2048'."""
+    match = _CONTEXT.search(message)
+    if match is None:
+        return None
+    value = int(match.group(1).replace(",", ""))
+    return value if value >= 64 else None
+
+
+def shorten(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _compact(schema: Any) -> Any:
+    if isinstance(schema, dict):
+        return {k: _compact(v) for k, v in schema.items() if k not in ("description", "title")}
+    if isinstance(schema, list):
+        return [_compact(v) for v in schema]
+    return schema
+
+
+class CompactSummary(Summary):
+    """The same model, rendered without descriptions or titles when a client embeds its
+    schema in the prompt (instructor's json and md_json modes): the prompt template already
+    explains every field, so the schema appears once, and a 2,048-token server has room
+    for the abstract and the answer."""
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        compact: dict[str, Any] = _compact(Summary.model_json_schema(*args, **kwargs))
+        return compact
+
+
+PROMPTED_MODES = {"json", "md_json"}
+"""Modes whose schema travels inside the prompt, where the compact rendering is used."""
+
+
+def schema_chars(mode: str) -> int:
+    """Characters the schema adds to a request in this mode (the prompt or the tool)."""
+    model = CompactSummary if mode in PROMPTED_MODES else Summary
+    return len(json.dumps(model.model_json_schema(), indent=2 if mode in PROMPTED_MODES else None))
