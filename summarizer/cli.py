@@ -264,8 +264,14 @@ def run(
         int, typer.Option(min=0, metavar="N", help="Re-asks after an invalid answer.")
     ] = 1,
     timeout: Annotated[
-        float, typer.Option(min=1, metavar="SECONDS", help="Seconds per request.")
-    ] = 60.0,
+        float | None,
+        typer.Option(
+            min=1,
+            metavar="SECONDS",
+            help="Seconds per request. [default: follows observed latency, 4x the recent "
+            "p95 within 30-600 s]",
+        ),
+    ] = None,
     prices: Annotated[
         Path | None,
         typer.Option(metavar="FILE", help="JSON price table. [env: SUMMARIZER_PRICES]"),
@@ -321,6 +327,7 @@ def run(
                 max_cost=max_cost,
                 max_tokens=max_tokens,
                 strict_grounding=strict_grounding,
+                timeout=timeout,
             )
             paid = chosen.capabilities.billable
             with progress_reporter(enabled=not quiet, paid=paid) as reporter:

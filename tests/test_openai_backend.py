@@ -227,10 +227,11 @@ def test_rate_limit_headers_set_the_pace(tmp_path: Path) -> None:
     backend = make_backend(script)
     with Store(tmp_path / "db.duckdb") as store:
         started = time.perf_counter()
-        report = pipeline.run([path], store, backend, settings=EngineSettings(concurrency=3))
+        report = pipeline.run([path], store, backend, settings=EngineSettings(concurrency=1))
         elapsed = time.perf_counter() - started
     assert report.extracted == 3
     # 120 rpm learned from the headers, with no budget left after each answer: ~0.5 s apart
+    # (one at a time, so each request is sent after the previous answer's headers arrive)
     assert elapsed >= 0.8
 
 

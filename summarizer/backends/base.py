@@ -51,7 +51,8 @@ class BackendSettings:
     mode: str | None = None
     temperature: float = 0.0
     max_tokens: int = 1024
-    timeout: float = 60.0
+    timeout: float | None = None
+    """Seconds per request; None: the engine follows the observed latency."""
     max_reasks: int = 1
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -127,6 +128,12 @@ class AsyncBackend(_Described):
 
     async def check_endpoint(self) -> None:
         """Fail fast, with one clear line, when no request can succeed."""
+
+    @property
+    def local(self) -> bool:
+        """The service runs on this machine or network, so our own requests are its load:
+        the engine starts with few in flight and backs off when latency climbs."""
+        return False
 
     @property
     def endpoint(self) -> tuple[str, str] | None:

@@ -11,6 +11,7 @@ the moment it is known, so an interruption loses only calls still in flight.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping, Sequence
 
 from tenacity import (
@@ -28,6 +29,7 @@ from summarizer.core.errors import BackendError, BudgetExceeded, ExtractionError
 from summarizer.core.results import Extraction, Usage
 from summarizer.core.schema import Summary
 from summarizer.grounding import ground
+from summarizer.run.concurrency import FlightControl
 from summarizer.run.jobs import EngineSettings, Job, failure_for
 from summarizer.run.progress import Reporter
 from summarizer.run.ratelimit import RateLimiter
@@ -45,6 +47,9 @@ class AsyncEngine:
         self.settings = settings
         self.reporter = reporter
         self.limiter = RateLimiter(settings.rpm, settings.tpm)
+        self.flight = FlightControl(
+            settings.concurrency, local=backend.local, timeout=settings.timeout
+        )
         self.extracted = 0
         self.failed = 0
         self.stopped: BudgetExceeded | None = None
@@ -105,12 +110,39 @@ class AsyncEngine:
                 current_call.set((job.cache_key, attempt))
                 await self.limiter.acquire(self.backend.estimate_tokens(job.paper))
                 try:
-                    return await self.backend.extract(job.paper), attempt
+                    return await self._call(job), attempt
                 except TransientError as error:
                     if error.retry_after is not None:
                         self.limiter.pause(error.retry_after)
                     raise
         raise AssertionError("unreachable: tenacity reraises the last error")
+
+    async def _call(self, job: Job) -> Summary:
+        """One request under the flight limit and the current timeout."""
+        flight = self.flight
+        level = await flight.acquire()
+        self.reporter.flight(flight.in_flight, flight.allowed)
+        started = time.monotonic()
+        timeout = flight.timeout
+        try:
+            summary = await asyncio.wait_for(self.backend.extract(job.paper), timeout)
+        except (TimeoutError, TransientError) as error:
+            await flight.release()
+            if isinstance(error, TimeoutError) or error.error_type == "timeout":
+                flight.timed_out()
+                await flight.settle_after_timeout(level)
+                if isinstance(error, TimeoutError):
+                    raise TransientError(
+                        f"no answer within {timeout:.0f}s", error_type="timeout"
+                    ) from None
+            raise
+        except BaseException:
+            await flight.release()
+            raise
+        flight.answered(time.monotonic() - started, level)
+        await flight.release()
+        self.reporter.flight(flight.in_flight, flight.allowed)
+        return summary
 
     async def _one(self, job: Job) -> None:
         attempts = 1

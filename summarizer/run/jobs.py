@@ -30,6 +30,8 @@ class EngineSettings:
     max_cost: float | None = None
     max_tokens: int | None = None
     strict_grounding: bool = False
+    timeout: float | None = None
+    """Seconds per request; None: follow the observed latency (see run/concurrency.py)."""
 
 
 def make_jobs(papers: Sequence[Paper], backend: AnyBackend) -> list[Job]:

@@ -37,11 +37,16 @@ class Reporter:
     def spend(self, tokens: int, cost: float, failed: int) -> None:
         """Running totals for the bar's right-hand side."""
 
+    def flight(self, in_flight: int, limit: int) -> None:
+        """Calls in flight now, and how many the engine currently allows."""
+
 
 class RichReporter(Reporter):
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
-        self.task = progress.add_task("extract", total=None, tokens=0, cost=0.0, failed=0)
+        self.task = progress.add_task(
+            "extract", total=None, tokens=0, cost=0.0, failed=0, flight="-"
+        )
 
     def add_total(self, amount: int) -> None:
         total = self.progress.tasks[0].total or 0
@@ -52,6 +57,9 @@ class RichReporter(Reporter):
 
     def spend(self, tokens: int, cost: float, failed: int) -> None:
         self.progress.update(self.task, tokens=tokens, cost=cost, failed=failed)
+
+    def flight(self, in_flight: int, limit: int) -> None:
+        self.progress.update(self.task, flight=f"{in_flight}/{limit}")
 
 
 @contextmanager
@@ -72,6 +80,7 @@ def progress_reporter(enabled: bool = True, *, paid: bool = False) -> Iterator[R
         columns += [
             TextColumn("${task.fields[cost]:.4f}"),
             TextColumn("failed {task.fields[failed]}"),
+            TextColumn("in flight {task.fields[flight]}"),
         ]
     with Progress(*columns, transient=True) as progress:
         yield RichReporter(progress)

@@ -9,10 +9,12 @@ the SDK's own retries are switched off so the layers never multiply.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import time
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx2
 import instructor
@@ -49,6 +51,8 @@ from summarizer.text.numbers import parse_duration
 
 DEFAULT_MODEL = "gpt-4o-mini"
 OPENAI_URL = "https://api.openai.com/v1"
+CLIENT_TIMEOUT = 600.0
+"""The HTTP client's own bound; the engine's timeout, which follows latency, is shorter."""
 MODES: dict[str, instructor.Mode] = {
     "tools": instructor.Mode.TOOLS,
     "json_schema": instructor.Mode.JSON_SCHEMA,
@@ -59,6 +63,20 @@ MODES: dict[str, instructor.Mode] = {
 
 def is_openai_host(base_url: str | None) -> bool:
     return base_url is None or "api.openai.com" in base_url
+
+
+def is_local_host(base_url: str | None) -> bool:
+    """A server on this machine or a private network (a llama.cpp, Ollama, vLLM box)."""
+    if not base_url:
+        return False
+    host = (urlsplit(base_url).hostname or "").lower()
+    if host == "localhost" or host.endswith((".local", ".internal", ".lan")):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local
 
 
 def mode_order(base_url: str | None) -> list[str]:
@@ -161,7 +179,7 @@ class OpenAIBackend(AsyncBackend):
         transport = settings.extra.get("transport")
         self._http = httpx2.AsyncClient(
             transport=transport,
-            timeout=settings.timeout,
+            timeout=settings.timeout or CLIENT_TIMEOUT,
             limits=httpx2.Limits(max_connections=None, max_keepalive_connections=256),
             event_hooks={"response": [self._observe_response]},
         )
@@ -169,7 +187,7 @@ class OpenAIBackend(AsyncBackend):
             api_key=api_key,
             base_url=self.base_url,
             max_retries=0,
-            timeout=settings.timeout,
+            timeout=settings.timeout or CLIENT_TIMEOUT,
             http_client=self._http,
         )
         self._instructors: dict[str, Any] = {}
@@ -252,6 +270,10 @@ class OpenAIBackend(AsyncBackend):
             self._completion_tokens += 0.2 * (completion_tokens - self._completion_tokens)
 
     @property
+    def local(self) -> bool:
+        return is_local_host(self.base_url)
+
+    @property
     def endpoint(self) -> tuple[str, str]:
         return (self.base_url or OPENAI_URL, self.model)
 
@@ -311,7 +333,7 @@ class OpenAIBackend(AsyncBackend):
                     refused[mode] = f"{status}: {shorten(message)}"
                     break
                 except openai.APITimeoutError:
-                    refused[mode] = f"timed out after {self.settings.timeout:g}s"
+                    refused[mode] = f"timed out after {self.settings.timeout or CLIENT_TIMEOUT:g}s"
                     break
                 except openai.APIConnectionError as error:
                     raise self._classify(error) from None
@@ -420,7 +442,8 @@ class OpenAIBackend(AsyncBackend):
         message = redact(" ".join(text.split()))[:300]
         if isinstance(error, openai.APITimeoutError):
             return TransientError(
-                f"request timed out after {self.settings.timeout:g}s", error_type="timeout"
+                f"request timed out after {self.settings.timeout or CLIENT_TIMEOUT:g}s",
+                error_type="timeout",
             )
         if isinstance(error, openai.APIConnectionError):
             return TransientError(

@@ -1,0 +1,103 @@
+"""How many calls to keep in flight, and how long to wait for each: learned from the server.
+
+Some servers answer one request at a time, so every extra request in flight only waits in
+their queue, and a client that times out and resends keeps the queue full for ever. The
+limit here follows additive increase, multiplicative decrease: it halves on a timeout, and
+(on a local server, where our own requests are the load) when latency climbs well above
+the best seen; it grows by one per round of answers while latency holds. The timeout
+follows the observed latency (a multiple of the recent 95th percentile, within bounds)
+unless the user fixed it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable
+
+TIMEOUT_FLOOR = 30.0
+TIMEOUT_CEILING = 600.0
+FIRST_TIMEOUT = 120.0
+"""Before any answer is seen: generous, since a local server may be loading its model."""
+TIMEOUT_MULTIPLE = 4.0
+CLIMB = 1.8
+"""Latency this many times the best seen, with more than one call in flight, means queueing."""
+WINDOW = 50
+
+
+class FlightControl:
+    """Shared by every request of a run; all methods are called from one event loop."""
+
+    def __init__(
+        self,
+        ceiling: int,
+        *,
+        local: bool,
+        timeout: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ceiling = max(1, ceiling)
+        self.local = local
+        self.limit = float(min(self.ceiling, 2) if local else self.ceiling)
+        self.in_flight = 0
+        self.fixed_timeout = timeout
+        self.timeouts = 0
+        self._clock = clock
+        self._latencies: deque[float] = deque(maxlen=WINDOW)
+        self._best: float | None = None
+        self._last_decrease = float("-inf")
+        self._changed = asyncio.Condition()
+
+    @property
+    def allowed(self) -> int:
+        return max(1, int(self.limit))
+
+    @property
+    def timeout(self) -> float:
+        if self.fixed_timeout is not None:
+            return self.fixed_timeout
+        if len(self._latencies) < 3:
+            return FIRST_TIMEOUT
+        ordered = sorted(self._latencies)
+        p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+        return min(TIMEOUT_CEILING, max(TIMEOUT_FLOOR, TIMEOUT_MULTIPLE * p95))
+
+    async def acquire(self) -> int:
+        """Wait for room under the limit; returns the calls in flight, this one included."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: self.in_flight < self.allowed)
+            self.in_flight += 1
+            return self.in_flight
+
+    async def release(self) -> None:
+        async with self._changed:
+            self.in_flight -= 1
+            self._changed.notify_all()
+
+    async def settle_after_timeout(self, level: int) -> None:
+        """A timed-out call is resent only once fewer calls are in flight than when it was
+        abandoned: the server is still working on the abandoned copy."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: self.in_flight < max(1, level - 1))
+
+    def answered(self, latency: float, level: int) -> None:
+        """A call that started with ``level`` calls in flight was answered after ``latency`` s."""
+        self._latencies.append(latency)
+        best = self._best = latency if self._best is None else min(self._best, latency)
+        if self.local and level > 1 and latency > CLIMB * best:
+            self._decrease()
+        elif latency <= CLIMB * best:
+            self.limit = min(float(self.ceiling), self.limit + 1.0 / self.limit)
+
+    def timed_out(self) -> None:
+        self.timeouts += 1
+        self._decrease(force=True)
+
+    def _decrease(self, *, force: bool = False) -> None:
+        """Halve the limit, at most once per typical answer time (one round of replies)."""
+        now = self._clock()
+        spacing = self._best or 0.0
+        if force or now - self._last_decrease >= spacing:
+            self.limit = max(1.0, self.limit / 2)
+            self._last_decrease = now

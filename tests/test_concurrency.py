@@ -1,0 +1,121 @@
+"""The flight limit adapts to the server (AIMD) and the timeout follows observed latency."""
+
+from __future__ import annotations
+
+import asyncio
+
+from summarizer.run.concurrency import (
+    FIRST_TIMEOUT,
+    TIMEOUT_CEILING,
+    TIMEOUT_FLOOR,
+    FlightControl,
+)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_local_server_starts_low_and_a_hosted_one_at_the_requested_concurrency() -> None:
+    assert FlightControl(16, local=True).allowed == 2
+    assert FlightControl(16, local=False).allowed == 16
+    assert FlightControl(1, local=True).allowed == 1
+
+
+def test_latency_that_climbs_with_concurrency_halves_the_limit_on_a_local_server() -> None:
+    clock = Clock()
+    flight = FlightControl(16, local=True, clock=clock)
+    flight.limit = 8.0
+    flight.answered(5.0, level=1)  # the best seen: one call, five seconds
+    clock.now = 10.0
+    flight.answered(10.0, level=2)  # waited behind another: queueing
+    assert flight.allowed == 4
+    flight.answered(10.5, level=2)  # the same round of answers: no second halving
+    assert flight.allowed == 4
+    clock.now = 20.0
+    flight.answered(15.0, level=3)
+    assert flight.allowed == 2
+
+
+def test_latency_that_holds_raises_the_limit_by_one_per_round() -> None:
+    flight = FlightControl(16, local=True)
+    answers = 0
+    while flight.allowed == 2:  # each answer adds 1/limit: about one per round of answers
+        flight.answered(1.0, level=2)
+        answers += 1
+    assert (flight.allowed, answers) == (3, 3)
+    while flight.allowed == 3:
+        flight.answered(1.0, level=3)
+        answers += 1
+    assert (flight.allowed, answers) == (4, 6)
+    for _ in range(1000):
+        flight.answered(1.0, level=4)
+    assert flight.allowed == 16  # never past the ceiling
+
+
+def test_a_hosted_server_backs_off_only_on_timeouts() -> None:
+    flight = FlightControl(16, local=False)
+    flight.answered(1.0, level=16)
+    flight.answered(9.0, level=16)  # slow answers from a big provider are not our load
+    assert flight.allowed == 16
+    flight.timed_out()
+    assert flight.allowed == 8 and flight.timeouts == 1
+
+
+def test_the_timeout_follows_the_recent_p95_within_bounds() -> None:
+    flight = FlightControl(4, local=True)
+    assert flight.timeout == FIRST_TIMEOUT
+    for latency in [2.0] * 19 + [20.0]:
+        flight.answered(latency, level=1)
+    assert flight.timeout == 4 * 20.0
+    quick = FlightControl(4, local=True)
+    for _ in range(10):
+        quick.answered(0.1, level=1)
+    assert quick.timeout == TIMEOUT_FLOOR
+    slow = FlightControl(4, local=True)
+    for _ in range(10):
+        slow.answered(400.0, level=1)
+    assert slow.timeout == TIMEOUT_CEILING
+    assert FlightControl(4, local=True, timeout=7.0).timeout == 7.0  # --timeout wins
+
+
+def test_calls_wait_for_room_and_a_timed_out_call_waits_for_the_flight_to_drop() -> None:
+    async def scenario() -> list[str]:
+        flight = FlightControl(2, local=True)
+        events: list[str] = []
+        assert await flight.acquire() == 1
+        assert await flight.acquire() == 2
+
+        async def third() -> None:
+            await flight.acquire()
+            events.append("third started")
+
+        waiting = asyncio.create_task(third())
+        await asyncio.sleep(0)
+        assert events == []  # no room: two in flight, limit two
+        await flight.release()  # the first call answered
+        await asyncio.sleep(0)
+        assert events == ["third started"]
+
+        # the second call times out with two in flight; its retry must wait until the
+        # number in flight has dropped below what it was
+        await flight.release()
+        flight.timed_out()
+
+        async def retry() -> None:
+            await flight.settle_after_timeout(level=2)
+            events.append("retry may go")
+
+        resend = asyncio.create_task(retry())
+        await asyncio.sleep(0)
+        assert events[-1] == "third started"
+        await flight.release()  # the third call answers: nothing is in flight now
+        await asyncio.sleep(0)
+        await asyncio.gather(waiting, resend)
+        return events
+
+    assert asyncio.run(scenario())[-1] == "retry may go"
