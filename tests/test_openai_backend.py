@@ -365,3 +365,26 @@ def test_schema_is_accepted_by_openai_strict_mode() -> None:
                 check(value)
 
     check(schema)
+
+
+def test_json_modes_carry_a_compact_schema_and_a_typical_abstract_fits_2048_tokens(
+    tmp_path: Path, seeds: Path
+) -> None:
+    script = Script(completion(summary_json()))
+    backend = make_backend(script, mode="json")
+    import asyncio
+
+    from summarizer.core.paper import Paper
+    from summarizer.ingest import read_papers
+
+    asyncio.run(backend.extract(Paper(title="T", abstract=ABSTRACT, source="s", record="1")))
+    system = script.requests[0]["messages"][0]["content"]
+    assert '"task": "string|null"' in system and '"unit": "%|x|points|null"' in system
+    assert "Verbatim span stating the problem" not in system  # no schema descriptions
+    papers = sorted(
+        (p for p in read_papers([seeds]) if isinstance(p, Paper)), key=lambda p: len(p.abstract)
+    )
+    typical = papers[len(papers) // 2]
+    backend.context_tokens = 2048
+    assert backend._answer_budget(typical, "json") >= 600
+    assert backend._answer_budget(typical, "md_json") >= 600

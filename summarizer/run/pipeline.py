@@ -66,6 +66,8 @@ class RunReport:
     notes: list[str] = field(default_factory=list)
     expected: int | None = None
     """Papers the input holds, estimated before reading it (None when it cannot be)."""
+    timeouts: int = 0
+    """Calls that got no answer in time (LLM runs)."""
     probe: str | None = None
     """How the LLM endpoint's structured-output mode was settled (probed, stored, forced)."""
 
@@ -486,6 +488,7 @@ async def _run_async(
     finally:
         report.stopped = report.stopped or engine.stopped
         report.notes.extend(backend.notes)
+        report.timeouts = engine.flight.timeouts
         await backend.aclose()
 
 
