@@ -31,11 +31,10 @@ from summarizer.backends.openai.endpoint import (
     MODE_ORDER,
     PROBE_ABSTRACT,
     PROBE_TITLE,
-    PROMPTED_MODES,
     RETRYABLE_STATUS,
-    CompactSummary,
     context_limit,
     is_refusal,
+    response_model,
     schema_chars,
     shorten,
 )
@@ -174,6 +173,7 @@ class OpenAIBackend(AsyncBackend):
         self.prompt = load_prompt(settings.extra.get("prompt", DEFAULT_PROMPT))
         self.prices = load_prices(settings.extra.get("prices"))
         self.context_tokens: int | None = None
+        self._probe_requests = 0
         self._server_errors: dict[str, str] = {}
         """Per cache key, the body of its last 5xx: the same body twice is a refusal."""
         transport = settings.extra.get("transport")
@@ -299,56 +299,69 @@ class OpenAIBackend(AsyncBackend):
         return profile
 
     async def _probe(self) -> EndpointProfile:
+        """One request per mode, best first, until an answer validates. A server error is
+        not a verdict: modes that got one are asked once more, after the others, and the
+        same body twice is a refusal. A context-window error is learned, and the same mode
+        is asked again with the answer sized to fit."""
         base_url, model = self.endpoint
-        paper = Paper(title=PROBE_TITLE, abstract=PROBE_ABSTRACT, source="probe", record="probe")
+        self._probe_requests = 0
         refused: dict[str, str] = {}
-        requests = 0
+        deferred: dict[str, str] = {}
         for mode in mode_order(self.base_url):
-            server_errors: list[str] = []
-            while True:
-                requests += 1
-                current_call.set(("probe", requests))
-                try:
-                    await self._attempt(paper, mode, reasks=0)
-                except openai.APIStatusError as error:
-                    message = redact(server_message(error))
-                    status = error.status_code
-                    if status in (401, 403, 404):
-                        raise self._classify(error) from None
-                    limit = context_limit(message) if is_refusal(status) else None
-                    if limit is not None and limit != self.context_tokens:
-                        self.context_tokens = limit  # size the answer to fit; same mode again
-                        continue
-                    if status >= 500:
-                        body = json.dumps(error.body, sort_keys=True, default=str)
-                        if body not in server_errors and len(server_errors) < 2:
-                            server_errors.append(body)
-                            continue
-                        refused[mode] = f"{status}: {shorten(message)}"
-                        break
-                    if status in RETRYABLE_STATUS and len(server_errors) < 3:
-                        server_errors.append(str(status))
-                        await asyncio.sleep(_retry_after(error.response.headers) or 1.0)
-                        continue
-                    refused[mode] = f"{status}: {shorten(message)}"
-                    break
-                except openai.APITimeoutError:
-                    refused[mode] = f"timed out after {self.settings.timeout or CLIENT_TIMEOUT:g}s"
-                    break
-                except openai.APIConnectionError as error:
-                    raise self._classify(error) from None
-                except ExtractionError as error:
-                    refused[mode] = f"{error.error_type}: {shorten(str(error))}"
-                    break
-                else:
-                    return EndpointProfile(
-                        base_url, model, mode, refused, self.context_tokens, requests=requests
-                    )
+            outcome = await self._probe_mode(mode)
+            if outcome is None:
+                return self._profile(mode, refused)
+            if outcome.startswith("5"):
+                deferred[mode] = outcome
+            else:
+                refused[mode] = outcome
+        for mode, first in deferred.items():
+            outcome = await self._probe_mode(mode)
+            if outcome is None:
+                return self._profile(mode, refused)
+            refused[mode] = outcome if outcome != first else f"{outcome} (twice)"
         tried = "; ".join(f"{mode}: {why}" for mode, why in refused.items())
         raise BackendError(
             f"no structured-output mode works with {base_url} ({model}); {tried}. "
             "Check the server and model, or force a mode with --mode"
         )
+
+    def _profile(self, mode: str, refused: dict[str, str]) -> EndpointProfile:
+        base_url, model = self.endpoint
+        return EndpointProfile(
+            base_url, model, mode, refused, self.context_tokens, requests=self._probe_requests
+        )
+
+    async def _probe_mode(self, mode: str) -> str | None:
+        """None when the mode works, else why not (a server error starts with its status)."""
+        paper = Paper(title=PROBE_TITLE, abstract=PROBE_ABSTRACT, source="probe", record="probe")
+        busy = 0
+        while True:
+            self._probe_requests += 1
+            current_call.set(("probe", self._probe_requests))
+            try:
+                await self._attempt(paper, mode, reasks=0)
+            except openai.APIStatusError as error:
+                message = redact(server_message(error))
+                status = error.status_code
+                if status in (401, 403, 404):
+                    raise self._classify(error) from None
+                limit = context_limit(message) if is_refusal(status) else None
+                if limit is not None and limit != self.context_tokens:
+                    self.context_tokens = limit
+                    continue
+                if status in RETRYABLE_STATUS and busy < 3:
+                    busy += 1
+                    await asyncio.sleep(_retry_after(error.response.headers) or 1.0)
+                    continue
+                return f"{status}: {shorten(message)}"
+            except openai.APITimeoutError:
+                return f"timed out after {self.settings.timeout or CLIENT_TIMEOUT:g}s"
+            except openai.APIConnectionError as error:
+                raise self._classify(error) from None
+            except ExtractionError as error:
+                return f"{error.error_type}: {shorten(str(error))}"
+            return None
 
     async def extract(self, paper: Paper) -> Summary:
         try:
@@ -364,7 +377,8 @@ class OpenAIBackend(AsyncBackend):
         cap = self.settings.max_tokens
         if self.context_tokens is None:
             return cap
-        fixed = len(self.prompt.system) + len(self.prompt.user) + schema_chars(mode) + 400
+        schema = schema_chars(mode, self.context_tokens)
+        fixed = len(self.prompt.system) + len(self.prompt.user) + schema + 400
         prompt = int((fixed + len(paper.title) + len(paper.abstract)) * self._tokens_per_char)
         room = self.context_tokens - prompt - CONTEXT_MARGIN
         if room < MIN_ANSWER_TOKENS:
@@ -394,7 +408,7 @@ class OpenAIBackend(AsyncBackend):
             summary, _ = await self._instructor(mode).create_with_completion(
                 model=self.model,
                 messages=self.prompt.messages(paper.title, paper.abstract),
-                response_model=CompactSummary if mode in PROMPTED_MODES else Summary,
+                response_model=response_model(mode, self.context_tokens),
                 max_retries=retrying,
                 temperature=self.settings.temperature,
                 max_tokens=max_tokens,

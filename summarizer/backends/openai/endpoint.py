@@ -102,7 +102,39 @@ PROMPTED_MODES = {"json", "md_json"}
 """Modes whose schema travels inside the prompt, where the compact rendering is used."""
 
 
-def schema_chars(mode: str) -> int:
+SMALL_CONTEXT = 8192
+"""Below this, even a tool or response-format schema goes without its descriptions."""
+
+
+def _plain(schema: Any) -> Any:
+    if isinstance(schema, dict):
+        return {k: _plain(v) for k, v in schema.items() if k not in ("description", "title")}
+    if isinstance(schema, list):
+        return [_plain(v) for v in schema]
+    return schema
+
+
+class PlainSummary(Summary):
+    """The full JSON Schema without descriptions or titles, for a tool or response format
+    on a server with a small context: still a valid schema, at half the size."""
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        plain: dict[str, Any] = _plain(Summary.model_json_schema(*args, **kwargs))
+        return plain
+
+
+def response_model(mode: str, context_tokens: int | None) -> type[Summary]:
+    """What to ask instructor for: the schema as small as the mode and the context need."""
+    if mode in PROMPTED_MODES:
+        return CompactSummary
+    if context_tokens is not None and context_tokens < SMALL_CONTEXT:
+        return PlainSummary
+    return Summary
+
+
+def schema_chars(mode: str, context_tokens: int | None = None) -> int:
     """Characters the schema adds to a request in this mode (the prompt or the tool)."""
-    model = CompactSummary if mode in PROMPTED_MODES else Summary
-    return len(json.dumps(model.model_json_schema(), indent=2 if mode in PROMPTED_MODES else None))
+    model = response_model(mode, context_tokens)
+    indent = 2 if mode in PROMPTED_MODES else None
+    return len(json.dumps(model.model_json_schema(), indent=indent))
