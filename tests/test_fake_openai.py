@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -47,6 +48,7 @@ ABSTRACT = (
 )
 OTHER = "Large models forget. We introduce a replay buffer that helps."
 DURATION = re.compile(r"^(\d+ms|(\d+h)?(\d+m)?\d+(\.\d+)?s)$")
+MODES = ("tools", "json_schema", "json_object", "md_json")
 
 Serve = Callable[..., FakeOpenAIServer]
 # One pooled client: a fresh one per request spends ~20 ms building an SSL context.
@@ -100,6 +102,17 @@ def control(server: FakeOpenAIServer, method: str, path: str, **kwargs: Any) -> 
 def message_of(response: httpx2.Response) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     return response.json()["choices"][0]["message"]
+
+
+def summary_of(response: httpx2.Response, mode: str) -> Summary:
+    """The Summary a 200 answer carries where the request's mode puts it."""
+    message = message_of(response)
+    if mode == "tools":
+        return Summary.model_validate_json(message["tool_calls"][0]["function"]["arguments"])
+    content = message["content"]
+    if mode == "md_json":
+        content = content.removeprefix("```json\n").removesuffix("\n```")
+    return Summary.model_validate_json(content)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -598,3 +611,148 @@ def test_openai_sdk_honours_injected_retry_after(
     assert waits == [0.05]
     assert content is not None and Summary.model_validate_json(content)
     assert server.stats()["by_status"] == {"429": 1, "200": 1}
+
+
+TOOLS = chat_body("tools")["tools"]
+LITERAL_422 = {
+    "type": "literal_error",
+    "loc": ["body", "response_format", "type"],
+    "msg": "Input should be 'text' or 'json_object'",
+    "input": "json_schema",
+    "ctx": {"expected": "'text' or 'json_object'"},
+}
+EXTRA_422 = {
+    "type": "extra_forbidden",
+    "loc": ["body", "tools"],
+    "msg": "Extra inputs are not permitted",
+    "input": TOOLS,
+}
+VALIDATION_500 = (
+    "1 validation error for ChatCompletionRequest\nresponse_format.type\n"
+    "  Input should be 'text' or 'json_object' [type=literal_error, input_value='json_schema', "
+    "input_type=str]"
+)
+# Per dialect, the (status, body) of each request shape it refuses; it serves the others.
+REFUSED: dict[str, dict[str, tuple[int, dict[str, Any]]]] = {
+    "no_tools_400": {
+        "tools": (
+            400,
+            {
+                "error": {
+                    "message": "This model does not support tools. Please remove the tools parameter.",
+                    "type": "invalid_request_error",
+                    "param": "tools",
+                    "code": None,
+                }
+            },
+        )
+    },
+    "tool_choice_flags_400": {
+        "tools": (
+            400,
+            {
+                "error": {
+                    "message": '"auto" tool choice requires --enable-auto-tool-choice and '
+                    "--tool-call-parser to be set",
+                    "type": "BadRequestError",
+                    "param": None,
+                    "code": 400,
+                }
+            },
+        )
+    },
+    "json_schema_only_400": {
+        "json_object": (
+            400,
+            {
+                "error": {
+                    "message": "response_format.type must be 'json_schema'",
+                    "type": "invalid_request_error",
+                    "param": "response_format",
+                    "code": None,
+                }
+            },
+        )
+    },
+    "pydantic_422": {
+        "tools": (422, {"detail": [EXTRA_422]}),
+        "json_schema": (422, {"detail": [LITERAL_422]}),
+    },
+    "validation_500": {
+        "json_schema": (
+            500,
+            {"error": {"message": VALIDATION_500, "type": "InternalServerError", "code": 500}},
+        )
+    },
+}
+
+
+@pytest.mark.parametrize("dialect", sorted(REFUSED))
+def test_dialect_refuses_its_shapes_exactly_and_serves_the_others(
+    serve: Serve, dialect: str
+) -> None:
+    server = serve(dialect=dialect)
+    expected = Summary.model_validate(default_answerer(ABSTRACT))
+    statuses = Counter[str]()
+    for mode in MODES:
+        response = post(server, chat_body(mode))
+        statuses[str(response.status_code)] += 1
+        if mode in REFUSED[dialect]:
+            assert (response.status_code, response.json()) == REFUSED[dialect][mode], mode
+        else:
+            assert summary_of(response, mode) == expected, mode
+    stats = server.stats()
+    assert stats["by_mode"] == dict.fromkeys(MODES, 1)
+    assert stats["by_status"] == statuses
+    assert stats["ok_per_paper"] == {sha(ABSTRACT): len(MODES) - len(REFUSED[dialect])}
+
+
+@pytest.mark.parametrize(
+    "tool_choice", [None, "auto", "required", {"type": "function", "function": {"name": "Summary"}}]
+)
+def test_tool_choice_flags_dialect_refuses_tools_whatever_the_tool_choice(
+    serve: Serve, tool_choice: Any
+) -> None:
+    body = chat_body("tools") | ({"tool_choice": tool_choice} if tool_choice else {})
+    response = post(serve(dialect="tool_choice_flags_400"), body)
+    assert (response.status_code, response.json()) == REFUSED["tool_choice_flags_400"]["tools"]
+
+
+def test_pydantic_dialect_lists_every_field_it_forbids(serve: Serve) -> None:
+    body = chat_body("json_schema") | {"tools": TOOLS}
+    response = post(serve(dialect="pydantic_422"), body)
+    assert response.status_code == 422
+    assert response.json() == {"detail": [LITERAL_422, EXTRA_422]}
+
+
+def test_validation_500_is_the_same_every_time_unlike_a_transient_500(serve: Serve) -> None:
+    server = serve(dialect="validation_500", fault_script={sha(OTHER): ["500"]})
+    first, second = (post(server, chat_body("json_schema")) for _ in range(2))
+    assert [first.status_code, second.status_code] == [500, 500]
+    assert first.content == second.content
+    assert first.json()["error"]["message"] == VALIDATION_500
+    transient = post(server, chat_body("json_object", abstract=OTHER))
+    assert transient.status_code == 500
+    assert transient.json()["error"]["message"] != VALIDATION_500
+    assert server.stats()["faults"] == {"500": 1}  # the dialect's 500s are not faults
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_plain_text_dialect_answers_prose_and_a_fenced_json_block(serve: Serve, mode: str) -> None:
+    server = serve(dialect="plain_text_200")
+    choice = post(server, chat_body(mode)).json()["choices"][0]
+    assert choice["finish_reason"] == "stop"
+    assert "tool_calls" not in choice["message"]
+    prose, fence, block = choice["message"]["content"].partition("\n```json\n")
+    assert fence and re.fullmatch(r"[A-Z][\w ]+[.:]", prose), prose
+    assert block.endswith("\n```")
+    answer = Summary.model_validate_json(block.removesuffix("\n```"))
+    assert answer == Summary.model_validate(default_answerer(ABSTRACT))
+    assert server.stats()["by_mode"] == {mode: 1}
+
+
+def test_plain_text_dialect_parses_with_instructor_md_json(serve: Serve) -> None:
+    server = serve(dialect="plain_text_200")
+    summary = asyncio.run(_extract(server.base_url, instructor.Mode.MD_JSON))
+    assert summary.model_dump() == default_answerer(ABSTRACT)
+    assert server.stats()["by_status"] == {"200": 1}

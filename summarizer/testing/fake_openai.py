@@ -4,8 +4,9 @@ The extraction client must cope with rate limits, flaky servers, truncated or re
 answers and local servers lacking structured-output features. A real endpoint gives none
 of these on demand, costs money and is not reproducible, so this fake makes each one
 configurable, seeded and counted while speaking the wire format ``openai``/``instructor``
-expect. Use :class:`FakeOpenAIServer` in-process, or ``python -m
-summarizer.testing.fake_openai --help`` as a process.
+expect. It can also refuse structured output as a given kind of real server does
+(``dialect``). Use :class:`FakeOpenAIServer` in-process, or
+``python -m summarizer.testing.fake_openai --help`` as a process.
 """
 
 from __future__ import annotations
@@ -51,6 +52,17 @@ _REJECTIONS = {
     "json_object": ("response_format", "'response_format' of type 'json_object' is not supported"),
     "tools": ("tools", "'tools' (function calling) is not supported"),
 }
+# How real OpenAI-compatible servers refuse structured output; see FakeConfig.dialect.
+DIALECTS = (
+    "no_tools_400",
+    "tool_choice_flags_400",
+    "json_schema_only_400",
+    "pydantic_422",
+    "validation_500",
+    "plain_text_200",
+)
+MODES = ("tools", "json_schema", "json_object", "md_json")
+PROSE_LEAD = "Here is the extraction:\n"
 
 Answerer = Callable[[str], dict[str, Any]]
 
@@ -117,6 +129,20 @@ class FakeConfig:
     ``fault_script`` maps a paper key, or ``"*"`` for any paper, to the faults that paper's
     successive requests get (``"ok"``: answer normally). Past the end of its script, a
     request's fault is drawn from ``fault_rates`` with ``random.Random(seed)``.
+
+    ``dialect`` (one of :data:`DIALECTS`) refuses request shapes as one kind of real server:
+
+    - ``no_tools_400``: ``tools`` gets 400 "This model does not support tools...";
+    - ``tool_choice_flags_400``: ``tools`` gets vLLM's 400 asking for
+      ``--enable-auto-tool-choice``, whatever ``tool_choice`` is;
+    - ``json_schema_only_400``: a ``json_object`` response_format gets 400; only
+      ``json_schema``, tools and plain requests work;
+    - ``pydantic_422``: ``tools`` or a ``json_schema`` response_format gets FastAPI's 422
+      ``{"detail": [...]}`` (extra_forbidden, literal_error);
+    - ``validation_500``: a ``json_schema`` response_format gets a 500 whose body, the same
+      every time, carries a pydantic validation error;
+    - ``plain_text_200``: ``tools`` and ``response_format`` are ignored; every answer is a
+      sentence of prose and then the JSON in a fenced block, finish_reason ``stop``.
     """
 
     model: str = "fake-model"
@@ -133,6 +159,7 @@ class FakeConfig:
     reject_modes: set[str] = field(default_factory=set)
     require_api_key: str | None = None
     answerer: Answerer | str = default_answerer
+    dialect: str | None = None
 
     def __post_init__(self) -> None:
         self.reject_modes = set(self.reject_modes)
@@ -145,12 +172,17 @@ class FakeConfig:
             raise ValueError("fault_rates must be non-negative and sum to at most 1")
         if any(limit is not None and limit < 1 for limit in (self.rpm, self.tpm)):
             raise ValueError("rpm and tpm must be positive or None")
+        if self.dialect is not None and self.dialect not in DIALECTS:
+            raise ValueError(f"unknown dialect {self.dialect!r}; known: {DIALECTS}")
 
 
 @dataclass
 class _Stats:
+    """``by_mode`` counts every request whose JSON body was read, refused or not."""
+
     requests: int = 0
     rate_limited: int = 0
+    by_mode: Counter[str] = field(default_factory=Counter)
     by_status: Counter[str] = field(default_factory=Counter)
     faults: Counter[str] = field(default_factory=Counter)
     per_paper: Counter[str] = field(default_factory=Counter)
@@ -243,11 +275,16 @@ def _split_prompt(texts: list[tuple[str, str]]) -> tuple[str, str]:
     return (before + head, rest.partition(_CLOSE)[0]) if tag else (before, head)
 
 
+def _format_type(body: dict[str, Any]) -> Any:
+    response_format = body.get("response_format")
+    return response_format.get("type") if isinstance(response_format, dict) else None
+
+
 def _mode(body: dict[str, Any]) -> str:
+    """The structured-output mode the request asks for, named as in :data:`MODES`."""
     if body.get("tools"):
         return "tools"
-    response_format = body.get("response_format")
-    kind = response_format.get("type") if isinstance(response_format, dict) else None
+    kind = _format_type(body)
     return kind if kind in ("json_schema", "json_object") else "md_json"
 
 
@@ -274,6 +311,49 @@ def _problem(
     return None
 
 
+def _dialect_refusal(dialect: str | None, body: dict[str, Any]) -> web.Response | None:
+    """The reply a server of ``dialect`` gives a request shape it cannot serve, if any."""
+    tools, kind = bool(body.get("tools")), _format_type(body)
+    if dialect == "no_tools_400" and tools:
+        message = "This model does not support tools. Please remove the tools parameter."
+        return _error(400, message, "invalid_request_error", param="tools")
+    if dialect == "tool_choice_flags_400" and tools:  # vLLM without a tool-call parser
+        message = (
+            '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set'
+        )
+        error = {"message": message, "type": "BadRequestError", "param": None, "code": 400}
+        return web.json_response({"error": error}, status=400)
+    if dialect == "json_schema_only_400" and kind == "json_object":
+        message = "response_format.type must be 'json_schema'"
+        return _error(400, message, "invalid_request_error", param="response_format")
+    if dialect == "pydantic_422":  # a FastAPI server whose request model forbids extras
+        detail = []
+        if kind is not None and kind not in ("text", "json_object"):
+            expected = "'text' or 'json_object'"
+            detail.append(
+                {
+                    "type": "literal_error",
+                    "loc": ["body", "response_format", "type"],
+                    "msg": f"Input should be {expected}",
+                    "input": kind,
+                    "ctx": {"expected": expected},
+                }
+            )
+        if "tools" in body:
+            extra = {"type": "extra_forbidden", "loc": ["body", "tools"]}
+            detail.append(extra | {"msg": "Extra inputs are not permitted", "input": body["tools"]})
+        return web.json_response({"detail": detail}, status=422) if detail else None
+    if dialect == "validation_500" and kind == "json_schema":  # a server that lets it escape
+        message = (
+            "1 validation error for ChatCompletionRequest\nresponse_format.type\n"
+            "  Input should be 'text' or 'json_object' [type=literal_error, "
+            "input_value='json_schema', input_type=str]"
+        )
+        error = {"message": message, "type": "InternalServerError", "code": 500}
+        return web.json_response({"error": error}, status=500)
+    return None
+
+
 def _is_summary(answer: dict[str, Any]) -> bool:
     try:
         Summary.model_validate(answer)
@@ -287,7 +367,7 @@ class _Call:
     """One accepted completion request and the answer the fake will give it."""
 
     body: dict[str, Any]
-    mode: str
+    reply: str  # the answer's shape: the request's mode, or "prose" (plain_text_200)
     key: str
     prefix: str
     answer: dict[str, Any]
@@ -303,16 +383,18 @@ def _completion(call: _Call, fault: str, cached_tokens: int) -> dict[str, Any]:
     payload = json.dumps(answer)
     if fault == "malformed":
         payload = payload.replace('"', "'")
-    if call.mode == "md_json":
+    if call.reply in ("md_json", "prose"):
         payload = f"```json\n{payload}\n```"
-    finish = "tool_calls" if call.mode == "tools" else "stop"
+    if call.reply == "prose":
+        payload = PROSE_LEAD + payload
+    finish = "tool_calls" if call.reply == "tools" else "stop"
     if fault == "length":
         payload, finish = payload[: len(payload) // 2], "length"
     message: dict[str, Any] = {"role": "assistant", "content": None, "refusal": None}
     if fault == "refusal":
         payload, finish = REFUSAL, "stop"
         message["refusal"] = REFUSAL
-    elif call.mode == "tools":
+    elif call.reply == "tools":
         function = {"name": _tool_name(call.body), "arguments": payload}
         call_id = f"call_{uuid.uuid4().hex[:24]}"
         message["tool_calls"] = [{"id": call_id, "type": "function", "function": function}]
@@ -492,9 +574,15 @@ class FakeOpenAIServer:
             body = await request.json()
         except ValueError:
             return _error(400, "We could not parse the JSON body.", "invalid_request_error")
+        cfg = self._config
         texts = _message_texts(body.get("messages")) if isinstance(body, dict) else []
-        if (problem := _problem(body, texts, self._config)) is not None:
+        if isinstance(body, dict):
+            with self._lock:
+                self._stats.by_mode[_mode(body)] += 1
+        if (problem := _problem(body, texts, cfg)) is not None:
             return _error(400, problem[1], "invalid_request_error", param=problem[0])
+        if (refusal := _dialect_refusal(cfg.dialect, body)) is not None:
+            return refusal
         schema = "".join(json.dumps(body[k]) for k in ("tools", "response_format") if k in body)
         prefix, abstract = _split_prompt(texts)
         answer = self._answerer(abstract.strip())
@@ -502,7 +590,8 @@ class FakeOpenAIServer:
         budget = body.get("max_completion_tokens") or body.get("max_tokens")
         cost = prompt_tokens + int(budget or estimate_tokens(json.dumps(answer)))
         key = paper_key(abstract)
-        return _Call(body, _mode(body), key, schema + prefix, answer, prompt_tokens, cost)
+        reply = "prose" if cfg.dialect == "plain_text_200" else _mode(body)
+        return _Call(body, reply, key, schema + prefix, answer, prompt_tokens, cost)
 
     async def _answer(self, call: _Call) -> web.Response:
         """Admit the call under the limits, then apply its fault (or latency) and reply."""
