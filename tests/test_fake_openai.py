@@ -756,3 +756,41 @@ def test_plain_text_dialect_parses_with_instructor_md_json(serve: Serve) -> None
     summary = asyncio.run(_extract(server.base_url, instructor.Mode.MD_JSON))
     assert summary.model_dump() == default_answerer(ABSTRACT)
     assert server.stats()["by_status"] == {"200": 1}
+
+
+def context_error(limit: int, prompt: int, completion: int) -> dict[str, Any]:
+    message = (
+        f"This model's maximum context length is {limit} tokens. However, you requested "
+        f"{prompt + completion} tokens ({prompt} in the messages, {completion} in the "
+        "completion). Please reduce the length of the messages or completion."
+    )
+    kind, code = "invalid_request_error", "context_length_exceeded"
+    return {"error": {"message": message, "type": kind, "param": "messages", "code": code}}
+
+
+def test_context_window_refuses_prompt_plus_max_tokens_over_it(serve: Serve) -> None:
+    server = serve(context_tokens=2048)
+    long = {"messages": [{"role": "user", "content": "x" * 10_800}], "max_tokens": 1024}
+    response = post(server, long)
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == (
+        "This model's maximum context length is 2048 tokens. However, you requested 3724 "
+        "tokens (2700 in the messages, 1024 in the completion). Please reduce the length of "
+        "the messages or completion."
+    )
+    assert response.json() == context_error(2048, 2700, 1024)
+    # The schema a request carries counts as prompt; the window is inclusive.
+    body = chat_body("tools", max_tokens=1024)
+    chars = len(json.dumps(body["tools"])) + sum(len(m["content"]) for m in body["messages"])
+    prompt = math.ceil(chars / 4)
+    server.configure(context_tokens=prompt + 1023)
+    assert post(server, body).json() == context_error(prompt + 1023, prompt, 1024)
+    server.configure(context_tokens=prompt + 1024)
+    assert post(server, body).status_code == 200
+    # Without max_tokens the completion is 16 tokens.
+    body = chat_body("tools")
+    server.configure(context_tokens=prompt + 15)
+    assert post(server, body).json() == context_error(prompt + 15, prompt, 16)
+    server.configure(context_tokens=prompt + 16)
+    assert post(server, body).status_code == 200
+    assert server.stats()["by_status"] == {"400": 3, "200": 2}

@@ -5,7 +5,7 @@ answers and local servers lacking structured-output features. A real endpoint gi
 of these on demand, costs money and is not reproducible, so this fake makes each one
 configurable, seeded and counted while speaking the wire format ``openai``/``instructor``
 expect. It can also refuse structured output as a given kind of real server does
-(``dialect``). Use :class:`FakeOpenAIServer` in-process, or
+(``dialect``) and enforce a context window (``context_tokens``). Use :class:`FakeOpenAIServer` in-process, or
 ``python -m summarizer.testing.fake_openai --help`` as a process.
 """
 
@@ -63,6 +63,7 @@ DIALECTS = (
 )
 MODES = ("tools", "json_schema", "json_object", "md_json")
 PROSE_LEAD = "Here is the extraction:\n"
+DEFAULT_MAX_TOKENS = 16
 
 Answerer = Callable[[str], dict[str, Any]]
 
@@ -143,6 +144,11 @@ class FakeConfig:
       every time, carries a pydantic validation error;
     - ``plain_text_200``: ``tools`` and ``response_format`` are ignored; every answer is a
       sentence of prose and then the JSON in a fenced block, finish_reason ``stop``.
+
+    ``context_tokens`` is the context window: a request whose prompt (message text plus the
+    JSON of its ``tools``/``response_format``, as :func:`estimate_tokens` counts it) and
+    ``max_completion_tokens``/``max_tokens`` (16 when absent) exceed it gets OpenAI's 400
+    ``context_length_exceeded``.
     """
 
     model: str = "fake-model"
@@ -160,6 +166,7 @@ class FakeConfig:
     require_api_key: str | None = None
     answerer: Answerer | str = default_answerer
     dialect: str | None = None
+    context_tokens: int | None = None
 
     def __post_init__(self) -> None:
         self.reject_modes = set(self.reject_modes)
@@ -174,6 +181,8 @@ class FakeConfig:
             raise ValueError("rpm and tpm must be positive or None")
         if self.dialect is not None and self.dialect not in DIALECTS:
             raise ValueError(f"unknown dialect {self.dialect!r}; known: {DIALECTS}")
+        if self.context_tokens is not None and self.context_tokens < 1:
+            raise ValueError("context_tokens must be positive or None")
 
 
 @dataclass
@@ -352,6 +361,21 @@ def _dialect_refusal(dialect: str | None, body: dict[str, Any]) -> web.Response 
         error = {"message": message, "type": "InternalServerError", "code": 500}
         return web.json_response({"error": error}, status=500)
     return None
+
+
+def _context_exceeded(
+    limit: int | None, prompt_tokens: int, completion: int
+) -> web.Response | None:
+    """OpenAI's 400 for a prompt plus completion budget over the context window."""
+    if limit is None or prompt_tokens + completion <= limit:
+        return None
+    message = (
+        f"This model's maximum context length is {limit} tokens. However, you requested "
+        f"{prompt_tokens + completion} tokens ({prompt_tokens} in the messages, {completion} "
+        "in the completion). Please reduce the length of the messages or completion."
+    )
+    kind = "invalid_request_error"
+    return _error(400, message, kind, param="messages", code="context_length_exceeded")
 
 
 def _is_summary(answer: dict[str, Any]) -> bool:
@@ -584,10 +608,14 @@ class FakeOpenAIServer:
         if (refusal := _dialect_refusal(cfg.dialect, body)) is not None:
             return refusal
         schema = "".join(json.dumps(body[k]) for k in ("tools", "response_format") if k in body)
-        prefix, abstract = _split_prompt(texts)
-        answer = self._answerer(abstract.strip())
         prompt_tokens = estimate_tokens(schema + "".join(text for _, text in texts))
         budget = body.get("max_completion_tokens") or body.get("max_tokens")
+        completion = int(budget or DEFAULT_MAX_TOKENS)
+        too_long = _context_exceeded(cfg.context_tokens, prompt_tokens, completion)
+        if too_long is not None:
+            return too_long
+        prefix, abstract = _split_prompt(texts)
+        answer = self._answerer(abstract.strip())
         cost = prompt_tokens + int(budget or estimate_tokens(json.dumps(answer)))
         key = paper_key(abstract)
         reply = "prose" if cfg.dialect == "plain_text_200" else _mode(body)
