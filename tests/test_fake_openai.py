@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import itertools
 import json
 import math
 import re
@@ -49,6 +50,9 @@ ABSTRACT = (
 OTHER = "Large models forget. We introduce a replay buffer that helps."
 DURATION = re.compile(r"^(\d+ms|(\d+h)?(\d+m)?\d+(\.\d+)?s)$")
 MODES = ("tools", "json_schema", "json_object", "md_json")
+# asyncio runs a timer up to its clock resolution (1 ns) early, so a measured sleep may fall
+# short of its delay by that much.
+EARLY = 1e-6
 
 Serve = Callable[..., FakeOpenAIServer]
 # One pooled client: a fresh one per request spends ~20 ms building an SSL context.
@@ -113,6 +117,14 @@ def summary_of(response: httpx2.Response, mode: str) -> Summary:
     if mode == "md_json":
         content = content.removeprefix("```json\n").removesuffix("\n```")
     return Summary.model_validate_json(content)
+
+
+def wait_until(condition: Callable[[], bool], what: str, guard: float = 10.0) -> None:
+    """Poll until ``condition`` holds; the guard only turns a hang into a failure."""
+    deadline = time.monotonic() + guard
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.005)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -185,6 +197,52 @@ def server_sleeps(monkeypatch: pytest.MonkeyPatch) -> Callable[..., ServerSleeps
         return sleeps
 
     return spy
+
+
+class ServiceGate:
+    """Stands in for ``asyncio.sleep`` on the fake server's thread (the serial server's
+    service time): holds every such wait until :attr:`released` is set, then really waits
+    and records when the wait began and ended.
+
+    ``entered`` counts waits under way or done, so a test knows a request is in service;
+    ``peak`` is the most waits under way at once. After ``GUARD`` seconds a held wait goes
+    ahead anyway, so a broken server fails the test rather than hanging it.
+    """
+
+    GUARD = 10.0
+
+    def __init__(self) -> None:
+        self.released = threading.Event()
+        self.entered = self.busy = self.peak = 0
+        self.delays: list[float] = []
+        self.spans: list[tuple[float, float]] = []
+
+    def __call__(self, delay: float) -> Awaitable[None]:
+        if threading.current_thread().name != "fake-openai" or delay <= 0:
+            return _real_sleep(delay)
+        return self._wait(delay)
+
+    async def _wait(self, delay: float) -> None:
+        self.entered += 1
+        self.busy += 1
+        self.peak = max(self.peak, self.busy)
+        self.delays.append(delay)
+        try:
+            deadline = time.monotonic() + self.GUARD
+            while not self.released.is_set() and time.monotonic() < deadline:
+                await _real_sleep(0.005)
+            began = time.monotonic()
+            await _real_sleep(delay)
+            self.spans.append((began, time.monotonic()))
+        finally:
+            self.busy -= 1
+
+
+@pytest.fixture
+def service_gate(monkeypatch: pytest.MonkeyPatch) -> ServiceGate:
+    gate = ServiceGate()
+    monkeypatch.setattr(asyncio, "sleep", gate)
+    return gate
 
 
 def test_models_lists_the_configured_model(serve: Serve) -> None:
@@ -794,3 +852,119 @@ def test_context_window_refuses_prompt_plus_max_tokens_over_it(serve: Serve) -> 
     server.configure(context_tokens=prompt + 16)
     assert post(server, body).status_code == 200
     assert server.stats()["by_status"] == {"400": 3, "200": 2}
+
+
+def test_serial_server_answers_one_at_a_time_in_arrival_order(
+    serve: Serve, service_gate: ServiceGate
+) -> None:
+    service, count = 0.1, 4
+    # Latency is for the concurrent server; the serial one spends service_time instead.
+    server = serve(serial=True, service_time=service, latency=5.0)
+    abstracts = [f"Paper {i} is studied here. We propose method {i}." for i in range(count)]
+    responses: dict[int, httpx2.Response] = {}
+    served_by_then: dict[int, int] = {}
+    received: dict[int, float] = {}
+
+    def client(i: int) -> None:
+        responses[i] = post(server, chat_body(abstract=abstracts[i]))
+        received[i] = time.monotonic()
+        served_by_then[i] = len(service_gate.spans)
+
+    def queued(n: int) -> Callable[[], bool]:
+        return lambda: server.stats()["queued"] == n
+
+    clients = [threading.Thread(target=client, args=(i,)) for i in range(count)]
+    clients[0].start()
+    wait_until(lambda: service_gate.entered == 1, "the first request to be in service")
+    for i in range(1, count):  # each arrives after the one before, and waits behind it
+        clients[i].start()
+        wait_until(queued(i), f"request {i} to queue")
+    released = time.monotonic()
+    service_gate.released.set()
+    for thread in clients:
+        thread.join()
+
+    for i in range(count):
+        assert summary_of(responses[i], "json_object").task == f"Paper {i} is studied here."
+        # Answered only once i + 1 services were over: its own, after every earlier arrival's.
+        assert served_by_then[i] >= i + 1
+        assert received[i] - released >= (i + 1) * service - EARLY
+    assert service_gate.delays == [service] * count
+    assert service_gate.peak == 1
+    spans = service_gate.spans
+    assert all(end - began >= service - EARLY for began, end in spans)
+    for (_, end), (began, next_end) in itertools.pairwise(spans):
+        assert began >= end  # the next starts only when the previous has finished
+        assert next_end - end >= service - EARLY
+    stats = server.stats()
+    assert (stats["peak_queue"], stats["queued"], stats["abandoned"]) == (count - 1, 0, 0)
+    assert stats["by_status"] == {"200": count}
+
+
+def test_serial_server_works_on_abandoned_requests_before_the_next(
+    serve: Serve, service_gate: ServiceGate
+) -> None:
+    service = 0.2
+    server = serve(serial=True, service_time=service)
+    url = server.base_url + "/chat/completions"
+    third = "Robots learn to walk. We train a policy in simulation."
+
+    async def give_up(abstract: str, once: Callable[[], bool]) -> None:
+        async with httpx2.AsyncClient(timeout=10, trust_env=False) as client:
+            request = asyncio.create_task(client.post(url, json=chat_body(abstract=abstract)))
+            deadline = time.monotonic() + 10  # turns a hang into a failure
+            while not once():
+                assert time.monotonic() < deadline, "the request never got where expected"
+                await asyncio.sleep(0.005)
+            request.cancel()  # as a client timeout does: the connection is dropped
+            with contextlib.suppress(asyncio.CancelledError):
+                await request
+
+    def stat(name: str, value: int) -> Callable[[], bool]:
+        return lambda: server.stats()[name] == value
+
+    # One client gives up while its request is in service, one while its request waits.
+    asyncio.run(give_up(ABSTRACT, lambda: service_gate.entered == 1))
+    wait_until(stat("abandoned", 1), "the server to see the first client go")
+    asyncio.run(give_up(OTHER, stat("queued", 1)))
+    wait_until(stat("abandoned", 2), "the server to see the second client go")
+    assert server.stats()["queued"] == 1  # still in line
+    answers: list[tuple[httpx2.Response, float]] = []
+    patient = threading.Thread(
+        target=lambda: answers.append((post(server, chat_body(abstract=third)), time.monotonic()))
+    )
+    patient.start()
+    wait_until(stat("queued", 2), "the patient request to queue behind both")
+    released = time.monotonic()
+    service_gate.released.set()
+    patient.join()
+
+    ((response, received),) = answers
+    assert summary_of(response, "json_object").task == "Robots learn to walk."
+    # Both abandoned requests' whole service times came first, then this one's.
+    assert received - released >= 3 * service - EARLY
+    spans = service_gate.spans
+    assert len(spans) == 3
+    assert all(end - began >= service - EARLY for began, end in spans)
+    assert all(began >= end for (_, end), (began, _) in itertools.pairwise(spans))
+    stats = server.stats()
+    assert (stats["abandoned"], stats["peak_queue"], stats["queued"]) == (2, 2, 0)
+    assert stats["by_status"] == {"200": 1}
+    assert stats["ok_per_paper"] == dict.fromkeys(map(sha, (ABSTRACT, OTHER, third)), 1)
+
+
+def test_stop_answers_the_serial_line_at_once() -> None:
+    # An hour each: only stop() can answer them before the client gives up after 10 s.
+    server = FakeOpenAIServer(FakeConfig(serial=True, service_time=3600)).start()
+    statuses: list[int] = []
+    clients = [
+        threading.Thread(target=lambda: statuses.append(post(server, chat_body()).status_code))
+        for _ in range(2)
+    ]
+    for thread in clients:
+        thread.start()
+    wait_until(lambda: server.stats()["queued"] == 1, "one in service and one waiting")
+    server.stop()
+    for thread in clients:
+        thread.join()
+    assert statuses == [503, 503]

@@ -5,7 +5,8 @@ answers and local servers lacking structured-output features. A real endpoint gi
 of these on demand, costs money and is not reproducible, so this fake makes each one
 configurable, seeded and counted while speaking the wire format ``openai``/``instructor``
 expect. It can also refuse structured output as a given kind of real server does
-(``dialect``) and enforce a context window (``context_tokens``). Use :class:`FakeOpenAIServer` in-process, or
+(``dialect``), enforce a context window (``context_tokens``) and serve one request at a time
+like a CPU-bound local server (``serial``). Use :class:`FakeOpenAIServer` in-process, or
 ``python -m summarizer.testing.fake_openai --help`` as a process.
 """
 
@@ -149,6 +150,10 @@ class FakeConfig:
     JSON of its ``tools``/``response_format``, as :func:`estimate_tokens` counts it) and
     ``max_completion_tokens``/``max_tokens`` (16 when absent) exceed it gets OpenAI's 400
     ``context_length_exceeded``.
+
+    ``serial`` serves admitted requests one at a time in arrival order, each for
+    ``service_time`` seconds (instead of ``latency`` and ``latency_jitter``); a request
+    whose client hung up is still worked on to the end, holding up the ones behind it.
     """
 
     model: str = "fake-model"
@@ -167,6 +172,8 @@ class FakeConfig:
     answerer: Answerer | str = default_answerer
     dialect: str | None = None
     context_tokens: int | None = None
+    serial: bool = False
+    service_time: float = 0.0
 
     def __post_init__(self) -> None:
         self.reject_modes = set(self.reject_modes)
@@ -183,14 +190,22 @@ class FakeConfig:
             raise ValueError(f"unknown dialect {self.dialect!r}; known: {DIALECTS}")
         if self.context_tokens is not None and self.context_tokens < 1:
             raise ValueError("context_tokens must be positive or None")
+        if self.service_time < 0:
+            raise ValueError("service_time must not be negative")
 
 
 @dataclass
 class _Stats:
-    """``by_mode`` counts every request whose JSON body was read, refused or not."""
+    """``by_mode`` counts every request whose JSON body was read, refused or not;
+    ``abandoned`` the requests whose client hung up before its answer; ``queued`` and
+    ``peak_queue`` the requests waiting (now, and at most) behind the one in service when
+    ``serial``."""
 
     requests: int = 0
     rate_limited: int = 0
+    abandoned: int = 0
+    queued: int = 0
+    peak_queue: int = 0
     by_mode: Counter[str] = field(default_factory=Counter)
     by_status: Counter[str] = field(default_factory=Counter)
     faults: Counter[str] = field(default_factory=Counter)
@@ -399,6 +414,16 @@ class _Call:
     cost: int
 
 
+@dataclass
+class _Job:
+    """A call waiting for, or in, the serial server; ``response`` is cancelled if its client
+    hangs up, but the job is served all the same."""
+
+    call: _Call
+    fault: str
+    response: asyncio.Future[web.Response]
+
+
 def _completion(call: _Call, fault: str, cached_tokens: int) -> dict[str, Any]:
     """A chat.completion carrying the answer in the request's mode, damaged per ``fault``."""
     answer = call.answer
@@ -514,7 +539,8 @@ class FakeOpenAIServer:
         return self
 
     def stop(self) -> None:
-        """Stop serving; requests held by a "timeout" fault get their 504 at once."""
+        """Stop serving; requests held by a "timeout" fault get their 504 at once, and those
+        queued for the serial server a 503."""
         if self._thread is None:
             return
         self._loop.call_soon_threadsafe(self._stopping.set)
@@ -530,6 +556,9 @@ class FakeOpenAIServer:
     async def _serve(self, ready: threading.Event) -> None:
         self._loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
+        self._jobs: deque[_Job] = deque()  # the serial server's line; the head is in service
+        self._job_added = asyncio.Event()
+        self._serial_task: asyncio.Task[None] | None = None
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_get("/v1/models", self._models)
@@ -549,6 +578,13 @@ class FakeOpenAIServer:
             ready.set()
         if self._startup_error is None:
             await self._stopping.wait()
+        if self._serial_task is not None:
+            self._serial_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._serial_task
+        for job in self._jobs:  # in service or waiting
+            if not job.response.done():
+                job.response.set_result(_error(503, "The server is shutting down.", "server_error"))
         await runner.cleanup()
 
     def _denied(self, request: web.Request) -> web.Response | None:
@@ -583,8 +619,13 @@ class FakeOpenAIServer:
         """Count the request, answer it, then stamp the rate-limit headers on the reply."""
         with self._lock:
             self._stats.requests += 1
-        call = await self._parse(request)
-        response = call if isinstance(call, web.Response) else await self._answer(call)
+        try:
+            call = await self._parse(request)
+            response = call if isinstance(call, web.Response) else await self._answer(call)
+        except asyncio.CancelledError:  # the client hung up (handler_cancellation)
+            with self._lock:
+                self._stats.abandoned += 1
+            raise
         with self._lock:
             self._stats.by_status[str(response.status)] += 1
             response.headers.update(self._window.headers(time.monotonic(), self._config))
@@ -622,7 +663,8 @@ class FakeOpenAIServer:
         return _Call(body, reply, key, schema + prefix, answer, prompt_tokens, cost)
 
     async def _answer(self, call: _Call) -> web.Response:
-        """Admit the call under the limits, then apply its fault (or latency) and reply."""
+        """Admit the call under the limits, draw its fault, then serve it: after its latency,
+        or in turn on the serial server."""
         cfg = self._config
         with self._lock:
             self._stats.per_paper[call.key] += 1
@@ -634,6 +676,44 @@ class FakeOpenAIServer:
         with self._lock:
             fault = self._draw_fault(call.key, cfg)
             delay = cfg.latency + self._jitter_rng.uniform(0, cfg.latency_jitter)
+        if cfg.serial:
+            return await self._queue(call, fault)
+        return await self._work(call, fault, delay)
+
+    async def _queue(self, call: _Call, fault: str) -> web.Response:
+        """Join the serial server's line and wait for the answer."""
+        job = _Job(call, fault, self._loop.create_future())
+        self._jobs.append(job)
+        self._job_added.set()
+        self._count_queued()
+        if self._serial_task is None:
+            self._serial_task = asyncio.create_task(self._serve_serially(), name="fake-serial")
+        return await job.response  # cancelled if the client hangs up; the job stays queued
+
+    def _count_queued(self) -> None:
+        with self._lock:
+            self._stats.queued = max(0, len(self._jobs) - 1)
+            self._stats.peak_queue = max(self._stats.peak_queue, self._stats.queued)
+
+    async def _serve_serially(self) -> None:
+        """Work on queued jobs one at a time, oldest first, whether or not anyone waits."""
+        while True:
+            while not self._jobs:
+                self._job_added.clear()
+                await self._job_added.wait()
+            job = self._jobs[0]
+            try:
+                response = await self._work(job.call, job.fault, self._config.service_time)
+            except Exception as exc:  # e.g. an answer that is not JSON: the line must go on
+                response = _error(500, f"The fake failed: {exc!r}", "server_error")
+            if not job.response.done():  # done: cancelled, as its client hung up
+                job.response.set_result(response)
+            self._jobs.popleft()
+            self._count_queued()
+
+    async def _work(self, call: _Call, fault: str, delay: float) -> web.Response:
+        """Apply the fault (or spend ``delay`` seconds) and reply."""
+        cfg = self._config
         if fault == "timeout":
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), cfg.hang_seconds)
