@@ -40,6 +40,7 @@ from summarizer.testing.fake_openai import (
     default_answerer,
     format_duration,
     inventing_answerer,
+    parse_args,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -968,3 +969,32 @@ def test_stop_answers_the_serial_line_at_once() -> None:
     for thread in clients:
         thread.join()
     assert statuses == [503, 503]
+
+
+def test_new_fields_change_through_config_and_validate(serve: Serve) -> None:
+    server = serve()
+    fields = {"dialect": "no_tools_400", "serial": True, "service_time": 0.01}
+    assert control(server, "POST", "/_config", json=fields).is_success
+    assert post(server, chat_body("tools")).status_code == 400
+    assert post(server, chat_body("json_schema")).status_code == 200
+    assert server.config.serial and server.config.service_time == 0.01
+    assert control(server, "POST", "/_config", json={"context_tokens": 10}).is_success
+    too_long = post(server, chat_body("json_schema"))
+    assert too_long.json()["error"]["code"] == "context_length_exceeded"
+    for bad in ({"dialect": "chatty"}, {"context_tokens": 0}, {"service_time": -1}):
+        assert control(server, "POST", "/_config", json=bad).status_code == 400
+        with pytest.raises(ValueError):
+            FakeConfig(**bad)
+    assert server.config.dialect == "no_tools_400"
+
+
+def test_cli_flags_for_dialect_context_and_serial() -> None:
+    flags = "--dialect pydantic_422 --context-tokens 2048 --serial --service-time 0.5"
+    config, port = parse_args([*flags.split(), "--port", "8123"])
+    assert port == 8123
+    assert (config.dialect, config.context_tokens) == ("pydantic_422", 2048)
+    assert (config.serial, config.service_time) == (True, 0.5)
+    assert parse_args([]) == (FakeConfig(), 0)
+    for bad in (["--dialect", "chatty"], ["--context-tokens", "0"], ["--service-time", "-1"]):
+        with pytest.raises(SystemExit):
+            parse_args(bad)

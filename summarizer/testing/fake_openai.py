@@ -758,8 +758,8 @@ def _fault_rates(spec: str) -> dict[str, float]:
     return {kind.strip(): float(rate) for kind, _, rate in pairs}
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Serve until SIGTERM/SIGINT, after printing one ``listening on <base_url>`` line."""
+def parse_args(argv: list[str] | None = None) -> tuple[FakeConfig, int]:
+    """The config and port the command line asks for; exits with usage on a bad one."""
     parser = argparse.ArgumentParser(
         prog="python -m summarizer.testing.fake_openai",
         description="Fake OpenAI Chat Completions server on 127.0.0.1 (see FakeConfig).",
@@ -776,6 +776,8 @@ def main(argv: list[str] | None = None) -> None:
         ("--seed", int),
         ("--retry-after", float),
         ("--hang-seconds", float),
+        ("--context-tokens", int),
+        ("--service-time", float),
     ):
         parser.add_argument(flag, type=kind)
     parser.add_argument("--faults", dest="fault_rates", type=_fault_rates, help="429=0.2,500=0.1")
@@ -784,12 +786,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reject-mode", dest="reject_modes", action="append", choices=choices)
     parser.add_argument("--api-key", dest="require_api_key", help="require this bearer key")
     parser.add_argument("--answerer", help="import path, e.g. module:function")
+    parser.add_argument("--dialect", choices=DIALECTS, help="refuse requests as this server kind")
+    parser.add_argument("--serial", action="store_true", help="serve one request at a time")
     fields = vars(parser.parse_args(argv))
     port = fields.pop("port")
     try:
-        server = FakeOpenAIServer(FakeConfig(**fields), port=port)
+        config = FakeConfig(**fields)
+        load_answerer(config.answerer)
     except (TypeError, ValueError, ImportError, AttributeError) as exc:
         parser.error(str(exc))
+    return config, port
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve until SIGTERM/SIGINT, after printing one ``listening on <base_url>`` line."""
+    config, port = parse_args(argv)
+    server = FakeOpenAIServer(config, port=port)
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopped.set())
