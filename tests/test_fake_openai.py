@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import itertools
 import json
 import math
 import re
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -38,6 +40,7 @@ from summarizer.testing.fake_openai import (
     default_answerer,
     format_duration,
     inventing_answerer,
+    parse_args,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -47,6 +50,10 @@ ABSTRACT = (
 )
 OTHER = "Large models forget. We introduce a replay buffer that helps."
 DURATION = re.compile(r"^(\d+ms|(\d+h)?(\d+m)?\d+(\.\d+)?s)$")
+MODES = ("tools", "json_schema", "json_object", "md_json")
+# asyncio runs a timer up to its clock resolution (1 ns) early, so a measured sleep may fall
+# short of its delay by that much.
+EARLY = 1e-6
 
 Serve = Callable[..., FakeOpenAIServer]
 # One pooled client: a fresh one per request spends ~20 ms building an SSL context.
@@ -100,6 +107,25 @@ def control(server: FakeOpenAIServer, method: str, path: str, **kwargs: Any) -> 
 def message_of(response: httpx2.Response) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     return response.json()["choices"][0]["message"]
+
+
+def summary_of(response: httpx2.Response, mode: str) -> Summary:
+    """The Summary a 200 answer carries where the request's mode puts it."""
+    message = message_of(response)
+    if mode == "tools":
+        return Summary.model_validate_json(message["tool_calls"][0]["function"]["arguments"])
+    content = message["content"]
+    if mode == "md_json":
+        content = content.removeprefix("```json\n").removesuffix("\n```")
+    return Summary.model_validate_json(content)
+
+
+def wait_until(condition: Callable[[], bool], what: str, guard: float = 10.0) -> None:
+    """Poll until ``condition`` holds; the guard only turns a hang into a failure."""
+    deadline = time.monotonic() + guard
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.005)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -172,6 +198,52 @@ def server_sleeps(monkeypatch: pytest.MonkeyPatch) -> Callable[..., ServerSleeps
         return sleeps
 
     return spy
+
+
+class ServiceGate:
+    """Stands in for ``asyncio.sleep`` on the fake server's thread (the serial server's
+    service time): holds every such wait until :attr:`released` is set, then really waits
+    and records when the wait began and ended.
+
+    ``entered`` counts waits under way or done, so a test knows a request is in service;
+    ``peak`` is the most waits under way at once. After ``GUARD`` seconds a held wait goes
+    ahead anyway, so a broken server fails the test rather than hanging it.
+    """
+
+    GUARD = 10.0
+
+    def __init__(self) -> None:
+        self.released = threading.Event()
+        self.entered = self.busy = self.peak = 0
+        self.delays: list[float] = []
+        self.spans: list[tuple[float, float]] = []
+
+    def __call__(self, delay: float) -> Awaitable[None]:
+        if threading.current_thread().name != "fake-openai" or delay <= 0:
+            return _real_sleep(delay)
+        return self._wait(delay)
+
+    async def _wait(self, delay: float) -> None:
+        self.entered += 1
+        self.busy += 1
+        self.peak = max(self.peak, self.busy)
+        self.delays.append(delay)
+        try:
+            deadline = time.monotonic() + self.GUARD
+            while not self.released.is_set() and time.monotonic() < deadline:
+                await _real_sleep(0.005)
+            began = time.monotonic()
+            await _real_sleep(delay)
+            self.spans.append((began, time.monotonic()))
+        finally:
+            self.busy -= 1
+
+
+@pytest.fixture
+def service_gate(monkeypatch: pytest.MonkeyPatch) -> ServiceGate:
+    gate = ServiceGate()
+    monkeypatch.setattr(asyncio, "sleep", gate)
+    return gate
 
 
 def test_models_lists_the_configured_model(serve: Serve) -> None:
@@ -598,3 +670,331 @@ def test_openai_sdk_honours_injected_retry_after(
     assert waits == [0.05]
     assert content is not None and Summary.model_validate_json(content)
     assert server.stats()["by_status"] == {"429": 1, "200": 1}
+
+
+TOOLS = chat_body("tools")["tools"]
+LITERAL_422 = {
+    "type": "literal_error",
+    "loc": ["body", "response_format", "type"],
+    "msg": "Input should be 'text' or 'json_object'",
+    "input": "json_schema",
+    "ctx": {"expected": "'text' or 'json_object'"},
+}
+EXTRA_422 = {
+    "type": "extra_forbidden",
+    "loc": ["body", "tools"],
+    "msg": "Extra inputs are not permitted",
+    "input": TOOLS,
+}
+VALIDATION_500 = (
+    "1 validation error for ChatCompletionRequest\nresponse_format.type\n"
+    "  Input should be 'text' or 'json_object' [type=literal_error, input_value='json_schema', "
+    "input_type=str]"
+)
+# Per dialect, the (status, body) of each request shape it refuses; it serves the others.
+REFUSED: dict[str, dict[str, tuple[int, dict[str, Any]]]] = {
+    "no_tools_400": {
+        "tools": (
+            400,
+            {
+                "error": {
+                    "message": "This model does not support tools. Please remove the tools parameter.",
+                    "type": "invalid_request_error",
+                    "param": "tools",
+                    "code": None,
+                }
+            },
+        )
+    },
+    "tool_choice_flags_400": {
+        "tools": (
+            400,
+            {
+                "error": {
+                    "message": '"auto" tool choice requires --enable-auto-tool-choice and '
+                    "--tool-call-parser to be set",
+                    "type": "BadRequestError",
+                    "param": None,
+                    "code": 400,
+                }
+            },
+        )
+    },
+    "json_schema_only_400": {
+        "json_object": (
+            400,
+            {
+                "error": {
+                    "message": "response_format.type must be 'json_schema'",
+                    "type": "invalid_request_error",
+                    "param": "response_format",
+                    "code": None,
+                }
+            },
+        )
+    },
+    "pydantic_422": {
+        "tools": (422, {"detail": [EXTRA_422]}),
+        "json_schema": (422, {"detail": [LITERAL_422]}),
+    },
+    "validation_500": {
+        "json_schema": (
+            500,
+            {"error": {"message": VALIDATION_500, "type": "InternalServerError", "code": 500}},
+        )
+    },
+}
+
+
+@pytest.mark.parametrize("dialect", sorted(REFUSED))
+def test_dialect_refuses_its_shapes_exactly_and_serves_the_others(
+    serve: Serve, dialect: str
+) -> None:
+    server = serve(dialect=dialect)
+    expected = Summary.model_validate(default_answerer(ABSTRACT))
+    statuses = Counter[str]()
+    for mode in MODES:
+        response = post(server, chat_body(mode))
+        statuses[str(response.status_code)] += 1
+        if mode in REFUSED[dialect]:
+            assert (response.status_code, response.json()) == REFUSED[dialect][mode], mode
+        else:
+            assert summary_of(response, mode) == expected, mode
+    stats = server.stats()
+    assert stats["by_mode"] == dict.fromkeys(MODES, 1)
+    assert stats["by_status"] == statuses
+    assert stats["ok_per_paper"] == {sha(ABSTRACT): len(MODES) - len(REFUSED[dialect])}
+
+
+@pytest.mark.parametrize(
+    "tool_choice", [None, "auto", "required", {"type": "function", "function": {"name": "Summary"}}]
+)
+def test_tool_choice_flags_dialect_refuses_tools_whatever_the_tool_choice(
+    serve: Serve, tool_choice: Any
+) -> None:
+    body = chat_body("tools") | ({"tool_choice": tool_choice} if tool_choice else {})
+    response = post(serve(dialect="tool_choice_flags_400"), body)
+    assert (response.status_code, response.json()) == REFUSED["tool_choice_flags_400"]["tools"]
+
+
+def test_pydantic_dialect_lists_every_field_it_forbids(serve: Serve) -> None:
+    body = chat_body("json_schema") | {"tools": TOOLS}
+    response = post(serve(dialect="pydantic_422"), body)
+    assert response.status_code == 422
+    assert response.json() == {"detail": [LITERAL_422, EXTRA_422]}
+
+
+def test_validation_500_is_the_same_every_time_unlike_a_transient_500(serve: Serve) -> None:
+    server = serve(dialect="validation_500", fault_script={sha(OTHER): ["500"]})
+    first, second = (post(server, chat_body("json_schema")) for _ in range(2))
+    assert [first.status_code, second.status_code] == [500, 500]
+    assert first.content == second.content
+    assert first.json()["error"]["message"] == VALIDATION_500
+    transient = post(server, chat_body("json_object", abstract=OTHER))
+    assert transient.status_code == 500
+    assert transient.json()["error"]["message"] != VALIDATION_500
+    assert server.stats()["faults"] == {"500": 1}  # the dialect's 500s are not faults
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_plain_text_dialect_answers_prose_and_a_fenced_json_block(serve: Serve, mode: str) -> None:
+    server = serve(dialect="plain_text_200")
+    choice = post(server, chat_body(mode)).json()["choices"][0]
+    assert choice["finish_reason"] == "stop"
+    assert "tool_calls" not in choice["message"]
+    prose, fence, block = choice["message"]["content"].partition("\n```json\n")
+    assert fence and re.fullmatch(r"[A-Z][\w ]+[.:]", prose), prose
+    assert block.endswith("\n```")
+    answer = Summary.model_validate_json(block.removesuffix("\n```"))
+    assert answer == Summary.model_validate(default_answerer(ABSTRACT))
+    assert server.stats()["by_mode"] == {mode: 1}
+
+
+def test_plain_text_dialect_parses_with_instructor_md_json(serve: Serve) -> None:
+    server = serve(dialect="plain_text_200")
+    summary = asyncio.run(_extract(server.base_url, instructor.Mode.MD_JSON))
+    assert summary.model_dump() == default_answerer(ABSTRACT)
+    assert server.stats()["by_status"] == {"200": 1}
+
+
+def context_error(limit: int, prompt: int, completion: int) -> dict[str, Any]:
+    message = (
+        f"This model's maximum context length is {limit} tokens. However, you requested "
+        f"{prompt + completion} tokens ({prompt} in the messages, {completion} in the "
+        "completion). Please reduce the length of the messages or completion."
+    )
+    kind, code = "invalid_request_error", "context_length_exceeded"
+    return {"error": {"message": message, "type": kind, "param": "messages", "code": code}}
+
+
+def test_context_window_refuses_prompt_plus_max_tokens_over_it(serve: Serve) -> None:
+    server = serve(context_tokens=2048)
+    long = {"messages": [{"role": "user", "content": "x" * 10_800}], "max_tokens": 1024}
+    response = post(server, long)
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == (
+        "This model's maximum context length is 2048 tokens. However, you requested 3724 "
+        "tokens (2700 in the messages, 1024 in the completion). Please reduce the length of "
+        "the messages or completion."
+    )
+    assert response.json() == context_error(2048, 2700, 1024)
+    # The schema a request carries counts as prompt; the window is inclusive.
+    body = chat_body("tools", max_tokens=1024)
+    chars = len(json.dumps(body["tools"])) + sum(len(m["content"]) for m in body["messages"])
+    prompt = math.ceil(chars / 4)
+    server.configure(context_tokens=prompt + 1023)
+    assert post(server, body).json() == context_error(prompt + 1023, prompt, 1024)
+    server.configure(context_tokens=prompt + 1024)
+    assert post(server, body).status_code == 200
+    # Without max_tokens the completion is 16 tokens.
+    body = chat_body("tools")
+    server.configure(context_tokens=prompt + 15)
+    assert post(server, body).json() == context_error(prompt + 15, prompt, 16)
+    server.configure(context_tokens=prompt + 16)
+    assert post(server, body).status_code == 200
+    assert server.stats()["by_status"] == {"400": 3, "200": 2}
+
+
+def test_serial_server_answers_one_at_a_time_in_arrival_order(
+    serve: Serve, service_gate: ServiceGate
+) -> None:
+    service, count = 0.1, 4
+    # Latency is for the concurrent server; the serial one spends service_time instead.
+    server = serve(serial=True, service_time=service, latency=5.0)
+    abstracts = [f"Paper {i} is studied here. We propose method {i}." for i in range(count)]
+    responses: dict[int, httpx2.Response] = {}
+    served_by_then: dict[int, int] = {}
+    received: dict[int, float] = {}
+
+    def client(i: int) -> None:
+        responses[i] = post(server, chat_body(abstract=abstracts[i]))
+        received[i] = time.monotonic()
+        served_by_then[i] = len(service_gate.spans)
+
+    def queued(n: int) -> Callable[[], bool]:
+        return lambda: server.stats()["queued"] == n
+
+    clients = [threading.Thread(target=client, args=(i,)) for i in range(count)]
+    clients[0].start()
+    wait_until(lambda: service_gate.entered == 1, "the first request to be in service")
+    for i in range(1, count):  # each arrives after the one before, and waits behind it
+        clients[i].start()
+        wait_until(queued(i), f"request {i} to queue")
+    released = time.monotonic()
+    service_gate.released.set()
+    for thread in clients:
+        thread.join()
+
+    for i in range(count):
+        assert summary_of(responses[i], "json_object").task == f"Paper {i} is studied here."
+        # Answered only once i + 1 services were over: its own, after every earlier arrival's.
+        assert served_by_then[i] >= i + 1
+        assert received[i] - released >= (i + 1) * service - EARLY
+    assert service_gate.delays == [service] * count
+    assert service_gate.peak == 1
+    spans = service_gate.spans
+    assert all(end - began >= service - EARLY for began, end in spans)
+    for (_, end), (began, next_end) in itertools.pairwise(spans):
+        assert began >= end  # the next starts only when the previous has finished
+        assert next_end - end >= service - EARLY
+    stats = server.stats()
+    assert (stats["peak_queue"], stats["queued"], stats["abandoned"]) == (count - 1, 0, 0)
+    assert stats["by_status"] == {"200": count}
+
+
+def test_serial_server_works_on_abandoned_requests_before_the_next(
+    serve: Serve, service_gate: ServiceGate
+) -> None:
+    service = 0.2
+    server = serve(serial=True, service_time=service)
+    url = server.base_url + "/chat/completions"
+    third = "Robots learn to walk. We train a policy in simulation."
+
+    async def give_up(abstract: str, once: Callable[[], bool]) -> None:
+        async with httpx2.AsyncClient(timeout=10, trust_env=False) as client:
+            request = asyncio.create_task(client.post(url, json=chat_body(abstract=abstract)))
+            deadline = time.monotonic() + 10  # turns a hang into a failure
+            while not once():
+                assert time.monotonic() < deadline, "the request never got where expected"
+                await asyncio.sleep(0.005)
+            request.cancel()  # as a client timeout does: the connection is dropped
+            with contextlib.suppress(asyncio.CancelledError):
+                await request
+
+    def stat(name: str, value: int) -> Callable[[], bool]:
+        return lambda: server.stats()[name] == value
+
+    # One client gives up while its request is in service, one while its request waits.
+    asyncio.run(give_up(ABSTRACT, lambda: service_gate.entered == 1))
+    wait_until(stat("abandoned", 1), "the server to see the first client go")
+    asyncio.run(give_up(OTHER, stat("queued", 1)))
+    wait_until(stat("abandoned", 2), "the server to see the second client go")
+    assert server.stats()["queued"] == 1  # still in line
+    answers: list[tuple[httpx2.Response, float]] = []
+    patient = threading.Thread(
+        target=lambda: answers.append((post(server, chat_body(abstract=third)), time.monotonic()))
+    )
+    patient.start()
+    wait_until(stat("queued", 2), "the patient request to queue behind both")
+    released = time.monotonic()
+    service_gate.released.set()
+    patient.join()
+
+    ((response, received),) = answers
+    assert summary_of(response, "json_object").task == "Robots learn to walk."
+    # Both abandoned requests' whole service times came first, then this one's.
+    assert received - released >= 3 * service - EARLY
+    spans = service_gate.spans
+    assert len(spans) == 3
+    assert all(end - began >= service - EARLY for began, end in spans)
+    assert all(began >= end for (_, end), (began, _) in itertools.pairwise(spans))
+    stats = server.stats()
+    assert (stats["abandoned"], stats["peak_queue"], stats["queued"]) == (2, 2, 0)
+    assert stats["by_status"] == {"200": 1}
+    assert stats["ok_per_paper"] == dict.fromkeys(map(sha, (ABSTRACT, OTHER, third)), 1)
+
+
+def test_stop_answers_the_serial_line_at_once() -> None:
+    # An hour each: only stop() can answer them before the client gives up after 10 s.
+    server = FakeOpenAIServer(FakeConfig(serial=True, service_time=3600)).start()
+    statuses: list[int] = []
+    clients = [
+        threading.Thread(target=lambda: statuses.append(post(server, chat_body()).status_code))
+        for _ in range(2)
+    ]
+    for thread in clients:
+        thread.start()
+    wait_until(lambda: server.stats()["queued"] == 1, "one in service and one waiting")
+    server.stop()
+    for thread in clients:
+        thread.join()
+    assert statuses == [503, 503]
+
+
+def test_new_fields_change_through_config_and_validate(serve: Serve) -> None:
+    server = serve()
+    fields = {"dialect": "no_tools_400", "serial": True, "service_time": 0.01}
+    assert control(server, "POST", "/_config", json=fields).is_success
+    assert post(server, chat_body("tools")).status_code == 400
+    assert post(server, chat_body("json_schema")).status_code == 200
+    assert server.config.serial and server.config.service_time == 0.01
+    assert control(server, "POST", "/_config", json={"context_tokens": 10}).is_success
+    too_long = post(server, chat_body("json_schema"))
+    assert too_long.json()["error"]["code"] == "context_length_exceeded"
+    for bad in ({"dialect": "chatty"}, {"context_tokens": 0}, {"service_time": -1}):
+        assert control(server, "POST", "/_config", json=bad).status_code == 400
+        with pytest.raises(ValueError):
+            FakeConfig(**bad)
+    assert server.config.dialect == "no_tools_400"
+
+
+def test_cli_flags_for_dialect_context_and_serial() -> None:
+    flags = "--dialect pydantic_422 --context-tokens 2048 --serial --service-time 0.5"
+    config, port = parse_args([*flags.split(), "--port", "8123"])
+    assert port == 8123
+    assert (config.dialect, config.context_tokens) == ("pydantic_422", 2048)
+    assert (config.serial, config.service_time) == (True, 0.5)
+    assert parse_args([]) == (FakeConfig(), 0)
+    for bad in (["--dialect", "chatty"], ["--context-tokens", "0"], ["--service-time", "-1"]):
+        with pytest.raises(SystemExit):
+            parse_args(bad)

@@ -4,8 +4,10 @@ The extraction client must cope with rate limits, flaky servers, truncated or re
 answers and local servers lacking structured-output features. A real endpoint gives none
 of these on demand, costs money and is not reproducible, so this fake makes each one
 configurable, seeded and counted while speaking the wire format ``openai``/``instructor``
-expect. Use :class:`FakeOpenAIServer` in-process, or ``python -m
-summarizer.testing.fake_openai --help`` as a process.
+expect. It can also refuse structured output as a given kind of real server does
+(``dialect``), enforce a context window (``context_tokens``) and serve one request at a time
+like a CPU-bound local server (``serial``). Use :class:`FakeOpenAIServer` in-process, or
+``python -m summarizer.testing.fake_openai --help`` as a process.
 """
 
 from __future__ import annotations
@@ -51,6 +53,18 @@ _REJECTIONS = {
     "json_object": ("response_format", "'response_format' of type 'json_object' is not supported"),
     "tools": ("tools", "'tools' (function calling) is not supported"),
 }
+# How real OpenAI-compatible servers refuse structured output; see FakeConfig.dialect.
+DIALECTS = (
+    "no_tools_400",
+    "tool_choice_flags_400",
+    "json_schema_only_400",
+    "pydantic_422",
+    "validation_500",
+    "plain_text_200",
+)
+MODES = ("tools", "json_schema", "json_object", "md_json")
+PROSE_LEAD = "Here is the extraction:\n"
+DEFAULT_MAX_TOKENS = 16
 
 Answerer = Callable[[str], dict[str, Any]]
 
@@ -117,6 +131,29 @@ class FakeConfig:
     ``fault_script`` maps a paper key, or ``"*"`` for any paper, to the faults that paper's
     successive requests get (``"ok"``: answer normally). Past the end of its script, a
     request's fault is drawn from ``fault_rates`` with ``random.Random(seed)``.
+
+    ``dialect`` (one of :data:`DIALECTS`) refuses request shapes as one kind of real server:
+
+    - ``no_tools_400``: ``tools`` gets 400 "This model does not support tools...";
+    - ``tool_choice_flags_400``: ``tools`` gets vLLM's 400 asking for
+      ``--enable-auto-tool-choice``, whatever ``tool_choice`` is;
+    - ``json_schema_only_400``: a ``json_object`` response_format gets 400; only
+      ``json_schema``, tools and plain requests work;
+    - ``pydantic_422``: ``tools`` or a ``json_schema`` response_format gets FastAPI's 422
+      ``{"detail": [...]}`` (extra_forbidden, literal_error);
+    - ``validation_500``: a ``json_schema`` response_format gets a 500 whose body, the same
+      every time, carries a pydantic validation error;
+    - ``plain_text_200``: ``tools`` and ``response_format`` are ignored; every answer is a
+      sentence of prose and then the JSON in a fenced block, finish_reason ``stop``.
+
+    ``context_tokens`` is the context window: a request whose prompt (message text plus the
+    JSON of its ``tools``/``response_format``, as :func:`estimate_tokens` counts it) and
+    ``max_completion_tokens``/``max_tokens`` (16 when absent) exceed it gets OpenAI's 400
+    ``context_length_exceeded``.
+
+    ``serial`` serves admitted requests one at a time in arrival order, each for
+    ``service_time`` seconds (instead of ``latency`` and ``latency_jitter``); a request
+    whose client hung up is still worked on to the end, holding up the ones behind it.
     """
 
     model: str = "fake-model"
@@ -133,6 +170,10 @@ class FakeConfig:
     reject_modes: set[str] = field(default_factory=set)
     require_api_key: str | None = None
     answerer: Answerer | str = default_answerer
+    dialect: str | None = None
+    context_tokens: int | None = None
+    serial: bool = False
+    service_time: float = 0.0
 
     def __post_init__(self) -> None:
         self.reject_modes = set(self.reject_modes)
@@ -145,12 +186,27 @@ class FakeConfig:
             raise ValueError("fault_rates must be non-negative and sum to at most 1")
         if any(limit is not None and limit < 1 for limit in (self.rpm, self.tpm)):
             raise ValueError("rpm and tpm must be positive or None")
+        if self.dialect is not None and self.dialect not in DIALECTS:
+            raise ValueError(f"unknown dialect {self.dialect!r}; known: {DIALECTS}")
+        if self.context_tokens is not None and self.context_tokens < 1:
+            raise ValueError("context_tokens must be positive or None")
+        if self.service_time < 0:
+            raise ValueError("service_time must not be negative")
 
 
 @dataclass
 class _Stats:
+    """``by_mode`` counts every request whose JSON body was read, refused or not;
+    ``abandoned`` the requests whose client hung up before its answer; ``queued`` and
+    ``peak_queue`` the requests waiting (now, and at most) behind the one in service when
+    ``serial``."""
+
     requests: int = 0
     rate_limited: int = 0
+    abandoned: int = 0
+    queued: int = 0
+    peak_queue: int = 0
+    by_mode: Counter[str] = field(default_factory=Counter)
     by_status: Counter[str] = field(default_factory=Counter)
     faults: Counter[str] = field(default_factory=Counter)
     per_paper: Counter[str] = field(default_factory=Counter)
@@ -243,11 +299,16 @@ def _split_prompt(texts: list[tuple[str, str]]) -> tuple[str, str]:
     return (before + head, rest.partition(_CLOSE)[0]) if tag else (before, head)
 
 
+def _format_type(body: dict[str, Any]) -> Any:
+    response_format = body.get("response_format")
+    return response_format.get("type") if isinstance(response_format, dict) else None
+
+
 def _mode(body: dict[str, Any]) -> str:
+    """The structured-output mode the request asks for, named as in :data:`MODES`."""
     if body.get("tools"):
         return "tools"
-    response_format = body.get("response_format")
-    kind = response_format.get("type") if isinstance(response_format, dict) else None
+    kind = _format_type(body)
     return kind if kind in ("json_schema", "json_object") else "md_json"
 
 
@@ -274,6 +335,64 @@ def _problem(
     return None
 
 
+def _dialect_refusal(dialect: str | None, body: dict[str, Any]) -> web.Response | None:
+    """The reply a server of ``dialect`` gives a request shape it cannot serve, if any."""
+    tools, kind = bool(body.get("tools")), _format_type(body)
+    if dialect == "no_tools_400" and tools:
+        message = "This model does not support tools. Please remove the tools parameter."
+        return _error(400, message, "invalid_request_error", param="tools")
+    if dialect == "tool_choice_flags_400" and tools:  # vLLM without a tool-call parser
+        message = (
+            '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set'
+        )
+        error = {"message": message, "type": "BadRequestError", "param": None, "code": 400}
+        return web.json_response({"error": error}, status=400)
+    if dialect == "json_schema_only_400" and kind == "json_object":
+        message = "response_format.type must be 'json_schema'"
+        return _error(400, message, "invalid_request_error", param="response_format")
+    if dialect == "pydantic_422":  # a FastAPI server whose request model forbids extras
+        detail = []
+        if kind is not None and kind not in ("text", "json_object"):
+            expected = "'text' or 'json_object'"
+            detail.append(
+                {
+                    "type": "literal_error",
+                    "loc": ["body", "response_format", "type"],
+                    "msg": f"Input should be {expected}",
+                    "input": kind,
+                    "ctx": {"expected": expected},
+                }
+            )
+        if "tools" in body:
+            extra = {"type": "extra_forbidden", "loc": ["body", "tools"]}
+            detail.append(extra | {"msg": "Extra inputs are not permitted", "input": body["tools"]})
+        return web.json_response({"detail": detail}, status=422) if detail else None
+    if dialect == "validation_500" and kind == "json_schema":  # a server that lets it escape
+        message = (
+            "1 validation error for ChatCompletionRequest\nresponse_format.type\n"
+            "  Input should be 'text' or 'json_object' [type=literal_error, "
+            "input_value='json_schema', input_type=str]"
+        )
+        error = {"message": message, "type": "InternalServerError", "code": 500}
+        return web.json_response({"error": error}, status=500)
+    return None
+
+
+def _context_exceeded(
+    limit: int | None, prompt_tokens: int, completion: int
+) -> web.Response | None:
+    """OpenAI's 400 for a prompt plus completion budget over the context window."""
+    if limit is None or prompt_tokens + completion <= limit:
+        return None
+    message = (
+        f"This model's maximum context length is {limit} tokens. However, you requested "
+        f"{prompt_tokens + completion} tokens ({prompt_tokens} in the messages, {completion} "
+        "in the completion). Please reduce the length of the messages or completion."
+    )
+    kind = "invalid_request_error"
+    return _error(400, message, kind, param="messages", code="context_length_exceeded")
+
+
 def _is_summary(answer: dict[str, Any]) -> bool:
     try:
         Summary.model_validate(answer)
@@ -287,12 +406,22 @@ class _Call:
     """One accepted completion request and the answer the fake will give it."""
 
     body: dict[str, Any]
-    mode: str
+    reply: str  # the answer's shape: the request's mode, or "prose" (plain_text_200)
     key: str
     prefix: str
     answer: dict[str, Any]
     prompt_tokens: int
     cost: int
+
+
+@dataclass
+class _Job:
+    """A call waiting for, or in, the serial server; ``response`` is cancelled if its client
+    hangs up, but the job is served all the same."""
+
+    call: _Call
+    fault: str
+    response: asyncio.Future[web.Response]
 
 
 def _completion(call: _Call, fault: str, cached_tokens: int) -> dict[str, Any]:
@@ -303,16 +432,18 @@ def _completion(call: _Call, fault: str, cached_tokens: int) -> dict[str, Any]:
     payload = json.dumps(answer)
     if fault == "malformed":
         payload = payload.replace('"', "'")
-    if call.mode == "md_json":
+    if call.reply in ("md_json", "prose"):
         payload = f"```json\n{payload}\n```"
-    finish = "tool_calls" if call.mode == "tools" else "stop"
+    if call.reply == "prose":
+        payload = PROSE_LEAD + payload
+    finish = "tool_calls" if call.reply == "tools" else "stop"
     if fault == "length":
         payload, finish = payload[: len(payload) // 2], "length"
     message: dict[str, Any] = {"role": "assistant", "content": None, "refusal": None}
     if fault == "refusal":
         payload, finish = REFUSAL, "stop"
         message["refusal"] = REFUSAL
-    elif call.mode == "tools":
+    elif call.reply == "tools":
         function = {"name": _tool_name(call.body), "arguments": payload}
         call_id = f"call_{uuid.uuid4().hex[:24]}"
         message["tool_calls"] = [{"id": call_id, "type": "function", "function": function}]
@@ -408,7 +539,8 @@ class FakeOpenAIServer:
         return self
 
     def stop(self) -> None:
-        """Stop serving; requests held by a "timeout" fault get their 504 at once."""
+        """Stop serving; requests held by a "timeout" fault get their 504 at once, and those
+        queued for the serial server a 503."""
         if self._thread is None:
             return
         self._loop.call_soon_threadsafe(self._stopping.set)
@@ -424,6 +556,9 @@ class FakeOpenAIServer:
     async def _serve(self, ready: threading.Event) -> None:
         self._loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
+        self._jobs: deque[_Job] = deque()  # the serial server's line; the head is in service
+        self._job_added = asyncio.Event()
+        self._serial_task: asyncio.Task[None] | None = None
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_get("/v1/models", self._models)
@@ -443,6 +578,13 @@ class FakeOpenAIServer:
             ready.set()
         if self._startup_error is None:
             await self._stopping.wait()
+        if self._serial_task is not None:
+            self._serial_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._serial_task
+        for job in self._jobs:  # in service or waiting
+            if not job.response.done():
+                job.response.set_result(_error(503, "The server is shutting down.", "server_error"))
         await runner.cleanup()
 
     def _denied(self, request: web.Request) -> web.Response | None:
@@ -477,8 +619,13 @@ class FakeOpenAIServer:
         """Count the request, answer it, then stamp the rate-limit headers on the reply."""
         with self._lock:
             self._stats.requests += 1
-        call = await self._parse(request)
-        response = call if isinstance(call, web.Response) else await self._answer(call)
+        try:
+            call = await self._parse(request)
+            response = call if isinstance(call, web.Response) else await self._answer(call)
+        except asyncio.CancelledError:  # the client hung up (handler_cancellation)
+            with self._lock:
+                self._stats.abandoned += 1
+            raise
         with self._lock:
             self._stats.by_status[str(response.status)] += 1
             response.headers.update(self._window.headers(time.monotonic(), self._config))
@@ -492,20 +639,32 @@ class FakeOpenAIServer:
             body = await request.json()
         except ValueError:
             return _error(400, "We could not parse the JSON body.", "invalid_request_error")
+        cfg = self._config
         texts = _message_texts(body.get("messages")) if isinstance(body, dict) else []
-        if (problem := _problem(body, texts, self._config)) is not None:
+        if isinstance(body, dict):
+            with self._lock:
+                self._stats.by_mode[_mode(body)] += 1
+        if (problem := _problem(body, texts, cfg)) is not None:
             return _error(400, problem[1], "invalid_request_error", param=problem[0])
+        if (refusal := _dialect_refusal(cfg.dialect, body)) is not None:
+            return refusal
         schema = "".join(json.dumps(body[k]) for k in ("tools", "response_format") if k in body)
-        prefix, abstract = _split_prompt(texts)
-        answer = self._answerer(abstract.strip())
         prompt_tokens = estimate_tokens(schema + "".join(text for _, text in texts))
         budget = body.get("max_completion_tokens") or body.get("max_tokens")
+        completion = int(budget or DEFAULT_MAX_TOKENS)
+        too_long = _context_exceeded(cfg.context_tokens, prompt_tokens, completion)
+        if too_long is not None:
+            return too_long
+        prefix, abstract = _split_prompt(texts)
+        answer = self._answerer(abstract.strip())
         cost = prompt_tokens + int(budget or estimate_tokens(json.dumps(answer)))
         key = paper_key(abstract)
-        return _Call(body, _mode(body), key, schema + prefix, answer, prompt_tokens, cost)
+        reply = "prose" if cfg.dialect == "plain_text_200" else _mode(body)
+        return _Call(body, reply, key, schema + prefix, answer, prompt_tokens, cost)
 
     async def _answer(self, call: _Call) -> web.Response:
-        """Admit the call under the limits, then apply its fault (or latency) and reply."""
+        """Admit the call under the limits, draw its fault, then serve it: after its latency,
+        or in turn on the serial server."""
         cfg = self._config
         with self._lock:
             self._stats.per_paper[call.key] += 1
@@ -517,6 +676,44 @@ class FakeOpenAIServer:
         with self._lock:
             fault = self._draw_fault(call.key, cfg)
             delay = cfg.latency + self._jitter_rng.uniform(0, cfg.latency_jitter)
+        if cfg.serial:
+            return await self._queue(call, fault)
+        return await self._work(call, fault, delay)
+
+    async def _queue(self, call: _Call, fault: str) -> web.Response:
+        """Join the serial server's line and wait for the answer."""
+        job = _Job(call, fault, self._loop.create_future())
+        self._jobs.append(job)
+        self._job_added.set()
+        self._count_queued()
+        if self._serial_task is None:
+            self._serial_task = asyncio.create_task(self._serve_serially(), name="fake-serial")
+        return await job.response  # cancelled if the client hangs up; the job stays queued
+
+    def _count_queued(self) -> None:
+        with self._lock:
+            self._stats.queued = max(0, len(self._jobs) - 1)
+            self._stats.peak_queue = max(self._stats.peak_queue, self._stats.queued)
+
+    async def _serve_serially(self) -> None:
+        """Work on queued jobs one at a time, oldest first, whether or not anyone waits."""
+        while True:
+            while not self._jobs:
+                self._job_added.clear()
+                await self._job_added.wait()
+            job = self._jobs[0]
+            try:
+                response = await self._work(job.call, job.fault, self._config.service_time)
+            except Exception as exc:  # e.g. an answer that is not JSON: the line must go on
+                response = _error(500, f"The fake failed: {exc!r}", "server_error")
+            if not job.response.done():  # done: cancelled, as its client hung up
+                job.response.set_result(response)
+            self._jobs.popleft()
+            self._count_queued()
+
+    async def _work(self, call: _Call, fault: str, delay: float) -> web.Response:
+        """Apply the fault (or spend ``delay`` seconds) and reply."""
+        cfg = self._config
         if fault == "timeout":
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), cfg.hang_seconds)
@@ -561,8 +758,8 @@ def _fault_rates(spec: str) -> dict[str, float]:
     return {kind.strip(): float(rate) for kind, _, rate in pairs}
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Serve until SIGTERM/SIGINT, after printing one ``listening on <base_url>`` line."""
+def parse_args(argv: list[str] | None = None) -> tuple[FakeConfig, int]:
+    """The config and port the command line asks for; exits with usage on a bad one."""
     parser = argparse.ArgumentParser(
         prog="python -m summarizer.testing.fake_openai",
         description="Fake OpenAI Chat Completions server on 127.0.0.1 (see FakeConfig).",
@@ -579,6 +776,8 @@ def main(argv: list[str] | None = None) -> None:
         ("--seed", int),
         ("--retry-after", float),
         ("--hang-seconds", float),
+        ("--context-tokens", int),
+        ("--service-time", float),
     ):
         parser.add_argument(flag, type=kind)
     parser.add_argument("--faults", dest="fault_rates", type=_fault_rates, help="429=0.2,500=0.1")
@@ -587,12 +786,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reject-mode", dest="reject_modes", action="append", choices=choices)
     parser.add_argument("--api-key", dest="require_api_key", help="require this bearer key")
     parser.add_argument("--answerer", help="import path, e.g. module:function")
+    parser.add_argument("--dialect", choices=DIALECTS, help="refuse requests as this server kind")
+    parser.add_argument("--serial", action="store_true", help="serve one request at a time")
     fields = vars(parser.parse_args(argv))
     port = fields.pop("port")
     try:
-        server = FakeOpenAIServer(FakeConfig(**fields), port=port)
+        config = FakeConfig(**fields)
+        load_answerer(config.answerer)
     except (TypeError, ValueError, ImportError, AttributeError) as exc:
         parser.error(str(exc))
+    return config, port
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve until SIGTERM/SIGINT, after printing one ``listening on <base_url>`` line."""
+    config, port = parse_args(argv)
+    server = FakeOpenAIServer(config, port=port)
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopped.set())
