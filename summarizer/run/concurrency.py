@@ -21,7 +21,7 @@ TIMEOUT_CEILING = 600.0
 FIRST_TIMEOUT = 120.0
 """Before any answer is seen: generous, since a local server may be loading its model."""
 TIMEOUT_MULTIPLE = 4.0
-CLIMB = 1.8
+CLIMB = 1.5
 """Latency this many times the best seen, with more than one call in flight, means queueing."""
 WINDOW = 50
 

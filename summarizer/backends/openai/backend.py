@@ -33,6 +33,7 @@ from summarizer.backends.openai.endpoint import (
     PROBE_TITLE,
     RETRYABLE_STATUS,
     context_limit,
+    prompt_tokens,
     is_refusal,
     response_model,
     schema_chars,
@@ -50,6 +51,8 @@ from summarizer.text.numbers import parse_duration
 
 DEFAULT_MODEL = "gpt-4o-mini"
 OPENAI_URL = "https://api.openai.com/v1"
+CLIENT_OVERHEAD = 400
+"""Characters instructor adds around the schema (its instructions, the tool's wrapper)."""
 CLIENT_TIMEOUT = 600.0
 """The HTTP client's own bound; the engine's timeout, which follows latency, is shorter."""
 MODES: dict[str, instructor.Mode] = {
@@ -174,6 +177,8 @@ class OpenAIBackend(AsyncBackend):
         self.prices = load_prices(settings.extra.get("prices"))
         self.context_tokens: int | None = None
         self._probe_requests = 0
+        self._prompt_tokens: dict[str, int] = {}
+        """Prompt sizes a server reported in a context error, per paper (for its retry)."""
         self._server_errors: dict[str, str] = {}
         """Per cache key, the body of its last 5xx: the same body twice is a refusal."""
         transport = settings.extra.get("transport")
@@ -191,7 +196,6 @@ class OpenAIBackend(AsyncBackend):
             http_client=self._http,
         )
         self._instructors: dict[str, Any] = {}
-        self._schema_chars = len(json.dumps(Summary.model_json_schema()))
         self._tokens_per_char = 0.25
         self._completion_tokens = float(min(settings.max_tokens, 400))
 
@@ -240,8 +244,11 @@ class OpenAIBackend(AsyncBackend):
             )
         )
 
-    def _prompt_chars(self, paper: Paper) -> int:
-        fixed = len(self.prompt.system) + len(self.prompt.user) + self._schema_chars
+    def _prompt_chars(self, paper: Paper, mode: str | None = None) -> int:
+        """Characters the request carries: prompt, schema (as this mode sends it) and the
+        client's own wrapping, plus the paper."""
+        schema = schema_chars(mode or self.mode, self.context_tokens)
+        fixed = len(self.prompt.system) + len(self.prompt.user) + schema + CLIENT_OVERHEAD
         return fixed + len(paper.title) + len(paper.abstract)
 
     def estimate_tokens(self, paper: Paper) -> int:
@@ -361,6 +368,10 @@ class OpenAIBackend(AsyncBackend):
                 raise self._classify(error) from None
             except ExtractionError as error:
                 return f"{error.error_type}: {shorten(str(error))}"
+            except (BackendError, TransientError):
+                raise
+            except Exception as error:  # a client-side failure in this mode is its verdict too
+                return f"{type(error).__name__}: {shorten(str(error))}"
             return None
 
     async def extract(self, paper: Paper) -> Summary:
@@ -371,15 +382,27 @@ class OpenAIBackend(AsyncBackend):
         except openai.OpenAIError as error:
             raise self._classify(error) from None
 
+    def _learn_prompt_size(self, paper: Paper | None, reported: int | None) -> bool:
+        """The server counted this paper's prompt for us: remember it for the retry, and
+        correct the characters-per-token estimate for the papers after it. True when the
+        retry can now be sized better than the last request was."""
+        if paper is None or reported is None:
+            return False
+        chars = self._prompt_chars(paper, self.mode)
+        known = self._prompt_tokens.get(paper.content_hash)
+        self._prompt_tokens[paper.content_hash] = reported
+        self._tokens_per_char = max(self._tokens_per_char, reported / max(chars, 1))
+        return known != reported
+
     def _answer_budget(self, paper: Paper, mode: str) -> int:
         """max_tokens for this request: the configured cap, or what the server's context
         leaves after the prompt; an abstract that leaves too little fails on its own."""
         cap = self.settings.max_tokens
         if self.context_tokens is None:
             return cap
-        schema = schema_chars(mode, self.context_tokens)
-        fixed = len(self.prompt.system) + len(self.prompt.user) + schema + 400
-        prompt = int((fixed + len(paper.title) + len(paper.abstract)) * self._tokens_per_char)
+        prompt = self._prompt_tokens.get(paper.content_hash) or int(
+            self._prompt_chars(paper, mode) * self._tokens_per_char
+        )
         room = self.context_tokens - prompt - CONTEXT_MARGIN
         if room < MIN_ANSWER_TOKENS:
             raise ExtractionError(
@@ -392,7 +415,7 @@ class OpenAIBackend(AsyncBackend):
 
     async def _attempt(self, paper: Paper, mode: str, *, reasks: int | None = None) -> Summary:
         max_tokens = self._answer_budget(paper, mode)
-        recorder = _Recorder(self, self._prompt_chars(paper))
+        recorder = _Recorder(self, self._prompt_chars(paper, mode))
         allowed = self.settings.max_reasks if reasks is None else reasks
         retrying = AsyncRetrying(
             stop=stop_after_attempt(1 + max(0, allowed)),
@@ -476,7 +499,8 @@ class OpenAIBackend(AsyncBackend):
                     error_type="rate_limited",
                 )
             if is_refusal(status) and (limit := context_limit(message)) is not None:
-                if limit != self.context_tokens:
+                learned = self._learn_prompt_size(paper, prompt_tokens(message))
+                if limit != self.context_tokens or learned:
                     self.context_tokens = limit  # now known: the retry is sized to fit
                     return TransientError(
                         f"request too long for the server's {limit:,}-token context; "

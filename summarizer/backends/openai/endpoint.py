@@ -55,6 +55,20 @@ def context_limit(message: str) -> int | None:
     return value if value >= 64 else None
 
 
+_PROMPT_TOKENS = re.compile(
+    r"(\d[\d,]*) (?:tokens )?in the messages|(\d[\d,]*) tokens? in (?:the )?prompt",
+    re.IGNORECASE,
+)
+
+
+def prompt_tokens(message: str) -> int | None:
+    """The prompt size a 'too long' error reports, e.g. '(1553 in the messages, ...)'."""
+    match = _PROMPT_TOKENS.search(message)
+    if match is None:
+        return None
+    return int((match.group(1) or match.group(2)).replace(",", ""))
+
+
 def shorten(text: str, limit: int = 160) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -120,7 +134,9 @@ class PlainSummary(Summary):
 
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        plain: dict[str, Any] = _plain(Summary.model_json_schema(*args, **kwargs))
+        full = Summary.model_json_schema(*args, **kwargs)
+        plain: dict[str, Any] = _plain(full)
+        plain["title"] = full["title"]  # clients name the tool after it
         return plain
 
 
