@@ -33,6 +33,8 @@ def main() -> None:
     parser.add_argument("--papers", type=int, default=20)
     parser.add_argument("--service", type=float, default=5.0)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--dialect", default=None, help="a refusal dialect of the fake")
+    parser.add_argument("--context-tokens", type=int, default=None)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="summarizer-slow-"))
     source = folder / "papers.jsonl"
@@ -43,7 +45,12 @@ def main() -> None:
                 f"https://github.com/example/p{index}. It improves accuracy by {index}.5%."
             )
             handle.write(json.dumps({"title": f"Paper {index}", "abstract": abstract}) + "\n")
-    config = FakeConfig(serial=True, service_time=args.service)
+    config = FakeConfig(
+        serial=True,
+        service_time=args.service,
+        dialect=args.dialect,
+        context_tokens=args.context_tokens,
+    )
     with FakeOpenAIServer(config) as server, Store(folder / "db.duckdb") as store:
         backend = OpenAIBackend(
             BackendSettings(model="fake-model", base_url=server.base_url, api_key="x")
@@ -56,7 +63,11 @@ def main() -> None:
         stats = server.stats()
         stored = store.query("select count(*) from summaries where status = 'ok'")[0][0]
     floor = (args.papers + 1) * args.service
-    print(f"papers {args.papers} · service {args.service:g} s · --concurrency {args.concurrency}")
+    print(
+        f"papers {args.papers} · service {args.service:g} s · --concurrency {args.concurrency}"
+        f" · dialect {args.dialect} · context {args.context_tokens}"
+    )
+    print(f"probe: {report.probe}")
     print(f"elapsed {elapsed:.1f} s = {elapsed / floor:.2f}x the serial floor ({floor:.0f} s)")
     print(
         f"stored {stored}/{args.papers} · failed {report.failed} · requests {stats['requests']}"
