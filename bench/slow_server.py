@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import tempfile
 import time
 from pathlib import Path
@@ -36,6 +37,7 @@ def main() -> None:
     parser.add_argument("--dialect", default=None, help="a refusal dialect of the fake")
     parser.add_argument("--context-tokens", type=int, default=None)
     args = parser.parse_args()
+    logging.getLogger("instructor").setLevel(logging.CRITICAL)  # as the CLI does
     folder = Path(tempfile.mkdtemp(prefix="summarizer-slow-"))
     source = folder / "papers.jsonl"
     with source.open("w") as handle:

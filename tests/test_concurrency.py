@@ -41,19 +41,32 @@ def test_latency_that_climbs_with_concurrency_halves_the_limit_on_a_local_server
     assert flight.allowed == 2
 
 
-def test_latency_that_holds_raises_the_limit_by_one_per_round() -> None:
+def test_latency_that_holds_doubles_the_limit_until_the_first_back_off() -> None:
+    flight = FlightControl(64, local=True)
+    for _ in range(2):  # a round at limit 2 is two answers: slow start doubles it
+        flight.answered(1.0, level=2)
+    assert flight.allowed == 4
+    for _ in range(4):
+        flight.answered(1.0, level=4)
+    assert flight.allowed == 8
+    flight.timed_out()
+    assert flight.allowed == 4
+
+
+def test_after_a_back_off_the_limit_grows_by_one_per_round() -> None:
     flight = FlightControl(16, local=True)
+    flight.timed_out()  # ends slow start (2 -> 1)
     answers = 0
+    while flight.allowed == 1:
+        flight.answered(1.0, level=1)
+        answers += 1
+    assert (flight.allowed, answers) == (2, 1)
     while flight.allowed == 2:  # each answer adds 1/limit: about one per round of answers
         flight.answered(1.0, level=2)
         answers += 1
-    assert (flight.allowed, answers) == (3, 3)
-    while flight.allowed == 3:
-        flight.answered(1.0, level=3)
-        answers += 1
-    assert (flight.allowed, answers) == (4, 6)
+    assert (flight.allowed, answers) == (3, 4)
     for _ in range(1000):
-        flight.answered(1.0, level=4)
+        flight.answered(1.0, level=3)
     assert flight.allowed == 16  # never past the ceiling
 
 

@@ -4,7 +4,8 @@ Some servers answer one request at a time, so every extra request in flight only
 their queue, and a client that times out and resends keeps the queue full for ever. The
 limit here follows additive increase, multiplicative decrease: it halves on a timeout, and
 (on a local server, where our own requests are the load) when latency climbs well above
-the best seen; it grows by one per round of answers while latency holds. The timeout
+the best seen; while latency holds it doubles each round of answers until the first
+back-off (slow start), then grows by one per round. The timeout
 follows the observed latency (a multiple of the recent 95th percentile, within bounds)
 unless the user fixed it.
 """
@@ -47,6 +48,7 @@ class FlightControl:
         self._latencies: deque[float] = deque(maxlen=WINDOW)
         self._best: float | None = None
         self._last_decrease = float("-inf")
+        self._slow_start = True
         self._changed = asyncio.Condition()
 
     @property
@@ -88,7 +90,8 @@ class FlightControl:
         if self.local and level > 1 and latency > CLIMB * best:
             self._decrease()
         elif latency <= CLIMB * best:
-            self.limit = min(float(self.ceiling), self.limit + 1.0 / self.limit)
+            step = 1.0 if self._slow_start else 1.0 / self.limit
+            self.limit = min(float(self.ceiling), self.limit + step)
 
     def timed_out(self) -> None:
         self.timeouts += 1
@@ -101,3 +104,4 @@ class FlightControl:
         if force or now - self._last_decrease >= spacing:
             self.limit = max(1.0, self.limit / 2)
             self._last_decrease = now
+            self._slow_start = False
