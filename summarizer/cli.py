@@ -175,6 +175,8 @@ def _print_report(report: pipeline.RunReport) -> None:
             f" · est. cost ${report.cost_usd:.4f}"
         )
     out.print(line)
+    if report.probe:
+        out.print(Text(f"endpoint: {report.probe}"))
     if report.stopped:
         out.print(Text(f"stopped early: {report.stopped}"))
     out.print(Text(f"database: {report.db_path}"))
@@ -525,9 +527,7 @@ def runs_cmd(
         cells = [
             [
                 f"{r['started_at']:%Y-%m-%d %H:%M}",
-                r["backend"]
-                if str(r["model"]).startswith(r["backend"])
-                else f"{r['backend']} {r['model']}",
+                _backend_cell(r),
                 f"{r['papers_read']} read, {r['cached']} cached, {r['extracted']} extracted, "
                 f"{r['failed']} failed",
                 f"{r['tokens']:,} · ${r['cost_usd'] or 0:.4f}",
@@ -539,6 +539,14 @@ def runs_cmd(
         out.print(_table(headers, cells, compact=True))
 
     _with_store(db, show, read_only=True)
+
+
+def _backend_cell(run: dict[str, Any]) -> str:
+    """rules, or "openai gpt-4o-mini (tools)": the backend, model and the mode it used."""
+    backend, model = str(run["backend"]), str(run["model"])
+    cell = backend if model.startswith(backend) else f"{backend} {model}"
+    probe = run.get("probe") or ""
+    return f"{cell} ({probe.split()[1]})" if probe.startswith("mode ") else cell
 
 
 @app.command("merge", cls=_Command)

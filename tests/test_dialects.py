@@ -132,3 +132,15 @@ def test_serial_server_is_not_flooded(tmp_path: Path) -> None:
     # 16 allowed, but a local server starts at 2 in flight and backs off once answers show
     # that the second waits behind the first
     assert stats["peak_queue"] <= 2
+
+
+def test_the_probe_outcome_is_in_the_summary_and_in_runs(tmp_path: Path) -> None:
+    db = tmp_path / "db.duckdb"
+    with FakeOpenAIServer(FakeConfig(dialect="pydantic_422")) as server:
+        code, out, _ = run(db, server.base_url)
+    assert code == 0
+    assert "endpoint: mode json (probed with 3 request(s); json_schema refused: 422:" in out
+    runs = CliRunner().invoke(app, ["runs", "--db", str(db), "--format", "json"])
+    assert json.loads(runs.stdout)[0]["probe"].startswith("mode json (probed with 3")
+    table = CliRunner().invoke(app, ["runs", "--db", str(db)])
+    assert "(json)" in table.stdout and "fake-model" in table.stdout

@@ -236,7 +236,7 @@ def recent_runs(store: Store, limit: int) -> tuple[list[str], list[tuple[Any, ..
     with store.session() as con:
         cursor = con.execute(
             "SELECT started_at, seconds, backend, model, papers_read, cached, extracted, failed, "
-            "rejected, tokens, cost_usd, status FROM runs ORDER BY started_at DESC LIMIT ?",
+            "rejected, tokens, cost_usd, status, probe FROM runs ORDER BY started_at DESC LIMIT ?",
             [limit],
         )
         return [d[0] for d in cursor.description or []], cursor.fetchall()
