@@ -22,8 +22,12 @@ TIMEOUT_CEILING = 600.0
 FIRST_TIMEOUT = 120.0
 """Before any answer is seen: generous, since a local server may be loading its model."""
 TIMEOUT_MULTIPLE = 4.0
-CLIMB = 1.5
-"""Latency this many times the best seen, with more than one call in flight, means queueing."""
+QUEUE_SHARE = 0.6
+"""A call that started with k in flight and took longer than the best seen times
+1 + QUEUE_SHARE * (k - 1) waited in a queue: a server that answers one at a time makes
+latency grow in step with the calls in flight, one that works in parallel does not."""
+STEADY = 1.25
+"""Latency within this multiple of the best seen holds: the limit may grow."""
 WINDOW = 50
 
 
@@ -87,9 +91,10 @@ class FlightControl:
         """A call that started with ``level`` calls in flight was answered after ``latency`` s."""
         self._latencies.append(latency)
         best = self._best = latency if self._best is None else min(self._best, latency)
-        if self.local and level > 1 and latency > CLIMB * best:
+        queued = best * (1 + QUEUE_SHARE * (level - 1))
+        if self.local and level > 1 and latency > queued:
             self._decrease()
-        elif latency <= CLIMB * best:
+        elif latency <= max(queued, STEADY * best):
             step = 1.0 if self._slow_start else 1.0 / self.limit
             self.limit = min(float(self.ceiling), self.limit + step)
 

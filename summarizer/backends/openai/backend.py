@@ -317,7 +317,7 @@ class OpenAIBackend(AsyncBackend):
         for mode in mode_order(self.base_url):
             outcome = await self._probe_mode(mode)
             if outcome is None:
-                return self._profile(mode, refused)
+                return self._profile(mode, refused | deferred)
             if outcome.startswith("5"):
                 deferred[mode] = outcome
             else:
