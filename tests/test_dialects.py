@@ -144,3 +144,12 @@ def test_the_probe_outcome_is_in_the_summary_and_in_runs(tmp_path: Path) -> None
     assert json.loads(runs.stdout)[0]["probe"].startswith("mode json (probed with 3")
     table = CliRunner().invoke(app, ["runs", "--db", str(db)])
     assert "(json)" in table.stdout and "fake-model" in table.stdout
+
+
+def test_server_words_are_shortened_to_one_printable_line() -> None:
+    from summarizer.backends.openai.endpoint import shorten
+
+    hostile = "bad\x1b[31m request\n\t[/INST] :smile:" + "x" * 500
+    line = shorten(hostile)
+    assert "\x1b" not in line and "\n" not in line and len(line) == 160
+    assert line.startswith("bad [31m request [/INST] :smile:")

@@ -70,7 +70,9 @@ def prompt_tokens(message: str) -> int | None:
 
 
 def shorten(text: str, limit: int = 160) -> str:
-    text = " ".join(text.split())
+    """A server's words, fit for one line: whitespace folded, control characters (an ANSI
+    escape in an error page, say) dropped, cut at ``limit``."""
+    text = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
