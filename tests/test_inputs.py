@@ -514,3 +514,16 @@ def test_page_header_before_the_listing_is_never_a_paper(tmp_path: Path) -> None
     papers, errors, _ = _read(path)
     assert [p.title for p in papers] == ["Real Paper", "Short After"]
     assert errors == []
+
+
+def test_a_pretty_printed_wrapper_with_records_on_their_own_lines_is_one_document(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "w.json"
+    path.write_text(
+        '{"data": [\n  {"title": "A", "abstract": "We train a 7B model."},\n'
+        '  {"title": "B", "abstract": "We train a 13B model."}\n]}\n'
+    )
+    items = list(read_papers([path]))
+    assert [p.title for p in items if isinstance(p, Paper)] == ["A", "B"]
+    assert not [i for i in items if not isinstance(i, Paper)]

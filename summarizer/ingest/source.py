@@ -306,15 +306,17 @@ def _json_format(text: bytes) -> str:
     broken one with nothing or another object after it, starts JSON Lines. An array is a
     document unless its first line is whole and more lines follow.
     """
-    lines = [line.strip() for line in text.split(b"\n")]
+    raw = text.split(b"\n")
+    lines = [line.strip() for line in raw]
     first, rest = lines[0], [line for line in lines[1:] if line]
+    indented = any(line[:1] in (b" ", b"\t") for line in raw[1:] if line.strip())
     if len(lines) == 1:  # one line, or a first line longer than the head
         return "json" if first.startswith(b"[") else "jsonl"
     try:
         json.loads(first)
     except (ValueError, RecursionError):
-        if first.startswith(b"["):
-            return "json"
+        if first.startswith(b"[") or first.endswith((b"[", b"{", b",")) or indented:
+            return "json"  # a document opened on the first line and continued below
         return "jsonl" if not rest or rest[0].startswith(b"{") else "json"
     return "json" if first.startswith(b"[") and not rest else "jsonl"
 
