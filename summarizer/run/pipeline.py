@@ -227,7 +227,7 @@ def _store_chunk(
     return outcome, failures
 
 
-@dataclass
+@dataclass(kw_only=True)
 class _RunContext:
     """What every chunk of one run shares: where papers and results go and how to count them."""
 
@@ -398,17 +398,17 @@ def run(
         reporter.add_total(report.expected)
     chunks = _chunks(papers, chunk_size)
     context = _RunContext(
-        store,
-        backend,
-        sink,
-        report,
-        settings,
-        reporter,
-        retry_failed,
-        refresh,
-        notice,
-        chunk_size,
-        reprobe,
+        store=store,
+        backend=backend,
+        sink=sink,
+        report=report,
+        settings=settings,
+        reporter=reporter,
+        retry_failed=retry_failed,
+        refresh=refresh,
+        notice=notice,
+        chunk_size=chunk_size,
+        reprobe=reprobe,
     )
     failed: BaseException | None = None
     try:
