@@ -342,7 +342,7 @@ class OpenAIBackend(AsyncBackend):
     async def _probe_mode(self, mode: str) -> str | None:
         """None when the mode works, else why not (a server error starts with its status)."""
         paper = Paper(title=PROBE_TITLE, abstract=PROBE_ABSTRACT, source="probe", record="probe")
-        busy = 0
+        busy = resized = 0
         while True:
             self._probe_requests += 1
             current_call.set(("probe", self._probe_requests))
@@ -354,9 +354,12 @@ class OpenAIBackend(AsyncBackend):
                 if status in (401, 403, 404):
                     raise self._classify(error) from None
                 limit = context_limit(message) if is_refusal(status) else None
-                if limit is not None and limit != self.context_tokens:
-                    self.context_tokens = limit
-                    continue
+                if limit is not None and resized < 2:
+                    learned = self._learn_prompt_size(paper, prompt_tokens(message))
+                    if limit != self.context_tokens or learned:
+                        self.context_tokens = limit
+                        resized += 1
+                        continue
                 if status in RETRYABLE_STATUS and busy < 3:
                     busy += 1
                     await asyncio.sleep(_retry_after(error.response.headers) or 1.0)
