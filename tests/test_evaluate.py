@@ -72,8 +72,8 @@ def test_links_micro_scores_and_exact_share() -> None:
 
 
 def test_sizes_match_within_tolerance() -> None:
-    sizes = [ModelSize(text="7B", params=7.05e9, vague=False, evidence="7B"),
-             ModelSize(text="1B", params=1e9, vague=False, evidence="1B")]  # fmt: skip
+    sizes = [ModelSize(text="7B", params=7.05e9, vague=False, role="own", evidence="7B"),
+             ModelSize(text="1B", params=1e9, vague=False, role="own", evidence="1B")]  # fmt: skip
     s = by_field(score({"T": pred(model_sizes=sizes)}, [gold(model_sizes=(7e9, 13e9))]))[
         "model_sizes"
     ]

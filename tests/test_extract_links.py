@@ -63,7 +63,7 @@ def test_normalise_url(raw: str, expected: str) -> None:
         ("https://sites.google.com/view/thing", "project"),
         ("https://huggingface.co/org/model", "hub"),
         ("https://zenodo.org/records/1", "hub"),
-        ("https://arxiv.org/abs/2401.00001", "other"),
+        ("https://arxiv.org/abs/2401.00001", "paper"),
     ],
 )
 def test_classify_link(url: str, kind: str) -> None:
@@ -97,9 +97,10 @@ def test_hub_link_said_to_hold_code_is_code() -> None:
     assert s.code_url == "https://huggingface.co/acme/m"
 
 
-def test_project_page_said_to_hold_release_is_code() -> None:
+def test_a_page_said_to_hold_only_data_is_data_not_code() -> None:
     s = summary("We release the benchmark and data at https://widget-bench.github.io/.")
-    assert s.code_url == "https://widget-bench.github.io/"
+    assert s.code_url is None
+    assert [link.kind for link in s.links] == ["data"]
 
 
 def test_unrelated_reference_link_is_not_code() -> None:
@@ -137,9 +138,10 @@ def test_link_to_instructions_is_not_code() -> None:
     assert s.code_url is None
 
 
-def test_page_said_to_hold_models_is_code() -> None:
+def test_a_page_said_to_hold_models_is_a_model_link_not_code() -> None:
     s = summary("We release the Widget models and corresponding data at https://widget.ai.")
-    assert s.code_url == "https://widget.ai"
+    assert s.code_url is None
+    assert [link.kind for link in s.links] == ["model"]
 
 
 def test_comma_list_of_released_things_keeps_its_subject() -> None:

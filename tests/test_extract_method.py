@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.backends.rules.method import extract_method, extract_task
+from summarizer.backends.rules.method import extract_method
+from summarizer.backends.rules.task import extract_task
 from summarizer.text.sentences import Sentences
 
 
@@ -72,11 +73,31 @@ def test_description_and_evidence_are_grounded() -> None:
     assert found.description == "a method for pruning heads"
 
 
-def test_task_from_title_and_framing_sentence() -> None:
+def test_task_is_the_framing_sentence_never_the_title() -> None:
     abstract = "Agents are brittle. In this paper, we study planning under noise. It helps."
     task = extract_task("Hopper: Planning Under Noise", Sentences(abstract))
-    assert task.task == "Planning Under Noise"
+    assert task.task == "We study planning under noise."
     assert task.evidence == "In this paper, we study planning under noise."
+
+
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        # no framing sentence: the first that names a difficulty
+        ("Retrieval is everywhere. However, long inputs remain costly to encode. We fix it.",
+         "Long inputs remain costly to encode."),
+        # neither: the opening sentence sets the scene
+        ("Sparse models are popular. We propose Sparsey. It is fast.", "Sparse models are popular."),
+    ],
+)
+def test_task_falls_back_to_a_difficulty_then_the_opening(abstract: str, expected: str) -> None:
+    assert extract_task("Sparsey: Fast Sparse Models", Sentences(abstract)).task == expected
+
+
+def test_task_is_one_line_however_long_the_sentence() -> None:
+    abstract = "We study " + "very " * 80 + "long problems. It helps."
+    task = extract_task("T", Sentences(abstract)).task
+    assert task is not None and len(task) <= 240 and task.endswith("…") and "\n" not in task
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ def summary(**changes: object) -> Summary:
 
 
 def size(text: str, params: float, evidence: str) -> ModelSize:
-    return ModelSize(text=text, params=params, vague=False, evidence=evidence)
+    return ModelSize(text=text, params=params, vague=False, role="own", evidence=evidence)
 
 
 def gain(value: float, unit: GainUnit | None, evidence: str) -> ClaimedGain:

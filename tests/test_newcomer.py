@@ -315,8 +315,8 @@ class Inventing(Backend):
         summary = Summary.empty()
         summary.code_url = "https://github.com/invented/repo"
         summary.model_sizes = [
-            ModelSize(text="7B", params=7e9, vague=False, evidence="a 7B model"),
-            ModelSize(text="70B", params=70e9, vague=False, evidence="70B"),
+            ModelSize(text="7B", params=7e9, vague=False, role="own", evidence="a 7B model"),
+            ModelSize(text="70B", params=70e9, vague=False, role="own", evidence="70B"),
         ]
         return summary
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import TypedDict
 
 from summarizer.core.identity import CacheIdentity
-from summarizer.core.schema import GainUnit, LinkKind, Summary
+from summarizer.core.schema import GainUnit, LinkKind, SizeRole, Summary
 
 
 class GroundedLink(TypedDict):
@@ -28,6 +28,8 @@ class GroundedSize(TypedDict):
     start_char: int | None
     end_char: int | None
     grounded: bool
+    role: SizeRole | None
+    """Last, so schema v2 appends it to the v1 struct (None on v1 rows)."""
 
 
 class GroundedGain(TypedDict):

@@ -3,18 +3,26 @@
 Pure functions only: the CLI and the database decide where predictions and gold
 come from and where scores go. Papers are matched by normalised title because
 gold files are keyed by title, not by id.
+
+Gold comes in two formats. A v1 file lists links as URLs and sizes as numbers; a v2 file
+adds link kinds, size roles, gain metrics, method aliases and a task category. Each v2
+field is scored only over the gold papers that label it, so mixing formats never counts
+an unlabelled field as a miss.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from pathlib import Path
+from typing import Any
 
 from summarizer.core.paper import normalise_text
 from summarizer.core.schema import Summary
+from summarizer.text.metrics import metric_kind
 from summarizer.text.urls import normalise_url
 
 SIZE_TOLERANCE = 0.01
@@ -25,6 +33,20 @@ GAIN_TOLERANCE = 0.01
 class GoldGain:
     value: float
     unit: str | None
+    metric: str | None = None
+    """v2: the metric class (accuracy, speed, memory, cost, error, other)."""
+
+
+@dataclass(frozen=True, slots=True)
+class GoldLink:
+    url: str
+    kind: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GoldSize:
+    value: float
+    role: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,14 +55,20 @@ class GoldRecord:
 
     title: str
     code_url: str | None
-    links: tuple[str, ...]
-    model_sizes: tuple[float, ...]
+    links: tuple[GoldLink, ...]
+    model_sizes: tuple[GoldSize, ...]
     gains: tuple[GoldGain, ...]
     method_name: str | None
+    method_aliases: tuple[str, ...] = ()
+    task_category: str | None = None
 
     @property
     def key(self) -> str:
         return normalise_text(self.title)
+
+    @property
+    def has_roles(self) -> bool:
+        return all(s.role is not None for s in self.model_sizes) and self.task_category is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,26 +83,40 @@ class FieldScore:
     extra: dict[str, float] = dataclass_field(default_factory=dict)
 
 
+def _link(item: Any) -> GoldLink:
+    return GoldLink(item) if isinstance(item, str) else GoldLink(item["url"], item.get("kind"))
+
+
+def _size(item: Any) -> GoldSize:
+    if isinstance(item, int | float):
+        return GoldSize(float(item))
+    return GoldSize(float(item["value"]), item.get("role"))
+
+
+def gold_record(row: Mapping[str, Any]) -> GoldRecord:
+    """One gold line, v1 or v2."""
+    return GoldRecord(
+        title=row["title"],
+        code_url=row.get("code_url"),
+        links=tuple(_link(item) for item in row.get("links") or ()),
+        model_sizes=tuple(_size(item) for item in row.get("model_sizes") or ()),
+        gains=tuple(
+            GoldGain(float(g["value"]), g.get("unit"), g.get("metric"))
+            for g in row.get("gains") or ()
+        ),
+        method_name=row.get("method_name"),
+        method_aliases=tuple(row.get("method_aliases") or ()),
+        task_category=row.get("task_category"),
+    )
+
+
 def load_gold(path: str | Path) -> list[GoldRecord]:
     """Read a gold JSONL file; blank lines are ignored."""
-    records = []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        records.append(
-            GoldRecord(
-                title=row["title"],
-                code_url=row.get("code_url"),
-                links=tuple(row.get("links") or ()),
-                model_sizes=tuple(float(v) for v in row.get("model_sizes") or ()),
-                gains=tuple(
-                    GoldGain(float(g["value"]), g.get("unit")) for g in row.get("gains") or ()
-                ),
-                method_name=row.get("method_name"),
-            )
-        )
-    return records
+    return [
+        gold_record(json.loads(line))
+        for line in Path(path).read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
 
 
 def _ratio(numerator: float, denominator: float) -> float:
@@ -94,13 +136,13 @@ def _close(a: float, b: float, tolerance: float) -> bool:
     return abs(a - b) <= tolerance * max(abs(a), abs(b))
 
 
-def _matched(pred: Sequence[object], gold: Sequence[object], same: object) -> int:
+def _matched(pred: Sequence[Any], gold: Sequence[Any], same: Callable[[Any, Any], bool]) -> int:
     """Greedy one-to-one matching, so one prediction never satisfies two gold items."""
     used: set[int] = set()
     hits = 0
     for g in gold:
         for i, p in enumerate(pred):
-            if i not in used and same(p, g):  # type: ignore[operator]
+            if i not in used and same(p, g):
                 used.add(i)
                 hits += 1
                 break
@@ -127,7 +169,7 @@ def score_links(pairs: Iterable[tuple[Summary, GoldRecord]]) -> FieldScore:
     tp = n_pred = n_gold = exact = papers = 0
     for pred, gold in pairs:
         p = {normalise_url(link.url) for link in pred.links}
-        g = {normalise_url(url) for url in gold.links}
+        g = {normalise_url(link.url) for link in gold.links}
         tp += len(p & g)
         n_pred += len(p)
         n_gold += len(g)
@@ -136,15 +178,41 @@ def score_links(pairs: Iterable[tuple[Summary, GoldRecord]]) -> FieldScore:
     return _prf("links", tp, n_pred, n_gold, n_gold, exact_share=_ratio(exact, papers))
 
 
+def _size_close(a: float, b: GoldSize) -> bool:
+    return _close(a, b.value, SIZE_TOLERANCE)
+
+
 def score_model_sizes(pairs: Iterable[tuple[Summary, GoldRecord]]) -> FieldScore:
-    """Set match on parameter counts with a 1% relative tolerance."""
+    """Set match on parameter counts (any role) with a 1% relative tolerance."""
     tp = n_pred = n_gold = 0
     for pred, gold in pairs:
         values = _distinct([s.params for s in pred.model_sizes if s.params is not None])
-        tp += _matched(values, gold.model_sizes, lambda a, b: _close(a, b, SIZE_TOLERANCE))
+        tp += _matched(values, gold.model_sizes, _size_close)
         n_pred += len(values)
         n_gold += len(gold.model_sizes)
     return _prf("model_sizes", tp, n_pred, n_gold, n_gold)
+
+
+def score_own_model_sizes(pairs: Iterable[tuple[Summary, GoldRecord]]) -> FieldScore:
+    """The paper's own sizes only (v2 gold): a baseline's size counted as the paper's is a
+    false positive, an own size called a baseline a miss. ``role_accuracy`` is the share of
+    gold sizes found with the right role."""
+    tp = n_pred = n_gold = found = right = 0
+    for pred, gold in pairs:
+        if not gold.has_roles:
+            continue
+        own = _distinct([s.params for s in pred.model_sizes if s.params and s.role == "own"])
+        gold_own = [s for s in gold.model_sizes if s.role == "own"]
+        tp += _matched(own, gold_own, _size_close)
+        n_pred += len(own)
+        n_gold += len(gold_own)
+        for size in gold.model_sizes:
+            roles = [s.role for s in pred.model_sizes if s.params and _size_close(s.params, size)]
+            found += bool(roles)
+            right += size.role in roles
+    return _prf(
+        "own_sizes", tp, n_pred, n_gold, n_gold, role_accuracy=_ratio(right, found)
+    )
 
 
 def score_gains(pairs: Iterable[tuple[Summary, GoldRecord]]) -> FieldScore:
@@ -162,12 +230,76 @@ def score_gains(pairs: Iterable[tuple[Summary, GoldRecord]]) -> FieldScore:
     return _prf("gains", tp, n_pred, n_gold, n_gold)
 
 
-def method_name_matches(pred: Summary, gold_name: str) -> bool:
-    """Gold name found case-insensitively in the predicted name or description."""
-    target = normalise_text(gold_name)
+def score_gain_metrics(pairs: Iterable[tuple[Summary, GoldRecord]]) -> FieldScore:
+    """Value, unit and metric class together (v2 gold): ``3x faster`` stored as accuracy
+    is wrong here even though its number is right."""
+    tp = n_pred = n_gold = 0
+    for pred, gold in pairs:
+        if not gold.has_roles:
+            continue
+        predicted = list(
+            {(g.value, g.unit, metric_kind(g.metric)) for g in pred.claimed_gains}
+        )
+        tp += _matched(
+            predicted,
+            gold.gains,
+            lambda p, g: p[1] == g.unit
+            and p[2] == g.metric
+            and _close(p[0], g.value, GAIN_TOLERANCE),
+        )
+        n_pred += len(predicted)
+        n_gold += len(gold.gains)
+    return _prf("gain_metrics", tp, n_pred, n_gold, n_gold)
+
+
+def score_link_kinds(pairs: Iterable[tuple[Summary, GoldRecord]]) -> FieldScore:
+    """Share of gold links found with the right kind (v2 gold); a link not found is wrong."""
+    right = total = 0
+    for pred, gold in pairs:
+        kinds = {normalise_url(link.url): link.kind for link in pred.links}
+        for link in gold.links:
+            if link.kind is None:
+                continue
+            total += 1
+            right += kinds.get(normalise_url(link.url)) == link.kind
+    accuracy = _ratio(right, total)
+    return FieldScore("link_kinds", accuracy, accuracy, accuracy, total)
+
+
+def score_task_category(pairs: Iterable[tuple[Summary, GoldRecord]]) -> FieldScore:
+    """Accuracy of the one label per paper (v2 gold)."""
+    right = total = 0
+    for pred, gold in pairs:
+        if gold.task_category is None:
+            continue
+        total += 1
+        right += pred.task_category == gold.task_category
+    accuracy = _ratio(right, total)
+    return FieldScore("task_category", accuracy, accuracy, accuracy, total)
+
+
+_GREEK = {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta",
+    "η": "eta", "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu", "ν": "nu",
+    "ξ": "xi", "ο": "omicron", "π": "pi", "ρ": "rho", "σ": "sigma", "ς": "sigma", "τ": "tau",
+    "υ": "upsilon", "φ": "phi", "χ": "chi", "ψ": "psi", "ω": "omega", "µ": "mu",
+}  # fmt: skip
+
+
+def ascii_name(text: str) -> str:
+    """A name compared in ASCII: Greek letters spelled out (``μP`` = ``muP``), accents off."""
+    lowered = normalise_text(text)
+    spelled = "".join(_GREEK.get(char, char) for char in lowered)
+    decomposed = unicodedata.normalize("NFKD", spelled)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def method_name_matches(pred: Summary, gold_name: str, aliases: Sequence[str] = ()) -> bool:
+    """A gold name (or alias) found, case-insensitively and in ASCII transliteration either
+    way, in the predicted name or description."""
+    texts = [ascii_name(t) for t in (pred.method.name, pred.method.description) if t]
     return any(
-        text and target in normalise_text(text)
-        for text in (pred.method.name, pred.method.description)
+        ascii_name(target) in text for target in (gold_name, *aliases) for text in texts
     )
 
 
@@ -182,7 +314,7 @@ def score_method_name(pairs: Iterable[tuple[Summary, GoldRecord]]) -> FieldScore
         n_pred += has_pred
         if gold.method_name:
             n_gold += 1
-            matched = method_name_matches(pred, gold.method_name)
+            matched = method_name_matches(pred, gold.method_name, gold.method_aliases)
             hits += matched
             pred_hits += has_pred and matched
     precision = _ratio(pred_hits, n_pred)
@@ -230,15 +362,19 @@ def score(predictions: Mapping[str, Summary], gold: Sequence[GoldRecord]) -> lis
             score_model_sizes,
             score_gains,
             score_method_name,
+            score_own_model_sizes,
+            score_gain_metrics,
+            score_link_kinds,
+            score_task_category,
         )
     ]
 
 
 def format_table(scores: Sequence[FieldScore]) -> str:
     """A fixed-width table for terminals and logs."""
-    lines = [f"{'field':<12} {'P':>6} {'R':>6} {'F1':>6} {'support':>8}  extra"]
+    lines = [f"{'field':<13} {'P':>6} {'R':>6} {'F1':>6} {'support':>8}  extra"]
     for s in scores:
         extra = " ".join(f"{k}={v:.3f}" for k, v in s.extra.items())
         scores_text = f"{s.precision:>6.3f} {s.recall:>6.3f} {s.f1:>6.3f}"
-        lines.append(f"{s.field:<12} {scores_text} {s.support:>8}  {extra}")
+        lines.append(f"{s.field:<13} {scores_text} {s.support:>8}  {extra}")
     return "\n".join(lines)

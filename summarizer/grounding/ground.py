@@ -1,9 +1,11 @@
 """Tracing every extracted value back to the abstract it came from.
 
 A model can invent a plausible link, size or percentage. Here each value is
-checked against the abstract on its own terms (a link must occur in it, a
-size's or gain's number must be stated in it) and given the character offsets
-of its evidence. Values that fail are flagged, never silently trusted.
+checked against the abstract on its own terms (a link must occur in it; a size must
+be stated with its magnitude, "13B" or "13 billion"; a gain with its unit) and given
+the character offsets of where it is stated: its mention inside the backend's quoted
+evidence, or, when the quote does not contain it, its mention elsewhere. Values that fail
+are flagged, never silently trusted.
 """
 
 from __future__ import annotations
@@ -11,10 +13,23 @@ from __future__ import annotations
 from summarizer.core.results import GroundedGain, GroundedLink, GroundedSize, GroundedSummary
 from summarizer.core.schema import Summary
 from summarizer.grounding.facts import AbstractFacts
-from summarizer.grounding.locate import locate, locate_any
+from summarizer.grounding.locate import Span, locate
+from summarizer.text.numbers import size_value
 from summarizer.text.urls import link_key, normalise_url, plain_url
 
-_SCALES = (1.0, 1e3, 1e6, 1e9, 1e12)
+
+def _value_span(evidence: str | None, abstract: str, mentions: list[Span]) -> Span | None:
+    """Where the value is stated: its mention inside the quoted evidence, else its first
+    mention anywhere (the quote was wrong, the value was not); None when the abstract never
+    states it. The span is the value itself, so a viewer can highlight exactly it."""
+    if not mentions:
+        return None
+    quoted = locate(evidence, abstract)
+    if quoted is not None:
+        for mention in mentions:
+            if quoted.start <= mention.start and mention.end <= quoted.end:
+                return mention
+    return mentions[0]
 
 
 def cross_check(summary: Summary, reference: Summary) -> list[str]:
@@ -57,7 +72,8 @@ def ground(
             )
         )
     for size in summary.model_sizes:
-        span = locate_any([size.text, size.evidence], abstract)
+        params = size.params or size_value(size.text)
+        span = _value_span(size.evidence, abstract, facts.size_mentions(params))
         result.model_sizes.append(
             GroundedSize(
                 text=size.text,
@@ -66,11 +82,12 @@ def ground(
                 evidence=size.evidence,
                 start_char=span.start if span else None,
                 end_char=span.end if span else None,
-                grounded=span is not None and facts.has_number(size.params, _SCALES),
+                grounded=span is not None,
+                role=size.role,
             )
         )
     for gain in summary.claimed_gains:
-        span = locate(gain.evidence, abstract)
+        span = _value_span(gain.evidence, abstract, facts.gain_mentions(gain.value, gain.unit))
         result.gains.append(
             GroundedGain(
                 metric=gain.metric,
@@ -81,7 +98,7 @@ def ground(
                 evidence=gain.evidence,
                 start_char=span.start if span else None,
                 end_char=span.end if span else None,
-                grounded=facts.has_gain(gain.value, gain.unit),
+                grounded=span is not None,
             )
         )
     if summary.code_url:

@@ -24,7 +24,7 @@ import pyarrow as pa
 from summarizer.core.calls import CallRecord
 from summarizer.core.identity import CacheIdentity
 from summarizer.core.results import Extraction, Failure, GroundedSummary, Usage
-from summarizer.core.schema import Summary
+from summarizer.core.schema import Summary, upgrade_summary
 from summarizer.store.columns import CALLS, EXTRACTIONS, FAILURES, TableSpec
 
 _SPECS: dict[str, TableSpec[Any]] = {"result": EXTRACTIONS, "failure": FAILURES, "call": CALLS}
@@ -104,8 +104,10 @@ def _legacy_item(kind: str, item: dict[str, Any]) -> Extraction | Failure | Call
     """A line from a 0.1 journal, left by a run killed before an upgrade."""
     try:
         if kind == "result":
+            identity = CacheIdentity(**item["identity"])
+            summary = upgrade_summary(item["summary"], identity.schema_version)
             grounded = GroundedSummary(
-                summary=Summary.model_validate(item["summary"]),
+                summary=Summary.model_validate(summary),
                 links=item["links"],
                 model_sizes=item["model_sizes"],
                 gains=item["gains"],
@@ -116,7 +118,7 @@ def _legacy_item(kind: str, item: dict[str, Any]) -> Extraction | Failure | Call
             return Extraction(
                 paper_id=item["paper_id"],
                 cache_key=item["cache_key"],
-                identity=CacheIdentity(**item["identity"]),
+                identity=identity,
                 grounded=grounded,
                 usage=Usage(**item["usage"]) if item["usage"] else None,
                 status=item["status"],

@@ -92,10 +92,19 @@ class Column(Generic[T]):
     not_null: bool = False
     since: int | None = None
     """The migration that added the column to an existing table; None: created with it."""
+    was: tuple[tuple[int, pa.DataType, str], ...] = ()
+    """Earlier types: (migration that changed it, the type before, SQL turning old into new)."""
 
-    @property
-    def ddl(self) -> str:
-        return f"{self.name} {duck_type(self.arrow)}" + (" NOT NULL" if self.not_null else "")
+    def type_at(self, version: int) -> pa.DataType:
+        """The column's type once migration ``version`` has run."""
+        for changed_in, before, _ in self.was:
+            if version < changed_in:
+                return before
+        return self.arrow
+
+    def ddl(self, version: int) -> str:
+        kind = duck_type(self.type_at(version))
+        return f"{self.name} {kind}" + (" NOT NULL" if self.not_null else "")
 
 
 @dataclass(frozen=True)
@@ -113,18 +122,26 @@ class TableSpec(Generic[T]):
     def schema(self) -> pa.Schema:
         return pa.schema([(c.name, c.arrow) for c in self.columns])
 
-    def create(self) -> str:
-        """CREATE TABLE with the columns the table was created with."""
-        body = ",\n    ".join(c.ddl for c in self.columns if c.since is None)
+    def create(self, version: int) -> str:
+        """CREATE TABLE as migration ``version`` created it: its columns, their types then."""
+        body = ",\n    ".join(c.ddl(version) for c in self.columns if c.since is None)
         return f"CREATE TABLE {self.table} (\n    {body}\n)"
 
     def added_in(self, version: int) -> list[str]:
-        """ALTER TABLE statements for the columns that migration ``version`` adds."""
-        return [
-            f"ALTER TABLE {self.table} ADD COLUMN {c.ddl}"
+        """ALTER TABLE statements for the columns that migration ``version`` adds or retypes."""
+        statements = [
+            f"ALTER TABLE {self.table} ADD COLUMN {c.ddl(version)}"
             for c in self.columns
             if c.since == version
         ]
+        for c in self.columns:
+            for changed_in, _, using in c.was:
+                if changed_in == version:
+                    statements.append(
+                        f"ALTER TABLE {self.table} ALTER COLUMN {c.name} "
+                        f"TYPE {duck_type(c.type_at(version))} USING {using}"
+                    )
+        return statements
 
     def insert(self, source: str, where: str = "") -> str:
         """Insert a registered Arrow table (or any relation) matching columns by name."""
@@ -162,6 +179,7 @@ def _jsonable(value: Any) -> Any:
 LINK_STRUCT = struct_of(GroundedLink)
 SIZE_STRUCT = struct_of(GroundedSize)
 GAIN_STRUCT = struct_of(GroundedGain)
+_SIZE_STRUCT_V1 = pa.struct([f for f in SIZE_STRUCT if f.name != "role"])
 
 
 def _usage(attribute: str) -> Callable[[Extraction], Any]:
@@ -169,6 +187,11 @@ def _usage(attribute: str) -> Callable[[Extraction], Any]:
         return getattr(r.usage, attribute) if r.usage is not None else None
 
     return get
+
+
+def _task_category(r: Extraction) -> str | None:
+    """Unknown (NULL) for a result made under schema 1, which never asked for a category."""
+    return r.grounded.summary.task_category if r.identity.schema_version >= 2 else None
 
 
 E = Column[Extraction]
@@ -191,7 +214,18 @@ EXTRACTIONS: TableSpec[Extraction] = TableSpec(
         E("code_url_evidence", pa.string(), lambda r: r.grounded.summary.code_url_evidence),
         E("code_url_grounded", pa.bool_(), lambda r: r.grounded.code_url_grounded),
         E("links", pa.list_(LINK_STRUCT), lambda r: r.grounded.links),
-        E("model_sizes", pa.list_(SIZE_STRUCT), lambda r: r.grounded.model_sizes),
+        E(
+            "model_sizes",
+            pa.list_(SIZE_STRUCT),
+            lambda r: r.grounded.model_sizes,
+            was=(
+                (
+                    6,
+                    pa.list_(_SIZE_STRUCT_V1),
+                    "[struct_insert(s, role := NULL::VARCHAR) FOR s IN model_sizes]",
+                ),
+            ),
+        ),
         E("gains", pa.list_(GAIN_STRUCT), lambda r: r.grounded.gains),
         E("grounded_ratio", pa.float64(), lambda r: r.grounded.grounded_ratio),
         E("ungrounded", pa.int32(), lambda r: r.grounded.ungrounded),
@@ -201,6 +235,7 @@ EXTRACTIONS: TableSpec[Extraction] = TableSpec(
         E("cost_usd", pa.float64(), _usage("cost_usd")),
         E("extracted_at", pa.timestamp("us"), lambda r: naive_utc(r.extracted_at), not_null=True),
         E("recall_warnings", pa.list_(pa.string()), lambda r: r.grounded.recall_warnings, since=3),
+        E("task_category", pa.string(), _task_category, since=6),
     ),
 )
 """One stored summary: the grounded values plus the identity and usage that produced them."""
@@ -250,6 +285,7 @@ def summary_of(row: Mapping[str, Any]) -> Summary:
     return Summary(
         task=row["task"],
         task_evidence=row.get("task_evidence"),
+        task_category=row.get("task_category") or "other",
         method=Method(
             name=row["method_name"],
             description=row["method_description"],
@@ -271,6 +307,7 @@ def summary_of(row: Mapping[str, Any]) -> Summary:
                 text=s["text"] or "",
                 params=s["params"],
                 vague=bool(s["vague"]),
+                role=s.get("role") or "own",
                 evidence=s["evidence"] or "",
             )
             for s in row["model_sizes"] or []

@@ -51,8 +51,8 @@ def _initial_tables(con: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
-    con.execute(EXTRACTIONS.create())
-    con.execute(FAILURES.create())
+    con.execute(EXTRACTIONS.create(1))
+    con.execute(FAILURES.create(1))
     con.execute(
         """
         CREATE TABLE runs (
@@ -78,7 +78,7 @@ def _initial_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _llm_calls(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(CALLS.create())
+    con.execute(CALLS.create(2))
 
 
 def _quality(con: duckdb.DuckDBPyConnection) -> None:
@@ -130,12 +130,24 @@ def _endpoints(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE run_log ADD COLUMN probe VARCHAR")
 
 
+def _schema_v2(con: duckdb.DuckDBPyConnection) -> None:
+    """Extraction schema 2: a task category per result and a role per model size.
+
+    Rows extracted under schema 1 stay as they are (no category, sizes without a role) and
+    stay current until a run re-extracts them: schema 2 has new cache keys, so the next run
+    re-extracts exactly these papers, and nothing paid for is deleted.
+    """
+    for statement in EXTRACTIONS.added_in(6):
+        con.execute(statement)
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("initial tables", _initial_tables),
     ("llm_calls log", _llm_calls),
     ("recall warnings and eval runs", _quality),
     ("failure identity, runs view", _open_problems_and_runs_view),
     ("endpoint probes", _endpoints),
+    ("extraction schema 2: task category, size roles", _schema_v2),
 ]
 
 

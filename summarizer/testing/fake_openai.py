@@ -99,11 +99,20 @@ def default_answerer(abstract: str) -> dict[str, Any]:
     return Summary.empty().model_dump() | {"task": task, "task_evidence": task, "method": method}
 
 
+def rules_answerer(abstract: str) -> dict[str, Any]:
+    """What the offline rules extract, as a model would answer: every field of the schema
+    filled (link kinds, size roles, the category), for tests of the whole LLM path."""
+    from summarizer.backends.rules.extract import extract_summary
+
+    return extract_summary("", abstract).model_dump()
+
+
 def inventing_answerer(abstract: str) -> dict[str, Any]:
     """A valid Summary claiming a code URL, size and gain the abstract never states."""
     gain = {"metric": "accuracy", "value": 99.9, "unit": "%", "benchmark": "InventedBench"}
     gain |= {"baseline": "GPT-4", "evidence": "improves accuracy by 99.9% on InventedBench"}
-    size = {"text": "175B", "params": 1.75e11, "vague": False, "evidence": "a 175B model"}
+    size = {"text": "175B", "params": 1.75e11, "vague": False, "role": "own"}
+    size |= {"evidence": "a 175B model"}
     return default_answerer(abstract) | {
         "claimed_gains": [gain],
         "model_sizes": [size],

@@ -67,10 +67,42 @@ def numbers_in(text: str) -> Iterator[tuple[int, float]]:
             yield match.start(), float(_SPOKEN[match.group(1).lower()])
 
 
-def gains_in(text: str) -> Iterator[tuple[int, float, GainUnit]]:
-    """(offset, value, unit) of each number followed by a gain unit."""
+def gains_in(text: str) -> Iterator[tuple[int, int, float, GainUnit]]:
+    """(start, end, value, unit) of each number followed by a gain unit."""
     for match in _WITH_UNIT.finditer(text):
-        yield match.start(), to_number(match.group("num")), gain_unit(match.group("unit"))
+        yield (
+            match.start(),
+            match.end(),
+            to_number(match.group("num")),
+            gain_unit(match.group("unit")),
+        )
+
+
+_MAGNITUDE = re.compile(
+    r"(?<![\d.,])(?P<num>" + NUMBER + r")\s?-?\s?(?:(?P<sfx>(?-i:[KMBT]))(?![A-Za-z])"
+    r"|(?P<word>thousand|million|billion|trillion)\b)"
+    r"|\b(?P<wnum>" + "|".join(WORD_NUMBERS) + r")[\s\-](?P<wword>million|billion|trillion)\b",
+    re.IGNORECASE,
+)
+
+
+def magnitudes_in(text: str) -> Iterator[tuple[int, int, float]]:
+    """(start, end, value) of each count written with its magnitude: ``13B``, ``13 billion``,
+    ``13-billion``, ``Llama-2-13B``, ``seven billion``. A bare ``13`` is not one."""
+    for match in _MAGNITUDE.finditer(text):
+        if match.group("wnum"):
+            value = WORD_NUMBERS[match.group("wnum").lower()] * SCALES[match.group("wword").lower()]
+        else:
+            scale = (match.group("sfx") or match.group("word")).lower()
+            value = to_number(match.group("num")) * SCALES[scale]
+        yield match.start(), match.end(), value
+
+
+def size_value(text: str | None) -> float | None:
+    """The parameter count a size's text states (``"1.3 billion parameters"`` -> 1.3e9)."""
+    for _, _, value in magnitudes_in(text or ""):
+        return value
+    return None
 
 
 _DURATION = re.compile(

@@ -47,7 +47,10 @@ _HUB_HOSTS = re.compile(r"^(?:www\.)?(?:huggingface\.co|hf\.co|zenodo\.org|kaggl
 
 _PROJECT_HOSTS = re.compile(r"(?:\.github\.io|\.gitlab\.io|^sites\.google\.com|\.pages\.dev)$")
 
-_OTHER_HOSTS = re.compile(r"(?:^|\.)(?:arxiv\.org|doi\.org|openreview\.net|aclanthology\.org)$")
+_PAPER_HOSTS = re.compile(
+    r"(?:^|\.)(?:arxiv\.org|doi\.org|openreview\.net|aclanthology\.org|semanticscholar\.org|"
+    r"proceedings\.(?:mlr\.press|neurips\.cc)|papers\.nips\.cc|dl\.acm\.org|ieeexplore\.ieee\.org)$"
+)
 
 # Words that introduce a link, so "available at swebench.com" is a link with no path.
 _LINK_CUE = re.compile(r"(?:\b(?:at|via|visit|see)\s+|[:(]\s*)$", re.IGNORECASE)
@@ -99,7 +102,10 @@ def host_of(url: str) -> str:
 
 
 def classify_link(url: str) -> LinkKind:
-    """Coarse kind from the host: what a reader would expect to find behind the link."""
+    """Coarse kind from the host alone: what a reader would expect to find behind the link.
+
+    The rules refine it from the link's sentence (:mod:`summarizer.backends.rules.links`).
+    """
     host = host_of(url)
     if _CODE_HOSTS.match(host):
         return "code"
@@ -107,8 +113,8 @@ def classify_link(url: str) -> LinkKind:
         return "hub"
     if _PROJECT_HOSTS.search(host):
         return "project"
-    if _OTHER_HOSTS.search(host):
-        return "other"
+    if _PAPER_HOSTS.search(host):
+        return "paper"
     return "other"
 
 

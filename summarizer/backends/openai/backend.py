@@ -177,7 +177,7 @@ class OpenAIBackend(AsyncBackend):
         self.prices = load_prices(settings.extra.get("prices"))
         self.context_tokens: int | None = None
         self._probe_requests = 0
-        self._prompt_tokens: dict[str, int] = {}
+        self._prompt_tokens: dict[str, tuple[int, int]] = {}
         """Prompt sizes a server reported in a context error, per paper (for its retry)."""
         self._server_errors: dict[str, str] = {}
         """Per cache key, the body of its last 5xx: the same body twice is a refusal."""
@@ -355,7 +355,7 @@ class OpenAIBackend(AsyncBackend):
                     raise self._classify(error) from None
                 limit = context_limit(message) if is_refusal(status) else None
                 if limit is not None and resized < 2:
-                    learned = self._learn_prompt_size(paper, prompt_tokens(message))
+                    learned = self._learn_prompt_size(paper, prompt_tokens(message), mode)
                     if limit != self.context_tokens or learned:
                         self.context_tokens = limit
                         resized += 1
@@ -385,17 +385,20 @@ class OpenAIBackend(AsyncBackend):
         except openai.OpenAIError as error:
             raise self._classify(error) from None
 
-    def _learn_prompt_size(self, paper: Paper | None, reported: int | None) -> bool:
-        """The server counted this paper's prompt for us: remember it for the retry, and
+    def _learn_prompt_size(
+        self, paper: Paper | None, reported: int | None, mode: str | None = None
+    ) -> bool:
+        """The server counted this paper's prompt for us: remember it (with the request's size
+        in characters, since another mode or a smaller schema sends less) for the retry, and
         correct the characters-per-token estimate for the papers after it. True when the
         retry can now be sized better than the last request was."""
         if paper is None or reported is None:
             return False
-        chars = self._prompt_chars(paper, self.mode)
+        chars = self._prompt_chars(paper, mode or self.mode)
         known = self._prompt_tokens.get(paper.content_hash)
-        self._prompt_tokens[paper.content_hash] = reported
+        self._prompt_tokens[paper.content_hash] = (reported, chars)
         self._tokens_per_char = max(self._tokens_per_char, reported / max(chars, 1))
-        return known != reported
+        return known != (reported, chars)
 
     def _answer_budget(self, paper: Paper, mode: str) -> int:
         """max_tokens for this request: the configured cap, or what the server's context
@@ -403,8 +406,10 @@ class OpenAIBackend(AsyncBackend):
         cap = self.settings.max_tokens
         if self.context_tokens is None:
             return cap
-        prompt = self._prompt_tokens.get(paper.content_hash) or int(
-            self._prompt_chars(paper, mode) * self._tokens_per_char
+        chars = self._prompt_chars(paper, mode)
+        known = self._prompt_tokens.get(paper.content_hash)
+        prompt = (
+            int(known[0] * chars / known[1]) if known else int(chars * self._tokens_per_char)
         )
         room = self.context_tokens - prompt - CONTEXT_MARGIN
         if room < MIN_ANSWER_TOKENS:

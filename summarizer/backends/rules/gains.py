@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from summarizer.core.schema import GainUnit
+from summarizer.text.metrics import GENERIC, SPECIFIC, metric_text
 from summarizer.text.numbers import GAIN_UNIT, NUMBER, gain_unit, to_number
 from summarizer.text.sentences import Sentences
 
@@ -67,13 +68,6 @@ _OWNER = re.compile(
     r"this (?:method|approach|framework|model|technique|work))\b",
     re.IGNORECASE,
 )
-_METRIC = re.compile(
-    r"\b(?:top-[15]\s+accuracy|accuracy|F1(?:\s+score)?|BLEU|ROUGE(?:-\w+)?|perplexity|latency|"
-    r"speed(?:up)?|throughput|memory(?:\s+usage)?|cost|FID|sFID|error(?:\s+rate)?|loss|"
-    r"win\s+rate|pass@\d+|success\s+rate|performance|inference\s+time|training\s+time|"
-    r"compute|parameters|score)\b",
-    re.IGNORECASE,
-)
 _NAME = r"([A-Z][\w\-./@^]*(?:[\s\-](?:[A-Z0-9][\w\-./@^]*))*)"
 _BENCHMARK = re.compile(r"\b(?:on|across)\s+(?:the\s+)?(?:challenging\s+)?" + _NAME)
 _BASELINE = re.compile(
@@ -120,6 +114,42 @@ def _nearest(pattern: re.Pattern[str], text: str, pos: int) -> str | None:
     return best[1] if best else None
 
 
+_WINDOW_BEFORE = 60
+_WINDOW_AFTER = 45
+_CLAUSE_EDGE = re.compile(r"[;,(]|\band\b|\bwhile\b|\bwith\b")
+
+
+def _metric(sentence: str, offset: int) -> str | None:
+    """The metric named next to the number at ``offset``: the words just after it first
+    ("3x faster", "5% higher accuracy"), then those just before it ("reduces latency by
+    40%"); an explicit metric beats a generic "improves", and nothing crosses into the next
+    clause, where another number has its own metric."""
+    number_end = offset
+    while number_end < len(sentence) and not sentence[number_end].isspace():
+        number_end += 1
+    after = sentence[number_end : number_end + _WINDOW_AFTER]
+    edge = _CLAUSE_EDGE.search(after)
+    after = after[: edge.start()] if edge else after
+    before_start = max(0, offset - _WINDOW_BEFORE)
+    before = sentence[before_start:offset]
+    cut = list(_CLAUSE_EDGE.finditer(before))
+    if cut:
+        before = before[cut[-1].end() :]
+        before_start = offset - len(before)
+    for pattern in (SPECIFIC, GENERIC):
+        best: tuple[int, re.Match[str]] | None = None
+        for match in pattern.finditer(after):
+            best = (match.start(), match)
+            break
+        for match in pattern.finditer(before):
+            distance = offset - (before_start + match.end())
+            if best is None or distance + 8 < best[0]:
+                best = (distance + 8, match)
+        if best is not None:
+            return metric_text(best[1])
+    return None
+
+
 def _claims(sentence: str, method_name: str | None) -> bool:
     lower = sentence.lower()
     if not any(word in lower for word in _CLAIM_WORDS):
@@ -144,7 +174,7 @@ def extract_gains(
             FoundGain(
                 value,
                 unit,
-                _nearest(_METRIC, sentence, offset),
+                _metric(sentence, offset),
                 _nearest(_BENCHMARK, sentence, offset),
                 _nearest(_BASELINE, sentence, offset),
                 sentence,

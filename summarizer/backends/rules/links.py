@@ -1,7 +1,10 @@
-"""Which link in an abstract holds the paper's code: the clause around each link decides.
+"""What each link in an abstract is (code, data, models, a demo, a project page, the paper)
+and which one holds the paper's code: the clause around each link decides.
 
-Finding and cleaning links is :mod:`summarizer.text.urls`; this module reads the words
-around each one ("code at", "our project page:", "we release the benchmark") and picks.
+Finding and cleaning links is :mod:`summarizer.text.urls`, which also gives each a kind from
+its host alone. Here the words of the link's own clause ("code at", "we release the
+benchmark:", "checkpoints are on") override the host: a GitHub link the sentence presents as
+a dataset is data, and a project page that the clause says holds code is code.
 """
 
 from __future__ import annotations
@@ -9,18 +12,13 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from summarizer.core.schema import LinkKind
 from summarizer.text.sentences import Sentences
 from summarizer.text.urls import FoundLink
 
 _CODE_WORDS = re.compile(
     r"\b(?:codes?|implementations?|source|open[- ]?sourced?|github|repositor(?:y|ies)|repo|"
     r"toolkit|library|package|scripts?)\b",
-    re.IGNORECASE,
-)
-_HOLDS_WORDS = re.compile(
-    r"\b(?:codes?|implementations?|source|open[- ]?sourc\w*|github|repositor(?:y|ies)|repo|"
-    r"toolkit|library|package|scripts?|software|data(?:sets?)?|benchmarks?|corpus|corpora|"
-    r"checkpoints?|weights|models?|resources|artifacts|materials)\b",
     re.IGNORECASE,
 )
 _CLAUSE_END = re.compile(r"[,;(]|\.(?:\s|$)")
@@ -95,24 +93,93 @@ def _listed_with_code(link: FoundLink, sentences: Sentences) -> bool:
     return bool(_LIST_JOIN.search(head)) and _CODE_WORDS.search(head) is not None
 
 
-def pick_code_url(links: list[FoundLink], sentences: Sentences) -> FoundLink | None:
-    """The link holding the paper's code.
+# What a clause can say a link holds. Code wins within a clause ("code and models at X");
+# otherwise the first thing named decides.
+_CODE_NOUNS = re.compile(
+    r"\b(?:codes?|code\s?bases?|implementations?|source(?:\s+code)?|repositor(?:y|ies)|repos?|"
+    r"toolkits?|librar(?:y|ies)|packages?|scripts?|software|codebase)\b",
+    re.IGNORECASE,
+)
+_WEAK_CODE = re.compile(r"\b(?:open[- ]?sourc\w*|github)\b", re.IGNORECASE)
+_RELEASED = {
+    "data": re.compile(
+        r"\b(?:data(?:sets?)?|benchmarks?|corpus|corpora|annotations?|leaderboards?|"
+        r"test\s?sets?|splits|collections?|instances|samples)\b",
+        re.IGNORECASE,
+    ),
+    "model": re.compile(
+        r"\b(?:models?|checkpoints?|weights|(?:M|V)?LLMs?|LMs?|adapters?|embeddings)\b",
+        re.IGNORECASE,
+    ),
+    "demo": re.compile(r"\b(?:demos?|demonstration\s+page|playground|spaces?)\b", re.IGNORECASE),
+    "project": re.compile(
+        r"\b(?:(?:project|home|web)\s?pages?|websites?|web\s?sites?|homepage)\b", re.IGNORECASE
+    ),
+}
+_HOST_KIND: dict[LinkKind, LinkKind] = {
+    "code": "code",
+    "hub": "hub",
+    "project": "project",
+    "paper": "paper",
+}
 
-    A repository on a code host wins; otherwise the first link whose own clause says it
-    holds code, data or models ("Code and data at X", "we release the benchmark: X").
-    "Available at X" alone is not enough: a project page or hub link may hold anything.
-    A model-hub link needs an explicit code mention, since hubs usually hold only weights.
-    """
-    for link in links:
-        if link.kind == "code" and _is_repo(link.url):
-            return link
+
+def _host_kind(link: FoundLink) -> LinkKind:
+    """What a link is when its clause says nothing: a repository holds code."""
+    if link.kind == "code":
+        return "code" if _is_repo(link.url) else "other"
+    return _HOST_KIND.get(link.kind, "other")
+
+
+def _named(clause: str) -> LinkKind | None:
+    """The first released thing the clause names, if any."""
+    best: tuple[int, LinkKind] | None = None
+    for kind, pattern in _RELEASED.items():
+        match = pattern.search(clause)
+        if match and (best is None or match.start() < best[0]):
+            best = (match.start(), kind)  # type: ignore[assignment]
+    return best[1] if best else None
+
+
+def _pointer_kind(link: FoundLink, sentences: Sentences) -> LinkKind:
+    """ "Our project page: X", "the demo at X", "instructions at X": the noun before decides."""
+    start = sentences.span_at(link.start)[0]
+    before = sentences.text[max(start, link.start - 60) : link.start]
+    pointer = _POINTER_BEFORE.search(before)
+    named = _named(pointer.group(0)) if pointer else None
+    return named or _host_kind(link)
+
+
+def link_kinds(links: list[FoundLink], sentences: Sentences) -> list[LinkKind]:
+    """Each link's kind, read from its clause, falling back to its host."""
+    kinds: list[LinkKind] = []
     previous_end = 0
     for link in links:
         clause = _clause(link, previous_end, sentences)
         previous_end = link.end
-        words = _CODE_WORDS if link.kind == "hub" else _HOLDS_WORDS
-        if words.search(clause) and (
-            not _points_elsewhere(link, sentences) or _listed_with_code(link, sentences)
-        ):
+        kinds.append(_kind(link, clause, sentences))
+    return kinds
+
+
+def _kind(link: FoundLink, clause: str, sentences: Sentences) -> LinkKind:
+    if link.kind == "paper":
+        return "paper"
+    if _points_elsewhere(link, sentences) and not _listed_with_code(link, sentences):
+        return _pointer_kind(link, sentences)
+    if _CODE_NOUNS.search(clause):
+        return "code"
+    named = _named(clause)
+    if named is not None:
+        return named
+    if _WEAK_CODE.search(clause) and link.kind != "hub":
+        return "code"
+    return _host_kind(link)
+
+
+def pick_code_url(links: list[FoundLink], kinds: list[LinkKind]) -> FoundLink | None:
+    """The paper's code: a repository on a code host that holds code, else the first code link."""
+    code = [link for link, kind in zip(links, kinds, strict=True) if kind == "code"]
+    for link in code:
+        if link.kind == "code" and _is_repo(link.url):
             return link
-    return None
+    return code[0] if code else None

@@ -1,4 +1,4 @@
-"""The paper's named contribution (method, model, benchmark, dataset) and the task it addresses.
+"""The paper's named contribution: a method, model, model family, benchmark, dataset or concept.
 
 Precedence, measured on the dev gold: a name-like title prefix ("MUSCLE: ...")
 beats names found in the abstract, because authors put the artifact name there
@@ -246,28 +246,12 @@ _GENERIC_PHRASE_END = re.compile(
     re.IGNORECASE,
 )
 _SURVEY = re.compile(r"\b(?:survey|review|overview|tutorial|position\s+paper)\b", re.IGNORECASE)
-_TASK_SENTENCE = re.compile(
-    r"\b(?:we|this\s+(?:paper|work|study|article)|in\s+this\s+\w+)\b[^.]{0,40}?\b"
-    r"(?:stud\w*|address\w*|tackl\w*|investigat\w*|explor\w*|examin\w*|consider\w*|focus\w*|"
-    r"aim\w*|propos\w*|introduc\w*|present\w*)\b",
-    re.IGNORECASE,
-)
-
-
 @dataclass(frozen=True, slots=True)
 class FoundMethod:
     """The contribution's name with its one-line description and verbatim evidence."""
 
     name: str | None
     description: str | None
-    evidence: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class FoundTask:
-    """The problem addressed, with a verbatim sentence that states it."""
-
-    task: str | None
     evidence: str | None
 
 
@@ -476,13 +460,3 @@ def extract_method(title: str, abstract: str, sentences: Sentences) -> FoundMeth
         rest if prefix else (evidence or title)
     )
     return FoundMethod(name, description, evidence)
-
-
-def extract_task(title: str, sentences: Sentences) -> FoundTask:
-    """The problem: the title (minus a name prefix) and the sentence that frames the work."""
-    prefix, rest = _split_title(title)
-    task = rest if prefix else title.strip()
-    evidence = next((s for s in sentences if _TASK_SENTENCE.search(s)), None)
-    if evidence is None and len(sentences):
-        evidence = next(iter(sentences))
-    return FoundTask(task or None, evidence)

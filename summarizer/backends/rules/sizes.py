@@ -5,6 +5,11 @@ suffixes. A "B"/"billion" count is a model size unless a noise noun follows; the
 ambiguous K/M/T/million/trillion counts need a nearby "parameters" (or a model-name
 hyphen for M). Range and list partners inherit acceptance from their neighbours, so
 "between 244M and 137B parameters" yields both ends.
+
+Each size then gets a role from its sentence: after a comparison ("outperforms
+CodeLlama-34B", "compared with GPT-3 (175B)") it is a baseline; in a scene-setting
+sentence that says nothing about the paper's own work ("LLMs such as GPT-3 (175B) ...")
+it is other; otherwise it is one of the paper's own models.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from summarizer.core.schema import SizeRole
 from summarizer.text.numbers import SCALES, WORD_NUMBERS, to_number
 from summarizer.text.sentences import Sentences
 
@@ -113,6 +119,7 @@ class FoundSize:
     vague: bool
     start: int
     end: int
+    role: SizeRole = "own"
 
 
 @dataclass(slots=True)
@@ -261,6 +268,58 @@ def _propagate(text: str, candidates: list[_Candidate]) -> None:
                 target.verdict = source.verdict
 
 
-def extract_sizes(text: str, sentences: Sentences) -> list[tuple[FoundSize, str]]:
-    """Sizes paired with their evidence sentence."""
-    return [(size, sentences.at(size.start)) for size in find_sizes(text)]
+_COMPARISON = re.compile(
+    r"\b(?:outperform\w*|surpass\w*|beat(?:s|ing)?|(?<!larger\s)(?<!greater\s)(?<!more\s)"
+    r"(?<!less\s)(?<!smaller\s)(?<!fewer\s)than|compared\s+(?:to|with)|comparison\s+(?:to|with)|"
+    r"vs\.?|versus|rival\w*|match(?:es|ing)?|on\s+par\s+with|comparable\s+(?:to|with)|"
+    r"competitive\s+with|exceed\w*|relative\s+to|against|baselines?|similar\s+to|"
+    r"(?:as\s+)?(?:well|good)\s+as|closes?\s+the\s+gap|lags?\s+behind|trails?)\b",
+    re.IGNORECASE,
+)
+_OWN_AFTER_COMPARISON = re.compile(r"\b(?:our|we|ours|the\s+proposed)\b", re.IGNORECASE)
+_EXAMPLE = re.compile(r"\b(?:such\s+as|like|e\.g\.|including|for\s+example)\b", re.IGNORECASE)
+_OWNER = re.compile(
+    r"\b(?:we|our|ours|us|this\s+(?:paper|work|study|report)|the\s+proposed|the\s+resulting|"
+    r"here)\b",
+    re.IGNORECASE,
+)
+_CLAUSE_BREAK = re.compile(r"[;:]|,\s+(?:while|whereas|but|and\s+(?:we|our))\b|\.\s")
+
+
+def size_role(
+    text: str, size: FoundSize, sentences: Sentences, method_name: str | None = None
+) -> SizeRole:
+    """Whose model a size is, from the words between its clause's start and the size."""
+    start, _ = sentences.span_at(size.start)
+    before = text[start : size.start]
+    breaks = list(_CLAUSE_BREAK.finditer(before))
+    clause = before[breaks[-1].end() :] if breaks else before
+    comparison = None
+    for comparison in _COMPARISON.finditer(clause):
+        pass
+    if comparison is not None and not _OWN_AFTER_COMPARISON.search(clause, comparison.end()):
+        return "baseline"
+    sentence = sentences.at(size.start)
+    owned = _OWNER.search(sentence) or (method_name and method_name in sentence)
+    if not owned and (
+        _EXAMPLE.search(before[-40:]) or all(not _OWNER.search(s) for s in _before(sentences, start))
+    ):
+        return "other"
+    return "own"
+
+
+def _before(sentences: Sentences, start: int) -> list[str]:
+    """The sentences before the one starting at ``start``."""
+    return [sentences.text[a:b] for a, b in sentences.spans if b <= start]
+
+
+def extract_sizes(
+    text: str, sentences: Sentences, method_name: str | None = None
+) -> list[tuple[FoundSize, str]]:
+    """Sizes with their role, paired with their evidence sentence."""
+    sizes = []
+    for size in find_sizes(text):
+        role = size_role(text, size, sentences, method_name)
+        sizes.append((FoundSize(size.text, size.params, size.vague, size.start, size.end, role),
+                      sentences.at(size.start)))
+    return sizes

@@ -1,0 +1,63 @@
+"""The task: a one-line statement of the problem, taken from the abstract's own problem sentence.
+
+Never the title: a title names the paper, so grouping by it puts every paper in its own
+group. Authors state the problem early, in a sentence that frames the work ("we study ...")
+or names a difficulty ("... remains costly", "a key challenge is ..."); failing both, the
+opening sentence sets the scene.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from summarizer.text.sentences import Sentences
+
+_FRAMING = re.compile(
+    r"\b(?:we|this\s+(?:paper|work|study|article)|in\s+this\s+\w+)\b[^.]{0,40}?\b"
+    r"(?:stud\w*|address\w*|tackl\w*|investigat\w*|explor\w*|examin\w*|consider\w*|focus\w*|"
+    r"aim\w*)\b",
+    re.IGNORECASE,
+)
+_DIFFICULTY = re.compile(
+    r"\b(?:challeng\w*|problem\w*|bottleneck\w*|limitation\w*|remains?|struggl\w*|costly|"
+    r"expensive|difficult\w*|hard|suffer\w*|lack\w*|fail\w*|prohibitive\w*|inefficien\w*|"
+    r"hinder\w*|limit(?:s|ed)|issue\w*|gap|unclear|open\s+question|however)\b",
+    re.IGNORECASE,
+)
+_LEAD = re.compile(
+    r"^(?:however|moreover|unfortunately|yet|but|thus|therefore|nevertheless|in\s+this\s+"
+    r"(?:paper|work|study)|in\s+practice|notably|importantly)\s*,?\s*",
+    re.IGNORECASE,
+)
+_MAX_CHARS = 240
+_SCAN = 4
+
+
+@dataclass(frozen=True, slots=True)
+class FoundTask:
+    """The problem addressed, with a verbatim sentence that states it."""
+
+    task: str | None
+    evidence: str | None
+
+
+def _one_line(sentence: str) -> str:
+    text = " ".join(sentence.split())
+    text = _LEAD.sub("", text)
+    text = text[:1].upper() + text[1:]
+    if len(text) > _MAX_CHARS:
+        cut = text.rfind(" ", 0, _MAX_CHARS - 1)
+        text = text[: cut if cut > 0 else _MAX_CHARS - 1].rstrip(",;:") + "…"
+    return text
+
+
+def extract_task(title: str, sentences: Sentences) -> FoundTask:
+    """The sentence that frames the work, else the first naming a difficulty, else the first."""
+    early = [s for s in list(sentences)[:_SCAN] if s.strip() and s.strip() != title.strip()]
+    if not early:
+        return FoundTask(None, None)
+    chosen = next((s for s in early if _FRAMING.search(s)), None)
+    if chosen is None:
+        chosen = next((s for s in early if _DIFFICULTY.search(s)), early[0])
+    return FoundTask(_one_line(chosen), chosen)

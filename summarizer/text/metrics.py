@@ -1,0 +1,94 @@
+"""What a claimed gain measures, read from the words next to its number.
+
+``3x faster`` is speed, ``40% less memory`` is memory, ``2.1 points of accuracy`` is
+accuracy. The rules use this to fill a gain's metric, and ``eval`` uses it to compare any
+backend's metric text (an LLM may write "exact match" or "tokens/s") with the gold's class.
+"""
+
+from __future__ import annotations
+
+import re
+
+from summarizer.core.schema import GainMetric
+
+_SPECIFIC: list[tuple[GainMetric, str]] = [
+    (
+        "speed",
+        r"faster|speed[- ]?ups?|speeds?\s+up|accelerat\w*|throughput|latency|wall[- ]?clock|"
+        r"(?:inference|training|decoding|generation|run)[- ]?time|quicker|tokens?/s",
+    ),
+    (
+        "memory",
+        r"memory|footprint|storage|VRAM|(?:KV[- ])?cache\s+size|model\s+size|compress\w*|"
+        r"disk\s+space",
+    ),
+    (
+        "cost",
+        r"costs?|cheaper|compute|computation\w*|FLOPs?|GPU[- ]hours?|energy|"
+        r"(?:fewer|less)\s+(?:\w+\s+)?(?:parameters|tokens|data|samples|examples|steps|"
+        r"calls|queries)|trainable\s+parameters|budget|price|sample[- ]efficien\w*|"
+        r"data[- ]efficien\w*",
+    ),
+    (
+        "error",
+        r"error(?:\s+rates?)?|WER|CER|perplexity|PPL|hallucinations?|hallucination\s+rates?|"
+        r"toxicity|attack\s+success(?:\s+rates?)?|failure\s+rates?|FID|regret",
+    ),
+    (
+        "accuracy",
+        r"accuracy|F1(?:\s+scores?)?|BLEU|ROUGE[-\w]*|pass@\d+|win[- ]rates?|success\s+rates?|"
+        r"exact\s+match|EM|mAP|AUC|top-\d\s+accuracy|scores?|recall|precision|rewards?|"
+        r"performance|quality|Elo",
+    ),
+]
+_GENERIC: list[tuple[GainMetric, str]] = [
+    ("speed", r"speeds?|fast"),
+    ("error", r"lower\s+error|fewer\s+errors"),
+    (
+        "accuracy",
+        r"improv\w*|better|higher|outperform\w*|surpass\w*|gains?|boost\w*|SOTA|"
+        r"state[- ]of[- ]the[- ]art|points?|pp",
+    ),
+]
+
+
+def _compile(table: list[tuple[GainMetric, str]]) -> re.Pattern[str]:
+    return re.compile(
+        "|".join(f"(?P<{kind}_{i}>\\b(?:{pattern})\\b)" for i, (kind, pattern) in enumerate(table)),
+        re.IGNORECASE,
+    )
+
+
+SPECIFIC = _compile(_SPECIFIC)
+GENERIC = _compile(_GENERIC)
+_NAMED = re.compile(
+    r"^(?:F1(?:\s+score)?|BLEU|ROUGE[-\w]*|pass@\d+|win[- ]rates?|success\s+rates?|exact\s+match|"
+    r"EM|mAP|AUC|top-\d\s+accuracy|WER|CER|perplexity|PPL|FID|Elo|accuracy|recall|precision)$",
+    re.IGNORECASE,
+)
+
+
+def kind_of(match: re.Match[str]) -> GainMetric:
+    """The metric class of a match of :data:`SPECIFIC` or :data:`GENERIC`."""
+    group = match.lastgroup or "other_0"
+    return group.rsplit("_", 1)[0]  # type: ignore[return-value]
+
+
+def metric_text(match: re.Match[str]) -> str:
+    """What to store as the metric: a named metric as written ("F1", "pass@1"), else its class."""
+    word = " ".join(match.group(0).split())
+    return word if _NAMED.match(word) else kind_of(match)
+
+
+def metric_kind(metric: str | None) -> GainMetric:
+    """The class of any metric text: a class name itself, a metric name or words around one."""
+    if not metric:
+        return "other"
+    lowered = metric.strip().lower()
+    if lowered in ("accuracy", "speed", "memory", "cost", "error", "other"):
+        return lowered  # type: ignore[return-value]
+    for pattern in (SPECIFIC, GENERIC):
+        match = pattern.search(metric)
+        if match:
+            return kind_of(match)
+    return "other"
