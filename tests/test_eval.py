@@ -19,17 +19,23 @@ def test_eval_prints_per_field_table_and_records_it(seeds: Path, db_path: Path) 
     result = runner.invoke(app, ["eval", "--gold", str(DATA / "gold_a.jsonl")])
     assert result.exit_code == 0, result.output
     assert "rules · rules-" in result.stdout and "65 of 65 gold papers" in result.stdout
-    for field in ("code_url", "links", "model_sizes", "gains", "method_name"):
+    fields = [
+        "code_url", "links", "model_sizes", "gains", "method_name",
+        "own_sizes", "gain_metrics", "link_kinds", "task_category",
+    ]  # fmt: skip
+    for field in fields:
         assert field in result.stdout
     with duckdb.connect(str(db_path), read_only=True) as con:
         rows = con.execute(
             "select field, precision, recall, gold_papers, backend, extra from eval_runs "
             "order by field"
         ).fetchall()
-    assert [r[0] for r in rows] == ["code_url", "gains", "links", "method_name", "model_sizes"]
-    code_url = rows[0]
-    assert code_url[1:5] == (1.0, 1.0, 65, "rules")
-    assert "exact_share" in json.loads(rows[2][5])  # per-field extras are stored as JSON
+    assert [r[0] for r in rows] == sorted(fields)
+    by_field = {r[0]: r for r in rows}
+    assert by_field["code_url"][1:5] == (1.0, 1.0, 65, "rules")
+    # per-field extras are stored as JSON
+    assert "exact_share" in json.loads(by_field["links"][5])
+    assert "role_accuracy" in json.loads(by_field["own_sizes"][5])
 
 
 def test_gold_file_that_is_itself_an_input(tmp_path: Path) -> None:

@@ -8,7 +8,16 @@ from pathlib import Path
 import pytest
 
 from summarizer.core.schema import ClaimedGain, Link, Method, ModelSize, Summary
-from summarizer.eval.score import FieldScore, GoldGain, GoldRecord, load_gold, score
+from summarizer.eval.score import (
+    FieldScore,
+    GoldGain,
+    GoldLink,
+    GoldRecord,
+    GoldSize,
+    ascii_name,
+    load_gold,
+    score,
+)
 from tests.scaling import growth, repeated
 
 DATA = Path(__file__).parent / "data"
@@ -37,7 +46,8 @@ def test_load_gold_reads_rows(tmp_path: Path) -> None:
     path = tmp_path / "g.jsonl"
     path.write_text(json.dumps(row) + "\n\n")
     (record,) = load_gold(path)
-    assert record.links == ("https://a.org",) and record.gains == (GoldGain(2.0, "%"),)
+    assert record.links == (GoldLink("https://a.org"),) and record.gains == (GoldGain(2.0, "%"),)
+    assert record.model_sizes == (GoldSize(7e9),) and not record.has_roles
 
 
 def test_titles_match_after_normalisation() -> None:
@@ -65,7 +75,10 @@ def test_links_micro_scores_and_exact_share() -> None:
             links=[Link(url="https://b.org", kind="other"), Link(url="https://c.org", kind="other")]
         ),
     }
-    golds = [gold(title="A", links=("https://a.org/x",)), gold(title="B", links=("https://b.org",))]
+    golds = [
+        gold(title="A", links=(GoldLink("https://a.org/x"),)),
+        gold(title="B", links=(GoldLink("https://b.org"),)),
+    ]
     s = by_field(score(predictions, golds))["links"]
     assert s.precision == pytest.approx(2 / 3) and s.recall == 1.0
     assert s.extra["exact_share"] == 0.5
@@ -74,7 +87,7 @@ def test_links_micro_scores_and_exact_share() -> None:
 def test_sizes_match_within_tolerance() -> None:
     sizes = [ModelSize(text="7B", params=7.05e9, vague=False, role="own", evidence="7B"),
              ModelSize(text="1B", params=1e9, vague=False, role="own", evidence="1B")]  # fmt: skip
-    s = by_field(score({"T": pred(model_sizes=sizes)}, [gold(model_sizes=(7e9, 13e9))]))[
+    s = by_field(score({"T": pred(model_sizes=sizes)}, [gold(model_sizes=(GoldSize(7e9), GoldSize(13e9)))]))[
         "model_sizes"
     ]
     assert (s.precision, s.recall) == (0.5, 0.5)
@@ -120,6 +133,10 @@ def test_rules_meet_targets_on_seed_gold(seeds: Path) -> None:
     assert scores["links"].extra["exact_share"] >= 0.98
     assert scores["model_sizes"].f1 >= 0.95
     assert scores["method_name"].recall >= 0.85
+    # the development sets' v2 fields (held-out figures are in BENCHMARKS.md, not here)
+    assert scores["link_kinds"].precision >= 0.95
+    assert scores["own_sizes"].f1 >= 0.9
+    assert scores["task_category"].precision >= 0.7
     for paper in papers:
         s = predictions[paper.title]
         spans = [s.task_evidence, s.method.evidence, s.code_url_evidence]
@@ -142,3 +159,66 @@ def test_rules_cost_grows_linearly_up_to_the_longest_abstract(chunk: str) -> Non
     # 20,000 characters is the ingest limit; 8x the text may cost ~8x, not ~64x (quadratic)
     ratio = growth(lambda text: extract_summary("Some Title", text), repeated(chunk), 2_500, 20_000)
     assert ratio < 20
+
+
+def size(params: float, role: str) -> ModelSize:
+    return ModelSize(text="x", params=params, vague=False, role=role, evidence="x")  # type: ignore[arg-type]
+
+
+def test_own_sizes_count_only_the_papers_own_models() -> None:
+    """A baseline's size counted as the paper's own is a false positive."""
+    record = gold(
+        model_sizes=(GoldSize(7e9, "own"), GoldSize(34e9, "baseline")), task_category="other"
+    )
+    right = by_field(score({"T": pred(model_sizes=[size(7e9, "own"), size(34e9, "baseline")])},
+                           [record]))["own_sizes"]  # fmt: skip
+    wrong = by_field(score({"T": pred(model_sizes=[size(7e9, "own"), size(34e9, "own")])},
+                           [record]))["own_sizes"]  # fmt: skip
+    assert (right.precision, right.recall, right.extra["role_accuracy"]) == (1.0, 1.0, 1.0)
+    assert (wrong.precision, wrong.recall, wrong.extra["role_accuracy"]) == (0.5, 1.0, 0.5)
+
+
+def test_v1_gold_is_not_scored_on_v2_fields() -> None:
+    """A v1 gold row has no roles, kinds or category: those fields have no support."""
+    scores = by_field(score({"T": pred()}, [gold(model_sizes=(GoldSize(7e9),))]))
+    assert scores["own_sizes"].support == scores["task_category"].support == 0
+    assert scores["link_kinds"].support == scores["gain_metrics"].support == 0
+
+
+def test_gain_metrics_need_the_metric_class_too() -> None:
+    gains = [
+        ClaimedGain(metric="faster", value=3.0, unit="x", benchmark=None, baseline=None, evidence="e"),
+        ClaimedGain(metric="accuracy", value=2.0, unit="%", benchmark=None, baseline=None, evidence="e"),
+    ]  # fmt: skip
+    record = gold(
+        gains=(GoldGain(3.0, "x", "speed"), GoldGain(2.0, "%", "error")), task_category="other"
+    )
+    s = by_field(score({"T": pred(claimed_gains=gains)}, [record]))["gain_metrics"]
+    assert (s.precision, s.recall) == (0.5, 0.5)
+
+
+def test_link_kinds_and_category_are_accuracies() -> None:
+    links = [Link(url="https://github.com/a/b", kind="code"), Link(url="https://x.ai", kind="code")]
+    record = gold(
+        links=(GoldLink("https://github.com/a/b", "code"), GoldLink("https://x.ai", "model")),
+        task_category="quantization",
+    )
+    scores = by_field(score({"T": pred(links=links, task_category="quantization")}, [record]))
+    assert scores["link_kinds"].precision == 0.5 and scores["link_kinds"].support == 2
+    assert scores["task_category"].precision == 1.0
+
+
+@pytest.mark.parametrize(
+    ("predicted", "gold_name"), [("μTransfer", "muTransfer"), ("muP", "μP"), ("β-DPO", "β-DPO")]
+)
+def test_greek_names_match_their_transliteration_both_ways(predicted: str, gold_name: str) -> None:
+    method = Method(name=predicted, description=None, evidence=None)
+    s = by_field(score({"T": pred(method=method)}, [gold(method_name=gold_name)]))["method_name"]
+    assert s.recall == 1.0
+    assert ascii_name("Ω-Net") == "omega-net"
+
+
+def test_method_aliases_count() -> None:
+    method = Method(name="vLLM", description=None, evidence=None)
+    record = gold(method_name="PagedAttention", method_aliases=("vLLM",))
+    assert by_field(score({"T": pred(method=method)}, [record]))["method_name"].recall == 1.0

@@ -60,7 +60,7 @@ def test_stated_values_are_grounded_with_offsets() -> None:
     assert result.code_url_grounded is True
     assert [v["grounded"] for v in result.model_sizes + result.gains + result.links] == [True] * 4
     first = result.gains[0]
-    assert ABSTRACT[first["start_char"] : first["end_char"]] == "improves accuracy by 2.5%"
+    assert ABSTRACT[first["start_char"] : first["end_char"]] == "2.5%"
     assert result.grounded_ratio == 1.0 and result.ungrounded == 0
 
 

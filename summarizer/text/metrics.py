@@ -15,24 +15,26 @@ _SPECIFIC: list[tuple[GainMetric, str]] = [
     (
         "speed",
         r"faster|speed[- ]?ups?|speeds?\s+up|accelerat\w*|throughput|latency|wall[- ]?clock|"
-        r"(?:inference|training|decoding|generation|run)[- ]?time|quicker|tokens?/s",
+        r"(?:inference|training|decoding|generation|run)[- ]?time|quicker|tokens?/s|"
+        r"FLOPs\s+utili[sz]ation|\bMFU\b|utili[sz]ation",
     ),
     (
         "memory",
-        r"memory|footprint|storage|VRAM|(?:KV[- ])?cache\s+size|model\s+size|compress\w*|"
+        r"memory|footprint|storage|VRAM|KV[- ]?cache|cache\s+size|model\s+size|compress\w*|"
         r"disk\s+space",
     ),
     (
         "cost",
         r"costs?|cheaper|compute|computation\w*|FLOPs?|GPU[- ]hours?|energy|"
-        r"(?:fewer|less)\s+(?:\w+\s+)?(?:parameters|tokens|data|samples|examples|steps|"
-        r"calls|queries)|trainable\s+parameters|budget|price|sample[- ]efficien\w*|"
-        r"data[- ]efficien\w*",
+        r"(?:fewer|less)\s+(?:[\w-]+\s+){0,2}(?:parameters|tokens|data|samples|examples|steps|"
+        r"calls|queries|GPU\s+hours)|(?:trainable|learnable|total)\s+parameters|budget|price|"
+        r"sample[- ]efficien\w*|data[- ]efficien\w*|(?:fewer|less|smaller|only)\s+(?:\w+\s+)?parameters",
     ),
     (
         "error",
         r"error(?:\s+rates?)?|WER|CER|perplexity|PPL|hallucinations?|hallucination\s+rates?|"
-        r"toxicity|attack\s+success(?:\s+rates?)?|failure\s+rates?|FID|regret",
+        r"toxic\w*|attack\s+success(?:\s+rates?)?|failure\s+rates?|s?FID|regret|(?:validation\s+)?loss|"
+        r"negative\s+flips?",
     ),
     (
         "accuracy",

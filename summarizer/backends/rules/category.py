@@ -2,10 +2,12 @@
 
 Each label has cue phrases with a weight: a phrase that names the task outright ("model
 merging", "text-to-image") weighs more than one that merely occurs in such papers ("merge").
-The title speaks for the contribution, so its cues count three times; an abstract cue counts
-at most twice, so a word repeated through the abstract cannot outvote the title. On a tie
-the label listed first below wins: specific techniques come before the broad areas they are
-applied in (a quantization paper evaluated on reasoning is quantization).
+The text is read in parts: the title speaks for the contribution and counts three times; the
+opening sentence and the sentences saying what the authors did count once; the rest of the
+abstract counts half. Each part gives a label its strongest cue once, so repetition cannot
+outvote the title. On a tie the label listed first below wins: specific techniques come
+before the broad areas they are applied in (a quantization paper evaluated on reasoning is
+quantization).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from functools import cache
 from summarizer.core.taxonomy import TASK_CATEGORIES
 
 _TITLE_WEIGHT = 3.0
-_ABSTRACT_CAP = 2
+_REST_WEIGHT = 0.5
 _MIN_SCORE = 1.0
 
 # label -> [(pattern, weight)], in tie-break order
@@ -24,17 +26,21 @@ _CUES: dict[str, list[tuple[str, float]]] = {
     "model-merging": [
         (r"model\s+merging|merg(?:e|es|ed|ing)\s+(?:\w+\s+){0,2}(?:models|weights|checkpoints|LLMs|experts)|"
          r"merged\s+models?|task\s+arithmetic|task\s+vectors?|model\s+soups?|weight\s+averaging", 3),
-        (r"merg(?:e|ing)", 1),
+        (r"\bmerg(?:e|ing)\b|recycl\w+\s+(?:\w+\s+){0,2}models|absorb\w*\s+abilit\w*|homologous\s+models|"
+         r"layer\s+swapping|swapp?\w*\s+(?:\w+\s+){0,2}layers|delta\s+parameters", 2),
     ],
     "quantization": [
         (r"quantiz\w*|quantis\w*|low[- ]bit|\b[1-8][- ]bits?\b|\bINT[48]\b|\bFP[48]\b|\bW\d+A\d+\b|binariz\w*", 3),
     ],
     "pruning-sparsity": [
-        (r"prun(?:e|es|ed|ing)|sparsit\w*|sparse\s+(?:models?|networks?|LLMs?|weights)|lottery\s+tickets?|"
-         r"(?:layer|head|token)\s+(?:removal|dropping)", 3),
+        (r"prun(?:e|es|ed|ing)|lottery\s+tickets?|(?:layer|head)\s+(?:removal|dropping)|"
+         r"model[- ]compression", 3),
+        (r"sparsit\w*|sparse\s+(?:models?|networks?|LLMs?|weights)", 1),
     ],
     "knowledge-distillation": [
-        (r"distill\w*|teacher\s+model|student\s+model|teacher[- ]student", 3),
+        (r"distill\w*|teacher\s+model|student\s+model|teacher[- ]student|"
+         r"learn\w*\s+from\s+(?:\w+\s+){0,3}(?:GPT-4|ChatGPT|larger\s+models|LFMs|teachers?)|"
+         r"explanation\s+traces|smaller\s+(?:language\s+)?models?\s+(?:\w+\s+){0,4}(?:from|of)\s+(?:larger|large)", 3),
     ],
     "parameter-efficient-fine-tuning": [
         (r"\bLoRA\b|low[- ]rank\s+adapt\w*|parameter[- ]efficient|\bPEFT\b|adapters?\b|prefix[- ]tuning|"
@@ -47,42 +53,52 @@ _CUES: dict[str, list[tuple[str, float]]] = {
     "long-context": [
         (r"long[- ]context|context\s+(?:window|length)s?|long\s+(?:documents?|sequences?|inputs?)|"
          r"position(?:al)?\s+(?:encoding|interpolation|embedding)s?|\bRoPE\b|length\s+(?:extrapolation|"
-         r"generali[sz]ation)|needle[- ]in[- ]a[- ]haystack|\d+[kK]\s+tokens", 3),
+         r"generali[sz]ation)|needle[- ]in[- ]a[- ]haystack|\d+[kK]\s+tokens", 2),
     ],
     "efficient-inference": [
         (r"speculative\s+decoding|KV[- ]?cache|inference\s+(?:speed|latency|efficien\w*|cost|acceleration|"
          r"throughput)|decoding\s+(?:speed|latency|efficien\w*)|serving|early[- ]exit\w*|faster\s+inference|"
-         r"accelerat\w*\s+(?:LLM\s+)?inference|efficient\s+inference|token\s+(?:pruning|merging|reduction)", 3),
-        (r"latency|throughput|speed[- ]?ups?", 1),
+         r"accelerat\w*\s+(?:LLM\s+)?inference|efficient\s+inference|token\s+(?:pruning|merging|reduction)|"
+         r"streaming|attention\s+sinks?|on-device", 3),
+        (r"latency|throughput|speed[- ]?ups?|inference", 1),
     ],
     "efficient-training": [
         (r"training\s+efficien\w*|efficient\s+(?:pre-?)?training|optimi[sz]ers?\b|\bAdam\w*|memory[- ]efficient\s+"
          r"training|mixed[- ]precision|distributed\s+training|(?:pipeline|tensor|data)\s+parallel\w*|"
-         r"gradient\s+checkpointing|learning[- ]rate\s+schedul\w*|training\s+(?:cost|throughput|speed)", 3),
+         r"gradient\s+checkpointing|learning[- ]rate\s+schedul\w*|training\s+(?:cost|throughput|speed)|"
+         r"IO-aware\w*|attention\s+(?:kernels?|algorithms?)|memory[- ]efficient\s+(?:exact\s+)?attention|"
+         r"faster\s+attention|GPU\s+(?:memory|utilization|kernels?)|work\s+partitioning|parallelism", 3),
     ],
     "data-curation": [
         (r"data\s+(?:selection|curation|filtering|quality|pruning|mixtures?|mixing|deduplication|"
          r"composition|recipes?)|dedup\w*|synthetic\s+(?:training\s+)?data|(?:pre-?)?training\s+data\s+"
          r"(?:selection|curation)|data[- ]efficient|select(?:ing|s)?\s+(?:high[- ]quality\s+)?(?:training\s+)?"
-         r"data|curat\w+\s+(?:a\s+)?(?:dataset|corpus|data)", 3),
-        (r"pretraining\s+(?:data|corpus)|corpus|datasets?", 0.5),
+         r"data|curat\w+\s+(?:a\s+)?(?:dataset|corpus|data)|de-?duplication|data\s+synthesis|"
+         r"(?:fewer|less)\s+data|data\s+diversity", 3),
+        (r"\bdatasets?\b|\bcorpus\b|\bcorpora\b", 1.5),
     ],
     "instruction-tuning": [
         (r"instruction[- ](?:tuning|tuned|following|data(?:sets?)?)|supervised\s+fine[- ]tuning|\bSFT\b|"
          r"instruction\s+tun\w*", 3),
+        (r"fine[- ]tun\w+", 0.5),
     ],
     "alignment": [
         (r"\bRLHF\b|\bDPO\b|preference\s+(?:optimi[sz]ation|data|learning|alignment|model\w*)|reward\s+models?|"
          r"human\s+feedback|align(?:ment|ing)?\s+(?:\w+\s+){0,3}(?:with\s+)?human|human\s+preferences?|"
-         r"constitutional|\balignment\b", 3),
+         r"constitutional|\balignment\b|self-rewarding", 4),
     ],
     "safety": [
-        (r"jailbreak\w*|red[- ]teaming|harmful|\bsafety\b|unsafe|toxic\w*|backdoor\w*|watermark\w*|"
-         r"membership\s+inference|privacy\s+(?:leak\w*|risks?)|misuse|unlearning", 3),
+        (r"jailbreak\w*|red[- ]teaming|harmful|unsafe|toxic\w*|backdoor\w*|watermark\w*|"
+         r"membership\s+inference|privacy\s+(?:leak\w*|risks?)|misuse|unlearning|(?:social|gender|racial|societal|demographic)\s+bias\w*|bias(?:es)?\s+(?:evaluation|in\s+"
+         r"(?:LLMs?|language\s+models|generated))|"
+         r"fairness|stereotyp\w*|(?:detect\w*|identify\w*)\s+(?:\w+\s+){0,4}(?:generated|synthetic)\s+"
+         r"(?:text|content)|model\s+extraction|attacks?\b", 3),
+        (r"\bsafety\b", 1),
     ],
     "hallucination-factuality": [
-        (r"hallucinat\w*|factual\w*|fact[- ]check\w*|faithful\w*|truthful\w*|attribution\s+to\s+sources|"
+        (r"hallucinat\w*|fact[- ]check\w*|faithful\w*|truthful\w*|attribution\s+to\s+sources|"
          r"calibrat\w*", 3),
+        (r"factual\w*", 1.5),
     ],
     "mathematical-reasoning": [
         (r"mathemat\w*|\bmath\b|GSM8K|\bMATH\b|theorem[- ]proving|theorems?|olympiad|arithmetic|geometry\s+problems?", 3),
@@ -90,15 +106,17 @@ _CUES: dict[str, list[tuple[str, float]]] = {
     "code-generation": [
         (r"code\s+(?:generation|LLMs?|models?|completion|synthesis|repair|review)|program\s+synthesis|"
          r"\bcoding\b|HumanEval|\bMBPP\b|SWE-bench|software\s+engineering|programming|code\s+llm|"
-         r"bug\s+fix\w*|compilers?", 3),
+         r"bug\s+fix\w*|compilers?|\bcode\b|programs?\b", 3),
     ],
     "retrieval-augmented-generation": [
         (r"retrieval[- ]augmented|\bRAG\b|retriev\w+\s+(?:documents|passages|knowledge|evidence)\s+"
-         r"(?:\w+\s+){0,4}generat\w*", 4),
+         r"(?:\w+\s+){0,4}generat\w*|retriev\w*\s+from|retrieval[- ]enhanced|internet[- ]augmented|"
+         r"search[- ]augmented|augment\w*\s+(?:\w+\s+){0,3}with\s+(?:retriev\w+|search|web|internet)", 4),
     ],
     "information-retrieval": [
         (r"information\s+retrieval|re-?rank\w*|dense\s+retriev\w*|retrievers?|search\s+engines?|"
-         r"text\s+embeddings?|embedding\s+models?|\bBM25\b|passage\s+retrieval|document\s+ranking", 3),
+         r"text\s+embeddings?|embedding\s+models?|\bBM25\b|passage\s+retrieval|document\s+ranking|"
+         r"(?<!position\s)(?<!positional\s)(?<!rotary\s)embeddings?", 3),
         (r"retriev\w*|ranking", 1),
     ],
     "question-answering": [
@@ -106,33 +124,42 @@ _CUES: dict[str, list[tuple[str, float]]] = {
     ],
     "summarization": [(r"summari[sz]\w*", 3)],
     "machine-translation": [
-        (r"(?:machine\s+)?translation|multilingual|cross[- ]lingual|low[- ]resource\s+languages?", 3),
+        (r"(?:machine\s+)?translation|low[- ]resource\s+languages?", 3),
+        (r"multilingual|cross[- ]lingual", 1.5),
     ],
     "tool-use": [
-        (r"tool[- ](?:use|using|learning|calling|augmented)|function[- ]calling|API\s+calls?|external\s+tools", 3),
+        (r"tool[- ](?:use|using|learning|calling|augmented)|function[- ]calling|API\s+calls?|external\s+tools|"
+         r"use\s+tools", 3),
+        (r"\btools?\b|\bAPIs?\b", 2),
     ],
     "agents": [
-        (r"\bagents?\b|agentic|multi[- ]agent|web\s+navigation|\bGUI\b|autonomous\s+(?:agents?|systems?)", 3),
+        (r"\bagents?\b|agentic|multi[- ]agent|web\s+navigation|\bGUI\b|autonomous\s+(?:agents?|systems?)|"
+         r"\bacting\b|decision[- ]making|ALFWorld|WebShop|interactive\s+environments?", 3),
         (r"environments?|planning", 0.5),
     ],
     "dialogue": [
         (r"dialog(?:ue)?s?|conversation\w*|chat\s?bots?|multi[- ]turn|role[- ]play\w*", 3),
     ],
     "reasoning": [
-        (r"reasoning|chain[- ]of[- ]thought|\bCoT\b|multi[- ]step|logical|commonsense|test[- ]time\s+"
-         r"(?:compute|scaling)|self[- ]consistency|\bo1\b|\bR1\b|thinking", 3),
+        (r"chain[- ]of[- ]thought|\bCoT\b|multi[- ]step|logical|commonsense|test[- ]time\s+"
+         r"(?:compute|scaling)|self[- ]consistency|\bo1\b|\bR1\b|thinking|self[- ]refine\w*|"
+         r"self[- ]feedback|iterative\s+refinement", 3),
+        (r"reasoning", 2),
     ],
     "vision-language": [
         (r"vision[- ]language|multi-?modal\s+(?:large\s+)?(?:language\s+)?models?|\bM?LLMs?\s+with\s+vision|"
          r"\bMLLMs?\b|\bVLMs?\b|\bLVLMs?\b|image[- ]text|visual\s+question|\bVQA\b|caption\w*|"
-         r"visual\s+instruction|multimodal", 3),
+         r"multimodal", 3),
+        (r"visual\s+instruction|visual\s+models?\s+from\s+natural\s+language|language\s+supervision", 4),
     ],
     "video-generation": [
         (r"video\s+(?:generation|synthesis|editing|diffusion)|text[- ]to[- ]video|video\s+generative", 4),
     ],
     "image-generation": [
-        (r"image\s+(?:generation|editing|synthesis)|text[- ]to[- ]image|diffusion(?:\s+models?)?|\bGANs?\b|"
-         r"generative\s+adversarial|inpainting|stable\s+diffusion|image\s+generators?", 3),
+        (r"image\s+(?:generation|editing|synthesis)|diffusion(?:\s+models?)?|\bGANs?\b|"
+         r"generative\s+adversarial|inpainting|stable\s+diffusion|image\s+generators?|one-step\s+generation|"
+         r"consistency\s+models?|score-based", 3),
+        (r"text[- ]to[- ]image", 5),
     ],
     "video-understanding": [
         (r"video\s+(?:understanding|question|recognition|LLMs?|comprehension|captioning|grounding)|"
@@ -147,12 +174,13 @@ _CUES: dict[str, list[tuple[str, float]]] = {
          r"detectors?|vision\s+(?:transformers?|backbones?)|visual\s+recognition|\bViTs?\b|\bCNNs?\b", 3),
     ],
     "speech": [
-        (r"\bspeech\b|\bASR\b|\bTTS\b|text[- ]to[- ]speech|spoken|speakers?|\bvoice\b", 3),
+        (r"\bspeech\b|\bASR\b|\bTTS\b|text[- ]to[- ]speech|spoken|\bvoice\b", 3),
     ],
     "audio-music": [(r"\baudio\b|\bmusic\w*|\bsounds?\b", 3)],
     "graph-learning": [
         (r"graph\s+neural|\bGNNs?\b|node\s+classification|link\s+prediction|knowledge\s+graphs?|"
-         r"graph\s+(?:learning|representation|transformers?)|\bgraphs?\b", 3),
+         r"graph\s+(?:learning|representation|transformers?)", 3),
+        (r"\bgraphs?\b", 1),
     ],
     "time-series": [(r"time[- ]series|forecast\w*", 3)],
     "recommendation": [
@@ -168,21 +196,24 @@ _CUES: dict[str, list[tuple[str, float]]] = {
          r"biolog\w*|genom\w*|\bdrugs?\b|scientific\s+discovery", 3),
     ],
     "continual-learning": [
-        (r"continual|lifelong|catastrophic\s+forgetting|(?:knowledge|model)\s+editing|incremental\s+learning", 3),
+        (r"continual|lifelong|catastrophic\s+forgetting|(?:knowledge|model)\s+editing|incremental\s+learning|"
+         r"model\s+updates?|backward[- ]compatib\w*|compatible|repair\w*|patch\w*", 3),
     ],
     "interpretability": [
         (r"interpretab\w*|explainab\w*|mechanistic|circuits?|probing|sparse\s+autoencoders?|"
          r"activation\s+(?:patching|steering)|representation\s+engineering|internal\s+representations?|"
-         r"\bneurons?\b|attention\s+heads?", 3),
+         r"\bneurons?\b|attention\s+heads?|mechanisms?\b|how\s+(?:language\s+)?models\s+(?:store|recall|represent)|"
+         r"feature\s+(?:interaction|importance|attribution)", 3),
     ],
     "robustness": [
-        (r"robust\w*|adversarial\s+(?:examples?|attacks?|robustness|perturbations?)|distribution\s+shifts?|"
+        (r"adversarial\s+(?:examples?|robustness|perturbations?)|distribution\s+shifts?|"
          r"out[- ]of[- ]distribution|\bOOD\b|corruptions?", 3),
+        (r"robust\w*", 1),
     ],
     "federated-privacy": [(r"federated|differential(?:ly)?\s+priva\w*|privacy[- ]preserving", 3)],
     "reinforcement-learning": [
-        (r"reinforcement\s+learning|\bRL\b|polic(?:y|ies)|Q[- ]learning|\bMDPs?\b|offline\s+RL|Atari|"
-         r"rewards?", 3),
+        (r"reinforcement\s+learning|\bRL\b|Q[- ]learning|\bMDPs?\b|offline\s+RL|Atari", 3),
+        (r"polic(?:y|ies)|rewards?", 1),
     ],
     "robotics": [
         (r"robot\w*|manipulation|embodied|locomotion|grasp\w*|navigation", 3),
@@ -191,25 +222,34 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"(?:new|novel|comprehensive|challenging)\s+benchmark|benchmark(?:ing)?\s+(?:suite|for|to\s+evaluate)|"
          r"we\s+(?:introduce|present|propose|release|construct|build)\s+(?:\w+\s+){0,4}benchmark|"
          r"evaluation\s+(?:suite|framework|protocol|benchmark)|leaderboards?|LLM[- ]as[- ]a[- ]judge|"
-         r"\bjudges?\b|contamination|\barena\b|evaluat\w+\s+(?:\w+\s+){0,2}(?:LLMs?|language\s+models)", 3),
-        (r"\bbenchmarks?\b", 0.5),
+         r"\bjudges?\b|contamination|\barena\b|evaluat\w+\s+(?:\w+\s+){0,2}(?:LLMs?|language\s+models)|"
+         r"new\s+test|test\s+to\s+measure|^(?:measuring|evaluating|assessing|benchmarking|quantifying)\b|"
+         r"\bassessment\b|multi-task\s+benchmark", 3),
+        (r"\bbenchmark\w*|\bevaluat\w+", 1),
     ],
     "model-architecture": [
         (r"architectures?|state[- ]space|\bSSMs?\b|Mamba|mixture[- ]of[- ]experts|\bMoE\b|"
          r"attention\s+mechanisms?|linear\s+attention|recurrent|transformer\s+(?:variant|block|layer)s?|"
-         r"activation\s+functions?|normali[sz]ation\s+layers?", 3),
+         r"activation\s+functions?|normali[sz]ation\s+layers?|mixture[- ]of[- ]\w+|convolution\w*|"
+         r"subquadratic|drop-in\s+replacement|\boperators?\b|routing", 3),
     ],
     "representation-learning": [
-        (r"self[- ]supervised|contrastive|representation\s+learning|embeddings?|pre-?text\s+tasks?", 3),
+        (r"self[- ]supervised|contrastive|representation\s+learning|pre-?text\s+tasks?|masked\s+autoencoders?|"
+         r"visual\s+features|\blearners\b|representations\b", 3),
     ],
     "learning-theory": [
         (r"theor(?:y|etical\w*)|provabl\w*|convergence|generali[sz]ation\s+bounds?|we\s+prove|"
-         r"sample\s+complexity|expressiv\w*|lower\s+bounds?|upper\s+bounds?", 3),
+         r"sample\s+complexity|expressiv\w*|lower\s+bounds?|upper\s+bounds?|inductive\s+bias|"
+         r"mode\s+connectivity|statistical\s+validity", 3),
     ],
     "language-modeling": [
-        (r"language\s+model(?:ing|ling)|pre-?train(?:ing|ed)?\s+(?:\w+\s+){0,2}(?:language\s+)?models?|"
-         r"technical\s+report|foundation\s+models?|open[- ](?:source\s+)?(?:LLMs?|language\s+models?)|"
-         r"tokeni[sz]\w*|next[- ]token|family\s+of\s+(?:\w+\s+){0,2}models", 3),
+        (r"language\s+model(?:ing|ling)|pre-?train\w*\s+(?:\w+\s+){0,2}(?:language\s+models?|LLMs?)|"
+         r"technical\s+report|open[- ](?:source\s+|access\s+)?(?:\w+\s+){0,2}(?:LLMs?|language\s+models?)|"
+         r"tokeni[sz]\w*|next[- ]token|family\s+of\s+(?:\w+\s+){0,2}models|open\s+(?:foundation\s+)?models|"
+         r"chat\s+models|^[A-Z][\w.\-]*\s+\d+(?:\.\d+)?[BM]$|\d+B-Parameter|"
+         r"we\s+(?:introduce|present|release)\s+(?:\w+[\s,-]+){0,4}(?:a|an)\s+(?:[\w()]+[\s-]+){0,6}"
+         r"(?:language\s+model|LLM)\b", 3),
+        (r"foundation\s+models?", 2),
         (r"\bLLMs?\b|language\s+models?", 0.5),
     ],
 }
@@ -225,20 +265,42 @@ def _compiled() -> list[tuple[str, list[tuple[re.Pattern[str], float]]]]:
     ]
 
 
+_CONTRIBUTION = re.compile(
+    r"\b(?:we|this\s+(?:paper|work|study|report)|our)\s+(?:\w+\s+){0,2}?"
+    r"(?:propos|introduc|present|develop|releas|build|design|stud|investigat|explor|examin|"
+    r"address|tackl|focus|train|pre-?train|creat|construct|curat|evaluat|analy[sz])",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+|$)")
+
+
+def _weighted_parts(title: str, abstract: str) -> list[tuple[str, float]]:
+    """The text that speaks for the contribution, with how much it counts: the title most,
+    then the opening sentence and the sentences saying what the authors did, then the rest."""
+    sentences = [m.group(0) for m in _SENTENCE.finditer(abstract)]
+    parts: list[tuple[str, float]] = [(title, _TITLE_WEIGHT)]
+    rest: list[str] = []
+    for index, sentence in enumerate(sentences):
+        if index == 0 or _CONTRIBUTION.search(sentence):
+            parts.append((sentence, 1.0))
+        else:
+            rest.append(sentence)
+    parts.append((" ".join(rest), _REST_WEIGHT))
+    return parts
+
+
 def category_scores(title: str, abstract: str) -> dict[str, float]:
-    """Each label's score; labels with no cue in the paper are left out."""
+    """Each label's score; labels with no cue in the paper are left out. Each part of the
+    text gives a label its strongest cue once, so a word repeated through the abstract, or
+    two overlapping cues, cannot outvote the title."""
+    parts = _weighted_parts(title, abstract)
     scores: dict[str, float] = {}
     for label, cues in _compiled():
         score = 0.0
-        for pattern, weight in cues:
-            if pattern.search(title):
-                score += _TITLE_WEIGHT * weight
-            hits = 0
-            for _ in pattern.finditer(abstract):
-                hits += 1
-                if hits == _ABSTRACT_CAP:
-                    break
-            score += hits * weight
+        for text, part_weight in parts:
+            # the strongest cue in each part: overlapping cues of one label do not pile up
+            strongest = max((w for pattern, w in cues if pattern.search(text)), default=0.0)
+            score += part_weight * strongest
         if score:
             scores[label] = score
     return scores

@@ -28,6 +28,14 @@ _BARE = re.compile(
     r"|" + _START + r"(?P<n1>" + _NUM + r")(?:\s*(?:and|,)\s*(?P<n2>" + _NUM + r"))?"
     r"\s+(?:absolute\s+)?(?:decrease|increase|improvement|gain|boost|drop|reduction)\s+(?:in|on)\b"
     r"|\bscore\s+of\s+(?P<score>" + _NUM + r")(?![\d.]*\s*(?:\\?%|[x×X]\b|times|points?))"
+    # unitless scores named by their metric: "57.3 pass@1", "a 44.7 win rate", "1.8/3.3 WER",
+    # "an FID of 2.27", "0.7 better perplexity", "8.38 on MT-bench"
+    r"|" + _START + r"(?P<m1>" + _NUM + r")(?:/(?P<m1b>" + _NUM + r"))?\s+(?:(?:length-controlled|LC)\s+)?"
+    r"(?:(?:better|lower|higher)\s+)?(?:win\s+rate|pass@\d+|WER|CER|BLEU|FID|sFID|F1|ROUGE[-\w]*|mAP|"
+    r"perplexity|PPL|Elo)\b"
+    r"|\b(?:FID|sFID|WER|BLEU|F1|pass@\d+|perplexity|win\s+rate|Elo|accuracy)\s+of\s+(?P<m2>\d+\.\d+)"
+    r"(?![\d.]*\s*(?:\\?%|[x×X]\b|times|points?))"
+    r"|" + _START + r"(?P<m3>\d+\.\d+)\s+(?:on|in)\s+(?:the\s+)?(?-i:[A-Z])[\w\-+.]*(?![\w\-]*\s*\\?%)"
 )
 _DIGIT = re.compile(r"\d")
 _SOTA = re.compile(r"SOTA|state[- ]of[- ]the[- ]art", re.IGNORECASE)
@@ -42,6 +50,7 @@ _EXCLUDE_BEFORE = re.compile(
 )
 _EXCLUDE_AFTER = re.compile(
     r"^\s*(?:of\b|away\b|variance|deviation|error\s+bound|margin\s+of|confidence|"
+    r"(?:absolute\s+)?gap\b|below\b|behind\b|(?:un)?structured\s+sparsity|sparsity|"
     r"(?:larger|smaller|bigger|longer)\b|[\-–]\s*\d|(?:to|-)\s*\d|by\s+(?-i:[A-Z])|"
     r"(?:lower|worse)\s+than\b)",
     re.IGNORECASE,
@@ -62,6 +71,7 @@ _CLAIM_WORDS = (
     "gain", "state-of-the-art", "state of the art", "sota", "increas", "better", "higher", "lower",
     " cut", "attain", "obtain", "exceed", " beat", "decreas", "enhanc", " sav", "fewer", " less ",
     "advantage", "superior", "up to", "new record", "top-1", "accuracy of", "scor", "lift",
+    "averag", "match", "solv", "reach", "retain", "win rate", "pass@",
 )  # fmt: skip
 _OWNER = re.compile(
     r"\b(?:we|our|ours|the proposed|proposed|the resulting|resulting|it|its|"
@@ -89,9 +99,28 @@ class FoundGain:
     start: int
 
 
+# A number that others achieve: "the previous state of the art, GPT-4, that achieves 80%",
+# "human performance of 94%", "our best agent only achieves 14%" (a finding, not a gain).
+_OTHERS_ACHIEVE = re.compile(
+    r"(?:\b(?:surpass|outperform|beat|exceed)\w*\s+(?:the\s+)?(?:[\w\-.]+\s+){1,6}(?:that|which|who)\s+"
+    r"(?:achiev|scor|reach|obtain|get)\w*"
+    r"|\b(?:best|previous|prior|existing|current|strongest)\s+(?:[\w\-]+\s+){0,3}"
+    r"(?:methods?|models?|systems?|approaches|baselines?)\s+(?:on\s+[\w\-]+\s+)?(?:achiev|reach|obtain|scor|get)\w*"
+    r"|\b(?:while|whereas)\s+(?!(?:we|our|it|the\s+proposed)\b)(?:[\w\-.]+\s+){1,4}"
+    r"(?:solv|achiev|scor|reach|obtain|get)\w*"
+    r"|\band\s+(?-i:[A-Z])[\w\-.]*\s+(?:solv|achiev|scor|reach|obtain|get)s?"
+    r"|\bhuman\s+(?:performance|accuracy|baseline|level|agreement)(?:\s+of)?"
+    r"|\bonly\s+(?:achiev|reach|obtain|scor|get)\w*(?:\s+[\w\-]+){0,8}?(?:\s+of)?"
+    r")\s+(?:only\s+|about\s+|around\s+|roughly\s+|nearly\s+)?~?$",
+    re.IGNORECASE,
+)
+
+
 def _excluded(sentence: str, start: int, end: int, bare: bool = False) -> bool:
     before = sentence[max(0, start - 80) : start]
     after = sentence[end : end + 30]
+    if _OTHERS_ACHIEVE.search(before):
+        return True
     if _EXCLUDE_BEFORE.search(before) and not before.rstrip().endswith("than"):
         return True
     if _EXCLUDE_AFTER.match(after):
@@ -116,14 +145,23 @@ def _nearest(pattern: re.Pattern[str], text: str, pos: int) -> str | None:
 
 _WINDOW_BEFORE = 60
 _WINDOW_AFTER = 45
-_CLAUSE_EDGE = re.compile(r"[;,(]|\band\b|\bwhile\b|\bwith\b")
+_CLAUSE_EDGE = re.compile(
+    r"[;,]|\b(?:and|while|whereas|but|with|when|using)\b", re.IGNORECASE
+)
+_FALLBACK_AFTER = 80
+_DEFAULT_METRIC = {"x": "speed", "%": "accuracy", "points": "accuracy"}
 
 
-def _metric(sentence: str, offset: int) -> str | None:
-    """The metric named next to the number at ``offset``: the words just after it first
-    ("3x faster", "5% higher accuracy"), then those just before it ("reduces latency by
-    40%"); an explicit metric beats a generic "improves", and nothing crosses into the next
-    clause, where another number has its own metric."""
+def _metric(sentence: str, offset: int, unit: str | None) -> str | None:
+    """The metric named next to the number at ``offset``.
+
+    First the number's own clause: the words just after it ("3x faster", "5% higher
+    accuracy"), then those just before it ("reduces latency by 40%"), an explicit metric
+    before a generic "improves". Failing that, the explicit metric nearest to it in the
+    sentence, the last one before it first ("speedups ... of 3.25x on A100 and 4.5x on
+    A6000"). Failing that, what a bare
+    number of its unit usually claims: a percentage or points of quality, a multiple of speed.
+    """
     number_end = offset
     while number_end < len(sentence) and not sentence[number_end].isspace():
         number_end += 1
@@ -147,7 +185,13 @@ def _metric(sentence: str, offset: int) -> str | None:
                 best = (distance + 8, match)
         if best is not None:
             return metric_text(best[1])
-    return None
+    preceding = [m for m in SPECIFIC.finditer(sentence, 0, offset)]
+    if preceding:
+        return metric_text(preceding[-1])
+    following = SPECIFIC.search(sentence, number_end, number_end + _FALLBACK_AFTER)
+    if following is not None:
+        return metric_text(following)
+    return _DEFAULT_METRIC.get(unit or "")
 
 
 def _claims(sentence: str, method_name: str | None) -> bool:
@@ -174,7 +218,7 @@ def extract_gains(
             FoundGain(
                 value,
                 unit,
-                _metric(sentence, offset),
+                _metric(sentence, offset, unit),
                 _nearest(_BENCHMARK, sentence, offset),
                 _nearest(_BASELINE, sentence, offset),
                 sentence,
@@ -193,6 +237,8 @@ def extract_gains(
             unit = gain_unit(m.group("unit"))
             before = sentence[: m.start()]
             partner = _RANGE_BEFORE.search(before)
+            if partner and _OTHERS_ACHIEVE.search(sentence, max(0, partner.start() - 80), partner.start()):
+                continue  # "the best methods achieve 59.4-79.1%": both ends are theirs
             if partner and not _FROM_BEFORE.search(before):
                 found.append((partner.start(), to_number(partner.group("num")), unit))
             found.append((m.start(), to_number(m.group("num")), unit))
@@ -201,7 +247,7 @@ def extract_gains(
                 continue
             if _excluded(sentence, m.start(), m.end(), bare=True):
                 continue
-            for group in ("num", "n1", "n2", "score"):
+            for group in ("num", "n1", "n2", "score", "m1", "m1b", "m2", "m3"):
                 if m.group(group):
                     found.append((m.start(group), to_number(m.group(group)), "points"))
         for offset, value, unit in sorted(found, key=lambda item: item[0]):

@@ -38,6 +38,7 @@ _BARE_PREDICATE = re.compile(
     r"found|hosted|at|on|via|from|in|here|both|all|:))*\s*$",
     re.IGNORECASE,
 )
+_NEW_SUBJECT = re.compile(r"\s*(?:and|but|while|whereas)\s+(?:we|our|the|all|this)\b", re.IGNORECASE)
 _LIST_JOIN = re.compile(r"(?:,|\band|&)\s*(?:the\s+|our\s+|a\s+)?$", re.IGNORECASE)
 _POINTER_BEFORE = re.compile(
     r"\b(?:instructions?|details?|information|documentation|docs|demos?|leaderboards?|blogs?|"
@@ -53,26 +54,32 @@ def _is_repo(url: str) -> bool:
     return len([p for p in urlsplit(url).path.split("/") if p]) >= 1
 
 
-def _clause(link: FoundLink, previous_end: int, sentences: Sentences) -> str:
+def _clause(
+    link: FoundLink, previous_end: int, next_start: int, sentences: Sentences
+) -> tuple[str, str]:
     """The words that can say what a link holds: its own clause before the link (from the
-    last comma, or from the previous link), plus the rest of that clause after it.
+    last comma, or from the previous link), and the rest of that clause after it, up to the
+    next link.
 
     A comma followed by "is/are/will ..." does not end the clause: its subject sits
-    before the comma ("Our code, data and models, are ...").
+    before the comma ("Our code, data and models, are ..."); nor does a comma inside a list
+    of released things, unless a new subject follows (", and we release ...").
     """
     start, end = sentences.span_at(link.start)
     text = sentences.text
     before = text[max(start, previous_end) : link.start]
     cut = _LAST_CLAUSE.search(before)
-    if (
-        cut
-        and not _LIST_BEFORE.search(before[: cut.start()])
-        and not _BARE_PREDICATE.match(before[cut.end() :])
+    if cut and (
+        _NEW_SUBJECT.match(before, cut.end())
+        or (
+            not _LIST_BEFORE.search(before[: cut.start()])
+            and not _BARE_PREDICATE.match(before[cut.end() :])
+        )
     ):
         before = before[cut.end() :]
-    after = text[link.end : min(end, link.end + _AFTER_WINDOW)]
+    after = text[link.end : min(end, next_start, link.end + _AFTER_WINDOW)]
     stop = _CLAUSE_END.search(after)
-    return before + " " + (after[: stop.start()] if stop else after)
+    return before, after[: stop.start()] if stop else after
 
 
 def _points_elsewhere(link: FoundLink, sentences: Sentences) -> bool:
@@ -93,18 +100,28 @@ def _listed_with_code(link: FoundLink, sentences: Sentences) -> bool:
     return bool(_LIST_JOIN.search(head)) and _CODE_WORDS.search(head) is not None
 
 
-# What a clause can say a link holds. Code wins within a clause ("code and models at X");
-# otherwise the first thing named decides.
+# What a clause can say a link holds. Code wins within a clause ("code and models at X"),
+# except on a model hub, which holds the models or data the clause also names; otherwise
+# the first thing named decides. The words before the link speak first.
 _CODE_NOUNS = re.compile(
-    r"\b(?:codes?|code\s?bases?|implementations?|source(?:\s+code)?|repositor(?:y|ies)|repos?|"
-    r"toolkits?|librar(?:y|ies)|packages?|scripts?|software|codebase)\b",
+    r"\b(?:codes?|code\s?bases?|implementations?|source\s+code|sources|toolkits?|"
+    r"librar(?:y|ies)|packages?|scripts?|software|codebase|training\s+code)\b",
     re.IGNORECASE,
 )
-_WEAK_CODE = re.compile(r"\b(?:open[- ]?sourc\w*|github)\b", re.IGNORECASE)
+_WEAK_CODE = re.compile(
+    r"\b(?:open[- ]?sourc\w*|github|repositor(?:y|ies)|repos?|source)\b", re.IGNORECASE
+)
+_RESOURCES = re.compile(
+    r"\b(?:resources?|curated\s+(?:list|collection)|collection\s+of\s+(?:papers|works)|"
+    r"papers|reading\s+list|paper\s+list)\b",
+    re.IGNORECASE,
+)
 _RELEASED = {
     "data": re.compile(
         r"\b(?:data(?:sets?)?|benchmarks?|corpus|corpora|annotations?|leaderboards?|"
-        r"test\s?sets?|splits|collections?|instances|samples)\b",
+        r"test\s?sets?|splits|instances|samples|questions|votes|conversations|"
+        r"measurements|logs|labels|judgments|trajectories|prompts|responses|recordings|"
+        r"images|videos|documents|dialogues|problems|tasks)\b",
         re.IGNORECASE,
     ),
     "model": re.compile(
@@ -116,25 +133,32 @@ _RELEASED = {
         r"\b(?:(?:project|home|web)\s?pages?|websites?|web\s?sites?|homepage)\b", re.IGNORECASE
     ),
 }
-_HOST_KIND: dict[LinkKind, LinkKind] = {
-    "code": "code",
-    "hub": "hub",
-    "project": "project",
-    "paper": "paper",
-}
 
 
 def _host_kind(link: FoundLink) -> LinkKind:
-    """What a link is when its clause says nothing: a repository holds code."""
+    """What a link is when its clause says nothing: a repository holds code, a hub's
+    Space is a demo, its documentation is a page like any other."""
     if link.kind == "code":
         return "code" if _is_repo(link.url) else "other"
-    return _HOST_KIND.get(link.kind, "other")
+    if link.kind == "hub":
+        path = urlsplit(link.url if "://" in link.url else "https://" + link.url).path.lower()
+        if path.startswith("/spaces/"):
+            return "demo"
+        if path.startswith(("/docs", "/blog", "/papers")):
+            return "other"
+        if path.startswith("/datasets/"):
+            return "data"
+        return "hub"
+    if link.kind in ("project", "paper"):
+        return link.kind
+    return "other"
 
 
 def _named(clause: str) -> LinkKind | None:
-    """The first released thing the clause names, if any."""
+    """The first released thing the clause names, if any; a list of papers or resources
+    (a survey's reading list) is ``other``."""
     best: tuple[int, LinkKind] | None = None
-    for kind, pattern in _RELEASED.items():
+    for kind, pattern in (*_RELEASED.items(), ("other", _RESOURCES)):
         match = pattern.search(clause)
         if match and (best is None or match.start() < best[0]):
             best = (match.start(), kind)  # type: ignore[assignment]
@@ -154,25 +178,38 @@ def link_kinds(links: list[FoundLink], sentences: Sentences) -> list[LinkKind]:
     """Each link's kind, read from its clause, falling back to its host."""
     kinds: list[LinkKind] = []
     previous_end = 0
-    for link in links:
-        clause = _clause(link, previous_end, sentences)
+    for index, link in enumerate(links):
+        next_start = links[index + 1].start if index + 1 < len(links) else len(sentences.text)
+        before, after = _clause(link, previous_end, next_start, sentences)
         previous_end = link.end
-        kinds.append(_kind(link, clause, sentences))
+        span = sentences.span_at(link.start)
+        beside_code = any(
+            other is not link and other.kind == "code" and span[0] <= other.start < span[1]
+            for other in links
+        )
+        kinds.append(_kind(link, before, after, sentences, beside_code))
     return kinds
 
 
-def _kind(link: FoundLink, clause: str, sentences: Sentences) -> LinkKind:
+def _kind(
+    link: FoundLink, before: str, after: str, sentences: Sentences, beside_code: bool
+) -> LinkKind:
+    """``beside_code``: a code-host link shares the sentence, so in "models and code are on
+    our hub page X and GitHub Y" the hub page holds the models."""
     if link.kind == "paper":
         return "paper"
     if _points_elsewhere(link, sentences) and not _listed_with_code(link, sentences):
         return _pointer_kind(link, sentences)
-    if _CODE_NOUNS.search(clause):
-        return "code"
-    named = _named(clause)
-    if named is not None:
-        return named
-    if _WEAK_CODE.search(clause) and link.kind != "hub":
-        return "code"
+    for part in (before, after):
+        named = _named(part)
+        if _CODE_NOUNS.search(part):
+            if link.kind == "hub" and beside_code and named in ("model", "data"):
+                return named  # type: ignore[return-value]
+            return "code"
+        if named is not None:
+            return named
+        if part is before and _WEAK_CODE.search(before) and link.kind != "hub":
+            return "code"
     return _host_kind(link)
 
 

@@ -49,11 +49,12 @@ _STOPWORDS = frozenset(
         "recent", "large", "most", "many", "all", "each", "other",
     }
 )  # fmt: skip
-_WORD = r"(?:[A-Z0-9][\w\-^+]*|v?\d[\w.]*)"
+_GREEK = "\u0370-\u03ff\u00b5"
+_WORD = r"(?:[A-Z0-9" + _GREEK + r"][\w\-^+]*|v?\d[\w.]*)"
 _NAME = (
-    r"(?:(?<=[\"“<'])|(?<![\w\-.]))(?P<name>[A-Z0-9][\w\-^.+]*[\w^+](?:[ \-]" + _WORD + r"){0,3})"
+    r"(?:(?<=[\"“<'])|(?<![\w\-.]))(?P<name>[A-Z0-9" + _GREEK + r"][\w\-^.+]*[\w^+](?:[ \-]" + _WORD + r"){0,3})"
 )
-_ACR = r"(?P<name>[A-Za-z]*[A-Z][A-Za-z0-9\-^]*[A-Z0-9][A-Za-z0-9\-^]*)"
+_ACR = r"(?P<name>[A-Za-z" + _GREEK + r"]*[A-Z][A-Za-z0-9\-^]*[A-Z0-9][A-Za-z0-9\-^]*)"
 _LOWER_NAME = r"[\"“<']?(?P<name>[A-Za-z][\w\-^+]*(?:\s[a-z][\w\-]*){0,3})[\"”>']?"
 _INTRO = (
     r"\b(?:propos\w*|introduc\w*|present\w*|develop\w*|releas\w*|build|built|design\w*|"
@@ -199,7 +200,7 @@ _PRIOR_CONTEXT = re.compile(
 )
 _VERB_FORM = re.compile(r"^[a-z]+(?:ing|ed)\b(?!-)")
 _PLURAL_ACRONYM = re.compile(r"(?<=[A-Z]{2})s$")
-_COINED = re.compile(r"[a-z][A-Z]|[A-Z]{2}|\d|\^")
+_COINED = re.compile(r"[a-z][A-Z]|[A-Z]{2}|\d|\^|[^\x00-\x7f]")
 # Fallback: a title phrase the abstract presents as the contribution ("this layer
 # swapping is simple", "we introduce speculative decoding -", "task arithmetic is a
 # simple ... way"). The phrase must end its noun phrase, so "this model merging method"
@@ -262,14 +263,14 @@ def _split_title(title: str) -> tuple[str | None, str]:
     return None, title.strip()
 
 
-def _title_name(prefix: str | None, abstract: str) -> str | None:
+def _title_name(prefix: str | None, abstract: str, rest: str = "") -> str | None:
     """A title prefix counts as a name when it looks coined, not like a topic phrase.
 
     "The RefinedWeb Dataset" names "RefinedWeb"; a plain multi-word prefix ("Switch
     Transformers", "Eagle and Finch") counts only when the abstract writes it as a proper
     noun. Field-wide acronyms ("LLMs", "NLP") do not make a phrase coined.
     """
-    if not prefix or _SERIES.search(prefix):
+    if not prefix or _SERIES.search(prefix) or _SERIES.match(rest):
         return None
     article = _ARTICLE_NAME.match(prefix)
     if article:
@@ -289,10 +290,16 @@ def _title_name(prefix: str | None, abstract: str) -> str | None:
 
 def _written_as_proper_noun(words: list[str], abstract: str) -> bool:
     """Every content word is capitalised wherever the abstract uses it, and at least one
-    use is mid-sentence (so the capital is not just a sentence start)."""
+    use is mid-sentence (so the capital is not just a sentence start). A name the abstract
+    never uses at all ("No Language Left Behind: ...") is given in the title alone."""
     content = [w for w in words if w.lower() not in _TITLE_FUNCTION_WORDS]
     if not content or not all(w[0].isupper() for w in content):
         return False
+    if not any(
+        re.search(r"(?<![\w\-])" + re.escape(w) + r"(?![\w\-])", abstract, re.IGNORECASE)
+        for w in content
+    ):
+        return True
     mid_sentence = False
     for word in content:
         stem = re.escape(word[:-1] if len(word) > 3 and word.endswith("s") else word)
@@ -423,6 +430,66 @@ def _late_name(abstract: str, sentences: Sentences) -> tuple[str, int] | None:
     return None
 
 
+_FAMILY_TOKEN = re.compile(r"(?<![\w\-])[A-Z" + _GREEK + r"][\w.\-]*[\w](?![\w\-])")
+_AUTHORS_NAME = re.compile(
+    r"\b(?:we|this\s+(?:paper|work))\s+(?:\w+\s+){0,2}?(?:propos|introduc|present|call|term|nam|dub|"
+    r"develop|design|coin|build|releas)\w*|\b(?:our|the\s+proposed)\s+(?:[\w\-]+\s+){0,5}?\(",
+    re.IGNORECASE,
+)
+_COMMON_WORDS = frozenset(
+    "models model language languages large learning deep neural network networks foundation data "
+    "training transformer transformers vision visual text image images generation generative "
+    "reasoning agents agent benchmark benchmarks scaling efficient towards understanding "
+    "evaluation analysis attention memory knowledge inference systems system".split()
+)
+_DEFINED = re.compile(
+    r"(?P<long>(?:[A-Za-z][\w\-]*\s+){1,6}?)\((?P<name>[A-Z][A-Za-z0-9\-]*[A-Z][A-Za-z0-9\-]*)s?\)"
+)
+
+
+def _family_name(title: str, abstract: str) -> tuple[str, int] | None:
+    """A proper noun of the title that the abstract keeps using ("Mixtral of Experts" and
+    "Mixtral ... Mixtral 8x7B ..."): a model family named through the abstract."""
+    for match in _FAMILY_TOKEN.finditer(title):
+        token = match.group(0)
+        lowered = token.lower()
+        if lowered in _TITLE_FUNCTION_WORDS or lowered in _COMMON_WORDS or _GENERIC_ACRONYM.match(token):
+            continue
+        uses = list(re.finditer(r"(?<![\w\-])" + re.escape(token) + r"(?![\w\-])", abstract))
+        lowercase = re.search(
+            r"(?<![\w\-])" + re.escape(token.lower()) + r"(?![\w\-])", abstract
+        )
+        mid = [m for m in uses if _MID_SENTENCE.search(abstract, max(0, m.start() - 3), m.start())]
+        if len(uses) >= 2 and mid and lowercase is None:
+            return token, uses[0].start()
+    return None
+
+
+def _initials_match(long_form: str, acronym: str) -> bool:
+    """The acronym's capitals are the long form's initials, in order (ignoring small words)."""
+    initials = "".join(
+        w[0].upper() for w in re.split(r"[\s\-]+", long_form) if w and w.lower() not in _TITLE_FUNCTION_WORDS
+    )
+    capitals = "".join(c for c in acronym if c.isupper())
+    it = iter(initials)
+    return len(capitals) >= 2 and all(c in it for c in capitals)
+
+
+def _owned_acronym(abstract: str, sentences: Sentences) -> tuple[str, int] | None:
+    """An acronym the authors define in a sentence about their own work ("... we call
+    Structured Latent Reasoning (SLR) ..."), anywhere in the abstract."""
+    for match in _DEFINED.finditer(abstract):
+        long_form, acronym = match.group("long").strip(), match.group("name")
+        if _GENERIC_ACRONYM.match(acronym) or not _initials_match(long_form, acronym):
+            continue
+        sentence = sentences.at(match.start())
+        if _AUTHORS_NAME.search(sentence) and not _in_prior_context(
+            abstract, match.start(), match.start("name"), sentences
+        ):
+            return acronym, match.start("name")
+    return None
+
+
 def _appositive(sentence: str, name: str) -> str | None:
     index = sentence.find(name)
     match = _APPOSITIVE.match(sentence, index + len(name)) if index >= 0 else None
@@ -432,7 +499,7 @@ def _appositive(sentence: str, name: str) -> str | None:
 def extract_method(title: str, abstract: str, sentences: Sentences) -> FoundMethod:
     """The contribution's name (or null), a one-line description and evidence."""
     prefix, rest = _split_title(title)
-    name = _title_name(prefix, abstract)
+    name = _title_name(prefix, abstract, rest)
     position: int | None = None
     respelled = False
     if name:
@@ -446,6 +513,8 @@ def extract_method(title: str, abstract: str, sentences: Sentences) -> FoundMeth
             _abstract_name(abstract, sentences)
             or _title_phrase(title, abstract)
             or _late_name(abstract, sentences)
+            or _family_name(title, abstract)
+            or _owned_acronym(abstract, sentences)
         )
         if hit:
             name, position = hit

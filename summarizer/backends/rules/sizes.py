@@ -49,7 +49,8 @@ _NOISE_AFTER = re.compile(
     r"problems?|responses?|conversations?|dialogues?|files?|lines?|repositories|functions?|"
     r"molecules?|proteins?|patients?|people|downloads?|citations?|times|interactions|data|dataset|"
     r"corpus|web\s?pages?|passages?|entries|articles|posts|comments|trajectories|demonstrations|"
-    r"annotations?|labels?|characters?|chars?|edits|facts|triples|prompts|iterations|updates)\b",
+    r"annotations?|labels?|characters?|chars?|edits|facts|triples|prompts|iterations|updates|"
+    r"long[\s\-]+context|context\s+(?:length|window))\b",
     re.IGNORECASE,
 )
 _NOISE_BEFORE = re.compile(r"(?:[$€£]|\bUSD\s?|\bcost\w*\s+of\s+)$", re.IGNORECASE)
@@ -273,23 +274,40 @@ _COMPARISON = re.compile(
     r"(?<!less\s)(?<!smaller\s)(?<!fewer\s)than|compared\s+(?:to|with)|comparison\s+(?:to|with)|"
     r"vs\.?|versus|rival\w*|match(?:es|ing)?|on\s+par\s+with|comparable\s+(?:to|with)|"
     r"competitive\s+with|exceed\w*|relative\s+to|against|baselines?|similar\s+to|"
+    r"comparable\s+(?:\w+\s+)?(?:to|with)|preferred\s+(?:over|to)|"
     r"(?:as\s+)?(?:well|good)\s+as|closes?\s+the\s+gap|lags?\s+behind|trails?)\b",
     re.IGNORECASE,
 )
 _OWN_AFTER_COMPARISON = re.compile(r"\b(?:our|we|ours|the\s+proposed)\b", re.IGNORECASE)
-_EXAMPLE = re.compile(r"\b(?:such\s+as|like|e\.g\.|including|for\s+example)\b", re.IGNORECASE)
+# "by 3.7% on LLaMA-7B", "experiments using Llama-2-13B": the models the method is run on.
+_RUN_ON = re.compile(r"\b(?:on|using|across|for|at)\s+(?:the\s+)?(?:[\w.\-]+[\s\-])?$", re.IGNORECASE)
+_PRIOR = re.compile(
+    r"\b(?:initiated\s+by|follow-up\s+work|previous(?:ly)?|prior\s+work|earlier\s+work|"
+    r"distill\w*\s+(?:\w+\s+){0,2}from)\b",
+    re.IGNORECASE,
+)
+_EXAMPLE_AFTER = re.compile(r"^[^,;.]{0,20}\bas\s+an\s+example\b", re.IGNORECASE)
 _OWNER = re.compile(
     r"\b(?:we|our|ours|us|this\s+(?:paper|work|study|report)|the\s+proposed|the\s+resulting|"
     r"here)\b",
     re.IGNORECASE,
 )
-_CLAUSE_BREAK = re.compile(r"[;:]|,\s+(?:while|whereas|but|and\s+(?:we|our))\b|\.\s")
+_CLAUSE_BREAK = re.compile(
+    r"[;:]|,\s+(?:but|and\s+(?:we|our))\b|\b(?:while|whereas|despite|at\s+scales?)\b|\.\s",
+    re.IGNORECASE,
+)
 
 
 def size_role(
     text: str, size: FoundSize, sentences: Sentences, method_name: str | None = None
 ) -> SizeRole:
-    """Whose model a size is, from the words between its clause's start and the size."""
+    """Whose model a size is, from the words of its clause before it.
+
+    After a comparison it is a baseline, unless the size is what the comparison was run on
+    ("improves over LoRA by 3.7% on LLaMA-7B"). A threshold ("larger than 100B"), an
+    example ("GPT-3 175B as an example") or prior work is other, and so is a size in the
+    scene-setting sentences before the authors first speak of their own work.
+    """
     start, _ = sentences.span_at(size.start)
     before = text[start : size.start]
     breaks = list(_CLAUSE_BREAK.finditer(before))
@@ -297,20 +315,21 @@ def size_role(
     comparison = None
     for comparison in _COMPARISON.finditer(clause):
         pass
-    if comparison is not None and not _OWN_AFTER_COMPARISON.search(clause, comparison.end()):
-        return "baseline"
-    sentence = sentences.at(size.start)
-    owned = _OWNER.search(sentence) or (method_name and method_name in sentence)
-    if not owned and (
-        _EXAMPLE.search(before[-40:]) or all(not _OWNER.search(s) for s in _before(sentences, start))
+    if (
+        comparison is not None
+        and not _OWN_AFTER_COMPARISON.search(clause, comparison.end())
+        and not _RUN_ON.search(clause)
     ):
+        return "baseline"
+    if size.vague or _PRIOR.search(clause) or _EXAMPLE_AFTER.match(text, size.end):
+        return "other"
+    sentence = sentences.at(size.start)
+    if _OWNER.search(sentence) or (method_name and method_name in sentence):
+        return "own"
+    owned = [a for a, b in sentences.spans if _OWNER.search(text[a:b])]
+    if owned and start < owned[0]:
         return "other"
     return "own"
-
-
-def _before(sentences: Sentences, start: int) -> list[str]:
-    """The sentences before the one starting at ``start``."""
-    return [sentences.text[a:b] for a, b in sentences.spans if b <= start]
 
 
 def extract_sizes(
