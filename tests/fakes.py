@@ -58,7 +58,9 @@ class CountingBackend(Backend):
         summary = Summary.empty()
         summary.task = paper.title
         first_word = paper.abstract.split()[0]
-        summary.model_sizes = [ModelSize(text="7B", params=7e9, vague=False, role="own", evidence=first_word)]
+        summary.model_sizes = [
+            ModelSize(text="7B", params=7e9, vague=False, role="own", evidence=first_word)
+        ]
         return summary
 
 

@@ -118,3 +118,30 @@ def test_killed_run_resumes_without_buying_twice(tmp_path: Path, how: signal.Sig
         bought_twice = sum(count - 1 for count in per_paper.values())
         assert bought_twice <= concurrency  # only the calls in flight at the kill
         assert stored(db) == (DISTINCT, DISTINCT)
+
+
+def test_an_llm_answer_with_the_schema_2_fields_is_stored_grounded_and_cross_checked(
+    tmp_path: Path,
+) -> None:
+    """The fake model answers what the rules extract: link kinds, size roles and the category
+    travel the whole LLM path, are grounded, and agree with the rules' cross-check."""
+    db = tmp_path / "db.duckdb"
+    config = FakeConfig(answerer="summarizer.testing.fake_openai:rules_answerer")
+    with FakeOpenAIServer(config) as fake:
+        done = subprocess.run(cli(db, fake.base_url), env=env(), capture_output=True, timeout=300)
+    assert done.returncode == 0, done.stderr.decode()
+    with duckdb.connect(str(db), read_only=True) as con:
+        categories = con.execute(
+            "select count(distinct task_category), count(*) filter (task_category is null) "
+            "from summaries"
+        ).fetchone()
+        roles = dict(con.execute("select role, count(*) from model_sizes group by 1").fetchall())
+        kinds = dict(con.execute("select kind, count(*) from links group by 1").fetchall())
+        ungrounded = con.execute("select count(*) from model_sizes where not grounded").fetchone()
+        disagreements = con.execute(
+            "select count(*) from recall_warnings where warning like '%(rules:%'"
+        ).fetchone()
+    assert categories is not None and categories[0] > 10 and categories[1] == 0
+    assert set(roles) >= {"own", "baseline"} and set(kinds) >= {"code", "model"}
+    assert ungrounded == (0,)
+    assert disagreements == (0,)  # the model said what the rules say, field for field

@@ -87,9 +87,9 @@ def test_links_micro_scores_and_exact_share() -> None:
 def test_sizes_match_within_tolerance() -> None:
     sizes = [ModelSize(text="7B", params=7.05e9, vague=False, role="own", evidence="7B"),
              ModelSize(text="1B", params=1e9, vague=False, role="own", evidence="1B")]  # fmt: skip
-    s = by_field(score({"T": pred(model_sizes=sizes)}, [gold(model_sizes=(GoldSize(7e9), GoldSize(13e9)))]))[
-        "model_sizes"
-    ]
+    s = by_field(
+        score({"T": pred(model_sizes=sizes)}, [gold(model_sizes=(GoldSize(7e9), GoldSize(13e9)))])
+    )["model_sizes"]
     assert (s.precision, s.recall) == (0.5, 0.5)
 
 

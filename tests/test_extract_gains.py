@@ -85,3 +85,96 @@ def test_thousands_ranges_and_achieved_shares(
     text: str, expected: list[tuple[float, str | None]]
 ) -> None:
     assert gains(text) == expected
+
+
+def metrics(text: str) -> list[tuple[float, str | None]]:
+    from summarizer.text.metrics import metric_kind
+
+    return [(g.value, metric_kind(g.metric)) for g in extract_gains(text, Sentences(text))]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the words right after the number
+        ("Our method is 3x faster and 2.1% more accurate than TIES.", [(3.0, "speed"), (2.1, "accuracy")]),
+        ("We use 40% less memory than LoRA.", [(40.0, "memory")]),
+        ("Our model needs 5x fewer training tokens.", [(5.0, "cost")]),
+        # the words right before it, in its own clause
+        ("We reduce latency by 35% and improve accuracy by 2 points.", [(35.0, "speed"), (2.0, "accuracy")]),
+        ("Our method cuts the word error rate by 12%.", [(12.0, "error")]),
+        ("Our method reduces the KV cache by 93.3%.", [(93.3, "memory")]),
+        # a list after its metric
+        ("We obtain inference speedups of 3.25x on A100 and 4.5x when using cheaper GPUs.", [(3.25, "speed"), (4.5, "speed")]),
+        # nothing said: a percentage claims quality, a multiple claims speed
+        ("Our approach improves results on GSM8K (+17.9%) and SVAMP (+11.0%).", [(17.9, "accuracy"), (11.0, "accuracy")]),
+    ],
+)  # fmt: skip
+def test_the_metric_comes_from_the_words_next_to_the_number(
+    text: str, expected: list[tuple[float, str]]
+) -> None:
+    assert metrics(text) == expected
+
+
+def test_the_baseline_is_what_the_sentence_compares_against() -> None:
+    text = "Our merge is 3x faster than TIES-Merging on GSM8K."
+    (gain,) = extract_gains(text, Sentences(text))
+    assert (gain.metric, gain.baseline) == ("speed", "TIES-Merging")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Our model reaches 57.3 pass@1 on HumanEval.", [(57.3, "points")]),
+        ("We achieve a state-of-the-art FID of 2.27 on ImageNet.", [(2.27, "points")]),
+        (
+            "Our model achieves a 44.7 length-controlled win rate on AlpacaEval 2.",
+            [(44.7, "points")],
+        ),
+        ("Our model achieves 8.38 on MT-bench.", [(8.38, "points")]),
+        (
+            "Our system achieves 1.8/3.3 WER on the clean/other test sets.",
+            [(1.8, "points"), (3.3, "points")],
+        ),
+    ],
+)
+def test_unitless_scores_named_by_their_metric(
+    text: str, expected: list[tuple[float, str]]
+) -> None:
+    assert gains(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our model surpasses the previous state of the art, GPT-4, that achieves 80%.",
+        "The best existing methods on FooBench achieve 59.4-79.1% with our data.",
+        "Our best agent only achieves a success rate of 14.4%, below human performance of 78.2%.",
+        "Our model solves 28.8% of the problems, while GPT-3 solves 0% and GPT-J solves 11.4%.",
+        "Our method leaves only a 5% absolute gap behind InstructGPT.",
+        "We can reach 60% unstructured sparsity with our pruning method.",
+    ],
+)
+def test_numbers_that_others_achieve_or_that_describe_setup_are_not_gains(text: str) -> None:
+    assert all(value in (28.8,) for value, _ in gains(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Our method improves accuracy by 88\\% on FooQA.", [(88.0, "%")]),
+        ("Our method is $3\\times$ faster.", [(3.0, "x")]),
+        (
+            "Our method improves R&amp;D accuracy by 4.5\\,\\% and 2~\\% on X.",
+            [(4.5, "%"), (2.0, "%")],
+        ),
+    ],
+)
+def test_latex_and_html_escapes_are_read_as_what_they_stand_for(
+    text: str, expected: list[tuple[float, str]]
+) -> None:
+    from summarizer.backends.rules.extract import extract_summary
+
+    summary = extract_summary("T", text)
+    assert [(g.value, g.unit) for g in summary.claimed_gains] == expected
+    assert all(g.evidence in text for g in summary.claimed_gains)  # evidence as stored

@@ -168,3 +168,66 @@ def test_bare_domain_after_a_link_cue_is_a_link() -> None:
     assert s.code_url == "https://toolbench.com"
     s = summary("We crawl sites such as wikipedia.org and reddit.com for text.")
     assert s.links == []
+
+
+def kinds(text: str) -> list[tuple[str, str]]:
+    return [(link.url, link.kind) for link in summary(text).links]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # what the clause says the link holds decides, whatever the host
+        ("The winning datasets are released at https://www.data-comp.ai.", "data"),
+        ("Our benchmark is publicly available at https://github.com/acme/bench.", "data"),
+        ("Pretrained models are available at https://bit.ly/3xYz.", "model"),
+        ("Quantized checkpoints can be downloaded from https://huggingface.co/acme/q4.", "model"),
+        ("We release the weights at https://acme.org/weights.", "model"),
+        ("Try our demo at https://acme.org/try.", "demo"),
+        ("See our project page: https://acme.github.io/gizmo.", "project"),
+        ("A curated list of papers is maintained at https://github.com/acme/awesome-x.", "other"),
+        # the paper itself
+        ("Full version: https://arxiv.org/abs/2401.00001.", "paper"),
+        ("See https://doi.org/10.1000/xyz for details.", "paper"),
+        # code wins within its clause
+        ("Code and models are available at https://huggingface.co/acme/gizmo.", "code"),
+        ("Our code, data and checkpoints are at https://acme.org/release.", "code"),
+        ("The implementation is at https://acme.org/src.", "code"),
+        # nothing said: a repository holds code, a hub page is a hub page
+        ("Gizmo is fast. https://github.com/acme/gizmo", "code"),
+        ("Gizmo is fast. https://huggingface.co/acme/gizmo", "hub"),
+        ("Gizmo is fast. https://huggingface.co/spaces/acme/gizmo", "demo"),
+        ("Gizmo is fast. https://huggingface.co/datasets/acme/gizmo", "data"),
+    ],
+)
+def test_a_link_takes_the_kind_its_clause_gives_it(text: str, kind: str) -> None:
+    ((_, found),) = kinds(text)
+    assert found == kind
+    assert (summary(text).code_url is not None) == (kind == "code")
+
+
+def test_each_link_of_a_sentence_reads_its_own_clause() -> None:
+    text = (
+        "Weights are at https://huggingface.co/acme/w and code at https://github.com/acme/c; "
+        "the datasets are available at huggingface.co/datasets/acme/d and the curation "
+        "library at https://github.com/acme/lib."
+    )
+    assert [k for _, k in kinds(text)] == ["model", "code", "data", "code"]
+    assert summary(text).code_url == "https://github.com/acme/c"
+
+
+def test_a_hub_page_beside_a_repository_holds_the_models() -> None:
+    text = (
+        "The models and code can be found on our profile at https://huggingface.co/acme and "
+        "GitHub page at https://github.com/acme/gizmo."
+    )
+    assert [k for _, k in kinds(text)] == ["model", "code"]
+    assert summary(text).code_url == "https://github.com/acme/gizmo"
+
+
+def test_a_new_clause_after_a_list_of_models_names_its_own_release() -> None:
+    text = (
+        "We study unlearning on language models, and we release our benchmark to help: "
+        "https://muse.github.io"
+    )
+    assert kinds(text) == [("https://muse.github.io", "data")]

@@ -84,10 +84,15 @@ def test_task_is_the_framing_sentence_never_the_title() -> None:
     ("abstract", "expected"),
     [
         # no framing sentence: the first that names a difficulty
-        ("Retrieval is everywhere. However, long inputs remain costly to encode. We fix it.",
-         "Long inputs remain costly to encode."),
+        (
+            "Retrieval is everywhere. However, long inputs remain costly to encode. We fix it.",
+            "Long inputs remain costly to encode.",
+        ),
         # neither: the opening sentence sets the scene
-        ("Sparse models are popular. We propose Sparsey. It is fast.", "Sparse models are popular."),
+        (
+            "Sparse models are popular. We propose Sparsey. It is fast.",
+            "Sparse models are popular.",
+        ),
     ],
 )
 def test_task_falls_back_to_a_difficulty_then_the_opening(abstract: str, expected: str) -> None:
@@ -175,3 +180,37 @@ def test_title_name_respelled_in_abstract_keeps_both_spellings() -> None:
     found = extract_method("Pruned Owl2: Faster Models", abstract, Sentences(abstract))
     assert found.name == "Pruned Owl2"
     assert found.description is not None and "Pruned-Owl2" in found.description
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract", "expected"),
+    [
+        # names with Greek letters, stored as written
+        ("Tuning Large Networks", "Models fail. We propose μTransfer, a tuning paradigm. It works.", "μTransfer"),
+        ("Calibrated Preferences", "Models fail. We introduce β-DPO, which adapts beta. It works.", "β-DPO"),
+        ("π0: A Flow Model for Robots", "Robots fail. We build a flow model. It works.", "π0"),
+        # a name given only in the title, before the colon
+        ("No Robot Left Behind: Scaling Control", "Robots fail. We scale control to many arms.", "No Robot Left Behind"),
+        # a model family used through the abstract
+        ("Zephyrix of Experts", "We present a sparse model. Zephyrix routes tokens. Each Zephyrix layer has 8 experts.", "Zephyrix"),
+        # an acronym the authors define anywhere
+        ("Better Chains", "Models fail at long chains. To fix this we propose to use Structured Latent Reasoning (SLR) throughout.", "SLR"),
+    ],
+)  # fmt: skip
+def test_names_beyond_we_propose_x(title: str, abstract: str, expected: str) -> None:
+    assert name(title, abstract) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract"),
+    [
+        # a generic word used through the abstract is not a family name
+        ("Models for Everything", "Models are big. Yet Models fail. Models, we find, are costly."),
+        # an acronym of background is not the contribution
+        ("A Study of Tuning", "Supervised Fine-Tuning (SFT) is common. We study when it fails."),
+        # a series title
+        ("Predictable Scale: Part I -- Laws", "We fit laws to many runs."),
+    ],
+)
+def test_what_is_not_a_name(title: str, abstract: str) -> None:
+    assert name(title, abstract) is None

@@ -98,3 +98,41 @@ def test_cost_grows_linearly_up_to_the_longest_abstract() -> None:
 )
 def test_count_nouns_and_shared_units(text: str, expected: list[float]) -> None:
     assert values(text) == pytest.approx(expected)
+
+
+def roles(text: str, name: str | None = None) -> list[tuple[float, str]]:
+    from summarizer.backends.rules.sizes import extract_sizes
+    from summarizer.text.sentences import Sentences
+
+    return [(s.params, s.role) for s, _ in extract_sizes(text, Sentences(text), name)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # after a comparison: the model compared against
+        ("We train Gizmo-7B, which outperforms CodeLlama-34B on code.", [(7e9, "own"), (34e9, "baseline")]),
+        ("Our 1.3B model is preferred to the 175B GPT-3.", [(1.3e9, "own"), (175e9, "baseline")]),
+        ("We show Gizmo matches Llama-2-70B while being 10x smaller.", [(70e9, "baseline")]),
+        ("We find it comparable with GShard 2.9B at 2B parameters.", [(2.9e9, "baseline"), (2e9, "own")]),
+        # the models the method is run on, even after a comparison
+        ("We improve over LoRA by 3.7% on LLaMA-7B and 1.0% on LLaMA-13B.", [(7e9, "own"), (13e9, "own")]),
+        # scene-setting before the authors speak, examples, thresholds and prior work
+        ("Models such as GPT-3 (175B) are costly. We propose Gizmo, a 1B model.", [(175e9, "other"), (1e9, "own")]),
+        ("Using GPT-3 175B as an example, tuning is costly. We fix it.", [(175e9, "other")]),
+        ("We study models larger than 100B parameters.", [(100e9, "other")]),
+        ("We extend the work initiated by TinyStories, a 10 million parameter model.", [(1e7, "other")]),
+    ],
+)  # fmt: skip
+def test_each_size_gets_whose_model_it_is(text: str, expected: list[tuple[float, str]]) -> None:
+    assert roles(text) == expected
+
+
+def test_a_paper_that_never_says_we_owns_its_sizes() -> None:
+    text = "Experiments include Llama 3.1 8B and Mistral 7B models, where results hold."
+    assert roles(text) == [(8e9, "own"), (7e9, "own")]
+
+
+@pytest.mark.parametrize("text", ["with 200K long context models", "a 128K context window model"])
+def test_a_context_length_is_not_a_model_size(text: str) -> None:
+    assert values(text) == []

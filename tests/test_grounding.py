@@ -155,15 +155,30 @@ def test_locate_rejects_unrelated_text() -> None:
 
 def test_cross_check_reports_what_rules_find_but_the_llm_missed() -> None:
     rules = extract_summary("", ABSTRACT)
-    warnings = cross_check(summary(), rules)
+    assert rules.task_category == "model-merging"
+    warnings = cross_check(summary(task_category="model-merging"), rules)
     assert warnings == ["link https://github.com/soup-lab/soupmix", "size 13B"]
-    assert (
-        cross_check(
-            summary(code_url="github.com/soup-lab/soupmix", model_sizes=[size("13B", 13e9, "x")]),
-            rules,
-        )
-        == []
+    agreeing = summary(
+        code_url="github.com/soup-lab/soupmix",
+        links=[Link(url="https://github.com/soup-lab/soupmix", kind="code")],
+        model_sizes=[size("13B", 13e9, "x")],
+        task_category="model-merging",
     )
+    assert cross_check(agreeing, rules) == []
+
+
+def test_cross_check_reports_where_the_llm_labels_the_new_fields_differently() -> None:
+    rules = extract_summary("", ABSTRACT)
+    differing = summary(
+        links=[Link(url="github.com/soup-lab/soupmix", kind="data")],
+        model_sizes=[size("13B", 13e9, "x").model_copy(update={"role": "baseline"})],
+        task_category="quantization",
+    )
+    assert cross_check(differing, rules) == [
+        "link kind https://github.com/soup-lab/soupmix: data (rules: code)",
+        "size role 13B: baseline (rules: own)",
+        "task_category: quantization (rules: model-merging)",
+    ]
 
 
 @pytest.mark.parametrize("strict", [False, True])
@@ -191,3 +206,86 @@ def test_inventing_llm_end_to_end(tmp_path: Path, strict: bool) -> None:
         assert gains == [(99.9, False)]
         assert links == [(INVENTED_CODE_URL, False)]
     assert "link https://github.com/soup-lab/soupmix" in warnings
+
+
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "We evaluate on 13 different domains and report large gains.",  # a count
+        "Released in 2013, the corpus has grown; see Section 13 for details.",  # year, section
+        "Our 13-layer network was trained for 13 epochs on 13 GPUs.",  # other quantities
+    ],
+)
+def test_a_size_is_not_grounded_by_digits_that_occur_by_coincidence(abstract: str) -> None:
+    """An invented 13B is not grounded by "13 domains" (even under --strict-grounding)."""
+    result = ground(summary(model_sizes=[size("13B", 13e9, "a 13B model")]), abstract)
+    assert result.model_sizes[0]["grounded"] is False
+    assert result.model_sizes[0]["start_char"] is None
+    assert (
+        ground(summary(model_sizes=[size("13B", 13e9, "x")]), abstract, strict=True).model_sizes
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    ("abstract", "mention"),
+    [
+        ("We train a 13B model on web text.", "13B"),
+        ("We train a model with 13 billion parameters.", "13 billion"),
+        ("We train a 13-billion parameter model.", "13-billion"),
+        ("We fine-tune Llama-2-13B on math.", "13B"),
+        ("We fine-tune a thirteen-layer model and a seven billion parameter one.", "seven billion"),
+    ],
+)
+def test_a_size_is_grounded_where_its_number_stands_with_its_magnitude(
+    abstract: str, mention: str
+) -> None:
+    params = 7e9 if "seven" in mention else 13e9
+    result = ground(summary(model_sizes=[size(mention, params, "not in the abstract")]), abstract)
+    (grounded,) = result.model_sizes
+    assert grounded["grounded"] is True
+    # the span is the mention itself, even when the quoted evidence is wrong
+    assert abstract[grounded["start_char"] : grounded["end_char"]] == mention
+
+
+def test_the_span_is_the_mention_inside_the_quoted_evidence() -> None:
+    abstract = "A 7B baseline is common. We train our own 7B model and it wins."
+    result = ground(summary(model_sizes=[size("7B", 7e9, "We train our own 7B model")]), abstract)
+    (grounded,) = result.model_sizes
+    assert grounded["start_char"] == abstract.index("own 7B") + 4
+
+
+@pytest.mark.parametrize(
+    "abstract",
+    ["We see gains on 12 tasks.", "Our method is 12 points better.", "A 12x12 grid is used."],
+)
+def test_a_percentage_gain_needs_its_unit(abstract: str) -> None:
+    result = ground(summary(claimed_gains=[gain(12, "%", "12%")]), abstract)
+    assert result.gains[0]["grounded"] is False
+
+
+def test_latex_escapes_ground_and_offsets_point_into_the_stored_text() -> None:
+    abstract = "Our method reaches 88\\% accuracy, $3\\times$ faster, at github.com/a/b\\_c."
+    result = ground(
+        summary(
+            claimed_gains=[gain(88, "%", "reaches 88% accuracy"), gain(3, "x", "3× faster")],
+            links=[Link(url="https://github.com/a/b_c", kind="code")],
+        ),
+        abstract,
+    )
+    spans = [abstract[g["start_char"] : g["end_char"]] for g in result.gains]
+    assert [g["grounded"] for g in result.gains] == [True, True]
+    assert spans == ["88\\%", "$3\\times$"]
+    (link,) = result.links
+    assert link["grounded"] is True
+    assert abstract[link["start_char"] : link["end_char"]] == "github.com/a/b\\_c"
+
+
+def test_the_rules_own_output_is_grounded_on_escaped_abstracts() -> None:
+    abstract = (
+        "We propose Gizmo. Our Gizmo-7B improves accuracy by 88\\% &amp; is $2\\times$ faster."
+    )
+    extracted = extract_summary("Gizmo", abstract)
+    result = ground(extracted, abstract)
+    assert [g["grounded"] for g in result.gains] == [True, True]
+    assert [s["grounded"] for s in result.model_sizes] == [True]

@@ -40,7 +40,7 @@ def test_wheel_holds_the_package_and_imports_without_test_extras(tmp_path: Path)
     names = zipfile.ZipFile(wheel).namelist()
     top = {name.split("/")[0] for name in names if not name.startswith("summarizer-")}
     assert top == {"summarizer"}, top
-    assert "summarizer/prompts/extract_v1.md" in names and "summarizer/py.typed" in names
+    assert "summarizer/prompts/extract_v2.md" in names and "summarizer/py.typed" in names
     fresh = tmp_path / "fresh"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(fresh)], check=True)
     fresh_python = fresh / "bin" / "python"

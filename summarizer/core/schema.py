@@ -26,7 +26,16 @@ GainUnit = Literal["%", "x", "points"]
 LinkKind = Literal["code", "data", "model", "demo", "project", "hub", "paper", "other"]
 SizeRole = Literal["own", "baseline", "other"]
 GainMetric = Literal["accuracy", "speed", "memory", "cost", "error", "other"]
-LINK_KINDS: tuple[LinkKind, ...] = ("code", "data", "model", "demo", "project", "hub", "paper", "other")
+LINK_KINDS: tuple[LinkKind, ...] = (
+    "code",
+    "data",
+    "model",
+    "demo",
+    "project",
+    "hub",
+    "paper",
+    "other",
+)
 SIZE_ROLES: tuple[SizeRole, ...] = ("own", "baseline", "other")
 GAIN_METRICS: tuple[GainMetric, ...] = ("accuracy", "speed", "memory", "cost", "error", "other")
 

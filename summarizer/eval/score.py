@@ -210,9 +210,7 @@ def score_own_model_sizes(pairs: Iterable[tuple[Summary, GoldRecord]]) -> FieldS
             roles = [s.role for s in pred.model_sizes if s.params and _size_close(s.params, size)]
             found += bool(roles)
             right += size.role in roles
-    return _prf(
-        "own_sizes", tp, n_pred, n_gold, n_gold, role_accuracy=_ratio(right, found)
-    )
+    return _prf("own_sizes", tp, n_pred, n_gold, n_gold, role_accuracy=_ratio(right, found))
 
 
 def score_gains(pairs: Iterable[tuple[Summary, GoldRecord]]) -> FieldScore:
@@ -237,15 +235,13 @@ def score_gain_metrics(pairs: Iterable[tuple[Summary, GoldRecord]]) -> FieldScor
     for pred, gold in pairs:
         if not gold.has_roles:
             continue
-        predicted = list(
-            {(g.value, g.unit, metric_kind(g.metric)) for g in pred.claimed_gains}
-        )
+        predicted = list({(g.value, g.unit, metric_kind(g.metric)) for g in pred.claimed_gains})
         tp += _matched(
             predicted,
             gold.gains,
-            lambda p, g: p[1] == g.unit
-            and p[2] == g.metric
-            and _close(p[0], g.value, GAIN_TOLERANCE),
+            lambda p, g: (
+                p[1] == g.unit and p[2] == g.metric and _close(p[0], g.value, GAIN_TOLERANCE)
+            ),
         )
         n_pred += len(predicted)
         n_gold += len(gold.gains)
@@ -298,9 +294,7 @@ def method_name_matches(pred: Summary, gold_name: str, aliases: Sequence[str] = 
     """A gold name (or alias) found, case-insensitively and in ASCII transliteration either
     way, in the predicted name or description."""
     texts = [ascii_name(t) for t in (pred.method.name, pred.method.description) if t]
-    return any(
-        ascii_name(target) in text for target in (gold_name, *aliases) for text in texts
-    )
+    return any(ascii_name(target) in text for target in (gold_name, *aliases) for text in texts)
 
 
 def score_method_name(pairs: Iterable[tuple[Summary, GoldRecord]]) -> FieldScore:

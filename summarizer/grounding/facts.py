@@ -82,7 +82,8 @@ class AbstractFacts:
     @cached_property
     def numbers(self) -> list[tuple[float, Span]]:
         return self._trusted_only(
-            (value, self._span(start, start + len(str(value)))) for start, value in numbers_in(self.text)
+            (value, self._span(start, start + len(str(value))))
+            for start, value in numbers_in(self.text)
         )
 
     @cached_property
@@ -131,7 +132,6 @@ class AbstractFacts:
         """The abstract's own spelling of a link it states, and where; None if it does not."""
         key = link_key(url)
         return self.links.get(key) or self.loose_links.get(key)
-
 
 
 def _same(a: float, b: float) -> bool:

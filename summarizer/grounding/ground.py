@@ -33,20 +33,39 @@ def _value_span(evidence: str | None, abstract: str, mentions: list[Span]) -> Sp
 
 
 def cross_check(summary: Summary, reference: Summary) -> list[str]:
-    """Links and sizes a ``reference`` extraction (the offline rules) found but ``summary``
-    lacks: a cheap recall check on an LLM's answer."""
-    have_links = {link_key(link.url) for link in summary.links}
+    """What a ``reference`` extraction (the offline rules) found that ``summary`` lacks or
+    labels differently: a cheap recall and consistency check on an LLM's answer.
+
+    Missing links and sizes read ``link URL`` and ``size 7B``; a disagreement reads
+    ``link kind URL: data (rules: code)``, ``size role 7B: own (rules: baseline)`` or
+    ``task_category: quantization (rules: pruning-sparsity)``.
+    """
+    kinds = {link_key(link.url): link.kind for link in summary.links}
+    have_links = set(kinds)
     if summary.code_url:
         have_links.add(link_key(summary.code_url))
-    warnings = [
-        f"link {normalise_url(url)}"
-        for url in dict.fromkeys(link.url for link in reference.links)
-        if link_key(url) not in have_links
-    ]
-    have_sizes = [s.params for s in summary.model_sizes if s.params]
+    warnings: list[str] = []
+    for link in {link_key(link.url): link for link in reference.links}.values():
+        key = link_key(link.url)
+        if key not in have_links:
+            warnings.append(f"link {normalise_url(link.url)}")
+        elif key in kinds and kinds[key] != link.kind:
+            warnings.append(
+                f"link kind {normalise_url(link.url)}: {kinds[key]} (rules: {link.kind})"
+            )
+    have_sizes = [s for s in summary.model_sizes if s.params]
     for size in reference.model_sizes:
-        if size.params and not any(abs(size.params - p) <= 0.01 * size.params for p in have_sizes):
+        if not size.params:
+            continue
+        same = [s for s in have_sizes if abs(size.params - s.params) <= 0.01 * size.params]  # type: ignore[operator]
+        if not same:
             warnings.append(f"size {size.text}")
+        elif all(s.role != size.role for s in same):
+            warnings.append(f"size role {size.text}: {same[0].role} (rules: {size.role})")
+    if summary.task_category != reference.task_category:
+        warnings.append(
+            f"task_category: {summary.task_category} (rules: {reference.task_category})"
+        )
     return warnings
 
 

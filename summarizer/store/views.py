@@ -25,7 +25,9 @@ VIEWS = {
             END AS method,
             e.method_name,
             e.code_url,
-            [s.params FOR s IN coalesce(e.model_sizes, []) IF s.params IS NOT NULL]::DOUBLE[]
+            -- the paper's own sizes (schema 1 rows have no roles: all their sizes)
+            [s.params FOR s IN coalesce(e.model_sizes, [])
+                IF s.params IS NOT NULL AND coalesce(s.role, 'own') = 'own']::DOUBLE[]
                 AS model_sizes,
             coalesce(e.gains, []) AS gains,
             coalesce(e.model_sizes, []) AS model_size_details,
@@ -42,7 +44,9 @@ VIEWS = {
             e.code_url_grounded,
             coalesce(e.recall_warnings, []) AS recall_warnings,
             p.first_seen,
-            p.sources
+            p.sources,
+            e.task_category,
+            e.task_evidence
         FROM paper_records p
         LEFT JOIN extractions e ON e.cache_key = p.current_key
         LEFT JOIN (SELECT DISTINCT paper_id FROM failure_log WHERE stage = 'extract') f
@@ -51,18 +55,22 @@ VIEWS = {
     # unnest in the select list, not LATERAL: DuckDB runs it as a plain projection instead of
     # a decorrelated join over every paper (4x faster at a million papers)
     "model_sizes": """
-        SELECT paper_id, s.params, s.text, s.vague, s.grounded, s.evidence, task, title, first_seen
-        FROM (SELECT e.paper_id, unnest(e.model_sizes) AS s, e.task, p.title, p.first_seen
+        SELECT paper_id, s.params, s.text, s.vague, s.grounded, s.evidence, task, title, first_seen,
+               s.role, task_category, s.start_char, s.end_char
+        FROM (SELECT e.paper_id, unnest(e.model_sizes) AS s, e.task, p.title, p.first_seen,
+                     e.task_category
               FROM paper_records p JOIN extractions e ON e.cache_key = p.current_key)
     """,
     "gains": """
         SELECT paper_id, g.metric, g.value, g.unit, g.benchmark, g.baseline, g.evidence,
-               g.grounded, task, title, first_seen
-        FROM (SELECT e.paper_id, unnest(e.gains) AS g, e.task, p.title, p.first_seen
+               g.grounded, task, title, first_seen, task_category, g.start_char, g.end_char
+        FROM (SELECT e.paper_id, unnest(e.gains) AS g, e.task, p.title, p.first_seen,
+                     e.task_category
               FROM paper_records p JOIN extractions e ON e.cache_key = p.current_key)
     """,
     "links": """
-        SELECT paper_id, l.url, l.kind, l.grounded, l.url = code_url AS is_code_url
+        SELECT paper_id, l.url, l.kind, l.grounded, l.url = code_url AS is_code_url,
+               l.start_char, l.end_char
         FROM (SELECT e.paper_id, unnest(e.links) AS l, e.code_url
               FROM paper_records p JOIN extractions e ON e.cache_key = p.current_key)
     """,

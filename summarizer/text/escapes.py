@@ -18,6 +18,7 @@ _ESCAPE = re.compile(
     r"|\$(?P<math_num>[\d.,]+)\s*\\?(?P<math_op>times|%)?\s*\$"
     r"|\\(?P<command>times|sim|approx|textasciitilde)\b\s?"
     r"|(?<=\d)~(?=[A-Za-z%\\])"
+    r"|(?P<space>\\[,;:!](?=\s*\\?%|\s*[A-Za-z]))"
     r"|(?P<entity>&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[A-Za-z]{2,8});)"
 )
 _COMMANDS = {"times": "×", "sim": "~", "approx": "≈", "textasciitilde": "~"}
@@ -36,7 +37,7 @@ def _replacement(match: re.Match[str]) -> str:
         return _COMMANDS[match.group("command")]
     if match.group("entity"):
         return html_unescape(match.group("entity"))
-    return " "  # a LaTeX non-breaking space between a number and its unit
+    return " "  # a LaTeX non-breaking or thin space between a number and its unit
 
 
 class Unescaped:

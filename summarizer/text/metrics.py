@@ -38,7 +38,7 @@ _SPECIFIC: list[tuple[GainMetric, str]] = [
     ),
     (
         "accuracy",
-        r"accuracy|F1(?:\s+scores?)?|BLEU|ROUGE[-\w]*|pass@\d+|win[- ]rates?|success\s+rates?|"
+        r"accuracy|accurate|F1(?:\s+scores?)?|BLEU|ROUGE[-\w]*|pass@\d+|win[- ]rates?|success\s+rates?|"
         r"exact\s+match|EM|mAP|AUC|top-\d\s+accuracy|scores?|recall|precision|rewards?|"
         r"performance|quality|Elo",
     ),

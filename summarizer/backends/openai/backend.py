@@ -408,9 +408,7 @@ class OpenAIBackend(AsyncBackend):
             return cap
         chars = self._prompt_chars(paper, mode)
         known = self._prompt_tokens.get(paper.content_hash)
-        prompt = (
-            int(known[0] * chars / known[1]) if known else int(chars * self._tokens_per_char)
-        )
+        prompt = int(known[0] * chars / known[1]) if known else int(chars * self._tokens_per_char)
         room = self.context_tokens - prompt - CONTEXT_MARGIN
         if room < MIN_ANSWER_TOKENS:
             raise ExtractionError(

@@ -24,103 +24,163 @@ _MIN_SCORE = 1.0
 # label -> [(pattern, weight)], in tie-break order
 _CUES: dict[str, list[tuple[str, float]]] = {
     "model-merging": [
-        (r"model\s+merging|merg(?:e|es|ed|ing)\s+(?:\w+\s+){0,2}(?:models|weights|checkpoints|LLMs|experts)|"
-         r"merged\s+models?|task\s+arithmetic|task\s+vectors?|model\s+soups?|weight\s+averaging", 3),
-        (r"\bmerg(?:e|ing)\b|recycl\w+\s+(?:\w+\s+){0,2}models|absorb\w*\s+abilit\w*|homologous\s+models|"
-         r"layer\s+swapping|swapp?\w*\s+(?:\w+\s+){0,2}layers|delta\s+parameters", 2),
+        (
+            r"model\s+merging|merg(?:e|es|ed|ing)\s+(?:\w+\s+){0,2}(?:models|weights|checkpoints|LLMs|experts)|"
+            r"merged\s+models?|task\s+arithmetic|task\s+vectors?|model\s+soups?|weight\s+averaging",
+            3,
+        ),
+        (
+            r"\bmerg(?:e|ing)\b|recycl\w+\s+(?:\w+\s+){0,2}models|absorb\w*\s+abilit\w*|homologous\s+models|"
+            r"layer\s+swapping|swapp?\w*\s+(?:\w+\s+){0,2}layers|delta\s+parameters",
+            2,
+        ),
     ],
     "quantization": [
-        (r"quantiz\w*|quantis\w*|low[- ]bit|\b[1-8][- ]bits?\b|\bINT[48]\b|\bFP[48]\b|\bW\d+A\d+\b|binariz\w*", 3),
+        (
+            r"quantiz\w*|quantis\w*|low[- ]bit|\b[1-8][- ]bits?\b|\bINT[48]\b|\bFP[48]\b|\bW\d+A\d+\b|binariz\w*",
+            3,
+        ),
     ],
     "pruning-sparsity": [
-        (r"prun(?:e|es|ed|ing)|lottery\s+tickets?|(?:layer|head)\s+(?:removal|dropping)|"
-         r"model[- ]compression", 3),
+        (
+            r"prun(?:e|es|ed|ing)|lottery\s+tickets?|(?:layer|head)\s+(?:removal|dropping)|"
+            r"model[- ]compression",
+            3,
+        ),
         (r"sparsit\w*|sparse\s+(?:models?|networks?|LLMs?|weights)", 1),
     ],
     "knowledge-distillation": [
-        (r"distill\w*|teacher\s+model|student\s+model|teacher[- ]student|"
-         r"learn\w*\s+from\s+(?:\w+\s+){0,3}(?:GPT-4|ChatGPT|larger\s+models|LFMs|teachers?)|"
-         r"explanation\s+traces|smaller\s+(?:language\s+)?models?\s+(?:\w+\s+){0,4}(?:from|of)\s+(?:larger|large)", 3),
+        (
+            r"distill\w*|teacher\s+model|student\s+model|teacher[- ]student|"
+            r"learn\w*\s+from\s+(?:\w+\s+){0,3}(?:GPT-4|ChatGPT|larger\s+models|LFMs|teachers?)|"
+            r"explanation\s+traces|smaller\s+(?:language\s+)?models?\s+(?:\w+\s+){0,4}(?:from|of)\s+(?:larger|large)",
+            3,
+        ),
     ],
     "parameter-efficient-fine-tuning": [
-        (r"\bLoRA\b|low[- ]rank\s+adapt\w*|parameter[- ]efficient|\bPEFT\b|adapters?\b|prefix[- ]tuning|"
-         r"prompt[- ]tuning|fine[- ]tun\w+\s+(?:only\s+)?(?:a\s+)?(?:small\s+)?(?:fraction|subset)\s+of", 3),
+        (
+            r"\bLoRA\b|low[- ]rank\s+adapt\w*|parameter[- ]efficient|\bPEFT\b|adapters?\b|prefix[- ]tuning|"
+            r"prompt[- ]tuning|fine[- ]tun\w+\s+(?:only\s+)?(?:a\s+)?(?:small\s+)?(?:fraction|subset)\s+of",
+            3,
+        ),
     ],
     "scaling-laws": [
-        (r"scaling\s+laws?|compute[- ]optimal|power[- ]laws?|predictable\s+scal\w*|scal(?:e|es|ing)\s+with\s+"
-         r"(?:model\s+size|compute|data)", 3),
+        (
+            r"scaling\s+laws?|compute[- ]optimal|power[- ]laws?|predictable\s+scal\w*|scal(?:e|es|ing)\s+with\s+"
+            r"(?:model\s+size|compute|data)",
+            3,
+        ),
     ],
     "long-context": [
-        (r"long[- ]context|context\s+(?:window|length)s?|long\s+(?:documents?|sequences?|inputs?)|"
-         r"position(?:al)?\s+(?:encoding|interpolation|embedding)s?|\bRoPE\b|length\s+(?:extrapolation|"
-         r"generali[sz]ation)|needle[- ]in[- ]a[- ]haystack|\d+[kK]\s+tokens", 2),
+        (
+            r"long[- ]context|context\s+(?:window|length)s?|long\s+(?:documents?|sequences?|inputs?)|"
+            r"position(?:al)?\s+(?:encoding|interpolation|embedding)s?|\bRoPE\b|length\s+(?:extrapolation|"
+            r"generali[sz]ation)|needle[- ]in[- ]a[- ]haystack|\d+[kK]\s+tokens",
+            2,
+        ),
     ],
     "efficient-inference": [
-        (r"speculative\s+decoding|KV[- ]?cache|inference\s+(?:speed|latency|efficien\w*|cost|acceleration|"
-         r"throughput)|decoding\s+(?:speed|latency|efficien\w*)|serving|early[- ]exit\w*|faster\s+inference|"
-         r"accelerat\w*\s+(?:LLM\s+)?inference|efficient\s+inference|token\s+(?:pruning|merging|reduction)|"
-         r"streaming|attention\s+sinks?|on-device", 3),
+        (
+            r"speculative\s+decoding|KV[- ]?cache|inference\s+(?:speed|latency|efficien\w*|cost|acceleration|"
+            r"throughput)|decoding\s+(?:speed|latency|efficien\w*)|serving|early[- ]exit\w*|faster\s+inference|"
+            r"accelerat\w*\s+(?:LLM\s+)?inference|efficient\s+inference|token\s+(?:pruning|merging|reduction)|"
+            r"streaming|attention\s+sinks?|on-device",
+            3,
+        ),
         (r"latency|throughput|speed[- ]?ups?|inference", 1),
     ],
     "efficient-training": [
-        (r"training\s+efficien\w*|efficient\s+(?:pre-?)?training|optimi[sz]ers?\b|\bAdam\w*|memory[- ]efficient\s+"
-         r"training|mixed[- ]precision|distributed\s+training|(?:pipeline|tensor|data)\s+parallel\w*|"
-         r"gradient\s+checkpointing|learning[- ]rate\s+schedul\w*|training\s+(?:cost|throughput|speed)|"
-         r"IO-aware\w*|attention\s+(?:kernels?|algorithms?)|memory[- ]efficient\s+(?:exact\s+)?attention|"
-         r"faster\s+attention|GPU\s+(?:memory|utilization|kernels?)|work\s+partitioning|parallelism", 3),
+        (
+            r"training\s+efficien\w*|efficient\s+(?:pre-?)?training|optimi[sz]ers?\b|\bAdam\w*|memory[- ]efficient\s+"
+            r"training|mixed[- ]precision|distributed\s+training|(?:pipeline|tensor|data)\s+parallel\w*|"
+            r"gradient\s+checkpointing|learning[- ]rate\s+schedul\w*|training\s+(?:cost|throughput|speed)|"
+            r"IO-aware\w*|attention\s+(?:kernels?|algorithms?)|memory[- ]efficient\s+(?:exact\s+)?attention|"
+            r"faster\s+attention|GPU\s+(?:memory|utilization|kernels?)|work\s+partitioning|parallelism",
+            3,
+        ),
     ],
     "data-curation": [
-        (r"data\s+(?:selection|curation|filtering|quality|pruning|mixtures?|mixing|deduplication|"
-         r"composition|recipes?)|dedup\w*|synthetic\s+(?:training\s+)?data|(?:pre-?)?training\s+data\s+"
-         r"(?:selection|curation)|data[- ]efficient|select(?:ing|s)?\s+(?:high[- ]quality\s+)?(?:training\s+)?"
-         r"data|curat\w+\s+(?:a\s+)?(?:dataset|corpus|data)|de-?duplication|data\s+synthesis|"
-         r"(?:fewer|less)\s+data|data\s+diversity", 3),
+        (
+            r"data\s+(?:selection|curation|filtering|quality|pruning|mixtures?|mixing|deduplication|"
+            r"composition|recipes?)|dedup\w*|synthetic\s+(?:training\s+)?data|(?:pre-?)?training\s+data\s+"
+            r"(?:selection|curation)|data[- ]efficient|select(?:ing|s)?\s+(?:high[- ]quality\s+)?(?:training\s+)?"
+            r"data|curat\w+\s+(?:a\s+)?(?:dataset|corpus|data)|de-?duplication|data\s+synthesis|"
+            r"(?:fewer|less)\s+data|data\s+diversity",
+            3,
+        ),
         (r"\bdatasets?\b|\bcorpus\b|\bcorpora\b", 1.5),
     ],
     "instruction-tuning": [
-        (r"instruction[- ](?:tuning|tuned|following|data(?:sets?)?)|supervised\s+fine[- ]tuning|\bSFT\b|"
-         r"instruction\s+tun\w*", 3),
+        (
+            r"instruction[- ](?:tuning|tuned|following|data(?:sets?)?)|supervised\s+fine[- ]tuning|\bSFT\b|"
+            r"instruction\s+tun\w*",
+            3,
+        ),
         (r"fine[- ]tun\w+", 0.5),
     ],
     "alignment": [
-        (r"\bRLHF\b|\bDPO\b|preference\s+(?:optimi[sz]ation|data|learning|alignment|model\w*)|reward\s+models?|"
-         r"human\s+feedback|align(?:ment|ing)?\s+(?:\w+\s+){0,3}(?:with\s+)?human|human\s+preferences?|"
-         r"constitutional|\balignment\b|self-rewarding", 4),
+        (
+            r"\bRLHF\b|\bDPO\b|preference\s+(?:optimi[sz]ation|data|learning|alignment|model\w*)|reward\s+models?|"
+            r"human\s+feedback|align(?:ment|ing)?\s+(?:\w+\s+){0,3}(?:with\s+)?human|human\s+preferences?|"
+            r"constitutional|\balignment\b|self-rewarding",
+            4,
+        ),
     ],
     "safety": [
-        (r"jailbreak\w*|red[- ]teaming|harmful|unsafe|toxic\w*|backdoor\w*|watermark\w*|"
-         r"membership\s+inference|privacy\s+(?:leak\w*|risks?)|misuse|unlearning|(?:social|gender|racial|societal|demographic)\s+bias\w*|bias(?:es)?\s+(?:evaluation|in\s+"
-         r"(?:LLMs?|language\s+models|generated))|"
-         r"fairness|stereotyp\w*|(?:detect\w*|identify\w*)\s+(?:\w+\s+){0,4}(?:generated|synthetic)\s+"
-         r"(?:text|content)|model\s+extraction|attacks?\b", 3),
+        (
+            r"jailbreak\w*|red[- ]teaming|harmful|unsafe|toxic\w*|backdoor\w*|watermark\w*|"
+            r"membership\s+inference|privacy\s+(?:leak\w*|risks?)|misuse|unlearning|(?:social|gender|racial|societal|demographic)\s+bias\w*|bias(?:es)?\s+(?:evaluation|in\s+"
+            r"(?:LLMs?|language\s+models|generated))|"
+            r"fairness|stereotyp\w*|(?:detect\w*|identify\w*)\s+(?:\w+\s+){0,4}(?:generated|synthetic)\s+"
+            r"(?:text|content)|model\s+extraction|attacks?\b",
+            3,
+        ),
         (r"\bsafety\b", 1),
     ],
     "hallucination-factuality": [
-        (r"hallucinat\w*|fact[- ]check\w*|faithful\w*|truthful\w*|attribution\s+to\s+sources|"
-         r"calibrat\w*", 3),
+        (
+            r"hallucinat\w*|fact[- ]check\w*|faithful\w*|truthful\w*|attribution\s+to\s+sources|"
+            r"calibrat\w*",
+            3,
+        ),
         (r"factual\w*", 1.5),
     ],
     "mathematical-reasoning": [
-        (r"mathemat\w*|\bmath\b|GSM8K|\bMATH\b|theorem[- ]proving|theorems?|olympiad|arithmetic|geometry\s+problems?", 3),
+        (
+            r"mathemat\w*|\bmath\b|GSM8K|\bMATH\b|theorem[- ]proving|theorems?|olympiad|arithmetic|geometry\s+problems?",
+            3,
+        ),
     ],
     "code-generation": [
-        (r"code\s+(?:generation|LLMs?|models?|completion|synthesis|repair|review)|program\s+synthesis|"
-         r"\bcoding\b|HumanEval|\bMBPP\b|SWE-bench|software\s+engineering|programming|code\s+llm|"
-         r"bug\s+fix\w*|compilers?|\bcode\b|programs?\b", 3),
+        (
+            r"code\s+(?:generation|LLMs?|models?|completion|synthesis|repair|review)|program\s+synthesis|"
+            r"\bcoding\b|HumanEval|\bMBPP\b|SWE-bench|software\s+engineering|programming|code\s+llm|"
+            r"bug\s+fix\w*|compilers?|\bcode\b|programs?\b",
+            3,
+        ),
     ],
     "retrieval-augmented-generation": [
-        (r"retrieval[- ]augmented|\bRAG\b|retriev\w+\s+(?:documents|passages|knowledge|evidence)\s+"
-         r"(?:\w+\s+){0,4}generat\w*|retriev\w*\s+from|retrieval[- ]enhanced|internet[- ]augmented|"
-         r"search[- ]augmented|augment\w*\s+(?:\w+\s+){0,3}with\s+(?:retriev\w+|search|web|internet)", 4),
+        (
+            r"retrieval[- ]augmented|\bRAG\b|retriev\w+\s+(?:documents|passages|knowledge|evidence)\s+"
+            r"(?:\w+\s+){0,4}generat\w*|retriev\w*\s+from|retrieval[- ]enhanced|internet[- ]augmented|"
+            r"search[- ]augmented|augment\w*\s+(?:\w+\s+){0,3}with\s+(?:retriev\w+|search|web|internet)",
+            4,
+        ),
     ],
     "information-retrieval": [
-        (r"information\s+retrieval|re-?rank\w*|dense\s+retriev\w*|retrievers?|search\s+engines?|"
-         r"text\s+embeddings?|embedding\s+models?|\bBM25\b|passage\s+retrieval|document\s+ranking|"
-         r"(?<!position\s)(?<!positional\s)(?<!rotary\s)embeddings?", 3),
+        (
+            r"information\s+retrieval|re-?rank\w*|dense\s+retriev\w*|retrievers?|search\s+engines?|"
+            r"text\s+embeddings?|embedding\s+models?|\bBM25\b|passage\s+retrieval|document\s+ranking|"
+            r"(?<!position\s)(?<!positional\s)(?<!rotary\s)embeddings?",
+            3,
+        ),
         (r"retriev\w*|ranking", 1),
     ],
     "question-answering": [
-        (r"question[- ]answering|\bQA\b|open[- ]domain\s+questions?|reading\s+comprehension|multi[- ]hop", 3),
+        (
+            r"question[- ]answering|\bQA\b|open[- ]domain\s+questions?|reading\s+comprehension|multi[- ]hop",
+            3,
+        ),
     ],
     "summarization": [(r"summari[sz]\w*", 3)],
     "machine-translation": [
@@ -128,86 +188,137 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"multilingual|cross[- ]lingual", 1.5),
     ],
     "tool-use": [
-        (r"tool[- ](?:use|using|learning|calling|augmented)|function[- ]calling|API\s+calls?|external\s+tools|"
-         r"use\s+tools", 3),
+        (
+            r"tool[- ](?:use|using|learning|calling|augmented)|function[- ]calling|API\s+calls?|external\s+tools|"
+            r"use\s+tools",
+            3,
+        ),
         (r"\btools?\b|\bAPIs?\b", 2),
     ],
     "agents": [
-        (r"\bagents?\b|agentic|multi[- ]agent|web\s+navigation|\bGUI\b|autonomous\s+(?:agents?|systems?)|"
-         r"\bacting\b|decision[- ]making|ALFWorld|WebShop|interactive\s+environments?", 3),
+        (
+            r"\bagents?\b|agentic|multi[- ]agent|web\s+navigation|\bGUI\b|autonomous\s+(?:agents?|systems?)|"
+            r"\bacting\b|decision[- ]making|ALFWorld|WebShop|interactive\s+environments?",
+            3,
+        ),
         (r"environments?|planning", 0.5),
     ],
     "dialogue": [
         (r"dialog(?:ue)?s?|conversation\w*|chat\s?bots?|multi[- ]turn|role[- ]play\w*", 3),
     ],
     "reasoning": [
-        (r"chain[- ]of[- ]thought|\bCoT\b|multi[- ]step|logical|commonsense|test[- ]time\s+"
-         r"(?:compute|scaling)|self[- ]consistency|\bo1\b|\bR1\b|thinking|self[- ]refine\w*|"
-         r"self[- ]feedback|iterative\s+refinement", 3),
+        (
+            r"chain[- ]of[- ]thought|\bCoT\b|multi[- ]step|logical|commonsense|test[- ]time\s+"
+            r"(?:compute|scaling)|self[- ]consistency|\bo1\b|\bR1\b|thinking|self[- ]refine\w*|"
+            r"self[- ]feedback|iterative\s+refinement",
+            3,
+        ),
         (r"reasoning", 2),
     ],
     "vision-language": [
-        (r"vision[- ]language|multi-?modal\s+(?:large\s+)?(?:language\s+)?models?|\bM?LLMs?\s+with\s+vision|"
-         r"\bMLLMs?\b|\bVLMs?\b|\bLVLMs?\b|image[- ]text|visual\s+question|\bVQA\b|caption\w*|"
-         r"multimodal", 3),
-        (r"visual\s+instruction|visual\s+models?\s+from\s+natural\s+language|language\s+supervision", 4),
+        (
+            r"vision[- ]language|multi-?modal\s+(?:large\s+)?(?:language\s+)?models?|\bM?LLMs?\s+with\s+vision|"
+            r"\bMLLMs?\b|\bVLMs?\b|\bLVLMs?\b|image[- ]text|visual\s+question|\bVQA\b|caption\w*|"
+            r"multimodal",
+            3,
+        ),
+        (
+            r"visual\s+instruction|visual\s+models?\s+from\s+natural\s+language|language\s+supervision",
+            4,
+        ),
     ],
     "video-generation": [
-        (r"video\s+(?:generation|synthesis|editing|diffusion)|text[- ]to[- ]video|video\s+generative", 4),
+        (
+            r"video\s+(?:generation|synthesis|editing|diffusion)|text[- ]to[- ]video|video\s+generative",
+            4,
+        ),
     ],
     "image-generation": [
-        (r"image\s+(?:generation|editing|synthesis)|diffusion(?:\s+models?)?|\bGANs?\b|"
-         r"generative\s+adversarial|inpainting|stable\s+diffusion|image\s+generators?|one-step\s+generation|"
-         r"consistency\s+models?|score-based", 3),
+        (
+            r"image\s+(?:generation|editing|synthesis)|diffusion(?:\s+models?)?|\bGANs?\b|"
+            r"generative\s+adversarial|inpainting|stable\s+diffusion|image\s+generators?|one-step\s+generation|"
+            r"consistency\s+models?|score-based",
+            3,
+        ),
         (r"text[- ]to[- ]image", 5),
     ],
     "video-understanding": [
-        (r"video\s+(?:understanding|question|recognition|LLMs?|comprehension|captioning|grounding)|"
-         r"action\s+recognition|long\s+videos?|\bvideos?\b", 3),
+        (
+            r"video\s+(?:understanding|question|recognition|LLMs?|comprehension|captioning|grounding)|"
+            r"action\s+recognition|long\s+videos?|\bvideos?\b",
+            3,
+        ),
     ],
     "3d-vision": [
-        (r"\b3D\b|point\s+clouds?|\bNeRFs?\b|radiance\s+fields?|gaussian\s+splatting|novel[- ]view|"
-         r"\bmesh(?:es)?\b|depth\s+estimation", 3),
+        (
+            r"\b3D\b|point\s+clouds?|\bNeRFs?\b|radiance\s+fields?|gaussian\s+splatting|novel[- ]view|"
+            r"\bmesh(?:es)?\b|depth\s+estimation",
+            3,
+        ),
     ],
     "image-recognition": [
-        (r"image\s+classification|object\s+detection|\bsegmentation\b|ImageNet|image\s+recognition|"
-         r"detectors?|vision\s+(?:transformers?|backbones?)|visual\s+recognition|\bViTs?\b|\bCNNs?\b", 3),
+        (
+            r"image\s+classification|object\s+detection|\bsegmentation\b|ImageNet|image\s+recognition|"
+            r"detectors?|vision\s+(?:transformers?|backbones?)|visual\s+recognition|\bViTs?\b|\bCNNs?\b",
+            3,
+        ),
     ],
     "speech": [
         (r"\bspeech\b|\bASR\b|\bTTS\b|text[- ]to[- ]speech|spoken|\bvoice\b", 3),
     ],
     "audio-music": [(r"\baudio\b|\bmusic\w*|\bsounds?\b", 3)],
     "graph-learning": [
-        (r"graph\s+neural|\bGNNs?\b|node\s+classification|link\s+prediction|knowledge\s+graphs?|"
-         r"graph\s+(?:learning|representation|transformers?)", 3),
+        (
+            r"graph\s+neural|\bGNNs?\b|node\s+classification|link\s+prediction|knowledge\s+graphs?|"
+            r"graph\s+(?:learning|representation|transformers?)",
+            3,
+        ),
         (r"\bgraphs?\b", 1),
     ],
     "time-series": [(r"time[- ]series|forecast\w*", 3)],
     "recommendation": [
-        (r"recommend\w*|collaborative\s+filtering|click[- ]through|\bCTR\b|user\s+(?:modeling|preferences|"
-         r"interests)", 3),
+        (
+            r"recommend\w*|collaborative\s+filtering|click[- ]through|\bCTR\b|user\s+(?:modeling|preferences|"
+            r"interests)",
+            3,
+        ),
     ],
     "tabular-data": [(r"tabular|text[- ]to[- ]SQL|\bSQL\b|spreadsheets?|\btables?\b", 3)],
     "medical": [
-        (r"medical|clinical|health\s?care|patients?|radiolog\w*|diseases?|biomedical|diagnos\w*", 3),
+        (
+            r"medical|clinical|health\s?care|patients?|radiolog\w*|diseases?|biomedical|diagnos\w*",
+            3,
+        ),
     ],
     "science": [
-        (r"proteins?|molecul\w*|chemi\w*|materials?\s+(?:science|discovery)|physics|climate|weather|"
-         r"biolog\w*|genom\w*|\bdrugs?\b|scientific\s+discovery", 3),
+        (
+            r"proteins?|molecul\w*|chemi\w*|materials?\s+(?:science|discovery)|physics|climate|weather|"
+            r"biolog\w*|genom\w*|\bdrugs?\b|scientific\s+discovery",
+            3,
+        ),
     ],
     "continual-learning": [
-        (r"continual|lifelong|catastrophic\s+forgetting|(?:knowledge|model)\s+editing|incremental\s+learning|"
-         r"model\s+updates?|backward[- ]compatib\w*|compatible|repair\w*|patch\w*", 3),
+        (
+            r"continual|lifelong|catastrophic\s+forgetting|(?:knowledge|model)\s+editing|incremental\s+learning|"
+            r"model\s+updates?|backward[- ]compatib\w*|compatible|repair\w*|patch\w*",
+            3,
+        ),
     ],
     "interpretability": [
-        (r"interpretab\w*|explainab\w*|mechanistic|circuits?|probing|sparse\s+autoencoders?|"
-         r"activation\s+(?:patching|steering)|representation\s+engineering|internal\s+representations?|"
-         r"\bneurons?\b|attention\s+heads?|mechanisms?\b|how\s+(?:language\s+)?models\s+(?:store|recall|represent)|"
-         r"feature\s+(?:interaction|importance|attribution)", 3),
+        (
+            r"interpretab\w*|explainab\w*|mechanistic|circuits?|probing|sparse\s+autoencoders?|"
+            r"activation\s+(?:patching|steering)|representation\s+engineering|internal\s+representations?|"
+            r"\bneurons?\b|attention\s+heads?|mechanisms?\b|how\s+(?:language\s+)?models\s+(?:store|recall|represent)|"
+            r"feature\s+(?:interaction|importance|attribution)",
+            3,
+        ),
     ],
     "robustness": [
-        (r"adversarial\s+(?:examples?|robustness|perturbations?)|distribution\s+shifts?|"
-         r"out[- ]of[- ]distribution|\bOOD\b|corruptions?", 3),
+        (
+            r"adversarial\s+(?:examples?|robustness|perturbations?)|distribution\s+shifts?|"
+            r"out[- ]of[- ]distribution|\bOOD\b|corruptions?",
+            3,
+        ),
         (r"robust\w*", 1),
     ],
     "federated-privacy": [(r"federated|differential(?:ly)?\s+priva\w*|privacy[- ]preserving", 3)],
@@ -219,36 +330,51 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"robot\w*|manipulation|embodied|locomotion|grasp\w*|navigation", 3),
     ],
     "evaluation-benchmarks": [
-        (r"(?:new|novel|comprehensive|challenging)\s+benchmark|benchmark(?:ing)?\s+(?:suite|for|to\s+evaluate)|"
-         r"we\s+(?:introduce|present|propose|release|construct|build)\s+(?:\w+\s+){0,4}benchmark|"
-         r"evaluation\s+(?:suite|framework|protocol|benchmark)|leaderboards?|LLM[- ]as[- ]a[- ]judge|"
-         r"\bjudges?\b|contamination|\barena\b|evaluat\w+\s+(?:\w+\s+){0,2}(?:LLMs?|language\s+models)|"
-         r"new\s+test|test\s+to\s+measure|^(?:measuring|evaluating|assessing|benchmarking|quantifying)\b|"
-         r"\bassessment\b|multi-task\s+benchmark", 3),
+        (
+            r"(?:new|novel|comprehensive|challenging)\s+benchmark|benchmark(?:ing)?\s+(?:suite|for|to\s+evaluate)|"
+            r"we\s+(?:introduce|present|propose|release|construct|build)\s+(?:\w+\s+){0,4}benchmark|"
+            r"evaluation\s+(?:suite|framework|protocol|benchmark)|leaderboards?|LLM[- ]as[- ]a[- ]judge|"
+            r"\bjudges?\b|contamination|\barena\b|evaluat\w+\s+(?:\w+\s+){0,2}(?:LLMs?|language\s+models)|"
+            r"new\s+test|test\s+to\s+measure|^(?:measuring|evaluating|assessing|benchmarking|quantifying)\b|"
+            r"\bassessment\b|multi-task\s+benchmark",
+            3,
+        ),
         (r"\bbenchmark\w*|\bevaluat\w+", 1),
     ],
     "model-architecture": [
-        (r"architectures?|state[- ]space|\bSSMs?\b|Mamba|mixture[- ]of[- ]experts|\bMoE\b|"
-         r"attention\s+mechanisms?|linear\s+attention|recurrent|transformer\s+(?:variant|block|layer)s?|"
-         r"activation\s+functions?|normali[sz]ation\s+layers?|mixture[- ]of[- ]\w+|convolution\w*|"
-         r"subquadratic|drop-in\s+replacement|\boperators?\b|routing", 3),
+        (
+            r"architectures?|state[- ]space|\bSSMs?\b|Mamba|mixture[- ]of[- ]experts|\bMoE\b|"
+            r"attention\s+mechanisms?|linear\s+attention|recurrent|transformer\s+(?:variant|block|layer)s?|"
+            r"activation\s+functions?|normali[sz]ation\s+layers?|mixture[- ]of[- ]\w+|convolution\w*|"
+            r"subquadratic|drop-in\s+replacement|\boperators?\b|routing",
+            3,
+        ),
     ],
     "representation-learning": [
-        (r"self[- ]supervised|contrastive|representation\s+learning|pre-?text\s+tasks?|masked\s+autoencoders?|"
-         r"visual\s+features|\blearners\b|representations\b", 3),
+        (
+            r"self[- ]supervised|contrastive|representation\s+learning|pre-?text\s+tasks?|masked\s+autoencoders?|"
+            r"visual\s+features|\blearners\b|representations\b",
+            3,
+        ),
     ],
     "learning-theory": [
-        (r"theor(?:y|etical\w*)|provabl\w*|convergence|generali[sz]ation\s+bounds?|we\s+prove|"
-         r"sample\s+complexity|expressiv\w*|lower\s+bounds?|upper\s+bounds?|inductive\s+bias|"
-         r"mode\s+connectivity|statistical\s+validity", 3),
+        (
+            r"theor(?:y|etical\w*)|provabl\w*|convergence|generali[sz]ation\s+bounds?|we\s+prove|"
+            r"sample\s+complexity|expressiv\w*|lower\s+bounds?|upper\s+bounds?|inductive\s+bias|"
+            r"mode\s+connectivity|statistical\s+validity",
+            3,
+        ),
     ],
     "language-modeling": [
-        (r"language\s+model(?:ing|ling)|pre-?train\w*\s+(?:\w+\s+){0,2}(?:language\s+models?|LLMs?)|"
-         r"technical\s+report|open[- ](?:source\s+|access\s+)?(?:\w+\s+){0,2}(?:LLMs?|language\s+models?)|"
-         r"tokeni[sz]\w*|next[- ]token|family\s+of\s+(?:\w+\s+){0,2}models|open\s+(?:foundation\s+)?models|"
-         r"chat\s+models|^[A-Z][\w.\-]*\s+\d+(?:\.\d+)?[BM]$|\d+B-Parameter|"
-         r"we\s+(?:introduce|present|release)\s+(?:\w+[\s,-]+){0,4}(?:a|an)\s+(?:[\w()]+[\s-]+){0,6}"
-         r"(?:language\s+model|LLM)\b", 3),
+        (
+            r"language\s+model(?:ing|ling)|pre-?train\w*\s+(?:\w+\s+){0,2}(?:language\s+models?|LLMs?)|"
+            r"technical\s+report|open[- ](?:source\s+|access\s+)?(?:\w+\s+){0,2}(?:LLMs?|language\s+models?)|"
+            r"tokeni[sz]\w*|next[- ]token|family\s+of\s+(?:\w+\s+){0,2}models|open\s+(?:foundation\s+)?models|"
+            r"chat\s+models|^[A-Z][\w.\-]*\s+\d+(?:\.\d+)?[BM]$|\d+B-Parameter|"
+            r"we\s+(?:introduce|present|release)\s+(?:\w+[\s,-]+){0,4}(?:a|an)\s+(?:[\w()]+[\s-]+){0,6}"
+            r"(?:language\s+model|LLM)\b",
+            3,
+        ),
         (r"foundation\s+models?", 2),
         (r"\bLLMs?\b|language\s+models?", 0.5),
     ],
@@ -261,7 +387,8 @@ def _compiled() -> list[tuple[str, list[tuple[re.Pattern[str], float]]]]:
     if unknown:
         raise ValueError(f"cues for labels not in the taxonomy: {sorted(unknown)}")
     return [
-        (label, [(re.compile(p, re.IGNORECASE), w) for p, w in cues]) for label, cues in _CUES.items()
+        (label, [(re.compile(p, re.IGNORECASE), w) for p, w in cues])
+        for label, cues in _CUES.items()
     ]
 
 

@@ -30,12 +30,20 @@ _BARE = re.compile(
     r"|\bscore\s+of\s+(?P<score>" + _NUM + r")(?![\d.]*\s*(?:\\?%|[x×X]\b|times|points?))"
     # unitless scores named by their metric: "57.3 pass@1", "a 44.7 win rate", "1.8/3.3 WER",
     # "an FID of 2.27", "0.7 better perplexity", "8.38 on MT-bench"
-    r"|" + _START + r"(?P<m1>" + _NUM + r")(?:/(?P<m1b>" + _NUM + r"))?\s+(?:(?:length-controlled|LC)\s+)?"
+    r"|"
+    + _START
+    + r"(?P<m1>"
+    + _NUM
+    + r")(?:/(?P<m1b>"
+    + _NUM
+    + r"))?\s+(?:(?:length-controlled|LC)\s+)?"
     r"(?:(?:better|lower|higher)\s+)?(?:win\s+rate|pass@\d+|WER|CER|BLEU|FID|sFID|F1|ROUGE[-\w]*|mAP|"
     r"perplexity|PPL|Elo)\b"
     r"|\b(?:FID|sFID|WER|BLEU|F1|pass@\d+|perplexity|win\s+rate|Elo|accuracy)\s+of\s+(?P<m2>\d+\.\d+)"
     r"(?![\d.]*\s*(?:\\?%|[x×X]\b|times|points?))"
-    r"|" + _START + r"(?P<m3>\d+\.\d+)\s+(?:on|in)\s+(?:the\s+)?(?-i:[A-Z])[\w\-+.]*(?![\w\-]*\s*\\?%)"
+    r"|"
+    + _START
+    + r"(?P<m3>\d+\.\d+)\s+(?:on|in)\s+(?:the\s+)?(?-i:[A-Z])[\w\-+.]*(?![\w\-]*\s*\\?%)"
 )
 _DIGIT = re.compile(r"\d")
 _SOTA = re.compile(r"SOTA|state[- ]of[- ]the[- ]art", re.IGNORECASE)
@@ -102,13 +110,13 @@ class FoundGain:
 # A number that others achieve: "the previous state of the art, GPT-4, that achieves 80%",
 # "human performance of 94%", "our best agent only achieves 14%" (a finding, not a gain).
 _OTHERS_ACHIEVE = re.compile(
-    r"(?:\b(?:surpass|outperform|beat|exceed)\w*\s+(?:the\s+)?(?:[\w\-.]+\s+){1,6}(?:that|which|who)\s+"
+    r"(?:\b(?:surpass|outperform|beat|exceed)\w*\s+(?:the\s+)?(?:[\w\-.]+,?\s+){1,8}(?:that|which|who)\s+"
     r"(?:achiev|scor|reach|obtain|get)\w*"
     r"|\b(?:best|previous|prior|existing|current|strongest)\s+(?:[\w\-]+\s+){0,3}"
     r"(?:methods?|models?|systems?|approaches|baselines?)\s+(?:on\s+[\w\-]+\s+)?(?:achiev|reach|obtain|scor|get)\w*"
     r"|\b(?:while|whereas)\s+(?!(?:we|our|it|the\s+proposed)\b)(?:[\w\-.]+\s+){1,4}"
     r"(?:solv|achiev|scor|reach|obtain|get)\w*"
-    r"|\band\s+(?-i:[A-Z])[\w\-.]*\s+(?:solv|achiev|scor|reach|obtain|get)s?"
+    r"|\band\s+(?-i:[A-Z])[\w\-.]*\s+(?:solv|achiev|scor|reach|obtain|get)\w*"
     r"|\bhuman\s+(?:performance|accuracy|baseline|level|agreement)(?:\s+of)?"
     r"|\bonly\s+(?:achiev|reach|obtain|scor|get)\w*(?:\s+[\w\-]+){0,8}?(?:\s+of)?"
     r")\s+(?:only\s+|about\s+|around\s+|roughly\s+|nearly\s+)?~?$",
@@ -145,9 +153,7 @@ def _nearest(pattern: re.Pattern[str], text: str, pos: int) -> str | None:
 
 _WINDOW_BEFORE = 60
 _WINDOW_AFTER = 45
-_CLAUSE_EDGE = re.compile(
-    r"[;,]|\b(?:and|while|whereas|but|with|when|using)\b", re.IGNORECASE
-)
+_CLAUSE_EDGE = re.compile(r"[;,]|\b(?:and|while|whereas|but|with|when|using)\b", re.IGNORECASE)
 _FALLBACK_AFTER = 80
 _DEFAULT_METRIC = {"x": "speed", "%": "accuracy", "points": "accuracy"}
 
@@ -237,7 +243,9 @@ def extract_gains(
             unit = gain_unit(m.group("unit"))
             before = sentence[: m.start()]
             partner = _RANGE_BEFORE.search(before)
-            if partner and _OTHERS_ACHIEVE.search(sentence, max(0, partner.start() - 80), partner.start()):
+            if partner and _OTHERS_ACHIEVE.search(
+                sentence, max(0, partner.start() - 80), partner.start()
+            ):
                 continue  # "the best methods achieve 59.4-79.1%": both ends are theirs
             if partner and not _FROM_BEFORE.search(before):
                 found.append((partner.start(), to_number(partner.group("num")), unit))

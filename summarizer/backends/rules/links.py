@@ -38,7 +38,9 @@ _BARE_PREDICATE = re.compile(
     r"found|hosted|at|on|via|from|in|here|both|all|:))*\s*$",
     re.IGNORECASE,
 )
-_NEW_SUBJECT = re.compile(r"\s*(?:and|but|while|whereas)\s+(?:we|our|the|all|this)\b", re.IGNORECASE)
+_NEW_SUBJECT = re.compile(
+    r"\s*(?:and|but|while|whereas)\s+(?:we|our|the|all|this)\b", re.IGNORECASE
+)
 _LIST_JOIN = re.compile(r"(?:,|\band|&)\s*(?:the\s+|our\s+|a\s+)?$", re.IGNORECASE)
 _POINTER_BEFORE = re.compile(
     r"\b(?:instructions?|details?|information|documentation|docs|demos?|leaderboards?|blogs?|"
@@ -204,7 +206,7 @@ def _kind(
         named = _named(part)
         if _CODE_NOUNS.search(part):
             if link.kind == "hub" and beside_code and named in ("model", "data"):
-                return named  # type: ignore[return-value]
+                return named
             return "code"
         if named is not None:
             return named

@@ -52,7 +52,11 @@ _STOPWORDS = frozenset(
 _GREEK = "\u0370-\u03ff\u00b5"
 _WORD = r"(?:[A-Z0-9" + _GREEK + r"][\w\-^+]*|v?\d[\w.]*)"
 _NAME = (
-    r"(?:(?<=[\"“<'])|(?<![\w\-.]))(?P<name>[A-Z0-9" + _GREEK + r"][\w\-^.+]*[\w^+](?:[ \-]" + _WORD + r"){0,3})"
+    r"(?:(?<=[\"“<'])|(?<![\w\-.]))(?P<name>[A-Z0-9"
+    + _GREEK
+    + r"][\w\-^.+]*[\w^+](?:[ \-]"
+    + _WORD
+    + r"){0,3})"
 )
 _ACR = r"(?P<name>[A-Za-z" + _GREEK + r"]*[A-Z][A-Za-z0-9\-^]*[A-Z0-9][A-Za-z0-9\-^]*)"
 _LOWER_NAME = r"[\"“<']?(?P<name>[A-Za-z][\w\-^+]*(?:\s[a-z][\w\-]*){0,3})[\"”>']?"
@@ -247,6 +251,8 @@ _GENERIC_PHRASE_END = re.compile(
     re.IGNORECASE,
 )
 _SURVEY = re.compile(r"\b(?:survey|review|overview|tutorial|position\s+paper)\b", re.IGNORECASE)
+
+
 @dataclass(frozen=True, slots=True)
 class FoundMethod:
     """The contribution's name with its one-line description and verbatim evidence."""
@@ -437,10 +443,47 @@ _AUTHORS_NAME = re.compile(
     re.IGNORECASE,
 )
 _COMMON_WORDS = frozenset(
-    "models model language languages large learning deep neural network networks foundation data "
-    "training transformer transformers vision visual text image images generation generative "
-    "reasoning agents agent benchmark benchmarks scaling efficient towards understanding "
-    "evaluation analysis attention memory knowledge inference systems system".split()
+    [
+        "models",
+        "model",
+        "language",
+        "languages",
+        "large",
+        "learning",
+        "deep",
+        "neural",
+        "network",
+        "networks",
+        "foundation",
+        "data",
+        "training",
+        "transformer",
+        "transformers",
+        "vision",
+        "visual",
+        "text",
+        "image",
+        "images",
+        "generation",
+        "generative",
+        "reasoning",
+        "agents",
+        "agent",
+        "benchmark",
+        "benchmarks",
+        "scaling",
+        "efficient",
+        "towards",
+        "understanding",
+        "evaluation",
+        "analysis",
+        "attention",
+        "memory",
+        "knowledge",
+        "inference",
+        "systems",
+        "system",
+    ]
 )
 _DEFINED = re.compile(
     r"(?P<long>(?:[A-Za-z][\w\-]*\s+){1,6}?)\((?P<name>[A-Z][A-Za-z0-9\-]*[A-Z][A-Za-z0-9\-]*)s?\)"
@@ -453,12 +496,14 @@ def _family_name(title: str, abstract: str) -> tuple[str, int] | None:
     for match in _FAMILY_TOKEN.finditer(title):
         token = match.group(0)
         lowered = token.lower()
-        if lowered in _TITLE_FUNCTION_WORDS or lowered in _COMMON_WORDS or _GENERIC_ACRONYM.match(token):
+        if (
+            lowered in _TITLE_FUNCTION_WORDS
+            or lowered in _COMMON_WORDS
+            or _GENERIC_ACRONYM.match(token)
+        ):
             continue
         uses = list(re.finditer(r"(?<![\w\-])" + re.escape(token) + r"(?![\w\-])", abstract))
-        lowercase = re.search(
-            r"(?<![\w\-])" + re.escape(token.lower()) + r"(?![\w\-])", abstract
-        )
+        lowercase = re.search(r"(?<![\w\-])" + re.escape(token.lower()) + r"(?![\w\-])", abstract)
         mid = [m for m in uses if _MID_SENTENCE.search(abstract, max(0, m.start() - 3), m.start())]
         if len(uses) >= 2 and mid and lowercase is None:
             return token, uses[0].start()
@@ -468,7 +513,9 @@ def _family_name(title: str, abstract: str) -> tuple[str, int] | None:
 def _initials_match(long_form: str, acronym: str) -> bool:
     """The acronym's capitals are the long form's initials, in order (ignoring small words)."""
     initials = "".join(
-        w[0].upper() for w in re.split(r"[\s\-]+", long_form) if w and w.lower() not in _TITLE_FUNCTION_WORDS
+        w[0].upper()
+        for w in re.split(r"[\s\-]+", long_form)
+        if w and w.lower() not in _TITLE_FUNCTION_WORDS
     )
     capitals = "".join(c for c in acronym if c.isupper())
     it = iter(initials)

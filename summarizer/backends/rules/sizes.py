@@ -280,7 +280,9 @@ _COMPARISON = re.compile(
 )
 _OWN_AFTER_COMPARISON = re.compile(r"\b(?:our|we|ours|the\s+proposed)\b", re.IGNORECASE)
 # "by 3.7% on LLaMA-7B", "experiments using Llama-2-13B": the models the method is run on.
-_RUN_ON = re.compile(r"\b(?:on|using|across|for|at)\s+(?:the\s+)?(?:[\w.\-]+[\s\-])?$", re.IGNORECASE)
+_RUN_ON = re.compile(
+    r"\b(?:on|using|across|for|at)\s+(?:the\s+)?(?:[\w.\-]+[\s\-])?$", re.IGNORECASE
+)
 _PRIOR = re.compile(
     r"\b(?:initiated\s+by|follow-up\s+work|previous(?:ly)?|prior\s+work|earlier\s+work|"
     r"distill\w*\s+(?:\w+\s+){0,2}from)\b",
@@ -293,7 +295,7 @@ _OWNER = re.compile(
     re.IGNORECASE,
 )
 _CLAUSE_BREAK = re.compile(
-    r"[;:]|,\s+(?:but|and\s+(?:we|our))\b|\b(?:while|whereas|despite|at\s+scales?)\b|\.\s",
+    r"[;:]|,\s+(?:but|and\s+(?:we|our))\b|\b(?:while|whereas|when|despite|at\s+scales?)\b|\.\s",
     re.IGNORECASE,
 )
 
@@ -312,9 +314,7 @@ def size_role(
     before = text[start : size.start]
     breaks = list(_CLAUSE_BREAK.finditer(before))
     clause = before[breaks[-1].end() :] if breaks else before
-    comparison = None
-    for comparison in _COMPARISON.finditer(clause):
-        pass
+    comparison = next(reversed(list(_COMPARISON.finditer(clause))), None)
     if (
         comparison is not None
         and not _OWN_AFTER_COMPARISON.search(clause, comparison.end())
@@ -339,6 +339,10 @@ def extract_sizes(
     sizes = []
     for size in find_sizes(text):
         role = size_role(text, size, sentences, method_name)
-        sizes.append((FoundSize(size.text, size.params, size.vague, size.start, size.end, role),
-                      sentences.at(size.start)))
+        sizes.append(
+            (
+                FoundSize(size.text, size.params, size.vague, size.start, size.end, role),
+                sentences.at(size.start),
+            )
+        )
     return sizes
