@@ -46,3 +46,27 @@ def test_readme_example_queries_run_and_find_rows(seeds: Path, db_path: Path) ->
     assert released and all(kind != "code" for kind, _ in released)
     assert gains and all(unit == "%" for _, _, unit, _, _ in gains)
     assert [value for _, value, *_ in gains] == sorted((v for _, v, *_ in gains), reverse=True)
+
+
+def test_the_digest_lists_own_sizes_and_the_category(tmp_path: Path) -> None:
+    import csv
+
+    from summarizer.outputs.export import export
+
+    papers = tmp_path / "p.jsonl"
+    papers.write_text(
+        '{"title": "Gizmo: Merging Models", "abstract": "We propose Gizmo, a model merging '
+        'method. Our Gizmo-7B outperforms CodeLlama-34B on code."}\n'
+    )
+    with Store(tmp_path / "db.duckdb") as store:
+        pipeline.run([papers], store, RulesBackend())
+        assert store.query("select role from model_sizes order by params") == [
+            ("own",),
+            ("baseline",),
+        ]
+        export(store, tmp_path / "digest.csv")
+    with (tmp_path / "digest.csv").open(encoding="utf-8") as handle:
+        (row,) = csv.DictReader(handle)
+    assert row["model_sizes"] == "7B"
+    assert row["task_category"] == "model-merging"
+    assert list(row)[-1] == "task_category"  # appended: existing columns keep their places

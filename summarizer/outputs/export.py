@@ -56,7 +56,8 @@ DIGEST: dict[str, str] = {
     "code_url": "code_url || CASE WHEN NOT code_url_grounded THEN ' [ungrounded]' ELSE '' END",
     "model_sizes": (
         f"array_to_string([{_SIZE_TEXT} || CASE WHEN NOT s.grounded THEN ' [ungrounded]' "
-        "ELSE '' END FOR s IN model_size_details IF s.params IS NOT NULL], '; ')"
+        "ELSE '' END FOR s IN model_size_details "
+        "IF s.params IS NOT NULL AND coalesce(s.role, 'own') = 'own'], '; ')"
     ),
     "gains": f"array_to_string([{_GAIN_TEXT} FOR g IN gains], '; ')",
     "links": "array_to_string(links, '; ')",
@@ -66,6 +67,7 @@ DIGEST: dict[str, str] = {
     "grounded_ratio": "CAST(round(grounded_ratio, 3) AS VARCHAR)",
     "backend": "backend",
     "model": "model",
+    "task_category": "task_category",
 }
 """The digest's fixed columns (documented in the README), each as text."""
 
