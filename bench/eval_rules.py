@@ -97,7 +97,9 @@ def main() -> None:
         print(format_table(score(all_predictions, all_gold)))
     if not args.no_throughput:
         rate = throughput(papers)
-        print(f"\nthroughput: {rate:,.0f} papers/s (median of 5 passes over {len(papers)} papers, 1 process)")
+        print(
+            f"\nthroughput: {rate:,.0f} papers/s (median of 5 passes over {len(papers)} papers, 1 process)"
+        )
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ def _extract(title: str, abstract: str) -> Summary:
     return Summary(
         task=task.task,
         task_evidence=task.evidence,
-        task_category=choose_category(title, abstract),
+        task_category=choose_category(title, abstract, sentences),
         method=Method(name=method.name, description=method.description, evidence=method.evidence),
         claimed_gains=[
             ClaimedGain(

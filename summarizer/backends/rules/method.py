@@ -485,9 +485,8 @@ _COMMON_WORDS = frozenset(
         "system",
     ]
 )
-_DEFINED = re.compile(
-    r"(?P<long>(?:[A-Za-z][\w\-]*\s+){1,6}?)\((?P<name>[A-Z][A-Za-z0-9\-]*[A-Z][A-Za-z0-9\-]*)s?\)"
-)
+_DEFINED = re.compile(r"\((?P<name>[A-Z][A-Za-z0-9\-]*[A-Z][A-Za-z0-9\-]*)s?\)")
+_LONG_FORM = re.compile(r"(?:[A-Za-z][\w\-]*\s+){1,6}$")
 
 
 def _family_name(title: str, abstract: str) -> tuple[str, int] | None:
@@ -497,16 +496,19 @@ def _family_name(title: str, abstract: str) -> tuple[str, int] | None:
         token = match.group(0)
         lowered = token.lower()
         if (
-            lowered in _TITLE_FUNCTION_WORDS
+            abstract.count(token) < 2  # cheap first: most title words are not used twice
+            or lowered in _TITLE_FUNCTION_WORDS
             or lowered in _COMMON_WORDS
             or _GENERIC_ACRONYM.match(token)
         ):
             continue
-        uses = list(re.finditer(r"(?<![\w\-])" + re.escape(token) + r"(?![\w\-])", abstract))
-        lowercase = re.search(r"(?<![\w\-])" + re.escape(token.lower()) + r"(?![\w\-])", abstract)
-        mid = [m for m in uses if _MID_SENTENCE.search(abstract, max(0, m.start() - 3), m.start())]
-        if len(uses) >= 2 and mid and lowercase is None:
-            return token, uses[0].start()
+        bounded = r"(?<![\w\-])" + re.escape(token) + r"(?![\w\-])"
+        starts = [m.start() for m in re.finditer(bounded, abstract)]
+        if re.search(bounded, abstract.replace(token, ""), re.IGNORECASE):
+            continue  # also written in lower case: a common word
+        mid = [s for s in starts if _MID_SENTENCE.search(abstract, max(0, s - 3), s)]
+        if len(starts) >= 2 and mid:
+            return token, starts[0]
     return None
 
 
@@ -526,12 +528,17 @@ def _owned_acronym(abstract: str, sentences: Sentences) -> tuple[str, int] | Non
     """An acronym the authors define in a sentence about their own work ("... we call
     Structured Latent Reasoning (SLR) ..."), anywhere in the abstract."""
     for match in _DEFINED.finditer(abstract):
-        long_form, acronym = match.group("long").strip(), match.group("name")
-        if _GENERIC_ACRONYM.match(acronym) or not _initials_match(long_form, acronym):
+        acronym = match.group("name")
+        long_form = _LONG_FORM.search(abstract, max(0, match.start() - 120), match.start())
+        if (
+            long_form is None
+            or _GENERIC_ACRONYM.match(acronym)
+            or not _initials_match(long_form.group(0).strip(), acronym)
+        ):
             continue
         sentence = sentences.at(match.start())
         if _AUTHORS_NAME.search(sentence) and not _in_prior_context(
-            abstract, match.start(), match.start("name"), sentences
+            abstract, long_form.start(), match.start("name"), sentences
         ):
             return acronym, match.start("name")
     return None
