@@ -355,6 +355,9 @@ def test_show_finds_a_paper_by_id_arxiv_id_or_title(tmp_path: Path, db_path: Pat
     size = evidence["model_size"]
     assert abstract[size["start"] : size["end"]] == "7B"
     assert data["extraction"]["code_url"] == LONG_URL
+    assert data["extraction"]["task_category"] and data["extraction"]["model_sizes"][0]["role"]
+    code, out, _ = invoke("show", "2401.01234", "--format", "text")
+    assert "category: " in out and "7B (7e+09), own" in out
     code, _, err = invoke("show", "Paper")
     assert code == 2 and "2 papers match 'Paper'" in err
     code, _, err = invoke("show", "no such thing")

@@ -180,6 +180,8 @@ def render(detail: PaperDetail) -> Group:
             Text(f"backend {row['backend']} ({row['model']}) · extracted {row['extracted_at']}")
         )
         parts.append(Text.assemble(("task: ", "bold"), row.get("task") or "-"))
+        if row.get("task_category"):
+            parts.append(Text.assemble(("category: ", "bold"), row["task_category"]))
         method = row.get("method_name") or "-"
         if row.get("method_description"):
             method += f": {row['method_description']}"
@@ -193,6 +195,7 @@ def render(detail: PaperDetail) -> Group:
                 Text.assemble(
                     ("model size: ", "bold"),
                     f"{size['text']} ({size['params']:g})" if size["params"] else size["text"],
+                    f", {size['role']}" if size.get("role") else "",
                 )
                 + _grounded(size["grounded"])
                 + Text(f"  «{size['evidence']}»", style="dim")
