@@ -68,9 +68,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
-    )
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
     env.pop("SUMMARIZER_DB", None)
     cli = summarizer_command()
     work = Path(tempfile.mkdtemp(prefix="summarizer-startup-"))
