@@ -12,13 +12,14 @@ import sys
 import tempfile
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO
-
-import duckdb
+from typing import TYPE_CHECKING, BinaryIO
 
 from summarizer.core.errors import ConfigError
-from summarizer.store.store import Store
 
+if TYPE_CHECKING:
+    from summarizer.store.store import Store
+
+# DuckDB is imported by _copy: the command line reads EXPORT_FORMATS for its help text.
 EXPORT_FORMATS = ("csv", "jsonl", "parquet")
 
 
@@ -151,6 +152,8 @@ def export(
 
 
 def _copy(store: Store, query: str, target: Path, options: str, where: str | None) -> int:
+    import duckdb
+
     with store.session() as con:
         try:
             row = con.execute(f"COPY ({query}) TO '{_quote_path(target)}' ({options})").fetchone()
