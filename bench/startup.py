@@ -4,10 +4,11 @@ Run: ``.venv/bin/python bench/startup.py [--n 20000] [--repeat 5]``
 
 L is what plain Python takes to read a 20,000-abstract JSON Lines file (written by
 ``bench/synthetic.py`` into a temporary folder) and sha256 each title + abstract. Then
-``summarizer --help``, ``summarizer sql "select 1"`` (on a fresh database) and, for
-reference, ``python -c "import duckdb, typer"`` are timed as subprocesses, wall clock from
-start to exit. Every figure is the median of ``--repeat`` runs after one warm-up, and is
-printed in seconds and as a multiple of L (target: each command ≤ 1 L).
+``summarizer --help``, ``summarizer sql "select 1"`` (on a database of those abstracts) and,
+for reference, ``python -c "import typer"`` and ``python -c "import duckdb, typer"`` are
+timed as subprocesses, wall clock from start to exit. After one warm-up run of each, L and
+the commands are timed in ``--repeat`` rounds; a figure is the median over the rounds, in
+milliseconds and as a multiple of the same round's L (target: each command ≤ 1 L).
 
 The commands run the ``summarizer`` script beside this Python (``python -m summarizer``
 when there is none) with this checkout first on ``PYTHONPATH``, so a worktree measures its
@@ -46,14 +47,10 @@ def read_and_hash(path: Path) -> int:
     return count
 
 
-def median_seconds(action: Callable[[], object], repeat: int) -> float:
-    action()  # warm-up: file cache, .pyc files
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def seconds(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
 
 
 def summarizer_command() -> list[str]:
@@ -76,34 +73,43 @@ def main(argv: list[str] | None = None) -> None:
         jsonl = work / "abstracts.jsonl"
         write_jsonl(args.n, jsonl)
         assert read_and_hash(jsonl) == args.n
-        yardstick = median_seconds(lambda: read_and_hash(jsonl), args.repeat)
-
         db = work / "startup.duckdb"
         # a database to query: `sql` only reads, so one is made first
         subprocess.run([*cli, "ingest", str(jsonl), "--db", str(db)], env=env, check=True,
                        capture_output=True)  # fmt: skip
+        commands = {
+            '`python -c "import typer"` (floor for --help)':
+                [sys.executable, "-c", "import typer"],
+            '`python -c "import duckdb, typer"` (floor for sql)':
+                [sys.executable, "-c", "import duckdb, typer"],
+            "`summarizer --help`": [*cli, "--help"],
+            '`summarizer sql "select 1"`': [*cli, "sql", "select 1", "--db", str(db)],
+        }  # fmt: skip
 
-        def timed(command: list[str]) -> float:
-            def once() -> None:
-                subprocess.run(command, env=env, check=True, capture_output=True)
+        def run(command: list[str]) -> None:
+            subprocess.run(command, env=env, check=True, capture_output=True)
 
-            return median_seconds(once, args.repeat)
-
-        rows = [
-            ("`python -c \"import duckdb, typer\"` (floor)",
-             timed([sys.executable, "-c", "import duckdb, typer"])),
-            ("`summarizer --help`", timed([*cli, "--help"])),
-            ("`summarizer sql \"select 1\"`", timed([*cli, "sql", "select 1", "--db", str(db)])),
-        ]  # fmt: skip
+        for command in commands.values():  # warm-up: file cache, .pyc files
+            run(command)
+        # Round robin: each round times L and then every command once, so a burst of load
+        # on a shared machine lands on all of them alike; × L compares within a round.
+        yardsticks: list[float] = []
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(args.repeat):
+            yardsticks.append(seconds(lambda: read_and_hash(jsonl)))
+            for name, command in commands.items():
+                times[name].append(seconds(lambda command=command: run(command)))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
+    yardstick = statistics.median(yardsticks)
     print(f"L = {yardstick * 1000:.0f} ms (read {args.n:,} abstracts of JSONL + sha256 each; "
-          f"median of {args.repeat})\n")  # fmt: skip
+          f"median of {args.repeat} rounds)\n")  # fmt: skip
     print("| command | wall time | × L |")
     print("|---|---|---|")
-    for name, seconds in rows:
-        print(f"| {name} | {seconds * 1000:.0f} ms | {seconds / yardstick:.2f} |")
+    for name, taken in times.items():
+        ratio = statistics.median(t / y for t, y in zip(taken, yardsticks, strict=True))
+        print(f"| {name} | {statistics.median(taken) * 1000:.0f} ms | {ratio:.2f} |")
 
 
 if __name__ == "__main__":
