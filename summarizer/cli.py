@@ -8,7 +8,6 @@ printed literally: the consoles interpret no markup and no emoji codes.
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -333,6 +332,8 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Ingest INPUTs, extract every paper not already cached, and store the results."""
+    import logging
+
     from rich.text import Text
 
     from summarizer.backends import BackendSettings, choose_backend, get_backend
@@ -341,6 +342,8 @@ def run(
     from summarizer.run.progress import progress_reporter
     from summarizer.store.store import Store
 
+    # instructor logs each re-ask and retry; the run's own summary already says what happened
+    logging.getLogger("instructor").setLevel(logging.CRITICAL)
     with _clean_errors():
         if not inputs and not retry_failed:
             raise ConfigError("give INPUT files or folders (- for stdin), or --retry-failed")
@@ -699,6 +702,4 @@ def _breakdown(title: str, columns: list[str], rows: list[Any]) -> None:
 
 
 def main() -> None:
-    # instructor logs each re-ask and retry; the run's own summary already says what happened
-    logging.getLogger("instructor").setLevel(logging.CRITICAL)
     app()

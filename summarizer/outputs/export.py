@@ -7,9 +7,7 @@ of passing through Python.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-import tempfile
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -129,6 +127,9 @@ def export(
         "parquet": "FORMAT parquet",
     }[chosen]
     if str(out) == "-":
+        import shutil
+        import tempfile
+
         with tempfile.TemporaryDirectory(prefix="summarizer-export-") as folder:
             staged = Path(folder) / f"digest.{chosen}"
             rows = _copy(store, query, staged, options, where)
