@@ -2,9 +2,16 @@
 
 The library API mirrors the CLI: open a :class:`Store`, pick a backend with
 :func:`get_backend`, and call :func:`run`, :func:`ingest` or :func:`export`.
+
+The public names are loaded when first used (PEP 562), so ``import summarizer`` and the
+command line start without pydantic, pyarrow, openai or instructor.
 """
 
-from summarizer.backends import BackendSettings, get_backend
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from summarizer.core.errors import (
     BackendError,
     BudgetExceeded,
@@ -17,10 +24,13 @@ from summarizer.core.errors import (
     SummarizerError,
     TransientError,
 )
-from summarizer.core.schema import SCHEMA_VERSION, Summary
-from summarizer.outputs.export import export
-from summarizer.run.pipeline import RunReport, ingest, run
-from summarizer.store.store import Store
+
+if TYPE_CHECKING:
+    from summarizer.backends import BackendSettings, get_backend
+    from summarizer.core.schema import SCHEMA_VERSION, Summary
+    from summarizer.outputs.export import export
+    from summarizer.run.pipeline import RunReport, ingest, run
+    from summarizer.store.store import Store
 
 __version__ = "0.1.0"
 """The one place the version is written; the build reads it from here."""
@@ -46,3 +56,37 @@ __all__ = [
     "ingest",
     "run",
 ]
+
+_LAZY = {
+    "BackendSettings": "summarizer.backends",
+    "get_backend": "summarizer.backends",
+    "SCHEMA_VERSION": "summarizer.core.schema",
+    "Summary": "summarizer.core.schema",
+    "export": "summarizer.outputs.export",
+    "RunReport": "summarizer.run.pipeline",
+    "ingest": "summarizer.run.pipeline",
+    "run": "summarizer.run.pipeline",
+    "Store": "summarizer.store.store",
+}
+"""Where each public name lives; it is imported on first use."""
+
+# `run` and `ingest` name both a function and a subpackage. The subpackages are loaded
+# here (their __init__ modules are light), so importing summarizer.run.pipeline later never
+# rebinds summarizer.run: the attributes go back to naming the functions, as before.
+for _package in ("ingest", "run"):
+    importlib.import_module(f"{__name__}.{_package}")
+    del globals()[_package]
+del _package
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -8,35 +8,34 @@ printed literally: the consoles interpret no markup and no emoji codes.
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 import typer.core
-from rich import box
-from rich.console import Console
-from rich.table import Column, Table
-from rich.text import Text
 
 from summarizer import __version__
-from summarizer.backends import BackendSettings, choose_backend, get_backend
 from summarizer.core.errors import ConfigError, Interrupted, StoreError, SummarizerError
-from summarizer.eval import runs as eval_runs
 from summarizer.ingest import FORMATS
-from summarizer.outputs import query, stats
-from summarizer.outputs import show as show_mod
 from summarizer.outputs.export import EXPORT_FORMATS
-from summarizer.outputs.export import export as export_digest
-from summarizer.run import pipeline
-from summarizer.run.jobs import EngineSettings
-from summarizer.run.progress import progress_reporter
-from summarizer.store import merge as merge_mod
-from summarizer.store.store import DEFAULT_DB, Store, default_db_path, missing_database
+from summarizer.store.paths import DEFAULT_DB, default_db_path, missing_database
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+    from summarizer.outputs.stats import Stats
+    from summarizer.run.pipeline import RunReport
+    from summarizer.store.store import Store
+
+# Start-up (issue 13): `summarizer --help` and `summarizer sql` load only what they use.
+# Each command imports the library modules it calls (pydantic, pyarrow, openai and
+# instructor come in with them), and rich is loaded by the first line printed;
+# tests/test_startup.py holds this in place.
 
 app = typer.Typer(
     add_completion=True,
@@ -44,8 +43,27 @@ app = typer.Typer(
     rich_markup_mode=None,
     help="Turn batches of paper abstracts into a structured, queryable DuckDB dataset.",
 )
-out = Console(soft_wrap=True, highlight=False, emoji=False, markup=False)
-err = Console(stderr=True, soft_wrap=True, highlight=False, emoji=False, markup=False)
+
+
+class _Console:
+    """A rich Console made when the first line is printed, so --help never loads rich."""
+
+    def __init__(self, *, stderr: bool = False) -> None:
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    def print(self, *objects: Any) -> None:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(
+                stderr=self._stderr, soft_wrap=True, highlight=False, emoji=False, markup=False
+            )
+        self._console.print(*objects)
+
+
+out = _Console()
+err = _Console(stderr=True)
 T = TypeVar("T")
 MAX_SHOWN_REJECTIONS = 20
 
@@ -114,6 +132,8 @@ def _root(
 
 
 def _error(message: str) -> None:
+    from rich.text import Text
+
     err.print(Text.assemble(("error: ", "red"), message))
 
 
@@ -131,15 +151,21 @@ def _clean_errors() -> Iterator[None]:
 
 def _read_only(db: Path | None) -> Store:
     """Commands that only read never create a database; a missing one is one line."""
+    from summarizer.store.store import Store
+
     return Store(db, read_only=True)
 
 
 def _with_store(db: Path | None, action: Callable[[Store], T], *, read_only: bool = False) -> T:
+    from summarizer.store.store import Store
+
     with _clean_errors(), _read_only(db) if read_only else Store(db) as store:
         return action(store)
 
 
-def _print_report(report: pipeline.RunReport) -> None:
+def _print_report(report: RunReport) -> None:
+    from rich.text import Text
+
     if report.recovered:
         err.print(f"recovered {report.recovered} results journaled by an interrupted run")
     for note in report.notes:
@@ -306,6 +332,18 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Ingest INPUTs, extract every paper not already cached, and store the results."""
+    import logging
+
+    from rich.text import Text
+
+    from summarizer.backends import BackendSettings, choose_backend, get_backend
+    from summarizer.run import pipeline
+    from summarizer.run.jobs import EngineSettings
+    from summarizer.run.progress import progress_reporter
+    from summarizer.store.store import Store
+
+    # instructor logs each re-ask and retry; the run's own summary already says what happened
+    logging.getLogger("instructor").setLevel(logging.CRITICAL)
     with _clean_errors():
         if not inputs and not retry_failed:
             raise ConfigError("give INPUT files or folders (- for stdin), or --retry-failed")
@@ -364,6 +402,9 @@ def ingest(
     ] = None,
 ) -> None:
     """Parse INPUTs and store the papers, without extracting."""
+    from summarizer.run import pipeline
+    from summarizer.store.store import Store
+
     with _clean_errors():
         pipeline.check_inputs(inputs)
         with Store(db, hold=False) as store:
@@ -378,6 +419,10 @@ def _table(
 ) -> Table:
     """Cells are Text, so stored text is shown as written; long values fold, never cut, and
     a column of links keeps each link on one line so it can be copied whole."""
+    from rich import box
+    from rich.table import Column, Table
+    from rich.text import Text
+
     widths = [
         max((len(row[i]) for row in rows if "://" in row[i] and " " not in row[i]), default=None)
         for i in range(len(columns))
@@ -417,6 +462,8 @@ def sql(
     ] = 100,
 ) -> None:
     """Run a read-only SQL query against the database."""
+    from summarizer.outputs import query
+
     chosen = output_format or ("table" if sys.stdout.isatty() else "csv")
 
     def show(store: Store) -> None:
@@ -462,6 +509,10 @@ def export_cmd(
     ] = None,
 ) -> None:
     """Write the digest: one row per paper."""
+    from rich.text import Text
+
+    from summarizer.outputs.export import export as export_digest
+
     with _clean_errors():
         since_date = _parse_since(since)
     rows = _with_store(
@@ -493,6 +544,7 @@ def show_cmd(
     ] = "text",
 ) -> None:
     """One paper's whole extraction, every value with its evidence in the abstract."""
+    from summarizer.outputs import show as show_mod
 
     def show(store: Store) -> None:
         if output_format not in ("text", "json"):
@@ -515,6 +567,8 @@ def runs_cmd(
     ] = "table",
 ) -> None:
     """Recent runs: backend, model, counts, tokens, cost and status (the runs view)."""
+    from summarizer.outputs import query
+    from summarizer.outputs import show as show_mod
 
     def show(store: Store) -> None:
         if output_format not in ("table", "json"):
@@ -557,6 +611,8 @@ def merge_cmd(
     db: DbOption = None,
 ) -> None:
     """Merge shard databases into --db; the same paper in several shards is stored once."""
+    from summarizer.store import merge as merge_mod
+
     report = _with_store(db, lambda s: merge_mod.merge(s, shards))
     out.print(
         f"merged {report.shards} shards · {report.papers_added} papers and "
@@ -572,6 +628,10 @@ def eval_cmd(
     db: DbOption = None,
 ) -> None:
     """Score stored extractions against a gold file, per field and per backend/model/prompt."""
+    from rich.text import Text
+
+    from summarizer.eval import runs as eval_runs
+
     with _clean_errors():
         path = db if db is not None else default_db_path()
         if not path.exists():
@@ -612,6 +672,8 @@ def stats_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Counts by status and backend, cache hits, open failures by reason, cost."""
+    from summarizer.outputs import stats
+
     result = _with_store(db, stats.collect, read_only=True)
     if as_json:
         sys.stdout.write(json.dumps(result.as_dict(), indent=2, default=str) + "\n")
@@ -619,7 +681,7 @@ def stats_cmd(
     _print_stats(result)
 
 
-def _print_stats(result: stats.Stats) -> None:
+def _print_stats(result: Stats) -> None:
     out.print(f"papers {result.papers} · sightings {result.sightings} · runs {result.runs}")
     out.print(
         f"cache hits {result.cache_hits} · extracted {result.extracted} · "
@@ -640,6 +702,4 @@ def _breakdown(title: str, columns: list[str], rows: list[Any]) -> None:
 
 
 def main() -> None:
-    # instructor logs each re-ask and retry; the run's own summary already says what happened
-    logging.getLogger("instructor").setLevel(logging.CRITICAL)
     app()

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 
 from summarizer.core.errors import ConfigError, InputError
 from summarizer.core.paper import Paper
-from summarizer.ingest import atom, jsonfile, listing, rss, tabular
 from summarizer.ingest.source import (
     FORMATS,
     READ_ERRORS,
@@ -34,15 +33,23 @@ OnSkip = Callable[[Skipped], None]
 
 Parser = Callable[[Source], Iterator[Paper | InputError]]
 
-PARSERS: dict[str, Parser] = {
-    "listing": listing.parse,
-    "jsonl": jsonfile.parse_lines,
-    "json": jsonfile.parse_document,
-    "csv": partial(tabular.parse, delimiter=None),
-    "tsv": partial(tabular.parse, delimiter="\t"),
-    "atom": atom.parse,
-    "rss": rss.parse,
-}
+
+@cache
+def _parsers() -> dict[str, Parser]:
+    """One parser per format. They are imported when the first file is read: XML, e-mail
+    dates and CSV stay unloaded in a command that reads no input (``summarizer --help``)."""
+    from summarizer.ingest import atom, jsonfile, listing, rss, tabular
+
+    return {
+        "listing": listing.parse,
+        "jsonl": jsonfile.parse_lines,
+        "json": jsonfile.parse_document,
+        "csv": partial(tabular.parse, delimiter=None),
+        "tsv": partial(tabular.parse, delimiter="\t"),
+        "atom": atom.parse,
+        "rss": rss.parse,
+    }
+
 
 _NEVER_PAPERS = """
     .png .jpg .jpeg .gif .webp .bmp .tif .tiff .ico .svg .heic .eps
@@ -128,7 +135,7 @@ def _read_file(path: Path, fmt: str | None, on_skip: OnSkip | None) -> Iterator[
         yield read_failure(source.name, exc)
         return
     chosen = fmt or detect_format(source.suffix, head)
-    items = PARSERS[chosen](source)
+    items = _parsers()[chosen](source)
     try:
         first = next(items, None)
         if first is None:
@@ -182,7 +189,7 @@ def read_papers(
     file in it that holds no papers (see NOT_PAPER_SUFFIXES and NotPapers) is not an error
     but goes to ``on_skip``, so the caller can note it.
     """
-    if fmt is not None and fmt not in PARSERS:
+    if fmt is not None and fmt not in _parsers():
         raise ConfigError(f"unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}")
     notify = on_skip or (lambda _: None)
     accepted = 0

@@ -7,18 +7,17 @@ of passing through Python.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-import tempfile
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO
-
-import duckdb
+from typing import TYPE_CHECKING, BinaryIO
 
 from summarizer.core.errors import ConfigError
-from summarizer.store.store import Store
 
+if TYPE_CHECKING:
+    from summarizer.store.store import Store
+
+# DuckDB is imported by _copy: the command line reads EXPORT_FORMATS for its help text.
 EXPORT_FORMATS = ("csv", "jsonl", "parquet")
 
 
@@ -130,6 +129,9 @@ def export(
         "parquet": "FORMAT parquet",
     }[chosen]
     if str(out) == "-":
+        import shutil
+        import tempfile
+
         with tempfile.TemporaryDirectory(prefix="summarizer-export-") as folder:
             staged = Path(folder) / f"digest.{chosen}"
             rows = _copy(store, query, staged, options, where)
@@ -153,6 +155,8 @@ def export(
 
 
 def _copy(store: Store, query: str, target: Path, options: str, where: str | None) -> int:
+    import duckdb
+
     with store.session() as con:
         try:
             row = con.execute(f"COPY ({query}) TO '{_quote_path(target)}' ({options})").fetchone()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 try:
     import fcntl
@@ -24,24 +24,22 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 import duckdb
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from summarizer.core.calls import CallRecord
 from summarizer.core.endpoint import EndpointProfile
 from summarizer.core.errors import ConfigError, StoreError
 from summarizer.core.paper import Paper
-from summarizer.core.results import Extraction, Failure
-from summarizer.store import current as current_result
-from summarizer.store.columns import CALLS, EXTRACTIONS, FAILURES, TableSpec
-from summarizer.store.migrations import migrate
-from summarizer.store.tables import papers_table
+from summarizer.store.paths import DEFAULT_DB, default_db_path, missing_database
 
-DEFAULT_DB = Path("cache") / "summarizer.duckdb"
+if TYPE_CHECKING:
+    import pyarrow as pa
 
+    from summarizer.core.calls import CallRecord
+    from summarizer.core.results import Extraction, Failure
+    from summarizer.store.columns import TableSpec
 
-def default_db_path() -> Path:
-    return Path(os.environ.get("SUMMARIZER_DB") or DEFAULT_DB)
+# Opening a database and reading it (`summarizer sql`, `stats`, `show`) needs only DuckDB.
+# pyarrow, the row specs, the migrations and the result types (pydantic) are imported by
+# the code that writes, when it first runs.
 
 
 def duckdb_config() -> dict[str, Any]:
@@ -63,13 +61,6 @@ WRITER_WAIT = 600.0
 """Seconds a run waits for a reader (a long export, say) to let go of the file."""
 _NOT_DATABASES = {".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet", ".txt", ".md",
                   ".xml", ".atom", ".rss", ".gz", ".html", ".xlsx"}  # fmt: skip
-
-
-def missing_database(path: Path) -> str:
-    return (
-        f"no database at {path}; run `summarizer run INPUT` first, or point --db "
-        "(or SUMMARIZER_DB) at an existing database"
-    )
 
 
 def check_database_path(path: Path, *, read_only: bool) -> None:
@@ -199,6 +190,8 @@ def _store_error(path: Path, exc: Exception) -> StoreError:
 
 
 def _duplicate_id(paper: Paper) -> Failure:
+    from summarizer.core.results import Failure
+
     return Failure(
         paper_id=paper.paper_id,
         cache_key=None,
@@ -296,6 +289,8 @@ class Store:
         try:
             _check_ours(con, self.path)
             if not self._migrated:
+                from summarizer.store.migrations import migrate
+
                 migrate(con)
                 self._migrated = True
         except BaseException:
@@ -364,6 +359,11 @@ class Store:
         pointing at the result that backend will produce, so a run never has to update them
         afterwards; the outcome's ``repoint`` names the stored papers that point elsewhere.
         """
+        import pyarrow as pa
+
+        from summarizer.store import current as current_result
+        from summarizer.store.tables import papers_table
+
         outcome = IngestOutcome()
         if not papers:
             return outcome
@@ -490,6 +490,8 @@ class Store:
     def _keys_in(self, table: str, keys: Sequence[str]) -> set[str]:
         if not keys:
             return set()
+        import pyarrow as pa
+
         with self.session() as con:
             con.register("probe_keys", pa.table({"cache_key": list(keys)}))
             rows = con.execute(
@@ -543,6 +545,11 @@ class Store:
         """Write results, failures and call logs, and point papers at their current result,
         in one transaction. ``replace`` overwrites stored results with the same cache key
         (a ``--refresh`` run); otherwise the stored one is kept."""
+        import pyarrow.compute as pc
+
+        from summarizer.store import current as current_result
+        from summarizer.store.columns import CALLS, EXTRACTIONS, FAILURES
+
         results = _rows(EXTRACTIONS, extractions)
         failed = _rows(FAILURES, failures)
         logged = _rows(CALLS, calls)
@@ -583,6 +590,8 @@ class Store:
     def clear_ingest_failures(self, sources: Iterable[str]) -> None:
         """A source is being read again: its old ingest problems are either fixed or about
         to be reported afresh, so none of them stays open twice."""
+        import pyarrow as pa
+
         with self.transaction() as con:
             con.register("reread", pa.table({"source": list(sources)}))
             con.execute(
@@ -594,6 +603,8 @@ class Store:
     def drop_ungrounded(self, keys: Iterable[str]) -> int:
         """Drop the values grounding flagged from these stored results, in place, as
         ``--strict-grounding`` would have on extraction; returns the results changed."""
+        import pyarrow as pa
+
         with self.transaction() as con:
             con.register("strict_keys", pa.table({"cache_key": list(keys)}))
             row = con.execute(
@@ -664,5 +675,7 @@ class Store:
 
 def _rows(spec: TableSpec[Any], items: Sequence[Any] | pa.Table) -> pa.Table | None:
     """Items (or a table already built from them) as a non-empty Arrow table, else None."""
+    import pyarrow as pa
+
     table = items if isinstance(items, pa.Table) else spec.arrow(items) if items else None
     return table if table is not None and table.num_rows else None
