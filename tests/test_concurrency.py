@@ -132,3 +132,30 @@ def test_calls_wait_for_room_and_a_timed_out_call_waits_for_the_flight_to_drop()
         return events
 
     assert asyncio.run(scenario())[-1] == "retry may go"
+
+
+def test_a_known_rate_limit_sets_the_flight_to_rate_times_latency_at_once() -> None:
+    # 20 requests/s at 0.3 s each needs 6 in flight; with headroom 10, within the ceiling
+    flight = FlightControl(32, local=True, pace=lambda: 20.0)
+    flight.answered(0.3, level=1)  # one call alone proves nothing about parallel service
+    assert flight.allowed == 3
+    flight.answered(0.3, level=2)  # two at once, latency held: the server works in parallel
+    assert flight.allowed == 10
+    hosted = FlightControl(32, local=False, pace=lambda: 200.0)
+    assert hosted.allowed == 32
+    hosted.answered(1.0, level=1)
+    assert hosted.allowed == 32  # never above the ceiling
+
+
+def test_a_serial_server_is_not_flooded_by_a_known_rate_limit() -> None:
+    flight = FlightControl(16, local=True, pace=lambda: 20.0)
+    flight.answered(5.0, level=1)
+    flight.answered(10.0, level=2)  # queued behind the first: no jump, a back-off
+    assert flight.allowed == 1
+
+
+def test_without_a_known_rate_slow_start_doubles_as_before() -> None:
+    flight = FlightControl(64, local=True, pace=lambda: None)
+    for _ in range(2):
+        flight.answered(1.0, level=2)
+    assert flight.allowed == 4

@@ -14,6 +14,7 @@ import pytest
 from summarizer.backends import BackendSettings, get_backend
 from summarizer.backends.openai.backend import OpenAIBackend
 from summarizer.core.errors import BackendError, ConfigError, ExtractionError
+from summarizer.core.paper import Paper
 from summarizer.core.schema import Summary
 from summarizer.run import pipeline
 from summarizer.run.jobs import EngineSettings
@@ -390,3 +391,20 @@ def test_json_modes_carry_a_compact_schema_and_a_typical_abstract_fits_2048_toke
     backend.context_tokens = 2048
     assert backend._answer_budget(typical, "json") >= 600
     assert backend._answer_budget(typical, "md_json") >= 600
+
+
+def test_the_token_ratio_is_learned_from_the_first_answer() -> None:
+    backend = make_backend(Script())
+    paper = Paper(title="T", abstract=ABSTRACT, source="test", record="1")
+    chars = backend._prompt_chars(paper)
+    actual = int(chars * 0.31)  # a tokenizer unlike the 4-characters-a-token guess
+    guess = backend.estimate_tokens(paper)
+    backend._learn_usage(chars, actual, 200)
+    # one answer replaces the guess outright; the estimate now matches what TPM is charged
+    assert backend.estimate_tokens(paper) == pytest.approx(actual + 1024, abs=2) != guess
+    assert backend.estimate_usage(paper)[1] == 200
+    backend._learn_usage(chars, int(chars * 0.29), 100)  # the second counts half
+    assert backend._tokens_per_char == pytest.approx(0.30, abs=0.001)
+    for _ in range(20):  # later answers move it by a fixed share (follows drift)
+        backend._learn_usage(chars, int(chars * 0.29), 100)
+    assert backend._tokens_per_char == pytest.approx(0.29, abs=0.001)

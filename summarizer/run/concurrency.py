@@ -5,7 +5,11 @@ their queue, and a client that times out and resends keeps the queue full for ev
 limit here follows additive increase, multiplicative decrease: it halves on a timeout, and
 (on a local server, where our own requests are the load) when latency climbs well above
 the best seen; while latency holds it doubles each round of answers until the first
-back-off (slow start), then grows by one per round. The timeout
+back-off (slow start), then grows by one per round. When a rate limit is known, slow
+start does not have to find the number by doubling: a run at the limit keeps
+rate × latency calls in flight (Little's law), so once an answer shows the latency
+holding with more than one call in flight (or on a hosted server, at once) the limit
+rises to that number with headroom, within the ceiling. The timeout
 follows the observed latency (a multiple of the recent 95th percentile, within bounds)
 unless the user fixed it.
 """
@@ -13,6 +17,7 @@ unless the user fixed it.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections import deque
 from collections.abc import Callable
@@ -29,6 +34,11 @@ latency grow in step with the calls in flight, one that works in parallel does n
 STEADY = 1.25
 """Latency within this multiple of the best seen holds: the limit may grow."""
 WINDOW = 50
+PACE_HEADROOM = 1.5
+"""Calls in flight allowed per call the rate limit needs (rate × latency): latency varies."""
+
+Pace = Callable[[], float | None]
+"""Requests per second the rate limits allow, or None when no limit is known."""
 
 
 class FlightControl:
@@ -41,6 +51,7 @@ class FlightControl:
         local: bool,
         timeout: float | None = None,
         clock: Callable[[], float] = time.monotonic,
+        pace: Pace | None = None,
     ) -> None:
         self.ceiling = max(1, ceiling)
         self.local = local
@@ -49,6 +60,7 @@ class FlightControl:
         self.fixed_timeout = timeout
         self.timeouts = 0
         self._clock = clock
+        self._pace = pace
         self._latencies: deque[float] = deque(maxlen=WINDOW)
         self._best: float | None = None
         self._last_decrease = float("-inf")
@@ -97,6 +109,15 @@ class FlightControl:
         elif latency <= max(queued, STEADY * best):
             step = 1.0 if self._slow_start else 1.0 / self.limit
             self.limit = min(float(self.ceiling), self.limit + step)
+            if self._slow_start and (level > 1 or not self.local):
+                self._match_pace(latency)
+
+    def _match_pace(self, latency: float) -> None:
+        """Rise at once to the calls in flight a known rate limit needs at this latency."""
+        rate = self._pace() if self._pace is not None else None
+        if rate:
+            needed = math.ceil(rate * latency * PACE_HEADROOM) + 1
+            self.limit = max(self.limit, float(min(self.ceiling, needed)))
 
     def timed_out(self) -> None:
         self.timeouts += 1

@@ -48,7 +48,10 @@ class AsyncEngine:
         self.reporter = reporter
         self.limiter = RateLimiter(settings.rpm, settings.tpm)
         self.flight = FlightControl(
-            settings.concurrency, local=backend.local, timeout=settings.timeout
+            settings.concurrency,
+            local=backend.local,
+            timeout=settings.timeout,
+            pace=self.limiter.request_rate,
         )
         self.extracted = 0
         self.failed = 0

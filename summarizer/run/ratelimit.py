@@ -1,11 +1,19 @@
 """Client-side request and token budgets, so a run goes at the provider's limit, not into it.
 
 Two token buckets (requests/minute, tokens/minute) refill continuously. A
-request waits until both can pay for it. The provider's own view, from
-``x-ratelimit-*`` headers and ``Retry-After``, corrects ours on the fly: the
-buckets never hold more than the provider says remains, limits we were not
-told are learned from the headers, and a 429 pauses every request until the
-provider's retry time.
+request goes as soon as neither bucket is in debt, and pays its full amount
+(which may leave the bucket owing): the first request of a run goes at once,
+and the ones after it follow at exactly the limit's pace, with no warm-up and
+no opening burst. A bucket banks at most ``CATCH_UP_SECONDS`` of unused rate,
+enough to make up for a late wake-up of the event loop, never enough to pass a
+provider that counts its limit per second (as OpenAI does: "60,000 RPM may be
+enforced as 1,000 requests per second").
+
+The provider's own view, from ``x-ratelimit-*`` headers and ``Retry-After``,
+corrects ours on the fly: the buckets never hold more than the provider says
+remains, limits we were not told are learned from the headers, and a 429
+pauses every request until the provider's retry time, with nothing banked
+while paused (a burst when the pause ends would only be refused again).
 """
 
 from __future__ import annotations
@@ -21,23 +29,33 @@ Sleep = Callable[[float], Awaitable[None]]
 
 SAFETY = 0.98
 """Aim slightly under the limit: clocks and windows never line up exactly."""
-BURST_SECONDS = 0.5
+CATCH_UP_SECONDS = 1.0 - SAFETY
+"""Unused rate a bucket may bank, in seconds of its rate. A request sent late (the event
+loop was busy) lets the next ones make up for it, by at most this much: within a
+one-second window, ``SAFETY`` of the limit plus this catch-up stays under the limit."""
 
 
 class TokenBucket:
-    """A continuously refilling budget of ``per_minute`` units, with a one-second burst."""
+    """A continuously refilling budget of ``per_minute`` units.
+
+    ``level`` is what may be spent now: a request goes when it is not negative and pays
+    its whole amount, so a fresh bucket lets the first request through at once and
+    paces the rest at the rate. It never banks more than ``capacity``.
+    """
 
     def __init__(self, per_minute: float | None, *, clock: Clock = time.monotonic) -> None:
         self._clock = clock
         self.per_minute: float | None = None
         self.level = 0.0
         self.updated = clock()
+        self.last = 1.0
+        """The last amount paid: what the next request will likely cost."""
         self.set_rate(per_minute)
 
     def set_rate(self, per_minute: float | None) -> None:
         self._refill()
         self.per_minute = per_minute * SAFETY if per_minute else None
-        self.level = min(self.level, self.capacity)  # start empty: no opening burst
+        self.level = min(self.level, self.capacity)
 
     @property
     def rate(self) -> float:
@@ -45,32 +63,46 @@ class TokenBucket:
 
     @property
     def capacity(self) -> float:
-        return max(1.0, self.rate * BURST_SECONDS)
+        return self.rate * CATCH_UP_SECONDS
 
     def _refill(self) -> None:
         now = self._clock()
+        if now <= self.updated:
+            return  # held (see hold_until): nothing accrues before then
         if self.per_minute:
             self.level = min(self.capacity, self.level + (now - self.updated) * self.rate)
         self.updated = now
 
-    def wait_time(self, amount: float) -> float:
-        """Seconds until ``amount`` can be paid (an amount over capacity waits for a full bucket)."""
+    def wait_time(self, amount: float = 1.0) -> float:
+        """Seconds until a request may go: until the bucket is out of debt (and held no more).
+
+        ``amount`` does not change the wait; the request pays it when it goes."""
         if not self.per_minute:
             return 0.0
         self._refill()
-        needed = min(amount, self.capacity) - self.level
-        return max(0.0, needed / self.rate)
+        held = max(0.0, self.updated - self._clock())
+        return held + max(0.0, -self.level / self.rate)
 
     def take(self, amount: float) -> None:
         if self.per_minute:
             self._refill()
             self.level -= amount
+            self.last = amount
+
+    def hold_until(self, until: float) -> None:
+        """Bank nothing before ``until``: the provider said its window is full till then.
+        A debt is still paid off meanwhile; no surplus builds up for a burst after it."""
+        if self.per_minute and until > self.updated:
+            self._refill()
+            self.level = min(0.0, self.level + (until - self.updated) * self.rate)
+            self.updated = until
 
     def cap(self, remaining: float) -> None:
-        """Trust the provider: we cannot hold more than it says is left."""
+        """Trust the provider: we cannot hold more than it says is left, so the next
+        request (about the size of the last) goes only once it would fit."""
         if self.per_minute:
             self._refill()
-            self.level = min(self.level, remaining)
+            self.level = min(self.level, remaining - self.last)
 
 
 class RateLimiter:
@@ -97,6 +129,13 @@ class RateLimiter:
         self._lock = asyncio.Lock()
         self.waited = 0.0
 
+    def request_rate(self) -> float | None:
+        """Requests per second the budgets allow at the last request's size, if any is known."""
+        rates = [self.requests.rate] if self.requests.per_minute else []
+        if self.tokens.per_minute:
+            rates.append(self.tokens.rate / max(1.0, self.tokens.last))
+        return min(rates) if rates else None
+
     async def acquire(self, tokens: float) -> None:
         """Wait until one request of about ``tokens`` tokens fits both budgets, then pay."""
         async with self._lock:
@@ -115,8 +154,11 @@ class RateLimiter:
                 await self._sleep(delay)
 
     def pause(self, seconds: float) -> None:
-        """A 429 said to wait: hold every request, not just the one that was refused."""
+        """A 429 said to wait: hold every request, not just the one that was refused, and
+        bank no budget meanwhile (the provider's window was full, not idle)."""
         self._paused_until = max(self._paused_until, self._clock() + seconds)
+        self.requests.hold_until(self._paused_until)
+        self.tokens.hold_until(self._paused_until)
 
     def observe(self, headers: Mapping[str, str]) -> None:
         """Learn limits and remaining budget from ``x-ratelimit-*`` response headers."""

@@ -53,6 +53,9 @@ DEFAULT_MODEL = "gpt-4o-mini"
 OPENAI_URL = "https://api.openai.com/v1"
 CLIENT_OVERHEAD = 400
 """Characters instructor adds around the schema (its instructions, the tool's wrapper)."""
+LEARNING_RATE = 0.2
+"""Weight of each new answer in the learned token ratio and answer length, once the first
+few (1/n each: a plain average) have set them."""
 CLIENT_TIMEOUT = 600.0
 """The HTTP client's own bound; the engine's timeout, which follows latency, is shorter."""
 MODES: dict[str, instructor.Mode] = {
@@ -198,6 +201,8 @@ class OpenAIBackend(AsyncBackend):
         self._instructors: dict[str, Any] = {}
         self._tokens_per_char = 0.25
         self._completion_tokens = float(min(settings.max_tokens, 400))
+        self._prompt_samples = 0
+        self._completion_samples = 0
 
     @property
     def identity(self) -> CacheIdentity:
@@ -254,7 +259,8 @@ class OpenAIBackend(AsyncBackend):
     def estimate_tokens(self, paper: Paper) -> int:
         """Prompt tokens plus the completion budget, as providers count a request against TPM.
 
-        Starts at ~4 characters a token and learns the real ratio from reported usage.
+        Starts at ~4 characters a token and takes the real ratio from the first reported
+        usage (see ``_learn_usage``).
         """
         prompt = self._prompt_chars(paper) * self._tokens_per_char
         return int(prompt) + self.settings.max_tokens
@@ -271,10 +277,16 @@ class OpenAIBackend(AsyncBackend):
         return cost(self.prices, self.model, prompt, 0, completion)
 
     def _learn_usage(self, chars: int, prompt_tokens: int, completion_tokens: int) -> None:
+        """Follow the reported usage: the first answer replaces the initial guess outright,
+        the next few are averaged in, then a moving average follows drift."""
         if chars > 0 and prompt_tokens > 0:
-            self._tokens_per_char += 0.2 * (prompt_tokens / chars - self._tokens_per_char)
+            self._prompt_samples += 1
+            weight = max(LEARNING_RATE, 1 / self._prompt_samples)
+            self._tokens_per_char += weight * (prompt_tokens / chars - self._tokens_per_char)
         if completion_tokens > 0:
-            self._completion_tokens += 0.2 * (completion_tokens - self._completion_tokens)
+            self._completion_samples += 1
+            weight = max(LEARNING_RATE, 1 / self._completion_samples)
+            self._completion_tokens += weight * (completion_tokens - self._completion_tokens)
 
     @property
     def local(self) -> bool:
