@@ -1,6 +1,6 @@
 """The batch engine against the fake server's RPM/TPM/latency limits, beside a naive baseline.
 
-Run: .venv/bin/python bench/engine_throughput.py [--papers 2000] [--probe]
+Run: .venv/bin/python bench/engine_throughput.py [--papers 2000] [--same-process] [--probe]
 
 Both clients face the same server: a 1-second rate window holding `--rpm/60`
 requests and `--tpm/60` tokens, `--latency` seconds per answer. Reported per
@@ -19,8 +19,11 @@ import argparse
 import asyncio
 import json
 import logging
+import subprocess
+import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -74,8 +77,52 @@ def server_config(args: argparse.Namespace) -> FakeConfig:
     )
 
 
+class ServerProcess:
+    """The fake server in its own process, as a provider would be: the client under test
+    then does not share an interpreter (and its GIL) with the server it is measured against.
+    Same surface as FakeOpenAIServer for what the bench uses: base_url, stats(), reset()."""
+
+    def __init__(self, config: FakeConfig) -> None:
+        flags = [
+            "--model", config.model, "--latency", str(config.latency), "--rpm", str(config.rpm),
+            "--tpm", str(config.tpm), "--window-seconds", str(config.window_seconds),
+            "--seed", str(config.seed),
+        ]  # fmt: skip
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "summarizer.testing.fake_openai", *flags],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline()
+        self.base_url = line.strip().removeprefix("listening on ")
+
+    def _call(self, method: str, path: str) -> dict[str, Any]:
+        root = self.base_url.removesuffix("/v1")
+        request = urllib.request.Request(root + path, method=method)
+        with urllib.request.urlopen(request, timeout=30) as response:
+            result: dict[str, Any] = json.loads(response.read())
+        return result
+
+    def stats(self) -> dict[str, Any]:
+        return self._call("GET", "/_stats")
+
+    def reset(self) -> None:
+        self._call("POST", "/_reset")
+
+    def __enter__(self) -> ServerProcess:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._process.terminate()
+        self._process.wait(timeout=10)
+
+
+Server = FakeOpenAIServer | ServerProcess
+
+
 def run_ours(
-    args: argparse.Namespace, server: FakeOpenAIServer, papers: list[Paper], folder: Path
+    args: argparse.Namespace, server: Server, papers: list[Paper], folder: Path
 ) -> dict[str, Any]:
     path = folder / "papers.jsonl"
     path.write_text(
@@ -111,9 +158,7 @@ def run_ours(
     }
 
 
-async def _naive(
-    args: argparse.Namespace, server: FakeOpenAIServer, papers: list[Paper]
-) -> dict[str, Any]:
+async def _naive(args: argparse.Namespace, server: Server, papers: list[Paper]) -> dict[str, Any]:
     client = instructor.from_openai(
         openai.AsyncOpenAI(base_url=server.base_url, api_key="sk-bench"),
         mode=instructor.Mode.JSON_SCHEMA,
@@ -136,9 +181,7 @@ async def _naive(
     return {"ok": ok, "failed": 0, "lost": len(papers) - ok, "cost": None}
 
 
-def run_naive(
-    args: argparse.Namespace, server: FakeOpenAIServer, papers: list[Paper]
-) -> dict[str, Any]:
+def run_naive(args: argparse.Namespace, server: Server, papers: list[Paper]) -> dict[str, Any]:
     started = time.perf_counter()
     result = asyncio.run(_naive(args, server, papers))
     result["elapsed"] = time.perf_counter() - started
@@ -153,11 +196,18 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--probe", action="store_true", help="probe the mode (counted)")
+    parser.add_argument(
+        "--same-process",
+        action="store_true",
+        help="run the fake server in this process (shares the GIL with the client under test)",
+    )
     args = parser.parse_args()
     logging.getLogger("instructor").setLevel(logging.CRITICAL)  # the naive client's 429s
     papers = synthetic_papers(args.papers)
     rows = []
-    with tempfile.TemporaryDirectory() as tmp, FakeOpenAIServer(server_config(args)) as server:
+    config = server_config(args)
+    server_kind: Any = FakeOpenAIServer if args.same_process else ServerProcess
+    with tempfile.TemporaryDirectory() as tmp, server_kind(config) as server:
         ours = run_ours(args, server, papers, Path(tmp))
         stats = server.stats()
         ours["requests"], ours["429"] = stats["requests"], stats["by_status"].get("429", 0)
@@ -172,7 +222,8 @@ def main() -> None:
     print(
         f"{args.papers} papers; server: rpm {args.rpm:g}, tpm {args.tpm:g}, latency {args.latency}s; "
         f"concurrency {args.concurrency}; ~{ours['tokens_per_request']:.0f} tokens/request; "
-        f"probe requests {ours['probe']}; engine elapsed {ours['elapsed']:.2f}s"
+        f"probe requests {ours['probe']}; engine elapsed {ours['elapsed']:.2f}s; server "
+        f"{'in this process' if args.same_process else 'in its own process'}"
     )
     print(f"theoretical limit: {limit:.1f} papers/s")
     print("| client | papers/s | share of limit | requests | 429 share | lost | cost |")

@@ -211,3 +211,26 @@ def test_headers_reach_every_observer() -> None:
     backend.emit_headers(429, {"retry-after": "1"})
     assert seen == [(429, {"retry-after": "1"})] * 2
     assert logging.getLogger("summarizer").handlers == []
+
+
+class FreezeWatching(MinimalAsync):
+    """Records whether the objects that outlive the run were set aside from the collector."""
+
+    frozen_during: ClassVar[list[int]] = []
+
+    async def extract(self, paper: Paper) -> Summary:
+        import gc
+
+        FreezeWatching.frozen_during.append(gc.get_freeze_count())
+        return await super().extract(paper)
+
+
+def test_the_engine_keeps_long_lived_objects_out_of_full_collections(db_path: Path) -> None:
+    """A full collection walking the whole heap held the event loop for 0.1-0.2 s at a time
+    (BENCHMARKS.md, issue 13); the engine freezes what exists at its start and thaws it after."""
+    import gc
+
+    with Store(db_path) as store:
+        pipeline.run([_jsonl(db_path.parent.parent / "p.jsonl", 3)], store, FreezeWatching())
+    assert FreezeWatching.frozen_during and min(FreezeWatching.frozen_during) > 1000
+    assert gc.get_freeze_count() == 0

@@ -125,7 +125,12 @@ def test_headers_teach_the_limit_and_cap_the_budget(clock: FakeClock) -> None:
     assert limiter.requests.per_minute == pytest.approx(600 * SAFETY)
     assert limiter.tokens.per_minute == pytest.approx(60000 * SAFETY)
     assert limiter.requests.wait_time(1) == 0
-    limiter.observe({"x-ratelimit-remaining-requests": "0"})  # the provider has no room
+    clock.advance(0.02)  # a little unused rate banked...
+    assert limiter.requests.wait_time(1) == 0 and limiter.requests.level > 0
+    limiter.observe({"x-ratelimit-remaining-requests": "0"})  # ...but the provider has no room
+    assert limiter.requests.level == 0 and limiter.requests.wait_time(1) == 0
+    limiter.requests.take(1)
+    limiter.observe({"x-ratelimit-remaining-requests": "5"})  # room: our own pace again
     assert limiter.requests.wait_time(1) == pytest.approx(1 / (10 * SAFETY))
 
 

@@ -11,6 +11,7 @@ the moment it is known, so an interruption loses only calls still in flight.
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import Mapping, Sequence
 
@@ -195,6 +196,12 @@ class AsyncEngine:
                 finally:
                     self._committed -= estimate
 
+        # What exists now (modules, clients, the jobs) lives for the whole run: set it aside
+        # from the collector, so a full collection stays short. Without this, each one walked
+        # the whole heap and held the event loop for 0.1-0.2 s, a second of idle sending per
+        # 600 requests at 1,200 RPM.
+        gc.collect()
+        gc.freeze()
         workers = [asyncio.create_task(worker()) for _ in range(max(1, self.settings.concurrency))]
         try:
             await asyncio.gather(*workers)
@@ -202,3 +209,4 @@ class AsyncEngine:
             for task in workers:
                 task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
+            gc.unfreeze()

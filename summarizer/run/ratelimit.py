@@ -98,11 +98,14 @@ class TokenBucket:
             self.updated = until
 
     def cap(self, remaining: float) -> None:
-        """Trust the provider: we cannot hold more than it says is left, so the next
-        request (about the size of the last) goes only once it would fit."""
+        """Trust the provider: we bank no more than it says is left. At ``remaining`` 0 the
+        next request still goes at our own pace rather than a whole interval later: in a
+        provider's rolling window a slot frees every 1/rate, and waiting out one more
+        interval on every such answer cost 3 % of the limit. A provider that is truly full
+        answers 429, which pauses everything (:meth:`RateLimiter.pause`)."""
         if self.per_minute:
             self._refill()
-            self.level = min(self.level, remaining - self.last)
+            self.level = min(self.level, remaining)
 
 
 class RateLimiter:
