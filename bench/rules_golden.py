@@ -25,10 +25,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from synthetic import generate  # noqa: E402
+
 from summarizer.backends.rules.extract import extract_summary  # noqa: E402
 from summarizer.core.paper import Paper  # noqa: E402
 from summarizer.ingest import read_papers  # noqa: E402
-from synthetic import generate  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 
