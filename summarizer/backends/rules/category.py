@@ -434,10 +434,8 @@ def _triggers(alternative: str) -> set[tuple[str, bool]] | None:
         return {(text[:-1][:4].lower(), False)} if len(text) > 2 else None
     if len(text) < 2:
         return None
-    whole = (
-        (after == ""
-        and alternative.endswith(r"\b"))
-        or after.startswith((r"\s", "[- ]", "[\\s-]", "-", " ", r"\b", "(?!", "[- ]?"))
+    whole = (after == "" and alternative.endswith(r"\b")) or after.startswith(
+        (r"\s", "[- ]", "[\\s-]", "-", " ", r"\b", "(?!", "[- ]?")
     )
     if whole and not after.startswith("-?"):
         return {(text.lower(), True)}
@@ -475,24 +473,75 @@ def _index() -> Index:
     return words, beginnings, anywhere
 
 
+_TOKEN_CHARS = "A-Za-z0-9@"
+
+
+def _candidates(word: str, index: Index) -> tuple[Entry, ...]:
+    """The alternatives filed under a (lower-cased) word: whole, and by its first 2-4 letters
+    (a word of at most three letters only whole)."""
+    words, beginnings, _ = index
+    candidates = words.get(word)
+    for key in (word[:4], word[:3], word[:2]) if len(word) > 3 else (word,):
+        more = beginnings.get(key)
+        if more:
+            candidates = more if candidates is None else candidates + more
+    return tuple(candidates) if candidates else ()
+
+
+def _trie(entries: list[tuple[str, str]]) -> str:
+    """A regex for "one of these literals, then its condition", branching one character at a
+    time (the regex engine tries alternatives in turn, so a flat list of hundreds is slow)."""
+    ends = list(dict.fromkeys(condition for literal, condition in entries if not literal))
+    branches: dict[str, list[tuple[str, str]]] = {}
+    for literal, condition in entries:
+        if literal:
+            branches.setdefault(literal[0], []).append((literal[1:], condition))
+    alternatives = [c for c in ends if c] + [
+        re.escape(char) + _trie(rest) for char, rest in sorted(branches.items())
+    ]
+    body = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+    if "" in ends:  # a literal may end here with nothing more to check
+        return f"(?:{body})?" if alternatives else ""
+    return body
+
+
+@cache
+def _cued_words() -> re.Pattern[str]:
+    """The words of a lower-cased text that have any alternative filed under them (see
+    :func:`_candidates`): a word key is the whole word; a 3-4 letter beginning starts it; a
+    2 letter one is the whole word or starts a word of four letters or more."""
+    words, beginnings, _ = _index()
+    end = f"(?![{_TOKEN_CHARS}])"
+    entries = [(word, end) for word in words]
+    for key in beginnings:
+        entries.append((key, "" if len(key) > 2 else f"(?:{end}|[{_TOKEN_CHARS}]{{2}})"))
+    return re.compile(f"(?<![{_TOKEN_CHARS}])(?={_trie(entries)})[{_TOKEN_CHARS}]+")
+
+
+_CANDIDATES: dict[str, tuple[Entry, ...]] = {}
+_CANDIDATES_MAX = 50_000
+
+
 def _strongest(text: str) -> dict[int, float]:
     """Label number -> the weight of its strongest cue found in ``text``: each word is
     looked up (whole, and by its first 2-4 letters) and only the alternatives filed under
-    it are tried, anchored at the word."""
-    words, beginnings, anywhere = _index()
+    it are tried, anchored at the word. Words with nothing filed under them are skipped
+    by one regex (:func:`_cued_words`); the lookup per word is kept."""
+    index = _index()
     best: dict[int, float] = {}
-    for word in _WORD.finditer(text.lower()):
+    known = _CANDIDATES
+    for word in _cued_words().finditer(text.lower()):
         lowered = word.group(0)
-        candidates = words.get(lowered)
-        for key in (lowered[:4], lowered[:3], lowered[:2]) if len(lowered) > 3 else (lowered,):
-            more = beginnings.get(key)
-            if more:
-                candidates = more if candidates is None else candidates + more
-        if candidates:
-            for label, weight, compiled in candidates:
-                if weight > best.get(label, 0.0) and compiled.match(text, word.start()):
-                    best[label] = weight
-    for label, weight, compiled in anywhere:
+        candidates = known.get(lowered)
+        if candidates is None:
+            if len(known) >= _CANDIDATES_MAX:
+                known.clear()
+            candidates = known[lowered] = _candidates(lowered, index)
+        start = word.start()
+        for label, weight, compiled in candidates:
+            if weight > best.get(label, 0.0) and compiled.match(text, start):
+                best[label] = weight
+    for label, weight, compiled in index[2]:
         if weight > best.get(label, 0.0) and compiled.search(text):
             best[label] = weight
     return best
