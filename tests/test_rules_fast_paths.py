@@ -57,3 +57,27 @@ def test_cued_words_are_exactly_the_words_with_candidates() -> None:
         hits = [m.group(0) for m in category._cued_words().finditer(text)]
         expected = [probe] * 3 if category._candidates(probe, index) else []
         assert hits == expected, probe
+
+
+SPELLINGS = [
+    ("Sheared LLaMA", "We present Sheared-LLaMA, and Sheared LLaMA again."),
+    ("Sheared LLaMA", "xSheared LLaMA, _Sheared\u00a0LLaMA- Sheared\tLLaMA."),
+    ("Sheared LLaMA", "Sheared  LLaMA and Sheared-LLaMA2 and Sheared-LLaMA"),
+    ("-X Y", "a -X Y b, --X-Y, é-X Y, (-X Y)"),
+    ("X-", "X- X-- X-a X-_ X-."),
+    ("Mixtral 8x7B", "Mixtral\u20038x7B; Mixtral-8x7B"),
+    ("Café Model", "the Café-Model and café Model"),
+    ("A B C", "A B C"),
+    ("A B", "A B"),
+    ("A B", "A"),
+]
+
+
+@pytest.mark.parametrize(("name", "abstract"), SPELLINGS)
+def test_abstract_spelling_matches_its_regex(name: str, abstract: str) -> None:
+    from summarizer.backends.rules.method import _abstract_spelling
+
+    parts = re.split(r"[\s\-]+", name)
+    pattern = r"[\s\-]".join(re.escape(p) for p in parts)
+    match = re.search(r"(?<![\w\-])" + pattern + r"(?![\w\-])", abstract)
+    assert _abstract_spelling(name, abstract) == (match.group(0) if match else name)

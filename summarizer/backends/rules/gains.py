@@ -202,7 +202,10 @@ def _metric(sentence: str, offset: int, unit: str | None) -> str | None:
 
 def _claims(sentence: str, method_name: str | None) -> bool:
     lower = sentence.lower()
-    if not any(word in lower for word in _CLAIM_WORDS):
+    for word in _CLAIM_WORDS:  # a plain loop: cheaper than any() over a generator
+        if word in lower:
+            break
+    else:
         return False
     if _OWNER.search(sentence):
         return True

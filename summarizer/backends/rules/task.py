@@ -54,7 +54,12 @@ def _one_line(sentence: str) -> str:
 
 def extract_task(title: str, sentences: Sentences) -> FoundTask:
     """The sentence that frames the work, else the first naming a difficulty, else the first."""
-    early = [s for s in list(sentences)[:_SCAN] if s.strip() and s.strip() != title.strip()]
+    text, stripped_title = sentences.text, title.strip()
+    early = [
+        s
+        for s in (text[a:b] for a, b in sentences.spans[:_SCAN])
+        if s.strip() and s.strip() != stripped_title
+    ]
     if not early:
         return FoundTask(None, None)
     chosen = next((s for s in early if _FRAMING.search(s)), None)
