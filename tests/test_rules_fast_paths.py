@@ -81,3 +81,34 @@ def test_abstract_spelling_matches_its_regex(name: str, abstract: str) -> None:
     pattern = r"[\s\-]".join(re.escape(p) for p in parts)
     match = re.search(r"(?<![\w\-])" + pattern + r"(?![\w\-])", abstract)
     assert _abstract_spelling(name, abstract) == (match.group(0) if match else name)
+
+
+LINKY = [
+    "See https://github.com/a/b and www.example.com/x.",
+    "Code: github.com/org/repo. Site: proj.github.io",
+    "Visit ab-c.d-e.co.uk/path now; HTTPS://X.ORG.",
+    "no links here, e.g. 3.5 and i.e. the end.",
+    "ftp://host.org/f and (see foo.io)",
+    "\u212aelvin.com/x and ſite.org/a",
+]
+
+
+@pytest.mark.parametrize("text", LINKY)
+def test_links_scan_starts_no_later_than_the_first_link(text: str) -> None:
+    from summarizer.text import urls
+
+    first = next(urls._URL.finditer(text), None)
+    assert first is None or urls._earliest_link(text) <= first.start()
+    assert list(urls._URL.finditer(text, urls._earliest_link(text))) == [] or [
+        m.span() for m in urls._URL.finditer(text, urls._earliest_link(text))
+    ] == [m.span() for m in urls._URL.finditer(text)]
+
+
+@pytest.mark.parametrize(
+    "text", ["7B", "13 billion", "1,024+ M", "2-Trillion", "Llama-2-70B", "x 5 k", "no size"]
+)
+def test_size_hint_holds_wherever_a_size_matches(text: str) -> None:
+    from summarizer.backends.rules import sizes
+
+    if sizes._DIGIT_SIZE.search(text):
+        assert sizes._DIGIT_SIZE_HINT.search(text)

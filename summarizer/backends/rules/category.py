@@ -17,6 +17,7 @@ import re
 from functools import cache
 
 from summarizer.core.taxonomy import TASK_CATEGORIES
+from summarizer.text.literals import any_in, lowered_if_plain
 from summarizer.text.sentences import Sentences
 
 _TITLE_WEIGHT = 3.0
@@ -555,6 +556,24 @@ _CONTRIBUTION = re.compile(
 )
 
 
+# Words every match of _CONTRIBUTION holds (lower-cased), to skip the regex without them.
+_CONTRIBUTION_SUBJECTS = ("we", "this", "our")
+_CONTRIBUTION_VERBS = (
+    "propos", "introduc", "present", "develop", "releas", "build", "design", "stud",
+    "investigat", "explor", "examin", "address", "tackl", "focus", "train", "creat",
+    "construct", "curat", "evaluat", "analy",
+)  # fmt: skip
+
+
+def _speaks_for_contribution(sentence: str) -> bool:
+    lowered = lowered_if_plain(sentence)
+    if lowered is not None and not (
+        any_in(lowered, _CONTRIBUTION_SUBJECTS) and any_in(lowered, _CONTRIBUTION_VERBS)
+    ):
+        return False
+    return _CONTRIBUTION.search(sentence) is not None
+
+
 def _weighted_parts(
     title: str, abstract: str, sentences: Sentences | None = None
 ) -> list[tuple[str, float]]:
@@ -563,7 +582,7 @@ def _weighted_parts(
     sentences = sentences if sentences is not None else Sentences(abstract)
     parts: list[tuple[str, float]] = [(title, _TITLE_WEIGHT)]
     for index, sentence in enumerate(sentences):
-        if index == 0 or _CONTRIBUTION.search(sentence):
+        if index == 0 or _speaks_for_contribution(sentence):
             parts.append((sentence, 1.0))
     return parts
 

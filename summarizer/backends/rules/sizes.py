@@ -38,6 +38,9 @@ _WORD_SIZE = re.compile(
     r"(?P<plus2>\+)?",
     re.IGNORECASE,
 )
+# Every match of _DIGIT_SIZE holds a digit, maybe "+", maybe a space or hyphen, then its
+# suffix or the first letter of its scale word: a cheap scan that skips it when absent.
+_DIGIT_SIZE_HINT = re.compile(r"\d\+?[\s\-]?[KMBTkmbt]")
 _GLUED = frozenset("0123456789.,")
 _THRESHOLD_BEFORE = re.compile(_THRESHOLD + r"\s*(?:~|\\sim\s*|sim|≈)?\s*$", re.IGNORECASE)
 _NOISE_AFTER = re.compile(
@@ -180,9 +183,15 @@ def _judge(text: str, match: re.Match[str]) -> bool | None:
 def find_sizes(text: str) -> list[FoundSize]:
     """Distinct parameter counts in order of first appearance."""
     candidates: list[_Candidate] = []
-    matches = [
-        m for m in _DIGIT_SIZE.finditer(text) if m.start() == 0 or text[m.start() - 1] not in _GLUED
-    ]
+    matches = (
+        [
+            m
+            for m in _DIGIT_SIZE.finditer(text)
+            if m.start() == 0 or text[m.start() - 1] not in _GLUED
+        ]
+        if _DIGIT_SIZE_HINT.search(text)
+        else []
+    )
     if "illion" in text:
         matches.extend(_WORD_SIZE.finditer(text))
         matches.sort(key=lambda m: m.start())
