@@ -356,10 +356,13 @@ def _joined(parts: list[str], text: str) -> str | None:
         if start == 0 or not _word_or_hyphen(text[start - 1]):
             end = start + len(first)
             for part in parts[1:]:
-                if end < size and (text[end] == "-" or text[end].isspace()):
-                    if text.startswith(part, end + 1):
-                        end += 1 + len(part)
-                        continue
+                if (
+                    end < size
+                    and (text[end] == "-" or text[end].isspace())
+                    and text.startswith(part, end + 1)
+                ):
+                    end += 1 + len(part)
+                    continue
                 break
             else:
                 if end == size or not _word_or_hyphen(text[end]):

@@ -335,8 +335,8 @@ def size_role(
     sentence = sentences.at(size.start)
     if _OWNER.search(sentence) or (method_name and method_name in sentence):
         return "own"
-    owned = [a for a, b in sentences.spans if _OWNER.search(text[a:b])]
-    if owned and start < owned[0]:
+    first_owned = next((a for a, b in sentences.spans if _OWNER.search(text, a, b)), None)
+    if first_owned is not None and start < first_owned:
         return "other"
     return "own"
 
