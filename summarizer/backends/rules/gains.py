@@ -236,8 +236,10 @@ def extract_gains(
         )
 
     for s_start, s_end in sentences.spans:
+        if not _DIGIT.search(text, s_start, s_end):
+            continue
         sentence = text[s_start:s_end]
-        if not _DIGIT.search(sentence) or not _claims(sentence, method_name):
+        if not _claims(sentence, method_name):
             continue
         found: list[tuple[int, float, GainUnit]] = []
         for m in _WITH_UNIT.finditer(sentence):

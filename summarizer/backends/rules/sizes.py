@@ -41,6 +41,8 @@ _WORD_SIZE = re.compile(
 # Every match of _DIGIT_SIZE holds a digit, maybe "+", maybe a space or hyphen, then its
 # suffix or the first letter of its scale word: a cheap scan that skips it when absent.
 _DIGIT_SIZE_HINT = re.compile(r"\d\+?[\s\-]?[KMBTkmbt]")
+# ... and every match of _WORD_SIZE a space or hyphen before its scale word (same flags).
+_WORD_SIZE_HINT = re.compile(r"[\s\-](?:million|billion|trillion)", re.IGNORECASE)
 _GLUED = frozenset("0123456789.,")
 _THRESHOLD_BEFORE = re.compile(_THRESHOLD + r"\s*(?:~|\\sim\s*|sim|≈)?\s*$", re.IGNORECASE)
 _NOISE_AFTER = re.compile(
@@ -192,7 +194,7 @@ def find_sizes(text: str) -> list[FoundSize]:
         if _DIGIT_SIZE_HINT.search(text)
         else []
     )
-    if "illion" in text:
+    if "illion" in text and _WORD_SIZE_HINT.search(text):
         matches.extend(_WORD_SIZE.finditer(text))
         matches.sort(key=lambda m: m.start())
     for match in matches:
