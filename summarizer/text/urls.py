@@ -118,6 +118,26 @@ def classify_link(url: str) -> LinkKind:
     return "other"
 
 
+def _earliest_link(text: str) -> int:
+    """No link can start before this offset, so :data:`_URL` need not scan there.
+
+    A link with a scheme starts at most 5 characters before its ``://``; a bare one holds a
+    ``.tld`` (:data:`_TLD_HINT`) and runs back from it over letters, digits, dots and
+    hyphens only, so it starts no earlier than that run before the first hint.
+    """
+    bounds = []
+    scheme = text.find("://")
+    if scheme >= 0:
+        bounds.append(max(0, scheme - 5))
+    hint = _TLD_HINT.search(text)
+    if hint is not None:
+        start = hint.start()
+        while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "-."):
+            start -= 1
+        bounds.append(start)
+    return min(bounds, default=0)
+
+
 def find_links(text: str) -> list[FoundLink]:
     """Every link in the text, in order, deduplicated by normalised form.
 
@@ -128,7 +148,7 @@ def find_links(text: str) -> list[FoundLink]:
     if "://" not in text and not _TLD_HINT.search(text):
         return found
     seen: set[str] = set()
-    for match in _URL.finditer(text):
+    for match in _URL.finditer(text, _earliest_link(text)):
         if match.group("scheme"):
             url = _clean(match.group(0))
             if len(url) <= len(match.group("scheme")) + 3:

@@ -17,6 +17,7 @@ import re
 from functools import cache
 
 from summarizer.core.taxonomy import TASK_CATEGORIES
+from summarizer.text.literals import any_in, lowered_if_plain
 from summarizer.text.sentences import Sentences
 
 _TITLE_WEIGHT = 3.0
@@ -434,10 +435,8 @@ def _triggers(alternative: str) -> set[tuple[str, bool]] | None:
         return {(text[:-1][:4].lower(), False)} if len(text) > 2 else None
     if len(text) < 2:
         return None
-    whole = (
-        (after == ""
-        and alternative.endswith(r"\b"))
-        or after.startswith((r"\s", "[- ]", "[\\s-]", "-", " ", r"\b", "(?!", "[- ]?"))
+    whole = (after == "" and alternative.endswith(r"\b")) or after.startswith(
+        (r"\s", "[- ]", "[\\s-]", "-", " ", r"\b", "(?!", "[- ]?")
     )
     if whole and not after.startswith("-?"):
         return {(text.lower(), True)}
@@ -475,24 +474,75 @@ def _index() -> Index:
     return words, beginnings, anywhere
 
 
+_TOKEN_CHARS = "A-Za-z0-9@"
+
+
+def _candidates(word: str, index: Index) -> tuple[Entry, ...]:
+    """The alternatives filed under a (lower-cased) word: whole, and by its first 2-4 letters
+    (a word of at most three letters only whole)."""
+    words, beginnings, _ = index
+    candidates = words.get(word)
+    for key in (word[:4], word[:3], word[:2]) if len(word) > 3 else (word,):
+        more = beginnings.get(key)
+        if more:
+            candidates = more if candidates is None else candidates + more
+    return tuple(candidates) if candidates else ()
+
+
+def _trie(entries: list[tuple[str, str]]) -> str:
+    """A regex for "one of these literals, then its condition", branching one character at a
+    time (the regex engine tries alternatives in turn, so a flat list of hundreds is slow)."""
+    ends = list(dict.fromkeys(condition for literal, condition in entries if not literal))
+    branches: dict[str, list[tuple[str, str]]] = {}
+    for literal, condition in entries:
+        if literal:
+            branches.setdefault(literal[0], []).append((literal[1:], condition))
+    alternatives = [c for c in ends if c] + [
+        re.escape(char) + _trie(rest) for char, rest in sorted(branches.items())
+    ]
+    body = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+    if "" in ends:  # a literal may end here with nothing more to check
+        return f"(?:{body})?" if alternatives else ""
+    return body
+
+
+@cache
+def _cued_words() -> re.Pattern[str]:
+    """The words of a lower-cased text that have any alternative filed under them (see
+    :func:`_candidates`): a word key is the whole word; a 3-4 letter beginning starts it; a
+    2 letter one is the whole word or starts a word of four letters or more."""
+    words, beginnings, _ = _index()
+    end = f"(?![{_TOKEN_CHARS}])"
+    entries = [(word, end) for word in words]
+    for key in beginnings:
+        entries.append((key, "" if len(key) > 2 else f"(?:{end}|[{_TOKEN_CHARS}]{{2}})"))
+    return re.compile(f"(?<![{_TOKEN_CHARS}])(?={_trie(entries)})[{_TOKEN_CHARS}]+")
+
+
+_CANDIDATES: dict[str, tuple[Entry, ...]] = {}
+_CANDIDATES_MAX = 50_000
+
+
 def _strongest(text: str) -> dict[int, float]:
     """Label number -> the weight of its strongest cue found in ``text``: each word is
     looked up (whole, and by its first 2-4 letters) and only the alternatives filed under
-    it are tried, anchored at the word."""
-    words, beginnings, anywhere = _index()
+    it are tried, anchored at the word. Words with nothing filed under them are skipped
+    by one regex (:func:`_cued_words`); the lookup per word is kept."""
+    index = _index()
     best: dict[int, float] = {}
-    for word in _WORD.finditer(text.lower()):
+    known = _CANDIDATES
+    for word in _cued_words().finditer(text.lower()):
         lowered = word.group(0)
-        candidates = words.get(lowered)
-        for key in (lowered[:4], lowered[:3], lowered[:2]) if len(lowered) > 3 else (lowered,):
-            more = beginnings.get(key)
-            if more:
-                candidates = more if candidates is None else candidates + more
-        if candidates:
-            for label, weight, compiled in candidates:
-                if weight > best.get(label, 0.0) and compiled.match(text, word.start()):
-                    best[label] = weight
-    for label, weight, compiled in anywhere:
+        candidates = known.get(lowered)
+        if candidates is None:
+            if len(known) >= _CANDIDATES_MAX:
+                known.clear()
+            candidates = known[lowered] = _candidates(lowered, index)
+        start = word.start()
+        for label, weight, compiled in candidates:
+            if weight > best.get(label, 0.0) and compiled.match(text, start):
+                best[label] = weight
+    for label, weight, compiled in index[2]:
         if weight > best.get(label, 0.0) and compiled.search(text):
             best[label] = weight
     return best
@@ -506,6 +556,24 @@ _CONTRIBUTION = re.compile(
 )
 
 
+# Words every match of _CONTRIBUTION holds (lower-cased), to skip the regex without them.
+_CONTRIBUTION_SUBJECTS = ("we", "this", "our")
+_CONTRIBUTION_VERBS = (
+    "propos", "introduc", "present", "develop", "releas", "build", "design", "stud",
+    "investigat", "explor", "examin", "address", "tackl", "focus", "train", "creat",
+    "construct", "curat", "evaluat", "analy",
+)  # fmt: skip
+
+
+def _speaks_for_contribution(sentence: str) -> bool:
+    lowered = lowered_if_plain(sentence)
+    if lowered is not None and not (
+        any_in(lowered, _CONTRIBUTION_SUBJECTS) and any_in(lowered, _CONTRIBUTION_VERBS)
+    ):
+        return False
+    return _CONTRIBUTION.search(sentence) is not None
+
+
 def _weighted_parts(
     title: str, abstract: str, sentences: Sentences | None = None
 ) -> list[tuple[str, float]]:
@@ -514,7 +582,7 @@ def _weighted_parts(
     sentences = sentences if sentences is not None else Sentences(abstract)
     parts: list[tuple[str, float]] = [(title, _TITLE_WEIGHT)]
     for index, sentence in enumerate(sentences):
-        if index == 0 or _CONTRIBUTION.search(sentence):
+        if index == 0 or _speaks_for_contribution(sentence):
             parts.append((sentence, 1.0))
     return parts
 

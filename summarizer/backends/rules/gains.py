@@ -202,7 +202,10 @@ def _metric(sentence: str, offset: int, unit: str | None) -> str | None:
 
 def _claims(sentence: str, method_name: str | None) -> bool:
     lower = sentence.lower()
-    if not any(word in lower for word in _CLAIM_WORDS):
+    for word in _CLAIM_WORDS:  # a plain loop: cheaper than any() over a generator
+        if word in lower:
+            break
+    else:
         return False
     if _OWNER.search(sentence):
         return True
@@ -233,8 +236,10 @@ def extract_gains(
         )
 
     for s_start, s_end in sentences.spans:
+        if not _DIGIT.search(text, s_start, s_end):
+            continue
         sentence = text[s_start:s_end]
-        if not _DIGIT.search(sentence) or not _claims(sentence, method_name):
+        if not _claims(sentence, method_name):
             continue
         found: list[tuple[int, float, GainUnit]] = []
         for m in _WITH_UNIT.finditer(sentence):

@@ -333,12 +333,42 @@ def _prefer_acronym(name: str, abstract: str) -> str:
 def _abstract_spelling(name: str, abstract: str) -> str:
     """The abstract's spelling of a title name when it differs only in spaces vs hyphens
     ("Sheared LLaMA" in the title, "Sheared-LLaMA" in the text)."""
-    parts = re.split(r"[\s\-]+", name)
+    parts = _SPACES_OR_HYPHENS.split(name)
     if len(parts) < 2:
         return name
-    pattern = r"[\s\-]".join(re.escape(p) for p in parts)
-    match = re.search(r"(?<![\w\-])" + pattern + r"(?![\w\-])", abstract)
-    return match.group(0) if match else name
+    return _joined(parts, abstract) or name
+
+
+_SPACES_OR_HYPHENS = re.compile(r"[\s\-]+")
+
+
+def _word_or_hyphen(char: str) -> bool:
+    """``[\\w\\-]`` of a str regex: ``\\w`` is alphanumeric (str.isalnum) or ``_``."""
+    return char == "-" or char == "_" or char.isalnum()
+
+
+def _joined(parts: list[str], text: str) -> str | None:
+    """The first ``(?<![\\w\\-])part1[\\s\\-]part2...(?![\\w\\-])`` in ``text`` (literal parts),
+    found with string methods: a regex per name would be compiled once per paper."""
+    first, size = parts[0], len(text)
+    start = text.find(first)
+    while start >= 0:
+        if start == 0 or not _word_or_hyphen(text[start - 1]):
+            end = start + len(first)
+            for part in parts[1:]:
+                if (
+                    end < size
+                    and (text[end] == "-" or text[end].isspace())
+                    and text.startswith(part, end + 1)
+                ):
+                    end += 1 + len(part)
+                    continue
+                break
+            else:
+                if end == size or not _word_or_hyphen(text[end]):
+                    return text[start:end]
+        start = text.find(first, start + 1)
+    return None
 
 
 def _acceptable(name: str, strong: bool, plain: bool = False) -> bool:

@@ -38,6 +38,11 @@ _WORD_SIZE = re.compile(
     r"(?P<plus2>\+)?",
     re.IGNORECASE,
 )
+# Every match of _DIGIT_SIZE holds a digit, maybe "+", maybe a space or hyphen, then its
+# suffix or the first letter of its scale word: a cheap scan that skips it when absent.
+_DIGIT_SIZE_HINT = re.compile(r"\d\+?[\s\-]?[KMBTkmbt]")
+# ... and every match of _WORD_SIZE a space or hyphen before its scale word (same flags).
+_WORD_SIZE_HINT = re.compile(r"[\s\-](?:million|billion|trillion)", re.IGNORECASE)
 _GLUED = frozenset("0123456789.,")
 _THRESHOLD_BEFORE = re.compile(_THRESHOLD + r"\s*(?:~|\\sim\s*|sim|≈)?\s*$", re.IGNORECASE)
 _NOISE_AFTER = re.compile(
@@ -180,10 +185,16 @@ def _judge(text: str, match: re.Match[str]) -> bool | None:
 def find_sizes(text: str) -> list[FoundSize]:
     """Distinct parameter counts in order of first appearance."""
     candidates: list[_Candidate] = []
-    matches = [
-        m for m in _DIGIT_SIZE.finditer(text) if m.start() == 0 or text[m.start() - 1] not in _GLUED
-    ]
-    if "illion" in text:
+    matches = (
+        [
+            m
+            for m in _DIGIT_SIZE.finditer(text)
+            if m.start() == 0 or text[m.start() - 1] not in _GLUED
+        ]
+        if _DIGIT_SIZE_HINT.search(text)
+        else []
+    )
+    if "illion" in text and _WORD_SIZE_HINT.search(text):
         matches.extend(_WORD_SIZE.finditer(text))
         matches.sort(key=lambda m: m.start())
     for match in matches:
@@ -326,8 +337,8 @@ def size_role(
     sentence = sentences.at(size.start)
     if _OWNER.search(sentence) or (method_name and method_name in sentence):
         return "own"
-    owned = [a for a, b in sentences.spans if _OWNER.search(text[a:b])]
-    if owned and start < owned[0]:
+    first_owned = next((a for a, b in sentences.spans if _OWNER.search(text, a, b)), None)
+    if first_owned is not None and start < first_owned:
         return "other"
     return "own"
 

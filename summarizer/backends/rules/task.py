@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from summarizer.text.literals import any_in, lowered_if_plain
 from summarizer.text.sentences import Sentences
 
 _FRAMING = re.compile(
@@ -30,6 +31,16 @@ _LEAD = re.compile(
     r"(?:paper|work|study)|in\s+practice|notably|importantly)\s*,?\s*",
     re.IGNORECASE,
 )
+# Words every match of the patterns above holds (lower-cased), to skip the regex without them.
+_FRAMING_SUBJECTS = ("we", "this")
+_FRAMING_VERBS = (
+    "stud", "address", "tackl", "investigat", "explor", "examin", "consider", "focus", "aim",
+)  # fmt: skip
+_DIFFICULTY_WORDS = (
+    "challeng", "problem", "bottleneck", "limit", "remain", "struggl", "costly", "expensive",
+    "difficult", "hard", "suffer", "lack", "fail", "prohibitive", "inefficien", "hinder",
+    "issue", "gap", "unclear", "open", "however",
+)  # fmt: skip
 _MAX_CHARS = 240
 _SCAN = 4
 
@@ -52,12 +63,33 @@ def _one_line(sentence: str) -> str:
     return text
 
 
+def _frames(sentence: str) -> bool:
+    lowered = lowered_if_plain(sentence)
+    if lowered is not None and not (
+        any_in(lowered, _FRAMING_SUBJECTS) and any_in(lowered, _FRAMING_VERBS)
+    ):
+        return False
+    return _FRAMING.search(sentence) is not None
+
+
+def _names_difficulty(sentence: str) -> bool:
+    lowered = lowered_if_plain(sentence)
+    if lowered is not None and not any_in(lowered, _DIFFICULTY_WORDS):
+        return False
+    return _DIFFICULTY.search(sentence) is not None
+
+
 def extract_task(title: str, sentences: Sentences) -> FoundTask:
     """The sentence that frames the work, else the first naming a difficulty, else the first."""
-    early = [s for s in list(sentences)[:_SCAN] if s.strip() and s.strip() != title.strip()]
+    text, stripped_title = sentences.text, title.strip()
+    early = [
+        s
+        for s in (text[a:b] for a, b in sentences.spans[:_SCAN])
+        if s.strip() and s.strip() != stripped_title
+    ]
     if not early:
         return FoundTask(None, None)
-    chosen = next((s for s in early if _FRAMING.search(s)), None)
+    chosen = next((s for s in early if _frames(s)), None)
     if chosen is None:
-        chosen = next((s for s in early if _DIFFICULTY.search(s)), early[0])
+        chosen = next((s for s in early if _names_difficulty(s)), early[0])
     return FoundTask(_one_line(chosen), chosen)

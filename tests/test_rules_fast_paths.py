@@ -1,0 +1,114 @@
+"""The rules' fast paths give what the plain readings they replace give (the byte-identical
+check over a corpus is ``bench/rules_golden.py``; these pin the edge cases)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from summarizer.backends.rules import category
+
+TEXTS = [
+    "Model merging of LLMs via task arithmetic: merge 3 checkpoints, quantize to 4-bit INT4.",
+    "We introduce a benchmark for long-context retrieval-augmented generation (RAG) with 128K tokens.",
+    "KV-cache compression; speculative decoding; the agent uses tools & APIs @scale in 3D.",
+    "İstanbul KELVIN \u212a sign, ſtraße, naïve café — DPO and RLHF for alignment with humans.",
+    "a an of to in we de la ab abc abcd mo mod mode model models modeling",
+    "",
+    "@@@ 123 4B 7B-Parameter Q-learning Llama 2 7B",
+]
+
+
+def _plain_strongest(text: str) -> dict[int, float]:
+    """The category reading before the word prefilter: every word, looked up in turn."""
+    words, beginnings, anywhere = category._index()
+    best: dict[int, float] = {}
+    for word in re.finditer(r"[A-Za-z0-9@]+", text.lower()):
+        lowered = word.group(0)
+        candidates = words.get(lowered)
+        for key in (lowered[:4], lowered[:3], lowered[:2]) if len(lowered) > 3 else (lowered,):
+            more = beginnings.get(key)
+            if more:
+                candidates = more if candidates is None else candidates + more
+        if candidates:
+            for label, weight, compiled in candidates:
+                if weight > best.get(label, 0.0) and compiled.match(text, word.start()):
+                    best[label] = weight
+    for label, weight, compiled in anywhere:
+        if weight > best.get(label, 0.0) and compiled.search(text):
+            best[label] = weight
+    return best
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_strongest_matches_the_plain_reading_in_order(text: str) -> None:
+    assert list(category._strongest(text).items()) == list(_plain_strongest(text).items())
+
+
+def test_cued_words_are_exactly_the_words_with_candidates() -> None:
+    index = category._index()
+    words, beginnings, _ = index
+    vocabulary = set(words) | set(beginnings)
+    probes = {k + tail for k in vocabulary for tail in ("", "s", "x", "xy", "xyz")}
+    probes |= {k[:n] for k in vocabulary for n in range(1, len(k))}
+    for probe in sorted(probes):
+        text = f"({probe}) {probe}-{probe}"
+        hits = [m.group(0) for m in category._cued_words().finditer(text)]
+        expected = [probe] * 3 if category._candidates(probe, index) else []
+        assert hits == expected, probe
+
+
+SPELLINGS = [
+    ("Sheared LLaMA", "We present Sheared-LLaMA, and Sheared LLaMA again."),
+    ("Sheared LLaMA", "xSheared LLaMA, _Sheared\u00a0LLaMA- Sheared\tLLaMA."),
+    ("Sheared LLaMA", "Sheared  LLaMA and Sheared-LLaMA2 and Sheared-LLaMA"),
+    ("-X Y", "a -X Y b, --X-Y, é-X Y, (-X Y)"),
+    ("X-", "X- X-- X-a X-_ X-."),
+    ("Mixtral 8x7B", "Mixtral\u20038x7B; Mixtral-8x7B"),
+    ("Café Model", "the Café-Model and café Model"),
+    ("A B C", "A B C"),
+    ("A B", "A B"),
+    ("A B", "A"),
+]
+
+
+@pytest.mark.parametrize(("name", "abstract"), SPELLINGS)
+def test_abstract_spelling_matches_its_regex(name: str, abstract: str) -> None:
+    from summarizer.backends.rules.method import _abstract_spelling
+
+    parts = re.split(r"[\s\-]+", name)
+    pattern = r"[\s\-]".join(re.escape(p) for p in parts)
+    match = re.search(r"(?<![\w\-])" + pattern + r"(?![\w\-])", abstract)
+    assert _abstract_spelling(name, abstract) == (match.group(0) if match else name)
+
+
+LINKY = [
+    "See https://github.com/a/b and www.example.com/x.",
+    "Code: github.com/org/repo. Site: proj.github.io",
+    "Visit ab-c.d-e.co.uk/path now; HTTPS://X.ORG.",
+    "no links here, e.g. 3.5 and i.e. the end.",
+    "ftp://host.org/f and (see foo.io)",
+    "\u212aelvin.com/x and ſite.org/a",
+]
+
+
+@pytest.mark.parametrize("text", LINKY)
+def test_links_scan_starts_no_later_than_the_first_link(text: str) -> None:
+    from summarizer.text import urls
+
+    first = next(urls._URL.finditer(text), None)
+    assert first is None or urls._earliest_link(text) <= first.start()
+    assert list(urls._URL.finditer(text, urls._earliest_link(text))) == [] or [
+        m.span() for m in urls._URL.finditer(text, urls._earliest_link(text))
+    ] == [m.span() for m in urls._URL.finditer(text)]
+
+
+@pytest.mark.parametrize(
+    "text", ["7B", "13 billion", "1,024+ M", "2-Trillion", "Llama-2-70B", "x 5 k", "no size"]
+)
+def test_size_hint_holds_wherever_a_size_matches(text: str) -> None:
+    from summarizer.backends.rules import sizes
+
+    if sizes._DIGIT_SIZE.search(text):
+        assert sizes._DIGIT_SIZE_HINT.search(text)
