@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -223,6 +224,93 @@ def _retry_identity(store: Store) -> tuple[str, str | None]:
     return backend, (None if backend == "rules" else model)
 
 
+@dataclass
+class BatchOptions:
+    max_cost: float | None
+    strict_grounding: bool
+    size: int
+    wait: bool
+    poll: float
+
+
+def _openai(backend: object, flag: str) -> Any:
+    from summarizer.backends.openai.backend import OpenAIBackend
+
+    if not isinstance(backend, OpenAIBackend):
+        raise ConfigError(
+            f"{flag} needs an OpenAI-compatible backend: add --backend openai (with "
+            "OPENAI_API_KEY, or --base-url for another server)"
+        )
+    return backend
+
+
+def _submit_batch(
+    store: Store, backend: object, inputs: list[Path], fmt: str | None, limit: int | None,
+    options: BatchOptions, refuse: list[tuple[str, bool]],
+) -> None:  # fmt: skip
+    from summarizer.run import batches
+
+    chosen = _openai(backend, "--batch")
+    for flag, given in refuse:
+        if given:
+            raise ConfigError(f"--batch cannot be combined with {flag}; run them separately")
+    settings = batches.BatchSettings(
+        max_requests=options.size, max_cost=options.max_cost,
+        strict_grounding=options.strict_grounding,
+    )  # fmt: skip
+    report = batches.submit(inputs, store, chosen, settings=settings, fmt=fmt, limit=limit)
+    for rejection in report.rejections:
+        err.print(f"rejected: {rejection}")
+    out.print(
+        f"papers read {report.read} · new {report.new} · cached {report.cached} · already in an "
+        f"open batch {report.waiting} · submitted {report.submitted}"
+    )
+    if report.batch_ids:
+        out.print(
+            f"batches: {', '.join(report.batch_ids)} · estimated cost "
+            f"${report.estimated_cost_usd:.4f} at batch prices"
+        )
+        out.print("collect with: summarizer batch collect [--wait]")
+    if options.wait:
+        _print_collect(
+            batches.collect(
+                store, chosen, settings=settings, wait=True, poll=options.poll
+            )
+        )
+    if report.rejections:
+        raise typer.Exit(1)
+
+
+def _print_collect(report: Any) -> None:
+    out.print(
+        f"batches collected {report.finished} · still open {report.open} · stored "
+        f"{report.stored} · failed {report.failed} · resubmitted {report.resubmitted} · "
+        f"retried live {report.retried_live} · cost ${report.cost_usd:.4f}"
+    )
+    if report.batch_ids:
+        out.print(f"resubmitted as: {', '.join(report.batch_ids)}")
+
+
+def _collect_finished_batches(store: Store, backend: object, strict_grounding: bool) -> None:
+    """A plain run first stores what finished batches answered."""
+    from summarizer.backends.openai.backend import OpenAIBackend
+    from summarizer.run import batches
+
+    waiting = batches.open_count(store)
+    if not waiting:
+        return
+    if not isinstance(backend, OpenAIBackend):
+        err.print(
+            f"note: {waiting} provider batch job(s) open; collect them with "
+            "`summarizer batch collect` (with the same --model/--base-url)"
+        )
+        return
+    settings = batches.BatchSettings(strict_grounding=strict_grounding)
+    report = batches.collect(store, backend, settings=settings)
+    if report.finished:
+        _print_collect(report)
+
+
 @app.command(cls=_Command)
 def run(
     inputs: Annotated[
@@ -330,6 +418,27 @@ def run(
         ),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    batch: Annotated[
+        bool,
+        typer.Option(
+            "--batch",
+            help="Submit the papers not cached as provider batch jobs (half price, within "
+            "24 h) instead of calling live; collect with `summarizer batch collect`.",
+        ),
+    ] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="With --batch: keep running until collected.")
+    ] = False,
+    poll: Annotated[
+        float,
+        typer.Option(min=0.0, metavar="SECONDS", help="With --wait: seconds between checks."),
+    ] = 60.0,
+    batch_size: Annotated[
+        int,
+        typer.Option(
+            min=1, max=50_000, metavar="N", help="With --batch: requests per batch file."
+        ),
+    ] = 50_000,
 ) -> None:
     """Ingest INPUTs, extract every paper not already cached, and store the results."""
     import logging
@@ -359,6 +468,15 @@ def run(
             if prices is not None:
                 settings.extra["prices"] = str(prices)
             chosen = get_backend(name, settings)
+            if batch:
+                _submit_batch(
+                    store, chosen, inputs or [], input_format, limit,
+                    BatchOptions(max_cost, strict_grounding, batch_size, wait, poll),
+                    refuse=[("--retry-failed", retry_failed), ("--refresh", refresh),
+                            ("--shard", shard is not None)],
+                )  # fmt: skip
+                return
+            _collect_finished_batches(store, chosen, strict_grounding)
             engine = EngineSettings(
                 concurrency=concurrency,
                 rpm=rpm,
@@ -601,6 +719,176 @@ def _backend_cell(run: dict[str, Any]) -> str:
     cell = backend if model.startswith(backend) else f"{backend} {model}"
     probe = run.get("probe") or ""
     return f"{cell} ({probe.split()[1]})" if probe.startswith("mode ") else cell
+
+
+batch_app = typer.Typer(
+    help="Provider batch jobs: status, collect, export and import.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(batch_app, name="batch")
+
+ModelOption = Annotated[
+    str | None,
+    typer.Option(metavar="NAME", help="LLM model. [env: SUMMARIZER_MODEL]"),
+]
+BaseUrlOption = Annotated[
+    str | None,
+    typer.Option(metavar="URL", help="OpenAI-compatible endpoint. [env: OPENAI_BASE_URL]"),
+]
+ModeOption = Annotated[
+    str | None,
+    typer.Option(metavar="MODE", help="Structured-output mode: tools, json_schema, json, md_json."),
+]
+PricesOption = Annotated[
+    Path | None,
+    typer.Option(metavar="FILE", help="JSON price table. [env: SUMMARIZER_PRICES]"),
+]
+
+
+def _batch_backend(
+    model: str | None, base_url: str | None, mode: str | None, prices: Path | None
+) -> Any:
+    from summarizer.backends import BackendSettings, get_backend
+
+    settings = BackendSettings.from_env(model=model, base_url=base_url, mode=mode)
+    if prices is not None:
+        settings.extra["prices"] = str(prices)
+    return _openai(get_backend("openai", settings), "batch")
+
+
+@batch_app.command("status", cls=_Command)
+def batch_status(
+    db: DbOption = None,
+    output_format: Annotated[
+        str, typer.Option("--format", metavar="FORMAT", help="table or json.")
+    ] = "table",
+) -> None:
+    """Each batch job: state, counts, age, estimated and actual cost (the batches view)."""
+    from summarizer.run import batches
+
+    def show(store: Store) -> None:
+        if output_format not in ("table", "json"):
+            raise ConfigError(f"unknown --format {output_format!r}; choose table or json")
+        rows = batches.status(store)
+        if output_format == "json":
+            sys.stdout.write(json.dumps(rows, default=str, indent=2) + "\n")
+            return
+        if not rows:
+            out.print("no batch jobs (submit some with `summarizer run INPUT --batch`)")
+            return
+        cells = [
+            [
+                str(r["batch_id"] or "(not created)"),
+                str(r["status"]),
+                f"{r['completed'] or 0}/{r['requests']} done, {r['failed'] or 0} failed",
+                _age(r["age_seconds"]),
+                f"~${r['estimated_cost_usd'] or 0:.4f}"
+                + (f" · ${r['cost_usd']:.4f}" if r["cost_usd"] is not None else ""),
+                str(r["attempt"]),
+            ]
+            for r in rows
+        ]
+        headers = ["batch", "state", "requests", "age", "est. · actual cost", "attempt"]
+        out.print(_table(headers, cells, compact=True))
+
+    _with_store(db, show, read_only=True)
+
+
+def _age(seconds: Any) -> str:
+    value = int(seconds or 0)
+    if value < 120:
+        return f"{value} s"
+    if value < 7200:
+        return f"{value // 60} min"
+    return f"{value // 3600} h"
+
+
+@batch_app.command("collect", cls=_Command)
+def batch_collect(
+    db: DbOption = None,
+    wait: Annotated[bool, typer.Option("--wait", help="Keep running until all are collected.")] = False,
+    poll: Annotated[
+        float, typer.Option(min=0.0, metavar="SECONDS", help="Seconds between checks.")
+    ] = 60.0,
+    live_retry: Annotated[
+        bool,
+        typer.Option(
+            "--live-retry",
+            help="Retry invalid, failed and unanswered requests live instead of resubmitting.",
+        ),
+    ] = False,
+    strict_grounding: Annotated[
+        bool,
+        typer.Option("--strict-grounding", help="Drop values not found in the abstract."),
+    ] = False,
+    model: ModelOption = None,
+    base_url: BaseUrlOption = None,
+    mode: ModeOption = None,
+    prices: PricesOption = None,
+) -> None:
+    """Download and store the answers of finished batches; resubmit what failed once."""
+    from summarizer.run import batches
+
+    def go(store: Store) -> None:
+        backend = _batch_backend(model, base_url, mode, prices)
+        settings = batches.BatchSettings(live_retry=live_retry, strict_grounding=strict_grounding)
+        _print_collect(batches.collect(store, backend, settings=settings, wait=wait, poll=poll))
+
+    _with_store(db, go)
+
+
+@batch_app.command("export", cls=_Command)
+def batch_export(
+    inputs: Annotated[
+        list[Path], typer.Argument(metavar="INPUT", help="Files or folders to read.")
+    ],
+    out_path: Annotated[
+        Path, typer.Option("--out", metavar="FILE", help="Where to write the request JSONL.")
+    ],
+    db: DbOption = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, metavar="N", help="Read at most N papers.")
+    ] = None,
+    input_format: FormatOption = None,
+    model: ModelOption = None,
+    base_url: BaseUrlOption = None,
+    mode: ModeOption = None,
+    prices: PricesOption = None,
+) -> None:
+    """Write the batch request file for the papers not cached, without uploading it
+    (for `vllm run-batch` or another provider); store its output with `batch import`."""
+    from summarizer.run import batches
+
+    def go(store: Store) -> None:
+        backend = _batch_backend(model, base_url, mode, prices)
+        report = batches.export_requests(
+            inputs, store, backend, out_path, fmt=input_format, limit=limit
+        )
+        out.print(f"wrote {report.submitted} requests to {out_path} ({report.cached} cached)")
+
+    _with_store(db, go)
+
+
+@batch_app.command("import", cls=_Command)
+def batch_import(
+    results: Annotated[
+        Path, typer.Argument(metavar="FILE", help="A batch output file (OpenAI format).")
+    ],
+    db: DbOption = None,
+    model: ModelOption = None,
+    base_url: BaseUrlOption = None,
+    mode: ModeOption = None,
+    prices: PricesOption = None,
+) -> None:
+    """Store a batch output file by custom_id, against the requests `batch export` wrote."""
+    from summarizer.run import batches
+
+    def go(store: Store) -> None:
+        backend = _batch_backend(model, base_url, mode, prices)
+        _print_collect(batches.import_results(store, backend, results))
+
+    _with_store(db, go)
 
 
 @app.command("merge", cls=_Command)

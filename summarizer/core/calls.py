@@ -45,6 +45,8 @@ class CallRecord:
     mode: str = ""
     error: str | None = None
     called_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    batch_id: str | None = None
+    """The provider batch job that answered it; None for a live call."""
 
 
 CallSink = Callable[[CallRecord], None]

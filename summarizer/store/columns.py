@@ -275,6 +275,7 @@ CALLS: TableSpec[CallRecord] = TableSpec(
         C("mode", pa.string(), lambda c: c.mode),
         C("error", pa.string(), lambda c: c.error),
         C("called_at", pa.timestamp("us"), lambda c: naive_utc(c.called_at)),
+        C("batch_id", pa.string(), lambda c: c.batch_id, since=7),
     ),
 )
 

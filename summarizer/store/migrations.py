@@ -141,6 +141,50 @@ def _schema_v2(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(statement)
 
 
+def _batches(con: duckdb.DuckDBPyConnection) -> None:
+    """Provider batch jobs: one row per submitted file, one per request in it, and which
+    batch answered each call. A submission is recorded before its upload starts, so a kill
+    at any point leaves a row the next collect can finish or adopt."""
+    con.execute(
+        """
+        CREATE TABLE batch_jobs (
+            submission_id VARCHAR NOT NULL,
+            batch_id VARCHAR,
+            base_url VARCHAR,
+            model VARCHAR NOT NULL,
+            mode VARCHAR,
+            prompt_hash VARCHAR,
+            input_file_id VARCHAR,
+            output_file_id VARCHAR,
+            error_file_id VARCHAR,
+            requests INTEGER NOT NULL,
+            status VARCHAR NOT NULL,
+            completed INTEGER,
+            failed INTEGER,
+            estimated_cost_usd DOUBLE,
+            cost_usd DOUBLE,
+            attempt INTEGER NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            updated_at TIMESTAMP,
+            collected_at TIMESTAMP
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE batch_requests (
+            submission_id VARCHAR NOT NULL,
+            cache_key VARCHAR NOT NULL,
+            paper_id VARCHAR NOT NULL,
+            state VARCHAR NOT NULL,
+            reason VARCHAR
+        )
+        """
+    )
+    for statement in CALLS.added_in(7):
+        con.execute(statement)
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("initial tables", _initial_tables),
     ("llm_calls log", _llm_calls),
@@ -148,6 +192,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("failure identity, runs view", _open_problems_and_runs_view),
     ("endpoint probes", _endpoints),
     ("extraction schema 2: task category, size roles", _schema_v2),
+    ("provider batch jobs", _batches),
 ]
 
 

@@ -106,8 +106,18 @@ VIEWS = {
         FROM run_log
     """,
 }
+VIEWS["batches"] = """
+    SELECT j.batch_id, j.submission_id, j.status, j.requests, j.completed, j.failed,
+           date_diff('second', j.created_at, coalesce(j.collected_at, now()::TIMESTAMP))
+               AS age_seconds,
+           j.estimated_cost_usd, j.cost_usd, j.attempt, j.model, j.base_url,
+           j.input_file_id, j.output_file_id, j.error_file_id,
+           j.created_at, j.updated_at, j.collected_at
+    FROM batch_jobs j
+"""
 VIEW_ORDER = [
     "papers", "failures", "summaries", "model_sizes", "gains", "links", "recall_warnings", "runs",
+    "batches",
 ]  # fmt: skip
 
 

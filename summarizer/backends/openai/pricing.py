@@ -3,6 +3,8 @@
 Prices are USD per million tokens: (input, cached input, output). Override or
 extend the table with a JSON file ``{"model": [input, cached, output]}`` named
 by ``SUMMARIZER_PRICES`` or ``--prices``; unknown models cost 0 and are said so.
+Batch prices are half the live ones (OpenAI's Batch API) unless the table names
+``"model@batch"``.
 """
 
 from __future__ import annotations
@@ -58,6 +60,31 @@ def price_of(prices: dict[str, Price], model: str) -> Price | None:
 def cost(prices: dict[str, Price], model: str, prompt: int, cached: int, completion: int) -> float:
     """USD for one call; 0 for a model with no known price (the run says cost is untracked)."""
     price = price_of(prices, model)
+    if price is None:
+        return 0.0
+    input_price, cached_price, output_price = price
+    uncached = max(0, prompt - cached)
+    return (uncached * input_price + cached * cached_price + completion * output_price) / 1e6
+
+
+BATCH_SUFFIX = "@batch"
+BATCH_DISCOUNT = 0.5
+
+
+def batch_price_of(prices: dict[str, Price], model: str) -> Price | None:
+    """The model's batch price: ``model@batch`` from the table, else half the live price."""
+    explicit = prices.get(model + BATCH_SUFFIX)
+    if explicit is not None:
+        return explicit
+    live = price_of(prices, model)
+    return None if live is None else tuple(p * BATCH_DISCOUNT for p in live)  # type: ignore[return-value]
+
+
+def batch_cost(
+    prices: dict[str, Price], model: str, prompt: int, cached: int, completion: int
+) -> float:
+    """USD for one request of a provider batch job."""
+    price = batch_price_of(prices, model)
     if price is None:
         return 0.0
     input_price, cached_price, output_price = price

@@ -1,0 +1,133 @@
+"""Provider batch jobs as stored: submissions, their requests, and what became of each.
+
+A submission is written (``preparing``, with every request ``pending``) before its file is
+uploaded, and each step after that (uploaded, created, collected) is written as it happens.
+So whatever moment a kill comes, the next collect finds a row that says how far it got:
+nothing is submitted twice (an open request is never submitted again) and nothing answered
+is dropped (a job is ``collected`` only once every answer in it is stored or failed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from summarizer.core.paper import Paper
+from summarizer.store.store import Store
+from summarizer.store.tables import keys_table
+
+JOB_COLUMNS = (
+    "submission_id", "batch_id", "base_url", "model", "mode", "prompt_hash", "input_file_id",
+    "output_file_id", "error_file_id", "requests", "status", "completed", "failed",
+    "estimated_cost_usd", "cost_usd", "attempt", "created_at", "updated_at", "collected_at",
+)  # fmt: skip
+CLOSED = ("collected", "abandoned")
+"""Job states with nothing left to do."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def record_submission(
+    store: Store, job: dict[str, Any], requests: Sequence[tuple[str, str]]
+) -> None:
+    """A new submission and its (cache_key, paper_id) requests, before anything is uploaded."""
+    row = {column: job.get(column) for column in JOB_COLUMNS}
+    row["created_at"] = row["updated_at"] = _now()
+    columns = ", ".join(row)
+    marks = ", ".join("?" for _ in row)
+    keys, ids = zip(*requests, strict=True) if requests else ((), ())
+    with store.transaction() as con:
+        con.execute(f"INSERT INTO batch_jobs ({columns}) VALUES ({marks})", list(row.values()))
+        con.register("submitted", keys_table(ids, keys))
+        con.execute(
+            "INSERT INTO batch_requests (submission_id, cache_key, paper_id, state) "
+            "SELECT ?, cache_key, paper_id, 'pending' FROM submitted",
+            [job["submission_id"]],
+        )
+        con.unregister("submitted")
+
+
+def update_job(store: Store, submission_id: str, **fields: Any) -> None:
+    fields["updated_at"] = _now()
+    assignments = ", ".join(f"{name} = ?" for name in fields)
+    with store.transaction() as con:
+        con.execute(
+            f"UPDATE batch_jobs SET {assignments} WHERE submission_id = ?",
+            [*fields.values(), submission_id],
+        )
+
+
+def jobs(store: Store, *, open_only: bool = False) -> list[dict[str, Any]]:
+    where = f"WHERE status NOT IN {CLOSED}" if open_only else ""
+    rows = store.query(f"SELECT {', '.join(JOB_COLUMNS)} FROM batch_jobs {where} ORDER BY created_at")
+    return [dict(zip(JOB_COLUMNS, row, strict=True)) for row in rows]
+
+
+def in_open_batches(store: Store, keys: Sequence[str]) -> set[str]:
+    """The cache keys already waiting in a batch that is not collected yet."""
+    if not keys:
+        return set()
+    with store.session() as con:
+        con.register("wanted", keys_table(keys, keys))
+        rows = con.execute(
+            f"""
+            SELECT DISTINCT r.cache_key FROM batch_requests r
+            JOIN batch_jobs j USING (submission_id)
+            JOIN wanted w ON w.cache_key = r.cache_key
+            WHERE r.state = 'pending' AND j.status NOT IN {CLOSED}
+            """
+        ).fetchall()
+        con.unregister("wanted")
+    return {row[0] for row in rows}
+
+
+def pending(store: Store, submission_id: str) -> dict[str, str]:
+    """cache_key -> paper_id of a submission's requests not stored, failed or resubmitted."""
+    rows = store.query(
+        "SELECT cache_key, paper_id FROM batch_requests WHERE submission_id = ? AND state = 'pending'",
+        [submission_id],
+    )
+    return dict(rows)
+
+
+def mark(
+    store: Store, submission_id: str, keys: Iterable[str], state: str, reason: str | None = None
+) -> None:
+    keys = list(keys)
+    if not keys:
+        return
+    with store.transaction() as con:
+        con.register("marked", keys_table(keys, keys))
+        con.execute(
+            """
+            UPDATE batch_requests SET state = ?, reason = ?
+            WHERE submission_id = ? AND cache_key IN (SELECT cache_key FROM marked)
+            """,
+            [state, reason, submission_id],
+        )
+        con.unregister("marked")
+
+
+def papers(store: Store, paper_ids: Sequence[str]) -> dict[str, Paper]:
+    """Stored papers by id, rebuilt from their first sighting (to resubmit or retry them)."""
+    if not paper_ids:
+        return {}
+    with store.session() as con:
+        con.register("wanted", keys_table(paper_ids, paper_ids))
+        rows = con.execute(
+            """
+            SELECT p.title, p.abstract, s.source, s.record, p.paper_id, p.content_hash
+            FROM paper_records p
+            JOIN (SELECT paper_id, min(source) AS source, min(record) AS record
+                  FROM sightings GROUP BY paper_id) s USING (paper_id)
+            WHERE p.paper_id IN (SELECT paper_id FROM wanted)
+            """
+        ).fetchall()
+        con.unregister("wanted")
+    return {
+        pid: Paper(title=t, abstract=a, source=src, record=rec, paper_id=pid, content_hash=h)
+        for t, a, src, rec, pid, h in rows
+    }
