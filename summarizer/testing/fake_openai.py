@@ -6,8 +6,9 @@ of these on demand, costs money and is not reproducible, so this fake makes each
 configurable, seeded and counted while speaking the wire format ``openai``/``instructor``
 expect. It can also refuse structured output as a given kind of real server does
 (``dialect``), enforce a context window (``context_tokens``) and serve one request at a time
-like a CPU-bound local server (``serial``). Use :class:`FakeOpenAIServer` in-process, or
-``python -m summarizer.testing.fake_openai --help`` as a process.
+like a CPU-bound local server (``serial``), and it runs batch jobs through OpenAI's Files
+and Batch APIs (:mod:`summarizer.testing.fake_batches`). Use :class:`FakeOpenAIServer`
+in-process, or ``python -m summarizer.testing.fake_openai --help`` as a process.
 """
 
 from __future__ import annotations
