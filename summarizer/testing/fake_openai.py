@@ -6,8 +6,9 @@ of these on demand, costs money and is not reproducible, so this fake makes each
 configurable, seeded and counted while speaking the wire format ``openai``/``instructor``
 expect. It can also refuse structured output as a given kind of real server does
 (``dialect``), enforce a context window (``context_tokens``) and serve one request at a time
-like a CPU-bound local server (``serial``). Use :class:`FakeOpenAIServer` in-process, or
-``python -m summarizer.testing.fake_openai --help`` as a process.
+like a CPU-bound local server (``serial``), and it runs batch jobs through OpenAI's Files
+and Batch APIs (:mod:`summarizer.testing.fake_batches`). Use :class:`FakeOpenAIServer`
+in-process, or ``python -m summarizer.testing.fake_openai --help`` as a process.
 """
 
 from __future__ import annotations
@@ -33,13 +34,22 @@ from typing import Any, Self
 from pydantic import ValidationError
 
 try:
-    from aiohttp import web
+    from aiohttp import BodyPartReader, web
 except ImportError as missing:  # pragma: no cover - depends on the environment
     raise ImportError(
         "the fake OpenAI server needs aiohttp: pip install 'summarizer[testing]'"
     ) from missing
 
 from summarizer.core.schema import Summary
+from summarizer.testing.fake_batches import (
+    ANSWER_FAULTS,
+    BATCH_ERROR_KINDS,
+    FILE_LIST_LIMIT,
+    LIST_LIMIT_DEFAULT,
+    APIError,
+    BatchSettings,
+    BatchStore,
+)
 
 HOST = "127.0.0.1"
 FAULT_KINDS = ("429", "500", "timeout", "malformed", "length", "refusal", "invalid")
@@ -163,6 +173,19 @@ class FakeConfig:
     ``serial`` serves admitted requests one at a time in arrival order, each for
     ``service_time`` seconds (instead of ``latency`` and ``latency_jitter``); a request
     whose client hung up is still worked on to the end, holding up the ones behind it.
+
+    Batches (``/v1/files``, ``/v1/batches``; see :mod:`summarizer.testing.fake_batches`)
+    take ``batch_seconds`` from creation to completion on the server's clock, a third each
+    validating, in progress and finalizing. An input file over ``batch_max_requests`` lines
+    or ``batch_max_bytes`` bytes makes the batch ``failed``. ``batch_errors`` maps a
+    custom_id to its request's fault, one of :data:`BATCH_ERROR_KINDS`: ``server_error``
+    (500) and ``bad_request`` (400) land in the error file, ``invalid``, ``malformed``,
+    ``length`` and ``refusal`` are answered (and billed) with the chat fault of that name;
+    other requests draw from ``batch_error_rates`` with ``random.Random(seed + 2)``.
+    ``batch_expire_after`` (N) ends a batch of more than N requests ``expired`` after
+    answering its first N. A batch keeps the ``batch_*`` fields in effect at its creation;
+    its requests are answered with the answerer, dialect and limits in effect when they run.
+    The chat faults (``fault_script``, ``fault_rates``) do not apply to batches.
     """
 
     model: str = "fake-model"
@@ -183,6 +206,12 @@ class FakeConfig:
     context_tokens: int | None = None
     serial: bool = False
     service_time: float = 0.0
+    batch_seconds: float = 0.5
+    batch_max_requests: int = 50_000
+    batch_max_bytes: int = 200 * 1024 * 1024
+    batch_errors: dict[str, str] = field(default_factory=dict)
+    batch_error_rates: dict[str, float] = field(default_factory=dict)
+    batch_expire_after: int | None = None
 
     def __post_init__(self) -> None:
         self.reject_modes = set(self.reject_modes)
@@ -201,6 +230,33 @@ class FakeConfig:
             raise ValueError("context_tokens must be positive or None")
         if self.service_time < 0:
             raise ValueError("service_time must not be negative")
+        self._check_batch_fields()
+
+    def _check_batch_fields(self) -> None:
+        if self.batch_seconds < 0:
+            raise ValueError("batch_seconds must not be negative")
+        if self.batch_max_requests < 1 or self.batch_max_bytes < 1:
+            raise ValueError("batch_max_requests and batch_max_bytes must be positive")
+        if self.batch_expire_after is not None and self.batch_expire_after < 0:
+            raise ValueError("batch_expire_after must not be negative")
+        kinds = set(self.batch_errors.values()) | set(self.batch_error_rates)
+        if unknown := kinds - {*BATCH_ERROR_KINDS, "ok"}:
+            known = BATCH_ERROR_KINDS
+            raise ValueError(f"unknown batch error kinds {sorted(unknown)}; known: {known}")
+        rates = self.batch_error_rates.values()
+        if any(r < 0 for r in rates) or sum(rates) > 1:
+            raise ValueError("batch_error_rates must be non-negative and sum to at most 1")
+
+    def batch_settings(self) -> BatchSettings:
+        """What a batch created now keeps."""
+        return BatchSettings(
+            seconds=self.batch_seconds,
+            max_requests=self.batch_max_requests,
+            max_bytes=self.batch_max_bytes,
+            expire_after=self.batch_expire_after,
+            errors=dict(self.batch_errors),
+            error_rates=dict(self.batch_error_rates),
+        )
 
 
 @dataclass
@@ -479,11 +535,21 @@ class FakeOpenAIServer:
 
     All mutable state sits behind one lock, so callers may read :meth:`stats` and call
     :meth:`configure` from their own thread while requests are in flight.
+
+    ``clock`` (default :func:`time.time`) is the server's clock: batches' timestamps and
+    stages follow it, so a test may pass one it moves by hand.
     """
 
-    def __init__(self, config: FakeConfig | None = None, *, port: int = 0) -> None:
+    def __init__(
+        self,
+        config: FakeConfig | None = None,
+        *,
+        port: int = 0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.port = port
-        self._lock = threading.Lock()
+        self.clock = clock
+        self._lock = threading.RLock()  # re-entered when a batch answers its requests
         self._config = config or FakeConfig()
         self._answerer = load_answerer(self._config.answerer)
         self._thread: threading.Thread | None = None
@@ -506,13 +572,16 @@ class FakeOpenAIServer:
             self._config = config
             if "seed" in fields:
                 self._fault_rng, self._jitter_rng = self._rngs()
+                self._batches.reseed(config.seed)
             if "fault_script" in fields:
                 self._script_pos.clear()
         return config
 
     def reset(self) -> None:
-        """Forget stats, rate windows, script positions and seen prefixes; reseed."""
+        """Forget stats, rate windows, script positions, seen prefixes, files and batches;
+        reseed."""
         with self._lock:
+            self._batches = BatchStore(lambda: self.clock(), self._config.seed)
             self._stats = _Stats()
             self._window = _RateWindow()
             self._script_pos: Counter[str] = Counter()
@@ -524,11 +593,14 @@ class FakeOpenAIServer:
         return random.Random(self._config.seed), random.Random(self._config.seed + 1)
 
     def stats(self) -> dict[str, Any]:
-        """A copy of the counters: requests, by_status, faults, per_paper, ok_per_paper..."""
+        """A copy of the counters: requests, by_status, faults, per_paper, ok_per_paper...,
+        and for batches ``batch_billed_per_custom_id`` (how many times each custom_id was
+        answered in any batch), ``batches_created`` and ``files_uploaded``."""
         with self._lock:
-            return {
+            chat = {
                 k: dict(v) if isinstance(v, Counter) else v for k, v in vars(self._stats).items()
             }
+            return chat | self._batches.stats()
 
     def start(self) -> Self:
         """Serve in a background thread; returns once the socket is listening."""
@@ -568,8 +640,18 @@ class FakeOpenAIServer:
         self._jobs: deque[_Job] = deque()  # the serial server's line; the head is in service
         self._job_added = asyncio.Event()
         self._serial_task: asyncio.Task[None] | None = None
-        app = web.Application()
+        # Batch input files may be up to 200 MB (the limit is batch_max_bytes, checked later).
+        app = web.Application(client_max_size=1024**3)
         app.router.add_post("/v1/chat/completions", self._chat)
+        app.router.add_post("/v1/files", self._upload_file)
+        app.router.add_get("/v1/files", self._list_files)
+        app.router.add_get("/v1/files/{file_id}", self._get_file)
+        app.router.add_get("/v1/files/{file_id}/content", self._file_content)
+        app.router.add_delete("/v1/files/{file_id}", self._delete_file)
+        app.router.add_post("/v1/batches", self._create_batch)
+        app.router.add_get("/v1/batches", self._list_batches)
+        app.router.add_get("/v1/batches/{batch_id}", self._get_batch)
+        app.router.add_post("/v1/batches/{batch_id}/cancel", self._cancel_batch)
         app.router.add_get("/v1/models", self._models)
         app.router.add_get("/_stats", self._get_stats)
         app.router.add_post("/_reset", self._reset)
@@ -648,11 +730,15 @@ class FakeOpenAIServer:
             body = await request.json()
         except ValueError:
             return _error(400, "We could not parse the JSON body.", "invalid_request_error")
-        cfg = self._config
-        texts = _message_texts(body.get("messages")) if isinstance(body, dict) else []
         if isinstance(body, dict):
             with self._lock:
                 self._stats.by_mode[_mode(body)] += 1
+        return self._accept(body)
+
+    def _accept(self, body: Any) -> _Call | web.Response:
+        """The call for a request body, or the 4xx an OpenAI-like server would answer."""
+        cfg = self._config
+        texts = _message_texts(body.get("messages")) if isinstance(body, dict) else []
         if (problem := _problem(body, texts, cfg)) is not None:
             return _error(400, problem[1], "invalid_request_error", param=problem[0])
         if (refusal := _dialect_refusal(cfg.dialect, body)) is not None:
@@ -760,6 +846,127 @@ class FakeOpenAIServer:
                 return kind
         return "ok"
 
+    # Files and batches: thin handlers over BatchStore, which holds the state.
+
+    def _batch_answer(self, body: Any, fault: str) -> tuple[int, dict[str, Any]]:
+        """(status, body) the chat endpoint would give ``body`` (without its latency, rate
+        limits or chat faults), with the batch ``fault`` applied."""
+        try:
+            call = self._accept(body)
+        except Exception as exc:  # e.g. an answerer that raises: the batch must go on
+            return 500, _error_body(f"The fake failed: {exc!r}", "server_error")
+        if isinstance(call, web.Response):
+            return call.status, json.loads(call.text or "{}")
+        if fault == "server_error":
+            message = "The server had an error while processing your request. Sorry about that!"
+            return 500, _error_body(message, "server_error")
+        if fault == "bad_request":
+            return 400, _error_body("Invalid request (injected fault).", "invalid_request_error")
+        digest = hashlib.sha256(call.prefix.encode("utf-8")).hexdigest()
+        cached = estimate_tokens(call.prefix) if digest in self._prefixes else 0
+        self._prefixes.add(digest)
+        return 200, _completion(call, fault if fault in ANSWER_FAULTS else "ok", cached)
+
+    async def _batch_call(
+        self, request: web.Request, action: Callable[[], dict[str, Any]]
+    ) -> web.Response:
+        if (denied := self._denied(request)) is not None:
+            return denied
+        try:
+            with self._lock:
+                return web.json_response(action())
+        except APIError as exc:
+            return _error(exc.status, exc.message, exc.kind, exc.param, exc.code)
+
+    async def _upload_file(self, request: web.Request) -> web.Response:
+        if (denied := self._denied(request)) is not None:
+            return denied
+        fields: dict[str, str] = {}
+        content, filename = None, "upload"
+        try:
+            reader = await request.multipart()
+            while (part := await reader.next()) is not None:
+                if not isinstance(part, BodyPartReader):
+                    continue
+                if part.name == "file":
+                    content, filename = bytes(await part.read()), part.filename or filename
+                elif part.name:
+                    fields[part.name] = await part.text()
+        except (AssertionError, ValueError, KeyError) as exc:  # not multipart/form-data
+            message = f"Expected a multipart/form-data upload: {exc}"
+            return _error(400, message, "invalid_request_error")
+        if content is None or "purpose" not in fields:
+            name = "file" if content is None else "purpose"
+            message = f"Missing required parameter: '{name}'."
+            return _error(400, message, "invalid_request_error", param=name)
+        purpose, data = fields["purpose"], content
+        return await self._batch_call(
+            request, lambda: self._batches.upload(filename, purpose, data)
+        )
+
+    async def _list_files(self, request: web.Request) -> web.Response:
+        query = request.query
+        try:
+            limit = int(query.get("limit", FILE_LIST_LIMIT))
+        except ValueError:
+            return _error(400, "'limit' must be an integer.", "invalid_request_error", "limit")
+        after, order, purpose = query.get("after"), query.get("order", "desc"), query.get("purpose")
+        return await self._batch_call(
+            request, lambda: self._batches.list_files(after, limit, order, purpose)
+        )
+
+    async def _get_file(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        return await self._batch_call(request, lambda: self._batches.file(file_id).public())
+
+    async def _file_content(self, request: web.Request) -> web.Response:
+        if (denied := self._denied(request)) is not None:
+            return denied
+        try:
+            with self._lock:
+                stored = self._batches.file(request.match_info["file_id"])
+        except APIError as exc:
+            return _error(exc.status, exc.message, exc.kind, exc.param, exc.code)
+        return web.Response(body=stored.content, content_type="application/octet-stream")
+
+    async def _delete_file(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        return await self._batch_call(request, lambda: self._batches.delete_file(file_id))
+
+    async def _create_batch(self, request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        settings = self._config.batch_settings()
+        return await self._batch_call(request, lambda: self._batches.create(body, settings))
+
+    async def _list_batches(self, request: web.Request) -> web.Response:
+        try:
+            limit = int(request.query.get("limit", LIST_LIMIT_DEFAULT))
+        except ValueError:
+            return _error(400, "'limit' must be an integer.", "invalid_request_error", "limit")
+        after = request.query.get("after")
+        return await self._batch_call(
+            request, lambda: self._batches.list_batches(after, limit, self._batch_answer)
+        )
+
+    async def _get_batch(self, request: web.Request) -> web.Response:
+        batch_id = request.match_info["batch_id"]
+        return await self._batch_call(
+            request, lambda: self._batches.retrieve(batch_id, self._batch_answer)
+        )
+
+    async def _cancel_batch(self, request: web.Request) -> web.Response:
+        batch_id = request.match_info["batch_id"]
+        return await self._batch_call(
+            request, lambda: self._batches.cancel(batch_id, self._batch_answer)
+        )
+
+
+def _error_body(message: str, kind: str) -> dict[str, Any]:
+    return {"error": {"message": message, "type": kind, "param": None, "code": None}}
+
 
 def _fault_rates(spec: str) -> dict[str, float]:
     """Parse ``429=0.2,500=0.1``."""
@@ -787,6 +994,10 @@ def parse_args(argv: list[str] | None = None) -> tuple[FakeConfig, int]:
         ("--hang-seconds", float),
         ("--context-tokens", int),
         ("--service-time", float),
+        ("--batch-seconds", float),
+        ("--batch-max-requests", int),
+        ("--batch-max-bytes", int),
+        ("--batch-expire-after", int),
     ):
         parser.add_argument(flag, type=kind)
     parser.add_argument("--faults", dest="fault_rates", type=_fault_rates, help="429=0.2,500=0.1")
@@ -797,6 +1008,12 @@ def parse_args(argv: list[str] | None = None) -> tuple[FakeConfig, int]:
     parser.add_argument("--answerer", help="import path, e.g. module:function")
     parser.add_argument("--dialect", choices=DIALECTS, help="refuse requests as this server kind")
     parser.add_argument("--serial", action="store_true", help="serve one request at a time")
+    parser.add_argument(
+        "--batch-errors", type=json.loads, help='JSON: {"custom_id": "server_error"}'
+    )
+    parser.add_argument(
+        "--batch-error-rates", type=_fault_rates, help="server_error=0.1,invalid=0.05"
+    )
     fields = vars(parser.parse_args(argv))
     port = fields.pop("port")
     try:
