@@ -273,9 +273,7 @@ def _submit_batch(
         out.print("collect with: summarizer batch collect [--wait]")
     if options.wait:
         _print_collect(
-            batches.collect(
-                store, chosen, settings=settings, wait=True, poll=options.poll
-            )
+            batches.collect(store, chosen, settings=settings, wait=True, poll=options.poll)
         )
     if report.rejections:
         raise typer.Exit(1)
@@ -435,9 +433,7 @@ def run(
     ] = 60.0,
     batch_size: Annotated[
         int,
-        typer.Option(
-            min=1, max=50_000, metavar="N", help="With --batch: requests per batch file."
-        ),
+        typer.Option(min=1, max=50_000, metavar="N", help="With --batch: requests per batch file."),
     ] = 50_000,
 ) -> None:
     """Ingest INPUTs, extract every paper not already cached, and store the results."""
@@ -807,7 +803,9 @@ def _age(seconds: Any) -> str:
 @batch_app.command("collect", cls=_Command)
 def batch_collect(
     db: DbOption = None,
-    wait: Annotated[bool, typer.Option("--wait", help="Keep running until all are collected.")] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Keep running until all are collected.")
+    ] = False,
     poll: Annotated[
         float, typer.Option(min=0.0, metavar="SECONDS", help="Seconds between checks.")
     ] = 60.0,
@@ -975,6 +973,12 @@ def _print_stats(result: Stats) -> None:
         f"cache hits {result.cache_hits} · extracted {result.extracted} · "
         f"tokens {result.tokens:,} · est. cost ${result.cost_usd:.4f}"
     )
+    if result.batch_tokens or result.batch_cost_usd:
+        live = result.cost_usd - result.batch_cost_usd
+        out.print(
+            f"of which live ${live:.4f} · provider batch jobs ${result.batch_cost_usd:.4f} "
+            f"({result.batch_tokens:,} tokens)"
+        )
     out.print(
         f"ungrounded values {result.ungrounded_values} in {result.papers_with_ungrounded} papers"
         f" · recall warnings {result.recall_warnings}"

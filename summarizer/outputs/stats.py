@@ -23,6 +23,9 @@ class Stats:
     recall_warnings: int = 0
     tokens: int = 0
     cost_usd: float = 0.0
+    batch_tokens: int = 0
+    """Of ``tokens``, those answered by provider batch jobs (billed at batch prices)."""
+    batch_cost_usd: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: every breakdown is a list of objects with named fields."""
@@ -69,8 +72,10 @@ def collect(store: Store) -> Stats:
     stats.ungrounded_values, stats.papers_with_ungrounded = int(grounded[0]), int(grounded[1])
     stats.recall_warnings = int(one("SELECT count(*) FROM recall_warnings")[0][0])
     spend = one(
-        "SELECT coalesce(sum(prompt_tokens + completion_tokens), 0), coalesce(sum(cost_usd), 0) "
-        "FROM llm_calls"
+        "SELECT coalesce(sum(prompt_tokens + completion_tokens), 0), coalesce(sum(cost_usd), 0), "
+        "coalesce(sum(prompt_tokens + completion_tokens) FILTER (WHERE batch_id IS NOT NULL), 0), "
+        "coalesce(sum(cost_usd) FILTER (WHERE batch_id IS NOT NULL), 0) FROM llm_calls"
     )[0]
     stats.tokens, stats.cost_usd = int(spend[0]), float(spend[1])
+    stats.batch_tokens, stats.batch_cost_usd = int(spend[2]), float(spend[3])
     return stats

@@ -168,7 +168,9 @@ def _files(lines: Sequence[tuple[str, str, str]], settings: BatchSettings) -> li
     size = 0
     for entry in lines:
         length = len(entry[2].encode("utf-8")) + 1
-        if files[-1] and (len(files[-1]) >= settings.max_requests or size + length > settings.max_bytes):
+        if files[-1] and (
+            len(files[-1]) >= settings.max_requests or size + length > settings.max_bytes
+        ):
             files.append([])
             size = 0
         files[-1].append(entry)
@@ -381,7 +383,9 @@ class _Collector:
         self.report.failed += len(again)
 
 
-def _adopt_or_finish(store: Store, client: BatchClient, job: dict[str, Any], backend: OpenAIBackend) -> None:
+def _adopt_or_finish(
+    store: Store, client: BatchClient, job: dict[str, Any], backend: OpenAIBackend
+) -> None:
     """A submission a kill interrupted: adopt the batch the provider made for it, or finish
     creating it. Never a second batch for the same requests."""
     found = client.find(job["submission_id"])
@@ -394,7 +398,9 @@ def _adopt_or_finish(store: Store, client: BatchClient, job: dict[str, Any], bac
         return
     waiting = stored.pending(store, job["submission_id"])
     papers = stored.papers(store, list(set(waiting.values())))
-    lines = [request_line(backend, papers[pid], key) for key, pid in waiting.items() if pid in papers]
+    lines = [
+        request_line(backend, papers[pid], key) for key, pid in waiting.items() if pid in papers
+    ]
     content = "\n".join(lines) + "\n"
     job["batch_id"] = _finish_sending(store, client, job["submission_id"], content)
 
@@ -534,7 +540,9 @@ def import_results(
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}; give the output file's path") from None
+        raise ConfigError(
+            f"cannot read {path}: {exc.strerror}; give the output file's path"
+        ) from None
     answers = [a for raw in text.splitlines() if (a := parse_line(backend, raw)) is not None]
     by_id = {a.custom_id for a in answers}
     try:
@@ -548,7 +556,9 @@ def import_results(
             if unanswered:
                 collector.fail(job | {"batch_id": str(path)}, unanswered)
             if not stored.pending(store, job["submission_id"]):
-                stored.update_job(store, job["submission_id"], status="collected", collected_at=_now())
+                stored.update_job(
+                    store, job["submission_id"], status="collected", collected_at=_now()
+                )
             collector.report.finished += 1
     finally:
         collector.sink.close()

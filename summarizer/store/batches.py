@@ -62,7 +62,9 @@ def update_job(store: Store, submission_id: str, **fields: Any) -> None:
 
 def jobs(store: Store, *, open_only: bool = False) -> list[dict[str, Any]]:
     where = f"WHERE status NOT IN {CLOSED}" if open_only else ""
-    rows = store.query(f"SELECT {', '.join(JOB_COLUMNS)} FROM batch_jobs {where} ORDER BY created_at")
+    rows = store.query(
+        f"SELECT {', '.join(JOB_COLUMNS)} FROM batch_jobs {where} ORDER BY created_at"
+    )
     return [dict(zip(JOB_COLUMNS, row, strict=True)) for row in rows]
 
 
