@@ -308,3 +308,6 @@ def test_stats_show_batch_spend_apart_from_live_spend(
         result = collect_stats(store)
     assert result.batch_cost_usd == pytest.approx(result.cost_usd) and result.batch_cost_usd > 0
     assert result.batch_tokens == result.tokens > 0
+    with Store(tmp_path / "db.duckdb") as store:
+        runs = store.query("select backend, extracted, cost_usd from runs")
+    assert [(b, n) for b, n, _ in runs] == [("openai-batch", 3)] and runs[0][2] > 0

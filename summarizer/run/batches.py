@@ -55,6 +55,8 @@ from summarizer.store import batches as stored
 from summarizer.store.store import Store
 
 CHUNK = 5_000
+BATCH_RUN_BACKEND = "openai-batch"
+"""How a collect appears in the ``runs`` view, so batch spend reads apart from live runs."""
 
 
 @dataclass
@@ -415,6 +417,7 @@ def collect(
     own = client is None
     client = client or BatchClient(backend)
     collector = _Collector(store, backend, settings)
+    started = _now()
     try:
         while True:
             still_open = _collect_once(store, backend, client, collector, settings)
@@ -426,7 +429,31 @@ def collect(
         collector.sink.close()
         if own:
             client.close()
-    return collector.report
+    report = collector.report
+    if report.finished:
+        spend = collector.sink.spend
+        store.record_run(
+            {
+                "run_id": uuid.uuid4().hex,
+                "started_at": started,
+                "finished_at": _now(),
+                "backend": BATCH_RUN_BACKEND,
+                "model": backend.model,
+                "papers_read": 0,
+                "papers_new": 0,
+                "cached": 0,
+                "extracted": report.stored,
+                "failed": report.failed,
+                "rejected": 0,
+                "backend_calls": spend.calls,
+                "prompt_tokens": spend.prompt_tokens,
+                "completion_tokens": spend.completion_tokens,
+                "cost_usd": spend.cost_usd,
+                "status": "ok",
+                "probe": f"batch collect: {report.finished} batch(es)",
+            }
+        )
+    return report
 
 
 def _collect_once(
