@@ -19,18 +19,18 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic import generate  # noqa: E402
+from synthetic import generate
 
-from summarizer.backends.base import BackendSettings  # noqa: E402
-from summarizer.backends.openai.backend import OpenAIBackend  # noqa: E402
-from summarizer.backends.openai.batch import BatchClient  # noqa: E402
-from summarizer.backends.openai.pricing import cost  # noqa: E402
-from summarizer.core.paper import Paper  # noqa: E402
-from summarizer.ingest import read_papers  # noqa: E402
-from summarizer.run import batches  # noqa: E402
-from summarizer.store import batches as stored  # noqa: E402
-from summarizer.store.store import Store  # noqa: E402
-from summarizer.testing.fake_openai import FakeConfig, FakeOpenAIServer  # noqa: E402
+from summarizer.backends.base import BackendSettings
+from summarizer.backends.openai.backend import OpenAIBackend
+from summarizer.backends.openai.batch import BatchClient
+from summarizer.backends.openai.pricing import cost
+from summarizer.core.paper import Paper
+from summarizer.ingest import read_papers
+from summarizer.run import batches
+from summarizer.store import batches as stored
+from summarizer.store.store import Store
+from summarizer.testing.fake_openai import FakeConfig, FakeOpenAIServer
 
 MODEL = "gpt-4o-mini"
 
@@ -94,7 +94,9 @@ def main() -> None:
             stored.mark = mark  # type: ignore[assignment]
             collected = batches.collect(store, backend, settings=settings, wait=True, poll=0.0)
             ok = store.query("select count(*) from summaries where status = 'ok'")[0][0]
-            spent = store.query("select sum(cost_usd) from llm_calls where batch_id is not null")[0][0]
+            spent = store.query("select sum(cost_usd) from llm_calls where batch_id is not null")[
+                0
+            ][0]
             tokens = store.query(
                 "select prompt_tokens, cached_tokens, completion_tokens from llm_calls "
                 "where batch_id is not null"
@@ -114,8 +116,10 @@ def main() -> None:
         f"| {args.papers} | {ok} | {twice} | {jobs} | ${spent:.4f} | ${same_live:.4f} "
         f"({spent / same_live:.2f}x) | ${live:.4f} |"
     )
-    print(f"(second submit found {report.waiting} already waiting; last collect stored "
-          f"{collected.stored}, resubmitted {collected.resubmitted})")
+    print(
+        f"(second submit found {report.waiting} already waiting; last collect stored "
+        f"{collected.stored}, resubmitted {collected.resubmitted})"
+    )
 
 
 if __name__ == "__main__":

@@ -233,9 +233,10 @@ def test_rate_limit_headers_set_the_pace(tmp_path: Path) -> None:
         report = pipeline.run([path], store, backend, settings=EngineSettings(concurrency=1))
         elapsed = time.perf_counter() - started
     assert report.extracted == 3
-    # 120 rpm learned from the headers, with no budget left after each answer: ~0.5 s apart
-    # (one at a time, so each request is sent after the previous answer's headers arrive)
-    assert elapsed >= 0.8
+    # 120 rpm learned from the first answer's headers: the first request went before the limit
+    # was known, and from the second on they are one interval (~0.5 s) apart. "remaining 0"
+    # stops any banking but does not add a second interval (ratelimit.TokenBucket.cap).
+    assert elapsed >= 0.45
 
 
 def test_the_same_server_error_twice_is_a_refusal_not_retried(tmp_path: Path) -> None:
