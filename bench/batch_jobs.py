@@ -11,6 +11,7 @@ is injected once during submission and once during collection, as a user's Ctrl-
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import tempfile
@@ -71,10 +72,8 @@ def main() -> None:
                 return result
 
             BatchClient.create = create_then_kill  # type: ignore[method-assign]
-            try:
+            with contextlib.suppress(KeyboardInterrupt):
                 batches.submit([source], store, backend, settings=settings)
-            except KeyboardInterrupt:
-                pass
             BatchClient.create = create  # type: ignore[method-assign]
             report = batches.submit([source], store, backend, settings=settings)
             mark = stored.mark
@@ -87,10 +86,8 @@ def main() -> None:
                 mark(*a, **k)
 
             stored.mark = mark_then_kill  # type: ignore[assignment]
-            try:
+            with contextlib.suppress(KeyboardInterrupt):
                 batches.collect(store, backend, settings=settings, wait=True, poll=0.0)
-            except KeyboardInterrupt:
-                pass
             stored.mark = mark  # type: ignore[assignment]
             collected = batches.collect(store, backend, settings=settings, wait=True, poll=0.0)
             ok = store.query("select count(*) from summaries where status = 'ok'")[0][0]
