@@ -188,6 +188,35 @@ _NEEDS: list[frozenset[str]] = [
     frozenset({"intro", "new"}),
     frozenset({"paren"}),
 ]
+# Literals every match of a pattern holds, case for case (the patterns are case-sensitive),
+# checked on the sentence as written after the lower-cased features above: a pattern runs only
+# where each of its groups has a literal present. "his" stands for "[Tt]his" of _SUBJECT.
+_INTRO_WORDS = (
+    "propos", "introduc", "present", "develop", "releas", "build", "built", "design", "devis",
+    "contribut", "creat", "construct", "offer",
+)  # fmt: skip
+_SUBJECT_WORDS = ("we", "We", "his")
+_DONE_WORDS = ("proposed", "introduced", "presented", "developed")
+_NAMING_WORDS = ("nam", "call", "dub", "term", "coin", "refer")
+_INTRO_OR_NEW = (*_INTRO_WORDS, "new", "novel")
+_REQUIRES: list[tuple[tuple[str, ...], ...]] = [
+    (_SUBJECT_WORDS, _INTRO_WORDS, ("(",)),
+    (_DONE_WORDS, ("(",)),
+    (("),",),),
+    (_NAMING_WORDS,),
+    (("named", "call", "dubbed", "term", "coined"),),
+    (("call", "term", "name"),),
+    (_INTRO_OR_NEW, (",",)),
+    (_SUBJECT_WORDS, _INTRO_WORDS),
+    (_SUBJECT_WORDS, _INTRO_WORDS),
+    (("we", "We"), _INTRO_WORDS),
+    (_DONE_WORDS,),
+    ((",",),),
+    (("named", "called", "dubbed", "termed"),),
+    (("named", "called", "dubbed", "termed"),),
+    (_INTRO_OR_NEW, (",",)),
+    (("our", "Our"), ("(",)),
+]
 _ACRONYM_AFTER = re.compile(r"\s*\(\s*(?P<acr>[A-Z][A-Za-z0-9\-^]*[A-Z0-9][A-Za-z0-9\-^]*)s?\s*\)")
 _CUES = (
     "propos", "introduc", "present", "develop", "releas", "build", "built", "design", "devis",
@@ -385,6 +414,17 @@ def _in_prior_context(abstract: str, start: int, name_start: int, sentences: Sen
     return bool(_PRIOR_CONTEXT.search(abstract, sentence_start, name_start))
 
 
+def _holds_all(sentence: str, groups: tuple[tuple[str, ...], ...]) -> bool:
+    """Whether ``sentence`` holds a literal of each group."""
+    for group in groups:
+        for word in group:
+            if word in sentence:
+                break
+        else:
+            return False
+    return True
+
+
 def _abstract_name(abstract: str, sentences: Sentences) -> tuple[str, int] | None:
     """The earliest introduced name; only sentences with an introduction cue are scanned."""
     for start, end in sentences.spans:
@@ -392,9 +432,10 @@ def _abstract_name(abstract: str, sentences: Sentences) -> tuple[str, int] | Non
         if not _CUE.search(lower):
             continue
         features = {key for key, feature in _FEATURES.items() if feature.search(lower)}
+        sentence = abstract[start:end]
         best: tuple[int, str] | None = None
         for index, pattern in enumerate(_PATTERNS):
-            if features.isdisjoint(_NEEDS[index]):
+            if features.isdisjoint(_NEEDS[index]) or not _holds_all(sentence, _REQUIRES[index]):
                 continue
             for match in pattern.finditer(abstract, start, end):
                 name = match.group("name").strip(" .,'\"")
