@@ -46,6 +46,14 @@ _BARE = re.compile(
     + r"(?P<m3>\d+\.\d+)\s+(?:on|in)\s+(?:the\s+)?(?-i:[A-Z])[\w\-+.]*(?![\w\-]*\s*\\?%)"
 )
 _DIGIT = re.compile(r"\d")
+# Every match of _BARE holds "+", one of these words (case for case), or a decimal followed
+# by "on"/"in" (its last alternative): a sentence with none of them skips the scan.
+_BARE_WORDS = (
+    "+", "decrease", "increase", "improvement", "gain", "boost", "drop", "reduction", "score",
+    "win", "pass@", "WER", "CER", "BLEU", "FID", "F1", "ROUGE", "mAP", "perplexity", "PPL", "Elo",
+    "accuracy",
+)  # fmt: skip
+_DECIMAL_ON = re.compile(r"\.\d+\s+(?:on|in)\s")
 _SOTA = re.compile(r"SOTA|state[- ]of[- ]the[- ]art", re.IGNORECASE)
 _RANGE_BEFORE = re.compile(
     r"(?<![\w.\-])(?P<num>" + _NUM + r")\s*(?:\\?%|[x×X](?![\w]))?\s*(?:-|–|to)\s*$"
@@ -212,6 +220,13 @@ def _claims(sentence: str, method_name: str | None) -> bool:
     return method_name is not None and method_name.lower() in lower
 
 
+def _may_be_bare(sentence: str) -> bool:
+    for word in _BARE_WORDS:  # a plain loop: cheaper than any() over a generator
+        if word in sentence:
+            return True
+    return _DECIMAL_ON.search(sentence) is not None
+
+
 def extract_gains(
     text: str, sentences: Sentences, method_name: str | None = None
 ) -> list[FoundGain]:
@@ -255,7 +270,8 @@ def extract_gains(
             if partner and not _FROM_BEFORE.search(before):
                 found.append((partner.start(), to_number(partner.group("num")), unit))
             found.append((m.start(), to_number(m.group("num")), unit))
-        for m in _BARE.finditer(sentence):
+        bare = _BARE.finditer(sentence) if _may_be_bare(sentence) else ()
+        for m in bare:
             if m.group("score") and not _SOTA.search(sentence):
                 continue
             if _excluded(sentence, m.start(), m.end(), bare=True):
