@@ -27,3 +27,11 @@ def any_in(lowered: str, words: tuple[str, ...]) -> bool:
         if word in lowered:
             return True
     return False
+
+
+def lowered_per_char(text: str) -> str | None:
+    """:func:`lowered_if_plain` when lower-casing keeps every character one character (no
+    "İ"), so that a slice of the result at any offsets holds the same ASCII words as that
+    slice of ``text`` lower-cased on its own; None otherwise."""
+    lowered = lowered_if_plain(text)
+    return lowered if lowered is not None and len(lowered) == len(text) else None

@@ -10,6 +10,8 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 
+from summarizer.text.literals import lowered_per_char
+
 # The gap is group 1; the punctuation is matched rather than looked behind at, so the
 # engine can skip ahead to the next [.!?] (same gaps as ``(?<=[.!?])\s+(?=...)``).
 _BOUNDARY = re.compile(r"[.!?](\s+)(?=[\"'(\[]?[A-Z0-9\\])")
@@ -18,7 +20,7 @@ _BOUNDARY = re.compile(r"[.!?](\s+)(?=[\"'(\[]?[A-Z0-9\\])")
 class Sentences:
     """An abstract split once into sentences, answering "which sentence holds offset i"."""
 
-    __slots__ = ("_starts", "spans", "text")
+    __slots__ = ("_lowered", "_starts", "spans", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -31,6 +33,14 @@ class Sentences:
             spans.append((start, len(text)))
         self.spans: Sequence[tuple[int, int]] = spans
         self._starts = [s for s, _ in spans]
+        self._lowered: str | bool | None = False
+
+    def lowered(self) -> str | None:
+        """The whole text lower-cased once for the literal prefilters, or None when a
+        sentence must be lower-cased on its own (see :func:`lowered_per_char`)."""
+        if self._lowered is False:
+            self._lowered = lowered_per_char(self.text)
+        return self._lowered if isinstance(self._lowered, str) else None
 
     def span_at(self, pos: int) -> tuple[int, int]:
         """The sentence containing ``pos``; a position between sentences maps to the one before."""

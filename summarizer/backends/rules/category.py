@@ -565,8 +565,10 @@ _CONTRIBUTION_VERBS = (
 )  # fmt: skip
 
 
-def _speaks_for_contribution(sentence: str) -> bool:
-    lowered = lowered_if_plain(sentence)
+def _speaks_for_contribution(sentence: str, lowered: str | None = None) -> bool:
+    """``lowered``: the sentence lower-cased, when known to be plain (see literals)."""
+    if lowered is None:
+        lowered = lowered_if_plain(sentence)
     if lowered is not None and not (
         any_in(lowered, _CONTRIBUTION_SUBJECTS) and any_in(lowered, _CONTRIBUTION_VERBS)
     ):
@@ -581,8 +583,12 @@ def _weighted_parts(
     then the opening sentence and the sentences saying what the authors did."""
     sentences = sentences if sentences is not None else Sentences(abstract)
     parts: list[tuple[str, float]] = [(title, _TITLE_WEIGHT)]
-    for index, sentence in enumerate(sentences):
-        if index == 0 or _speaks_for_contribution(sentence):
+    text, lowered = sentences.text, sentences.lowered()
+    for index, (start, end) in enumerate(sentences.spans):
+        sentence = text[start:end]
+        if index == 0 or _speaks_for_contribution(
+            sentence, lowered[start:end] if lowered is not None else None
+        ):
             parts.append((sentence, 1.0))
     return parts
 

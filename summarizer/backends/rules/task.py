@@ -63,8 +63,10 @@ def _one_line(sentence: str) -> str:
     return text
 
 
-def _frames(sentence: str) -> bool:
-    lowered = lowered_if_plain(sentence)
+def _frames(sentence: str, lowered: str | None = None) -> bool:
+    """``lowered``: the sentence lower-cased, when known to be plain (see literals)."""
+    if lowered is None:
+        lowered = lowered_if_plain(sentence)
     if lowered is not None and not (
         any_in(lowered, _FRAMING_SUBJECTS) and any_in(lowered, _FRAMING_VERBS)
     ):
@@ -72,8 +74,9 @@ def _frames(sentence: str) -> bool:
     return _FRAMING.search(sentence) is not None
 
 
-def _names_difficulty(sentence: str) -> bool:
-    lowered = lowered_if_plain(sentence)
+def _names_difficulty(sentence: str, lowered: str | None = None) -> bool:
+    if lowered is None:
+        lowered = lowered_if_plain(sentence)
     if lowered is not None and not any_in(lowered, _DIFFICULTY_WORDS):
         return False
     return _DIFFICULTY.search(sentence) is not None
@@ -82,14 +85,15 @@ def _names_difficulty(sentence: str) -> bool:
 def extract_task(title: str, sentences: Sentences) -> FoundTask:
     """The sentence that frames the work, else the first naming a difficulty, else the first."""
     text, stripped_title = sentences.text, title.strip()
+    whole = sentences.lowered()
     early = [
-        s
-        for s in (text[a:b] for a, b in sentences.spans[:_SCAN])
+        (s, whole[a:b] if whole is not None else None)
+        for s, a, b in ((text[a:b], a, b) for a, b in sentences.spans[:_SCAN])
         if s.strip() and s.strip() != stripped_title
     ]
     if not early:
         return FoundTask(None, None)
-    chosen = next((s for s in early if _frames(s)), None)
+    chosen = next((s for s, lowered in early if _frames(s, lowered)), None)
     if chosen is None:
-        chosen = next((s for s in early if _names_difficulty(s)), early[0])
+        chosen = next((s for s, lowered in early if _names_difficulty(s, lowered)), early[0][0])
     return FoundTask(_one_line(chosen), chosen)
