@@ -112,3 +112,52 @@ def test_size_hint_holds_wherever_a_size_matches(text: str) -> None:
 
     if sizes._DIGIT_SIZE.search(text):
         assert sizes._DIGIT_SIZE_HINT.search(text)
+
+
+ROUND2_TEXTS = [
+    *TEXTS,
+    "We propose a new method, FooNet, which (FN) is called X; it was proposed, a gain in F1.",
+    "Recently, ABC (ABC) was introduced, an approach named bar-2 (see score of 3.5 on MMLU).",
+    "In this work, we present ÖNet, the first model; +3.2 accuracy, 1.5 on GLUE, 2x faster.",
+    "ΑΣ. İstanbul is named Kelvin \u212a; we dub it Foo.",
+]
+
+
+@pytest.mark.parametrize("text", ROUND2_TEXTS)
+def test_method_features_by_in_match_the_regexes(text: str) -> None:
+    from summarizer.backends.rules import method
+
+    for lower in (text.lower(), text):
+        expected = {key for key, feature in method._FEATURES.items() if feature.search(lower)}
+        assert method._features(lower) == expected
+
+
+@pytest.mark.parametrize("text", ROUND2_TEXTS)
+def test_pattern_literals_are_necessary(text: str) -> None:
+    from summarizer.backends.rules import method
+
+    for index, pattern in enumerate(method._PATTERNS):
+        if pattern.search(text):
+            assert method._holds_all(text, method._REQUIRES[index]), index
+
+
+@pytest.mark.parametrize("text", ROUND2_TEXTS)
+def test_bare_prefilter_is_necessary(text: str) -> None:
+    from summarizer.backends.rules import gains
+
+    if gains._BARE.search(text):
+        assert gains._may_be_bare(text)
+
+
+@pytest.mark.parametrize("text", ROUND2_TEXTS)
+def test_lowered_slices_hold_the_sentences_words(text: str) -> None:
+    from summarizer.text.sentences import Sentences
+
+    sentences = Sentences(text)
+    whole = sentences.lowered()
+    if whole is None:
+        return
+    for start, end in sentences.spans:
+        assert whole[start:end].encode("ascii", "replace") == text[start:end].lower().encode(
+            "ascii", "replace"
+        )

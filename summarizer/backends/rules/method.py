@@ -414,6 +414,29 @@ def _in_prior_context(abstract: str, start: int, name_start: int, sentences: Sen
     return bool(_PRIOR_CONTEXT.search(abstract, sentence_start, name_start))
 
 
+_NAMING_STEMS = ("nam", "call", "dub", "term", "coin", "refer")
+
+
+def _features(lower: str) -> set[str]:
+    """The keys of :data:`_FEATURES` whose regex finds a match in ``lower``, by ``in``."""
+    features = set()
+    if "(" in lower:
+        features.add("paren")
+    for stem in _NAMING_STEMS:
+        if stem in lower:
+            features.add("naming")
+            break
+    for stem in _INTRO_WORDS:
+        if stem in lower:
+            features.add("intro")
+            break
+    if "new" in lower or "novel" in lower:
+        features.add("new")
+    if ", a " in lower or ", an " in lower or ", the first" in lower:
+        features.add("appos")
+    return features
+
+
 def _holds_all(sentence: str, groups: tuple[tuple[str, ...], ...]) -> bool:
     """Whether ``sentence`` holds a literal of each group."""
     for group in groups:
@@ -431,7 +454,7 @@ def _abstract_name(abstract: str, sentences: Sentences) -> tuple[str, int] | Non
         lower = abstract[start:end].lower()
         if not _CUE.search(lower):
             continue
-        features = {key for key, feature in _FEATURES.items() if feature.search(lower)}
+        features = _features(lower)
         sentence = abstract[start:end]
         best: tuple[int, str] | None = None
         for index, pattern in enumerate(_PATTERNS):
