@@ -3,6 +3,7 @@ their columns, and the next run re-extracts exactly the results schema 2 invalid
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -113,3 +114,59 @@ def test_a_backend_configuration_unchanged_but_for_the_schema_is_a_new_cache_key
     assert new.schema_version == 2
     assert cache_key("h", old) != cache_key("h", new)
     assert CountingBackend().identity.schema_version == 2
+
+
+def test_exact_evidence_is_stored_as_a_span_and_read_back_as_text(tmp_path: Path) -> None:
+    """Evidence that is a slice of the abstract is not repeated in the row (migration 8); every
+    view, and `show`, reads the same text back."""
+    from summarizer.backends.rules.extract import extract_summary
+    from summarizer.outputs.show import paper_detail
+
+    abstract = (
+        "Merging is slow. We propose Gizmo, a merging method. Our Gizmo-7B improves accuracy "
+        "by 2.5% over TIES. Code: https://github.com/acme/gizmo."
+    )
+    source = tmp_path / "p.jsonl"
+    source.write_text(json.dumps({"title": "Gizmo", "abstract": abstract}) + "\n")
+    expected = extract_summary("Gizmo", abstract)
+    with Store(tmp_path / "db.duckdb") as store:
+        pipeline.run([source], store, RulesBackend())
+        raw = store.query(
+            "select task_evidence, task_evidence_start, [s.evidence for s in model_sizes], "
+            "[g.evidence for g in gains] from extractions"
+        )[0]
+        assert raw[0] is None and raw[1] is not None and raw[2] == [None] and raw[3] == [None]
+        (row,) = store.query("select task_evidence, gains, model_size_details from summaries")
+        assert row[0] == expected.task_evidence
+        assert [g["evidence"] for g in row[1]] == [g.evidence for g in expected.claimed_gains]
+        assert [s["evidence"] for s in row[2]] == [s.evidence for s in expected.model_sizes]
+        assert store.query("select evidence from model_sizes") == [
+            (expected.model_sizes[0].evidence,)
+        ]
+        assert store.query("select evidence from gains") == [(expected.claimed_gains[0].evidence,)]
+        detail = paper_detail(store, "Gizmo")
+        assert detail.extraction is not None
+        assert detail.extraction["method_evidence"] == expected.method.evidence
+
+
+def test_evidence_that_is_not_a_slice_keeps_its_text() -> None:
+    """An LLM may quote loosely; such evidence is stored as written."""
+    from summarizer.core.identity import CacheIdentity
+    from summarizer.core.results import Extraction
+    from summarizer.core.schema import ClaimedGain, Summary
+    from summarizer.grounding import ground
+    from summarizer.store.columns import EXTRACTIONS
+
+    abstract = "We propose Gizmo. It improves accuracy by 2.5% on GSM8K."
+    gain = ClaimedGain(
+        metric="accuracy", value=2.5, unit="%", benchmark=None, baseline=None,
+        evidence="improves accuracy by 2.5 % on gsm8k",
+    )  # fmt: skip
+    summary = Summary.empty().model_copy(
+        update={"claimed_gains": [gain], "task_evidence": "we propose gizmo"}
+    )
+    grounded = ground(summary, abstract)
+    row = EXTRACTIONS.row(Extraction("p", "k", CacheIdentity("b", "m"), grounded))
+    assert row["gains"][0]["evidence"] == gain.evidence
+    assert row["gains"][0]["evidence_start"] is None
+    assert row["task_evidence"] == "we propose gizmo" and row["task_evidence_start"] is None

@@ -30,6 +30,10 @@ class GroundedSize(TypedDict):
     grounded: bool
     role: SizeRole | None
     """Last, so schema v2 appends it to the v1 struct (None on v1 rows)."""
+    evidence_start: int | None
+    evidence_end: int | None
+    """Where ``evidence`` stands in the abstract when it is an exact slice of it; the stored
+    row then keeps the span instead of the text (appended by migration 8)."""
 
 
 class GroundedGain(TypedDict):
@@ -42,6 +46,8 @@ class GroundedGain(TypedDict):
     start_char: int | None
     end_char: int | None
     grounded: bool
+    evidence_start: int | None
+    evidence_end: int | None
 
 
 @dataclass
@@ -58,6 +64,8 @@ class GroundedSummary:
     gains: list[GroundedGain] = field(default_factory=list)
     code_url: str | None = None
     code_url_grounded: bool | None = None
+    evidence_spans: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """task/method/code_url evidence that is an exact slice of the abstract: where it stands."""
     recall_warnings: list[str] = field(default_factory=list)
 
     @property

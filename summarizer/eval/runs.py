@@ -64,7 +64,8 @@ def evaluate_store(store: Store, gold_path: str | Path) -> list[EvalGroup]:
     gold = read_gold(gold_path)
     cursor = store.con.execute(
         """
-        SELECT e.* REPLACE (coalesce(e.prompt_hash, '') AS prompt_hash), p.title
+        SELECT e.* REPLACE (coalesce(e.prompt_hash, '') AS prompt_hash), p.title,
+               p.abstract AS paper_abstract
         FROM extractions e JOIN paper_records p USING (paper_id)
         QUALIFY row_number() OVER (
             PARTITION BY e.paper_id, e.backend, e.model, e.prompt_hash
@@ -75,7 +76,9 @@ def evaluate_store(store: Store, gold_path: str | Path) -> list[EvalGroup]:
     groups: dict[tuple[str, str, str], dict[str, Summary]] = defaultdict(dict)
     for values in cursor.fetchall():
         row = dict(zip(columns, values, strict=True))
-        groups[(row["backend"], row["model"], row["prompt_hash"])][row["title"]] = summary_of(row)
+        groups[(row["backend"], row["model"], row["prompt_hash"])][row["title"]] = summary_of(
+            row, row["paper_abstract"]
+        )
     results = []
     for (backend, model, prompt_hash), predictions in sorted(groups.items()):
         pairs, _ = pair_up(predictions, gold)

@@ -18,6 +18,15 @@ from summarizer.text.numbers import size_value
 from summarizer.text.urls import link_key, normalise_url, plain_url
 
 
+def _exact(evidence: str | None, abstract: str) -> tuple[int, int] | None:
+    """Where the evidence stands when it is an exact slice of the abstract (then a stored row
+    can keep the span instead of repeating the text)."""
+    if not evidence:
+        return None
+    start = abstract.find(evidence)
+    return (start, start + len(evidence)) if start >= 0 else None
+
+
 def _value_span(evidence: str | None, abstract: str, mentions: list[Span]) -> Span | None:
     """Where the value is stated: its mention inside the quoted evidence, else its first
     mention anywhere (the quote was wrong, the value was not); None when the abstract never
@@ -103,6 +112,8 @@ def ground(
                 end_char=span.end if span else None,
                 grounded=span is not None,
                 role=size.role,
+                evidence_start=(exact := _exact(size.evidence, abstract)) and exact[0],
+                evidence_end=exact and exact[1],
             )
         )
     for gain in summary.claimed_gains:
@@ -118,8 +129,17 @@ def ground(
                 start_char=span.start if span else None,
                 end_char=span.end if span else None,
                 grounded=span is not None,
+                evidence_start=(exact := _exact(gain.evidence, abstract)) and exact[0],
+                evidence_end=exact and exact[1],
             )
         )
+    for name, evidence in (
+        ("task", summary.task_evidence),
+        ("method", summary.method.evidence),
+        ("code_url", summary.code_url_evidence),
+    ):
+        if (exact := _exact(evidence, abstract)) is not None:
+            result.evidence_spans[name] = exact
     if summary.code_url:
         stated = facts.stated(summary.code_url)
         result.code_url = stated[0] if stated else plain_url(summary.code_url)

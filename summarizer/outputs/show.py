@@ -101,10 +101,27 @@ def paper_detail(store: Store, query: str) -> PaperDetail:
         [paper["paper_id"]],
     )
     extraction = extractions[0] if extractions else None
+    if extraction is not None:
+        _evidence_text(paper["abstract"], extraction)
     detail = PaperDetail(paper, extraction, failures)
     if extraction is not None:
         detail.evidence = _evidence(paper["abstract"], extraction)
     return detail
+
+
+def _evidence_text(abstract: str, row: dict[str, Any]) -> None:
+    """Evidence stored as a span of the abstract (migration 8), read back as text."""
+
+    def text(value: Any, start: Any, end: Any) -> Any:
+        return abstract[start:end] if value is None and start is not None else value
+
+    for name in ("task_evidence", "method_evidence", "code_url_evidence"):
+        row[name] = text(row.get(name), row.get(f"{name}_start"), row.get(f"{name}_end"))
+    for column in ("model_sizes", "gains"):
+        for item in row.get(column) or []:
+            item["evidence"] = text(
+                item.get("evidence"), item.get("evidence_start"), item.get("evidence_end")
+            )
 
 
 def _evidence(abstract: str, row: dict[str, Any]) -> list[Evidence]:

@@ -179,7 +179,39 @@ def _jsonable(value: Any) -> Any:
 LINK_STRUCT = struct_of(GroundedLink)
 SIZE_STRUCT = struct_of(GroundedSize)
 GAIN_STRUCT = struct_of(GroundedGain)
-_SIZE_STRUCT_V1 = pa.struct([f for f in SIZE_STRUCT if f.name != "role"])
+_SPANS = ("evidence_start", "evidence_end")
+_SIZE_STRUCT_V7 = pa.struct([f for f in SIZE_STRUCT if f.name not in _SPANS])
+_SIZE_STRUCT_V1 = pa.struct([f for f in _SIZE_STRUCT_V7 if f.name != "role"])
+_GAIN_STRUCT_V7 = pa.struct([f for f in GAIN_STRUCT if f.name not in _SPANS])
+_ADD_SPANS = "evidence_start := NULL::INTEGER, evidence_end := NULL::INTEGER"
+
+
+def _spanned(values: list[Any]) -> list[Any]:
+    """Struct values whose evidence is an exact slice of the abstract keep only its span:
+    the views put the text back (migration 8; evidence used to be a fifth of the text)."""
+    return [v if v.get("evidence_start") is None else {**v, "evidence": None} for v in values]
+
+
+def _evidence(name: str) -> Callable[[Extraction], Any]:
+    def get(r: Extraction) -> Any:
+        if name in r.grounded.evidence_spans:
+            return None  # kept as a span (below); the views read it back from the abstract
+        summary = r.grounded.summary
+        return {
+            "task": summary.task_evidence,
+            "method": summary.method.evidence,
+            "code_url": summary.code_url_evidence,
+        }[name]
+
+    return get
+
+
+def _span(name: str, index: int) -> Callable[[Extraction], Any]:
+    def get(r: Extraction) -> Any:
+        span = r.grounded.evidence_spans.get(name)
+        return span[index] if span else None
+
+    return get
 
 
 def _usage(attribute: str) -> Callable[[Extraction], Any]:
@@ -206,27 +238,39 @@ EXTRACTIONS: TableSpec[Extraction] = TableSpec(
         E("schema_version", pa.int32(), lambda r: r.identity.schema_version, not_null=True),
         E("status", pa.string(), lambda r: r.status, not_null=True),
         E("task", pa.string(), lambda r: r.grounded.summary.task),
-        E("task_evidence", pa.string(), lambda r: r.grounded.summary.task_evidence),
+        E("task_evidence", pa.string(), _evidence("task")),
         E("method_name", pa.string(), lambda r: r.grounded.summary.method.name),
         E("method_description", pa.string(), lambda r: r.grounded.summary.method.description),
-        E("method_evidence", pa.string(), lambda r: r.grounded.summary.method.evidence),
+        E("method_evidence", pa.string(), _evidence("method")),
         E("code_url", pa.string(), lambda r: r.grounded.code_url),
-        E("code_url_evidence", pa.string(), lambda r: r.grounded.summary.code_url_evidence),
+        E("code_url_evidence", pa.string(), _evidence("code_url")),
         E("code_url_grounded", pa.bool_(), lambda r: r.grounded.code_url_grounded),
         E("links", pa.list_(LINK_STRUCT), lambda r: r.grounded.links),
         E(
             "model_sizes",
             pa.list_(SIZE_STRUCT),
-            lambda r: r.grounded.model_sizes,
+            lambda r: _spanned(r.grounded.model_sizes),
             was=(
                 (
                     6,
                     pa.list_(_SIZE_STRUCT_V1),
                     "[struct_insert(s, role := NULL::VARCHAR) FOR s IN model_sizes]",
                 ),
+                (
+                    8,
+                    pa.list_(_SIZE_STRUCT_V7),
+                    f"[struct_insert(s, {_ADD_SPANS}) FOR s IN model_sizes]",
+                ),
             ),
         ),
-        E("gains", pa.list_(GAIN_STRUCT), lambda r: r.grounded.gains),
+        E(
+            "gains",
+            pa.list_(GAIN_STRUCT),
+            lambda r: _spanned(r.grounded.gains),
+            was=(
+                (8, pa.list_(_GAIN_STRUCT_V7), f"[struct_insert(g, {_ADD_SPANS}) FOR g IN gains]"),
+            ),
+        ),
         E("grounded_ratio", pa.float64(), lambda r: r.grounded.grounded_ratio),
         E("ungrounded", pa.int32(), lambda r: r.grounded.ungrounded),
         E("prompt_tokens", pa.int64(), _usage("prompt_tokens")),
@@ -236,6 +280,12 @@ EXTRACTIONS: TableSpec[Extraction] = TableSpec(
         E("extracted_at", pa.timestamp("us"), lambda r: naive_utc(r.extracted_at), not_null=True),
         E("recall_warnings", pa.list_(pa.string()), lambda r: r.grounded.recall_warnings, since=3),
         E("task_category", pa.string(), _task_category, since=6),
+        E("task_evidence_start", pa.int32(), _span("task", 0), since=8),
+        E("task_evidence_end", pa.int32(), _span("task", 1), since=8),
+        E("method_evidence_start", pa.int32(), _span("method", 0), since=8),
+        E("method_evidence_end", pa.int32(), _span("method", 1), since=8),
+        E("code_url_evidence_start", pa.int32(), _span("code_url", 0), since=8),
+        E("code_url_evidence_end", pa.int32(), _span("code_url", 1), since=8),
     ),
 )
 """One stored summary: the grounded values plus the identity and usage that produced them."""
@@ -280,9 +330,27 @@ CALLS: TableSpec[CallRecord] = TableSpec(
 )
 
 
-def summary_of(row: Mapping[str, Any]) -> Summary:
-    """A stored extractions row back to the Summary it was made from (evidence of the
-    structured values aside): the inverse of :data:`EXTRACTIONS`, kept next to it."""
+def summary_of(row: Mapping[str, Any], abstract: str | None = None) -> Summary:
+    """A stored extractions row back to the Summary it was made from: the inverse of
+    :data:`EXTRACTIONS`, kept next to it. Evidence stored as a span is read back from
+    ``abstract`` (without it, such evidence comes back empty)."""
+
+    def text(value: Any, start: Any, end: Any) -> Any:
+        if value is None and start is not None and abstract is not None:
+            return abstract[start:end]
+        return value
+
+    row = dict(row)
+    for name in ("task_evidence", "method_evidence", "code_url_evidence"):
+        row[name] = text(row.get(name), row.get(f"{name}_start"), row.get(f"{name}_end"))
+    for column in ("gains", "model_sizes"):
+        row[column] = [
+            {
+                **v,
+                "evidence": text(v.get("evidence"), v.get("evidence_start"), v.get("evidence_end")),
+            }
+            for v in row.get(column) or []
+        ]
     return Summary(
         task=row["task"],
         task_evidence=row.get("task_evidence"),

@@ -185,6 +185,13 @@ def _batches(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(statement)
 
 
+def _evidence_spans(con: duckdb.DuckDBPyConnection) -> None:
+    """Evidence that is an exact slice of the abstract is stored as its span, not repeated;
+    the views put the text back. Rows written before keep their evidence text."""
+    for statement in EXTRACTIONS.added_in(8):
+        con.execute(statement)
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("initial tables", _initial_tables),
     ("llm_calls log", _llm_calls),
@@ -193,6 +200,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("endpoint probes", _endpoints),
     ("extraction schema 2: task category, size roles", _schema_v2),
     ("provider batch jobs", _batches),
+    ("evidence stored as spans of the abstract", _evidence_spans),
 ]
 
 

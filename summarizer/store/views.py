@@ -7,6 +7,25 @@ than patched piecemeal; the tables behind them may change between versions.
 from __future__ import annotations
 
 import hashlib
+import typing
+
+from summarizer.core.results import GroundedGain, GroundedSize
+
+
+def _text(alias: str, field: str = "evidence") -> str:
+    """Evidence as text: stored, or read back from the abstract through its span."""
+    start, end = f"{alias}.{field}_start", f"{alias}.{field}_end"
+    return f"coalesce({alias}.{field}, substr(p.abstract, {start} + 1, {end} - {start}))"
+
+
+def _with_text(shape: type, alias: str, column: str) -> str:
+    """A struct list column with each element's evidence filled in, fields in stored order."""
+    fields = ", ".join(
+        f"{name} := {_text(alias) if name == 'evidence' else f'{alias}.{name}'}"
+        for name in typing.get_type_hints(shape)
+    )
+    return f"[struct_pack({fields}) FOR {alias} IN coalesce(e.{column}, [])]"
+
 
 VIEWS = {
     "papers": """
@@ -29,8 +48,12 @@ VIEWS = {
             [s.params FOR s IN coalesce(e.model_sizes, [])
                 IF s.params IS NOT NULL AND coalesce(s.role, 'own') = 'own']::DOUBLE[]
                 AS model_sizes,
-            coalesce(e.gains, []) AS gains,
-            coalesce(e.model_sizes, []) AS model_size_details,
+            """
+    + _with_text(GroundedGain, "g", "gains")
+    + """ AS gains,
+            """
+    + _with_text(GroundedSize, "s", "model_sizes")
+    + """ AS model_size_details,
             [l.url FOR l IN coalesce(e.links, [])] AS links,
             e.backend,
             e.model,
@@ -46,7 +69,9 @@ VIEWS = {
             p.first_seen,
             p.sources,
             e.task_category,
-            e.task_evidence
+            """
+    + _text("e", "task_evidence")
+    + """ AS task_evidence
         FROM paper_records p
         LEFT JOIN extractions e ON e.cache_key = p.current_key
         LEFT JOIN (SELECT DISTINCT paper_id FROM failure_log WHERE stage = 'extract') f
@@ -55,17 +80,23 @@ VIEWS = {
     # unnest in the select list, not LATERAL: DuckDB runs it as a plain projection instead of
     # a decorrelated join over every paper (4x faster at a million papers)
     "model_sizes": """
-        SELECT paper_id, s.params, s.text, s.vague, s.grounded, s.evidence, task, title, first_seen,
-               s.role, task_category, s.start_char, s.end_char
+        SELECT paper_id, s.params, s.text, s.vague, s.grounded,
+               """
+    + _text("s").replace("p.abstract", "abstract")
+    + """ AS evidence, task, title,
+               first_seen, s.role, task_category, s.start_char, s.end_char
         FROM (SELECT e.paper_id, unnest(e.model_sizes) AS s, e.task, p.title, p.first_seen,
-                     e.task_category
+                     e.task_category, p.abstract
               FROM paper_records p JOIN extractions e ON e.cache_key = p.current_key)
     """,
     "gains": """
-        SELECT paper_id, g.metric, g.value, g.unit, g.benchmark, g.baseline, g.evidence,
+        SELECT paper_id, g.metric, g.value, g.unit, g.benchmark, g.baseline,
+               """
+    + _text("g").replace("p.abstract", "abstract")
+    + """ AS evidence,
                g.grounded, task, title, first_seen, task_category, g.start_char, g.end_char
         FROM (SELECT e.paper_id, unnest(e.gains) AS g, e.task, p.title, p.first_seen,
-                     e.task_category
+                     e.task_category, p.abstract
               FROM paper_records p JOIN extractions e ON e.cache_key = p.current_key)
     """,
     "links": """
