@@ -6,7 +6,6 @@ batch is, and each chunk's results are committed before the next is read.
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -14,23 +13,29 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from summarizer.backends.base import AnyBackend, AsyncBackend, Backend
 from summarizer.core.errors import ConfigError, InputError, Interrupted, RunStopped
+from summarizer.core.identity import cache_key
 from summarizer.core.paper import Paper
-from summarizer.core.results import Failure
-from summarizer.ingest import Skipped, read_papers
+from summarizer.ingest import Sighting, Skipped, read_papers, read_sightings
 from summarizer.ingest.count import estimate_papers
-from summarizer.run.engine import AsyncEngine
 from summarizer.run.jobs import EngineSettings, Job, make_jobs
-from summarizer.run.journal import Journal, journal_path
 from summarizer.run.progress import Reporter
 from summarizer.run.sink import ResultSink
-from summarizer.run.workers import MIN_PARALLEL, Pending, ProcessPool, run_sync, worker_count
 from summarizer.store.store import IngestOutcome, Store
 
+if TYPE_CHECKING:
+    from summarizer.core.results import Failure
+    from summarizer.run.workers import Pending, ProcessPool
+
+# A cached re-run needs none of the extraction side: the engine (asyncio, the LLM path),
+# the worker pool and the journal are imported where a run first uses them.
+
 DEFAULT_CHUNK = 5000
+MIN_PARALLEL = 2000
+"""A chunk with fewer papers to extract than this is extracted in the main process."""
 MAX_REPORTED_REJECTIONS = 200
 MAX_SKIPPED_NOTES = 20
 
@@ -100,10 +105,10 @@ class RunReport:
     def reject(self, error: InputError | Failure) -> None:
         self.rejected += 1
         if len(self.rejections) < MAX_REPORTED_REJECTIONS:
-            if isinstance(error, Failure):
-                self.rejections.append(f"{error.source}: {error.record}: {error.message}")
-            else:
+            if isinstance(error, InputError):
                 self.rejections.append(str(error))
+            else:
+                self.rejections.append(f"{error.source}: {error.record}: {error.message}")
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -128,9 +133,12 @@ def check_inputs(inputs: Iterable[str | Path]) -> None:
         raise ConfigError(f"no such file or folder: {shown}; check the INPUT paths")
 
 
-def in_shard(
-    items: Iterator[Paper | InputError], shard: tuple[int, int] | None
-) -> Iterator[Paper | InputError]:
+Item = Paper | Sighting | InputError
+"""What a run reads: a paper (or a sighting of one, hashed but not yet a Paper), or a
+rejected record."""
+
+
+def in_shard(items: Iterator[Item], shard: tuple[int, int] | None) -> Iterator[Item]:
     """Keep this shard's papers; a paper's slice comes from its text, so copies stay together."""
     if shard is None:
         yield from items
@@ -160,12 +168,14 @@ class RecentKeys:
         self.current.add(marker)
 
 
-def _chunks(items: Iterator[Paper | InputError], size: int) -> Iterator[list[Paper | InputError]]:
+def _chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
     while chunk := list(islice(items, size)):
         yield chunk
 
 
 def _ingest_failure(error: InputError) -> Failure:
+    from summarizer.core.results import Failure
+
     return Failure(
         paper_id=None,
         cache_key=None,
@@ -198,23 +208,28 @@ def ingest(
 
 
 def _store_chunk(
-    chunk: list[Paper | InputError],
+    chunk: list[Item],
     store: Store,
     report: RunReport,
     reread: set[str],
     identity: str | None = None,
+    settled_sources: set[str] | None = None,
 ) -> tuple[IngestOutcome, list[Failure]]:
     """Store a chunk's papers; a source read again starts with a clean slate of ingest
-    failures (``reread`` holds the sources this run has already cleared)."""
+    failures (``reread`` holds the sources this run has already cleared, and
+    ``settled_sources`` those of sightings that needed nothing else)."""
     failures: list[Failure] = []
     papers: list[Paper] = []
     for item in chunk:
         if isinstance(item, Paper):
             papers.append(item)
+        elif isinstance(item, Sighting):
+            papers.append(item.paper())
         else:
             report.reject(item)
             failures.append(_ingest_failure(item))
     sources = {p.source for p in papers} | {f.source for f in failures if f.source}
+    sources |= settled_sources or set()
     if fresh := sources - reread:
         store.clear_ingest_failures(fresh)
         reread |= fresh
@@ -245,19 +260,57 @@ class _RunContext:
     seen: RecentKeys = field(default_factory=RecentKeys)
     reread: set[str] = field(default_factory=set)
 
-    def plan(self, chunk: list[Paper | InputError]) -> list[Job]:
+    def plan(self, chunk: list[Item]) -> list[Job]:
         """Store a chunk's papers and decide which need extracting; cached ones become current."""
         with self.store.session():  # one open of the file for the whole plan
             return self._plan(chunk)
 
-    def _plan(self, chunk: list[Paper | InputError]) -> list[Job]:
+    def _settle(self, chunk: list[Item]) -> list[Sighting]:
+        """Take out of ``chunk`` the sightings that need nothing (stored, recorded, cached and
+        current: see :meth:`Store.settled`), probed in bulk; they never become Papers."""
+        if self.refresh:
+            return []
+        by_source: dict[str, list[tuple[int, Sighting]]] = {}
+        for index, item in enumerate(chunk):
+            if isinstance(item, Sighting):
+                by_source.setdefault(item.source, []).append((index, item))
+        if not by_source:
+            return []
+        digest = self.backend.identity.digest
+        today = datetime.now(UTC).date()
+        taken: set[int] = set()
+        for source, found in by_source.items():
+            probe = [(s.content_hash, s.seen_on, s.record) for _, s in found]
+            taken.update(found[i][0] for i in self.store.settled(source, probe, digest, today))
+        if not taken:
+            return []
+        settled = [item for i, item in enumerate(chunk) if i in taken]
+        chunk[:] = [item for i, item in enumerate(chunk) if i not in taken]
+        return settled  # type: ignore[return-value]
+
+    def _plan(self, chunk: list[Item]) -> list[Job]:
         store, sink, report, seen = self.store, self.sink, self.report, self.seen
         seen.rotate()
+        chunk = list(chunk)
+        settled = self._settle(chunk)
         outcome, failures = _store_chunk(
-            chunk, store, report, self.reread, self.backend.identity.digest
+            chunk,
+            store,
+            report,
+            self.reread,
+            self.backend.identity.digest,
+            {s.source for s in settled},
         )
         for failure in failures:
             sink.add_failure(failure)
+        report.read += len(settled)
+        for sighting in settled:  # stored, cached and current: counted, nothing to do
+            marker = int(sighting.content_hash[:16], 16)
+            if marker in seen:
+                continue
+            seen.add(marker)
+            report.distinct += 1
+            report.cached += 1
         jobs = make_jobs(outcome.papers, self.backend)
         keys = [job.cache_key for job in jobs]
         cached = set() if self.refresh else store.cached_keys(keys)
@@ -265,7 +318,8 @@ class _RunContext:
         failed_before = set() if skip_failed else store.failed_keys(keys) - cached
         todo: list[Job] = []
         for job in jobs:
-            marker = int(job.cache_key[:16], 16)
+            # one backend per run, so a content hash stands for its cache key
+            marker = int(job.paper.content_hash[:16], 16)
             if marker in seen:
                 continue
             seen.add(marker)
@@ -284,11 +338,14 @@ class _RunContext:
                 if j.cache_key in cached and j.paper.paper_id in stale
             )
             sink.pointers.on_success(j.paper.paper_id for j in todo if j.paper.paper_id in stale)
+        if self.settings.strict_grounding and settled:
+            digest = self.backend.identity.digest
+            cached |= {cache_key(s.content_hash, digest) for s in settled}
         if self.settings.strict_grounding and cached:
             store.drop_ungrounded(cached)
         if self.report.expected is None:
-            self.reporter.add_total(len(jobs))
-        self.reporter.advance(len(jobs) - len(todo))
+            self.reporter.add_total(len(jobs) + len(settled))
+        self.reporter.advance(len(jobs) - len(todo) + len(settled))
         return todo
 
     async def settle_endpoint(self, backend: AsyncBackend) -> None:
@@ -372,7 +429,11 @@ def run(
     reporter = reporter or Reporter()
     identity = backend.identity
     report = RunReport(db_path=store.path, backend=identity.backend, model=identity.model)
-    journal = Journal(journal_path(store.path)) if backend.capabilities.billable else None
+    journal = None
+    if backend.capabilities.billable:
+        from summarizer.run.journal import Journal, journal_path
+
+        journal = Journal(journal_path(store.path))
     # paid results are committed often (the journal covers the gaps); free ones once a chunk
     sink = (
         ResultSink(store, journal, replace=refresh)
@@ -385,8 +446,8 @@ def run(
         _check_budget_is_priced(backend, settings)
     report.recovered = sink.recover()
     inputs = list(inputs)
-    papers: Iterator[Paper | InputError] = in_shard(
-        read_papers(inputs, fmt, limit, on_skip=report.skip), shard
+    papers: Iterator[Item] = in_shard(
+        read_sightings(inputs, fmt, limit, on_skip=report.skip), shard
     )
     if retry_failed and not inputs:
         failed_papers = store.failed_papers()
@@ -413,6 +474,8 @@ def run(
     failed: BaseException | None = None
     try:
         if isinstance(backend, AsyncBackend):
+            import asyncio
+
             asyncio.run(_run_async(context, backend, chunks))
         else:
             try:
@@ -437,30 +500,38 @@ def run(
     return report
 
 
-def _run_chunks(
-    context: _RunContext, backend: Backend, chunks: Iterator[list[Paper | InputError]]
-) -> None:
+def _run_chunks(context: _RunContext, backend: Backend, chunks: Iterator[list[Item]]) -> None:
     """Synchronous backends; big chunks of a parallel one go to worker processes while the
     next chunk is parsed, so parsing, extraction and writing overlap."""
     sink, report = context.sink, context.report
     settings, reporter = context.settings, context.reporter
-    workers = worker_count(backend)
+
+    def collect(futures: list[Pending], sink: ResultSink, reporter: Reporter) -> None:
+        from summarizer.run.workers import ProcessPool
+
+        ProcessPool.collect(futures, sink, reporter)
+
     pool: ProcessPool | None = None
     pending: list[Pending] = []
     try:
         for chunk in chunks:
             todo = context.plan(chunk)
             report.calls += len(todo)
-            if workers > 1 and len(todo) >= MIN_PARALLEL:
-                pool = pool or ProcessPool(backend, workers)
-                submitted = pool.submit(todo, settings.strict_grounding)
-            else:
-                submitted = []
-                run_sync(backend, todo, sink, settings, reporter)
-            ProcessPool.collect(pending, sink, reporter)
+            submitted: list[Pending] = []
+            if todo:  # a cached chunk never loads the extraction side
+                from summarizer.run import workers
+
+                if workers.worker_count(backend) > 1 and len(todo) >= MIN_PARALLEL:
+                    pool = pool or workers.ProcessPool(backend, workers.worker_count(backend))
+                    submitted = pool.submit(todo, settings.strict_grounding)
+                else:
+                    workers.run_sync(backend, todo, sink, settings, reporter)
+            if pending:
+                collect(pending, sink, reporter)
             pending = submitted
             sink.flush()
-        ProcessPool.collect(pending, sink, reporter)
+        if pending:
+            collect(pending, sink, reporter)
         sink.flush()
     finally:
         if pool is not None:
@@ -468,9 +539,11 @@ def _run_chunks(
 
 
 async def _run_async(
-    context: _RunContext, backend: AsyncBackend, chunks: Iterator[list[Paper | InputError]]
+    context: _RunContext, backend: AsyncBackend, chunks: Iterator[list[Item]]
 ) -> None:
     report = context.report
+    from summarizer.run.engine import AsyncEngine
+
     engine = AsyncEngine(backend, context.sink, context.settings, context.reporter)
     try:
         await backend.check_endpoint()
