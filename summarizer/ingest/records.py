@@ -151,18 +151,22 @@ class Sighting:
         arxiv_id = parse_arxiv_id(str(raw_id)) if raw_id is not None else None
         if arxiv_id is None and isinstance(url, str) and "arxiv.org" in url:
             arxiv_id = parse_arxiv_id(url)
-        return Paper(
-            title=self.title,
-            abstract=self.abstract,
-            source=self.source,
-            record=self.record,
-            arxiv_id=arxiv_id,
-            url=url if isinstance(url, str) else None,
-            published=self.published,
-            listing_date=self.listing_date,
-            authors=_authors(_pick(fields, AUTHOR_KEYS)),
-            content_hash=self.content_hash,
-        )
+        # Every field set here, as Paper.__post_init__ would leave it: the title and abstract
+        # are joined and hashed already, and joining them again is most of a Paper's cost.
+        # (tests/test_floor.py compares the result with a Paper built the ordinary way.)
+        paper = Paper.__new__(Paper)
+        paper.title = self.title
+        paper.abstract = self.abstract
+        paper.source = self.source
+        paper.record = self.record
+        paper.arxiv_id = arxiv_id
+        paper.url = url if isinstance(url, str) else None
+        paper.published = self.published
+        paper.listing_date = self.listing_date
+        paper.authors = _authors(_pick(fields, AUTHOR_KEYS))
+        paper.content_hash = self.content_hash
+        paper.paper_id = arxiv_id or "h" + self.content_hash[:20]
+        return paper
 
 
 def _lowered(fields: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -168,7 +168,18 @@ class RecentKeys:
         self.current.add(marker)
 
 
-def _chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
+RAMP = (500, 1000, 2000)
+"""First chunk sizes of a big run: the workers start after 500 papers are read, not 5,000."""
+
+
+def _chunks(items: Iterator[Item], size: int, ramp: tuple[int, ...] = ()) -> Iterator[list[Item]]:
+    for first in ramp:
+        if first >= size:
+            break
+        chunk = list(islice(items, first))
+        if not chunk:
+            return
+        yield chunk
     while chunk := list(islice(items, size)):
         yield chunk
 
@@ -457,7 +468,10 @@ def run(
         report.expected = _expected(inputs, fmt, limit, shard)
     if report.expected is not None:
         reporter.add_total(report.expected)
-    chunks = _chunks(papers, chunk_size)
+    # A batch bigger than a chunk is not counted exactly anyway (see RunReport), so its
+    # first chunks can be small and the workers start early; a smaller one keeps one chunk.
+    big = report.expected is not None and report.expected > chunk_size
+    chunks = _chunks(papers, chunk_size, RAMP if big and not retry_failed else ())
     context = _RunContext(
         store=store,
         backend=backend,
@@ -513,23 +527,27 @@ def _run_chunks(context: _RunContext, backend: Backend, chunks: Iterator[list[It
 
     pool: ProcessPool | None = None
     pending: list[Pending] = []
+    big = report.expected is not None and report.expected >= MIN_PARALLEL
     try:
-        for chunk in chunks:
-            todo = context.plan(chunk)
+        for chunk in chunks:  # parsed here, while the workers extract the chunks before it
+            # one open of the database a chunk: the results that came back, then these papers
+            with context.store.session():
+                sink.flush()
+                todo = context.plan(chunk)
             report.calls += len(todo)
             submitted: list[Pending] = []
             if todo:  # a cached chunk never loads the extraction side
                 from summarizer.run import workers
 
-                if workers.worker_count(backend) > 1 and len(todo) >= MIN_PARALLEL:
-                    pool = pool or workers.ProcessPool(backend, workers.worker_count(backend))
+                count = workers.worker_count(backend)
+                if count > 1 and (len(todo) >= MIN_PARALLEL or big or pool is not None):
+                    pool = pool or workers.ProcessPool(backend, count)
                     submitted = pool.submit(todo, settings.strict_grounding)
                 else:
                     workers.run_sync(backend, todo, sink, settings, reporter)
-            if pending:
+            if pending:  # the chunk before; the workers go on with this one meanwhile
                 collect(pending, sink, reporter)
             pending = submitted
-            sink.flush()
         if pending:
             collect(pending, sink, reporter)
         sink.flush()
