@@ -14,8 +14,10 @@ each as seconds and as a multiple of L (the median of ``--repeat`` L measurement
 between the runs, so load on a shared machine lands on both). Also reported:
 
 - the extraction capacity of N worker processes (N = the run's worker count): forked
-  processes running the rules extractor and grounding over the parsed papers, nothing else;
-  the workers' share = the first run's papers/s over that capacity;
+  processes running the rules extractor and grounding over the parsed papers (up to
+  ``--sample`` of them), nothing else, measured before the first run and after the cached
+  re-runs (the higher of the two counts); the workers' share = the first run's papers/s over
+  that capacity; and the first run's CPU time (parent and workers, user + system);
 - the database size per million papers (the file after the first run);
 - with ``--with-1m``: a 1,000,000-paper JSONL streamed through ``run`` (rules): wall time,
   × L (L measured on that file) and peak memory of the process tree (summed PSS, polled
@@ -32,6 +34,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -128,8 +131,13 @@ def measure(
 
     yardsticks = [seconds(lambda: read_and_hash(jsonl)) for _ in range(2)]  # warm the file
     yardsticks = [seconds(lambda: read_and_hash(jsonl))]
+    log(f"n={n:,}: capacity of {workers} workers ...")
+    caps = [capacity(jsonl, workers, min(n, sample))]
     log(f"n={n:,}: L = {yardsticks[0] * 1000:.0f} ms; first run ...")
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     first = seconds(run)
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
     size = db.stat().st_size
     cached: list[float] = []
     for _ in range(repeat):
@@ -137,9 +145,11 @@ def measure(
         cached.append(seconds(run))
         log(f"n={n:,}: cached re-run {cached[-1]:.2f} s (L {yardsticks[-1] * 1000:.0f} ms)")
     yardstick = statistics.median(yardsticks)
-    log(f"n={n:,}: capacity of {workers} workers ...")
-    cap = capacity(jsonl, workers, min(n, sample))
+    caps.append(capacity(jsonl, workers, min(n, sample)))
+    cap = max(caps)  # the less disturbed of the two, before and after the runs
+    log(f"n={n:,}: capacity {caps[0]:,.0f}/s, {caps[1]:,.0f}/s")
     return {
+        "cpu": cpu,
         "n": n,
         "L": yardstick,
         "first": first,
@@ -215,13 +225,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
     print(f"\ncode: {args.code.resolve()}; {workers} workers; {os.cpu_count()} cores\n")
-    print("| papers | L | first `run` (rules) | × L | cached re-run | × L | capacity of "
-          f"{workers} workers | workers' share | DB per 1M papers |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| papers | L | first `run` (rules) | × L | its CPU time | cached re-run | × L | "
+          f"capacity of {workers} workers | workers' share | DB per 1M papers |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(
             f"| {r['n']:,} | {r['L'] * 1000:.0f} ms | {r['first']:.2f} s "
-            f"({r['n'] / r['first']:,.0f}/s) | **{r['first'] / r['L']:.1f}** | "
+            f"({r['n'] / r['first']:,.0f}/s) | **{r['first'] / r['L']:.1f}** | {r['cpu']:.1f} s | "
             f"{r['cached']:.2f} s | **{r['cached'] / r['L']:.1f}** | "
             f"{r['capacity']:,.0f}/s | **{r['share']:.0%}** | "
             f"{r['db_per_million'] / 1e9:.2f} GB |"

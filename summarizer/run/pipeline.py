@@ -170,16 +170,38 @@ class RecentKeys:
 
 RAMP = (500, 1000, 2000)
 """First chunk sizes of a big run: the workers start after 500 papers are read, not 5,000."""
+MAX_SETTLED_CHUNK = 20_000
+"""A chunk that needed no work at all is followed by a bigger one, up to this: a cached
+re-run opens the database and probes it fewer times."""
 
 
-def _chunks(items: Iterator[Item], size: int, ramp: tuple[int, ...] = ()) -> Iterator[list[Item]]:
-    for first in ramp:
-        if first >= size:
-            break
-        chunk = list(islice(items, first))
-        if not chunk:
-            return
-        yield chunk
+class _Chunks:
+    """The input in chunks: ``size`` papers each, the first ones smaller (``ramp``) so that
+    extraction starts early; after a chunk that needed nothing (``settled``), the next ones
+    grow, up to MAX_SETTLED_CHUNK, until one needs work again."""
+
+    def __init__(self, items: Iterator[Item], size: int, ramp: tuple[int, ...] = ()) -> None:
+        self.items = items
+        self.size = size
+        self.ramp = [first for first in ramp if first < size]
+        self.next = self.ramp.pop(0) if self.ramp else size
+
+    def settled(self, needed_work: bool) -> None:
+        """How the last chunk went: whether any paper in it needed storing or extracting."""
+        if needed_work:
+            self.next = self.ramp.pop(0) if self.ramp else self.size
+        else:
+            self.ramp = []
+            self.next = min(max(self.next, self.size) * 2, max(MAX_SETTLED_CHUNK, self.size))
+
+    def __iter__(self) -> Iterator[list[Item]]:
+        while chunk := list(islice(self.items, self.next)):
+            yield chunk
+            if self.ramp and self.next < self.size:  # nobody said otherwise: ramp on
+                self.next = self.ramp.pop(0)
+
+
+def _chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
     while chunk := list(islice(items, size)):
         yield chunk
 
@@ -270,6 +292,8 @@ class _RunContext:
     reprobe: bool = False
     seen: RecentKeys = field(default_factory=RecentKeys)
     reread: set[str] = field(default_factory=set)
+    needed_work: bool = True
+    """Whether the last chunk planned held a paper to store, point or extract."""
 
     def plan(self, chunk: list[Item]) -> list[Job]:
         """Store a chunk's papers and decide which need extracting; cached ones become current."""
@@ -304,6 +328,7 @@ class _RunContext:
         seen.rotate()
         chunk = list(chunk)
         settled = self._settle(chunk)
+        self.needed_work = any(not isinstance(item, InputError) for item in chunk)
         outcome, failures = _store_chunk(
             chunk,
             store,
@@ -471,7 +496,8 @@ def run(
     # A batch bigger than a chunk is not counted exactly anyway (see RunReport), so its
     # first chunks can be small and the workers start early; a smaller one keeps one chunk.
     big = report.expected is not None and report.expected > chunk_size
-    chunks = _chunks(papers, chunk_size, RAMP if big and not retry_failed else ())
+    ramp = big and not retry_failed and not isinstance(backend, AsyncBackend)
+    chunks = _Chunks(papers, chunk_size, RAMP if ramp else ())
     context = _RunContext(
         store=store,
         backend=backend,
@@ -514,7 +540,7 @@ def run(
     return report
 
 
-def _run_chunks(context: _RunContext, backend: Backend, chunks: Iterator[list[Item]]) -> None:
+def _run_chunks(context: _RunContext, backend: Backend, chunks: _Chunks) -> None:
     """Synchronous backends; big chunks of a parallel one go to worker processes while the
     next chunk is parsed, so parsing, extraction and writing overlap."""
     sink, report = context.sink, context.report
@@ -534,6 +560,7 @@ def _run_chunks(context: _RunContext, backend: Backend, chunks: Iterator[list[It
             with context.store.session():
                 sink.flush()
                 todo = context.plan(chunk)
+            chunks.settled(context.needed_work)
             report.calls += len(todo)
             submitted: list[Pending] = []
             if todo:  # a cached chunk never loads the extraction side
@@ -556,9 +583,7 @@ def _run_chunks(context: _RunContext, backend: Backend, chunks: Iterator[list[It
             pool.close()
 
 
-async def _run_async(
-    context: _RunContext, backend: AsyncBackend, chunks: Iterator[list[Item]]
-) -> None:
+async def _run_async(context: _RunContext, backend: AsyncBackend, chunks: _Chunks) -> None:
     report = context.report
     from summarizer.run.engine import AsyncEngine
 
@@ -569,6 +594,7 @@ async def _run_async(
         first = True
         for chunk in chunks:
             todo = context.plan(chunk)
+            chunks.settled(context.needed_work)
             if first:
                 context.announce_cost(backend, todo, len(chunk), len(chunk) < context.chunk_size)
                 first = False
