@@ -293,6 +293,8 @@ class _RunContext:
     seen: RecentKeys = field(default_factory=RecentKeys)
     reread: set[str] = field(default_factory=set)
     needed_work: bool = True
+    settle_possible: bool | None = None
+    """Whether the database held papers when the run began (a fresh one has none to settle)."""
     """Whether the last chunk planned held a paper to store, point or extract."""
 
     def plan(self, chunk: list[Item]) -> list[Job]:
@@ -304,6 +306,10 @@ class _RunContext:
         """Take out of ``chunk`` the sightings that need nothing (stored, recorded, cached and
         current: see :meth:`Store.settled`), probed in bulk; they never become Papers."""
         if self.refresh:
+            return []
+        if self.settle_possible is None:  # only papers stored before this run can need nothing
+            self.settle_possible = self.store.has_papers()
+        if not self.settle_possible:
             return []
         by_source: dict[str, list[tuple[int, Sighting]]] = {}
         for index, item in enumerate(chunk):

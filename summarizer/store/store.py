@@ -452,6 +452,10 @@ class Store:
             con.unregister("batch")
         return outcome
 
+    def has_papers(self) -> bool:
+        """Whether any paper is stored."""
+        return bool(self.query("SELECT EXISTS (SELECT 1 FROM paper_records)")[0][0])
+
     def settled(
         self,
         source: str,
