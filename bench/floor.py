@@ -194,7 +194,7 @@ def stream_1m(work: Path, env: dict[str, str], n: int) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--n", type=int, nargs="+", default=[20_000, 100_000])
+    parser.add_argument("--n", type=int, nargs="*", default=[20_000, 100_000])
     parser.add_argument("--repeat", type=int, default=3, help="cached re-runs per size (median)")
     parser.add_argument("--with-1m", action="store_true", help="also stream 1,000,000 papers")
     parser.add_argument("--n-1m", type=int, default=1_000_000, help=argparse.SUPPRESS)

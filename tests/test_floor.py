@@ -224,3 +224,19 @@ def test_what_a_cached_run_still_records(tmp_path: Path, how: str) -> None:
         assert "papers read 4 (" in result.stdout
     else:
         assert "papers read" in result.stdout and "cached 0 ·" not in result.stdout
+
+
+def test_chunks_start_small_and_grow_while_nothing_needs_work() -> None:
+    from summarizer.run.pipeline import _Chunks
+
+    def sizes(total: int, needed: list[bool], ramp: tuple[int, ...] = ()) -> list[int]:
+        chunks = _Chunks(iter(range(total)), 5000, ramp)
+        found = []
+        for index, chunk in enumerate(chunks):
+            found.append(len(chunk))
+            chunks.settled(needed[min(index, len(needed) - 1)])
+        return found
+
+    assert sizes(12_000, [True], (500, 1000, 2000)) == [500, 1000, 2000, 5000, 3500]
+    assert sizes(40_000, [False]) == [5000, 10_000, 20_000, 5000]
+    assert sizes(30_000, [False, True]) == [5000, 10_000, 5000, 5000, 5000]

@@ -196,9 +196,7 @@ class _Chunks:
 
     def __iter__(self) -> Iterator[list[Item]]:
         while chunk := list(islice(self.items, self.next)):
-            yield chunk
-            if self.ramp and self.next < self.size:  # nobody said otherwise: ramp on
-                self.next = self.ramp.pop(0)
+            yield chunk  # the caller says how it went (settled) before asking for the next
 
 
 def _chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
@@ -293,9 +291,9 @@ class _RunContext:
     seen: RecentKeys = field(default_factory=RecentKeys)
     reread: set[str] = field(default_factory=set)
     needed_work: bool = True
+    """Whether the last chunk planned held a paper to store, point or extract."""
     settle_possible: bool | None = None
     """Whether the database held papers when the run began (a fresh one has none to settle)."""
-    """Whether the last chunk planned held a paper to store, point or extract."""
 
     def plan(self, chunk: list[Item]) -> list[Job]:
         """Store a chunk's papers and decide which need extracting; cached ones become current."""
