@@ -14,7 +14,9 @@ import random
 import re
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, cast
 
 import duckdb
 import pytest
@@ -230,7 +232,7 @@ def test_chunks_start_small_and_grow_while_nothing_needs_work() -> None:
     from summarizer.run.pipeline import _Chunks
 
     def sizes(total: int, needed: list[bool], ramp: tuple[int, ...] = ()) -> list[int]:
-        chunks = _Chunks(iter(range(total)), 5000, ramp)
+        chunks = _Chunks(cast(Iterator[Any], iter(range(total))), 5000, ramp)
         found = []
         for index, chunk in enumerate(chunks):
             found.append(len(chunk))
