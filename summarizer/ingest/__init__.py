@@ -12,9 +12,11 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache, partial
 from pathlib import Path
+from typing import cast
 
 from summarizer.core.errors import ConfigError, InputError
 from summarizer.core.paper import Paper
+from summarizer.ingest.records import Sighting
 from summarizer.ingest.source import (
     FORMATS,
     READ_ERRORS,
@@ -31,24 +33,31 @@ from summarizer.ingest.source import (
 OnSkip = Callable[[Skipped], None]
 """Told about each file in a folder that is skipped because it holds no papers."""
 
-Parser = Callable[[Source], Iterator[Paper | InputError]]
+Parser = Callable[[Source], Iterator[Sighting | InputError]]
+
+
+_PARSERS = {
+    "listing": ("listing", "parse", None),
+    "jsonl": ("jsonfile", "parse_lines", None),
+    "json": ("jsonfile", "parse_document", None),
+    "csv": ("tabular", "parse", None),
+    "tsv": ("tabular", "parse", "\t"),
+    "atom": ("atom", "parse", None),
+    "rss": ("rss", "parse", None),
+}
 
 
 @cache
-def _parsers() -> dict[str, Parser]:
-    """One parser per format. They are imported when the first file is read: XML, e-mail
-    dates and CSV stay unloaded in a command that reads no input (``summarizer --help``)."""
-    from summarizer.ingest import atom, jsonfile, listing, rss, tabular
+def _parser(fmt: str) -> Parser:
+    """The parser of one format, imported when the first file of that format is read: XML,
+    e-mail dates and CSV stay unloaded in a run that reads none (and in ``--help``)."""
+    import importlib
 
-    return {
-        "listing": listing.parse,
-        "jsonl": jsonfile.parse_lines,
-        "json": jsonfile.parse_document,
-        "csv": partial(tabular.parse, delimiter=None),
-        "tsv": partial(tabular.parse, delimiter="\t"),
-        "atom": atom.parse,
-        "rss": rss.parse,
-    }
+    module, name, delimiter = _PARSERS[fmt]
+    parse = getattr(importlib.import_module(f"summarizer.ingest.{module}"), name)
+    if module == "tabular":
+        return cast(Parser, partial(parse, delimiter=delimiter))
+    return cast(Parser, parse)
 
 
 _NEVER_PAPERS = """
@@ -69,10 +78,12 @@ __all__ = [
     "NOT_PAPER_SUFFIXES",
     "NotPapers",
     "OnSkip",
+    "Sighting",
     "Skipped",
     "expand_inputs",
     "read_file",
     "read_papers",
+    "read_sightings",
 ]
 
 
@@ -118,10 +129,13 @@ def expand_inputs(
 
 def read_file(path: Path, fmt: str | None = None) -> Iterator[Paper | InputError]:
     """Parse one file (or stdin for ``-``) with the given or detected format."""
-    yield from _read_file(path, fmt, None)
+    for item in _read_file(path, fmt, None):
+        yield item.paper() if isinstance(item, Sighting) else item
 
 
-def _read_file(path: Path, fmt: str | None, on_skip: OnSkip | None) -> Iterator[Paper | InputError]:
+def _read_file(
+    path: Path, fmt: str | None, on_skip: OnSkip | None
+) -> Iterator[Sighting | InputError]:
     """With ``on_skip`` (a file found in a folder), a file the parser finds holds no papers
     at all (its verdict is :class:`NotPapers`) is skipped instead of rejected."""
     source = Source(path)
@@ -135,7 +149,7 @@ def _read_file(path: Path, fmt: str | None, on_skip: OnSkip | None) -> Iterator[
         yield read_failure(source.name, exc)
         return
     chosen = fmt or detect_format(source.suffix, head)
-    items = _parsers()[chosen](source)
+    items = _parser(chosen)(source)
     try:
         first = next(items, None)
         if first is None:
@@ -152,7 +166,7 @@ def _read_file(path: Path, fmt: str | None, on_skip: OnSkip | None) -> Iterator[
         yield read_failure(source.name, exc)
 
 
-def _read_folder(folder: Path, fmt: str | None, on_skip: OnSkip) -> Iterator[Paper | InputError]:
+def _read_folder(folder: Path, fmt: str | None, on_skip: OnSkip) -> Iterator[Sighting | InputError]:
     files = skipped = 0
 
     def skip(item: Skipped) -> None:
@@ -189,13 +203,27 @@ def read_papers(
     file in it that holds no papers (see NOT_PAPER_SUFFIXES and NotPapers) is not an error
     but goes to ``on_skip``, so the caller can note it.
     """
-    if fmt is not None and fmt not in _parsers():
+    for item in read_sightings(inputs, fmt, limit, on_skip=on_skip):
+        yield item.paper() if isinstance(item, Sighting) else item
+
+
+def read_sightings(
+    inputs: Iterable[str | Path],
+    fmt: str | None = None,
+    limit: int | None = None,
+    *,
+    on_skip: OnSkip | None = None,
+) -> Iterator[Sighting | InputError]:
+    """:func:`read_papers`, with each paper as a :class:`Sighting`: read, checked and hashed,
+    its :class:`Paper` built only when asked for (a run builds it only for papers that need
+    work)."""
+    if fmt is not None and fmt not in _PARSERS:
         raise ConfigError(f"unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}")
     notify = on_skip or (lambda _: None)
     accepted = 0
     for item in _read_all(inputs, fmt, notify):
         yield item
-        if isinstance(item, Paper):
+        if isinstance(item, Sighting):
             accepted += 1
             if limit is not None and accepted >= limit:
                 return
@@ -203,11 +231,11 @@ def read_papers(
 
 def _read_all(
     inputs: Iterable[str | Path], fmt: str | None, on_skip: OnSkip
-) -> Iterator[Paper | InputError]:
+) -> Iterator[Sighting | InputError]:
     for item in inputs:
         path = Path(item)
         if str(path) == STDIN or path.is_file():
-            yield from read_file(path, fmt)
+            yield from _read_file(path, fmt, None)
         elif path.is_dir():
             yield from _read_folder(path, fmt, on_skip)
         else:

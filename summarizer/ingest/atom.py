@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from summarizer.core.errors import InputError
-from summarizer.core.paper import Paper
 from summarizer.ingest.feeds import read_feed
+from summarizer.ingest.records import Sighting
 from summarizer.ingest.source import Source
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
@@ -45,5 +45,5 @@ def _wrong_root(root: str) -> str:
     return f"no <entry> elements and the root is <{root}>, not <feed>: not an arXiv Atom feed{hint}"
 
 
-def parse(source: Source) -> Iterator[Paper | InputError]:
+def parse(source: Source) -> Iterator[Sighting | InputError]:
     return read_feed(source, entry="entry", roots=("feed",), fields=_fields, wrong_root=_wrong_root)

@@ -8,8 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from summarizer.core.errors import InputError
-from summarizer.core.paper import Paper
-from summarizer.ingest.records import build_paper
+from summarizer.ingest.records import Sighting, read_record
 from summarizer.ingest.source import NotPapers, Source
 
 
@@ -25,7 +24,7 @@ def read_feed(
     roots: tuple[str, ...],
     fields: Callable[[ET.Element], dict[str, Any]],
     wrong_root: Callable[[str], str],
-) -> Iterator[Paper | InputError]:
+) -> Iterator[Sighting | InputError]:
     """Papers from each ``<entry>`` element (by local name) of a feed whose root is one of
     ``roots``; ``wrong_root(root)`` explains a document with no entries and another root."""
     name = source.name
@@ -40,7 +39,7 @@ def read_feed(
                     continue
                 index += 1
                 try:
-                    yield build_paper(fields(element), source=name, record=f"{entry} {index}")
+                    yield read_record(fields(element), source=name, record=f"{entry} {index}")
                 except InputError as error:
                     yield error
                 element.clear()

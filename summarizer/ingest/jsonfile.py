@@ -13,8 +13,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from summarizer.core.errors import InputError
-from summarizer.core.paper import Paper
-from summarizer.ingest.records import build_paper
+from summarizer.ingest.records import Sighting, read_record
 from summarizer.ingest.source import NotPapers, Source, decoded_lines, read_text
 
 WRAPPER_KEYS = ("papers", "data", "results", "entries")
@@ -58,11 +57,11 @@ def _flatten(value: Mapping[str, Any]) -> Mapping[str, Any]:
     return merged
 
 
-def _record_to_paper(value: Any, source: str, record: str) -> Paper | InputError:
+def _record_to_paper(value: Any, source: str, record: str) -> Sighting | InputError:
     if not isinstance(value, Mapping):
         return InputError(source, record, f"expected a JSON object, got {type(value).__name__}")
     try:
-        return build_paper(_flatten(value), source=source, record=record)
+        return read_record(_flatten(value), source=source, record=record)
     except InputError as error:
         return error
 
@@ -82,7 +81,7 @@ def _loads_line(text: str, source: str, record: str) -> Any:
         raise InputError(source, record, "JSON nested too deeply to be a paper record") from None
 
 
-def _line_records(value: Any, record: str, source: str) -> Iterator[Paper | InputError]:
+def _line_records(value: Any, record: str, source: str) -> Iterator[Sighting | InputError]:
     records = records_in(value)
     if records is None or (len(records) == 1 and records[0] is value):
         yield _record_to_paper(value, source, record)
@@ -91,7 +90,7 @@ def _line_records(value: Any, record: str, source: str) -> Iterator[Paper | Inpu
         yield _record_to_paper(item, source, f"{record} record {index}")
 
 
-def parse_lines(source: Source) -> Iterator[Paper | InputError]:
+def parse_lines(source: Source) -> Iterator[Sighting | InputError]:
     """One record per line; a line may also hold an array or a wrapper object of records.
 
     A file whose only line is an object with no paper fields is not papers at all.
@@ -115,6 +114,16 @@ def parse_lines(source: Source) -> Iterator[Paper | InputError]:
         except InputError as error:
             yield error
             continue
+        if (
+            type(value) is dict
+            and "paper" not in value
+            and ("abstract" in value or "summary" in value)
+        ):
+            try:  # the usual line: one flat record
+                yield read_record(value, source=name, record=record)
+            except InputError as error:
+                yield error
+            continue
         if is_first and isinstance(value, Mapping) and records_in(value) is None:
             held = (value, record)
             continue
@@ -123,7 +132,7 @@ def parse_lines(source: Source) -> Iterator[Paper | InputError]:
         yield NotPapers(name, None, _NOT_PAPERS)
 
 
-def parse_document(source: Source) -> Iterator[Paper | InputError]:
+def parse_document(source: Source) -> Iterator[Sighting | InputError]:
     """A whole JSON document: an array, a wrapper object holding the list, or one record."""
     name = source.name
     try:

@@ -15,8 +15,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from summarizer.core.errors import InputError
-from summarizer.core.paper import Paper
-from summarizer.ingest.records import build_paper
+from summarizer.ingest.records import Sighting, read_record
 from summarizer.ingest.source import NotPapers, Source, decoded_lines
 
 _MONTHS = {
@@ -100,7 +99,7 @@ def _is_abstract_after(text: str, title: str, *, started: bool) -> bool:
     return _FULL_STOP.search(text) is not None
 
 
-def parse(source: Source) -> Iterator[Paper | InputError]:
+def parse(source: Source) -> Iterator[Sighting | InputError]:
     name = source.name
     reference = source.reference_date()
     listing_date: date | None = None
@@ -126,7 +125,7 @@ def parse(source: Source) -> Iterator[Paper | InputError]:
             title_line, title = pending
             pending = None
             try:
-                yield build_paper(
+                yield read_record(
                     {"title": title, "abstract": text},
                     source=name,
                     record=f"line {title_line}",

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from summarizer.core.errors import InputError
-from summarizer.core.paper import Paper, parse_arxiv_id
+from summarizer.core.paper import Paper, content_hash, parse_arxiv_id
 
 MAX_ABSTRACT_CHARS = 20_000
 MAX_TITLE_CHARS = 1_000
@@ -27,11 +30,56 @@ DATE_KEYS = ("published", "date", "published_date", "publishedat")
 AUTHOR_KEYS = ("authors", "author")
 
 
+_CONTROL = re.compile("[" + "".join(map(chr, _CONTROL_TO_SPACE)) + "]")
+_ASCII_SPACES = bytes(  # control characters and ASCII whitespace, each to one space
+    0x20 if byte in _CONTROL_TO_SPACE or chr(byte).isspace() else byte for byte in range(128)
+) + bytes(range(128, 256))
+
+
 def clean_text(value: str) -> str:
     """Drop control and zero-width characters that break terminals, CSV cells and hashing."""
     if "\x1b" in value:
         value = _ANSI.sub(" ", value)  # an escape sequence goes whole, not just its ESC
+    if _CONTROL.search(value) is None:  # the usual case: nothing to replace, no copy
+        return value
     return value.translate(_CONTROL_TO_SPACE)
+
+
+def clean_words(value: str) -> str:
+    """``clean_text``, then runs of whitespace as one space and none at the ends, as
+    :class:`Paper` stores a title and an abstract: ``" ".join(clean_text(value).split())``.
+
+    Printable text (``str.isprintable``) holds no control or zero-width character and no
+    whitespace but the ASCII space, so it only needs its spaces checked.
+    """
+    if value.isprintable():
+        if "  " not in value and value[:1] != " " and value[-1:] != " ":
+            return value
+        return " ".join(value.split())
+    if value.isascii() and "\x1b" not in value:  # one pass over bytes
+        return " ".join(value.encode("ascii").translate(_ASCII_SPACES).decode("ascii").split())
+    return " ".join(clean_text(value).split())
+
+
+def text_identity(title: str, abstract: str) -> tuple[str, str, str]:
+    """The stored title and abstract (cleaned and spaces joined, as :class:`Paper` keeps them)
+    and their content hash: exactly ``Paper(clean_text(title), clean_text(abstract))``'s
+    title, abstract and content_hash, faster.
+
+    Text whose spaces are joined is what ``normalise_text`` makes of it once NFKC leaves it
+    as it is and case is folded: case folding never makes, drops or changes whitespace (true
+    of every code point; ``tests/test_floor.py`` checks it). For ASCII, NFKC changes
+    nothing and case folding is lower-casing.
+    """
+    title = clean_words(title)
+    abstract = clean_words(abstract)
+    if title.isascii() and abstract.isascii():
+        payload = title.lower() + "\n" + abstract.lower()
+        return title, abstract, hashlib.sha256(payload.encode("ascii")).hexdigest()
+    if unicodedata.is_normalized("NFKC", title) and unicodedata.is_normalized("NFKC", abstract):
+        payload = title.casefold() + "\n" + abstract.casefold()
+        return title, abstract, hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return title, abstract, content_hash(title, abstract)
 
 
 def parse_date(value: Any) -> date | None:
@@ -75,6 +123,64 @@ def _authors(value: Any) -> list[str]:
     return []
 
 
+@dataclass(slots=True)
+class Sighting:
+    """One record read, checked and hashed, not yet a :class:`Paper`: enough for a run to ask
+    the store whether it needs any work (``content_hash``, ``source``, ``record``,
+    ``seen_on``); :meth:`paper` builds the Paper only for the records that do."""
+
+    title: str
+    abstract: str
+    content_hash: str
+    source: str
+    record: str
+    listing_date: date | None
+    published: date | None
+    fields: Mapping[str, Any]
+    """The record's fields, keys lowered."""
+
+    @property
+    def seen_on(self) -> date | None:
+        """The date this sighting is of (None: today), as first_seen counts it."""
+        return self.listing_date or self.published
+
+    def paper(self) -> Paper:
+        fields = self.fields
+        raw_id = _pick(fields, ID_KEYS)
+        url = _pick(fields, URL_KEYS)
+        arxiv_id = parse_arxiv_id(str(raw_id)) if raw_id is not None else None
+        if arxiv_id is None and isinstance(url, str) and "arxiv.org" in url:
+            arxiv_id = parse_arxiv_id(url)
+        # Every field set here, as Paper.__post_init__ would leave it: the title and abstract
+        # are joined and hashed already, and joining them again is most of a Paper's cost.
+        # (tests/test_floor.py compares the result with a Paper built the ordinary way.)
+        paper = Paper.__new__(Paper)
+        paper.title = self.title
+        paper.abstract = self.abstract
+        paper.source = self.source
+        paper.record = self.record
+        paper.arxiv_id = arxiv_id
+        paper.url = url if isinstance(url, str) else None
+        paper.published = self.published
+        paper.listing_date = self.listing_date
+        paper.authors = _authors(_pick(fields, AUTHOR_KEYS))
+        paper.content_hash = self.content_hash
+        paper.paper_id = arxiv_id or "h" + self.content_hash[:20]
+        return paper
+
+
+def _lowered(fields: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The fields with keys stripped and lower-cased; a record whose keys already are (the
+    usual JSON record) is used as it is, without a copy."""
+    try:
+        joined = "".join(fields)
+    except TypeError:  # a key that is not a string
+        joined = ""
+    if joined and joined.isprintable() and " " not in joined and joined == joined.lower():
+        return fields
+    return {str(k).strip().lower(): v for k, v in fields.items()}
+
+
 def build_paper(
     fields: Mapping[str, Any],
     *,
@@ -83,7 +189,18 @@ def build_paper(
     listing_date: date | None = None,
 ) -> Paper:
     """Validate one record's fields and build its Paper, or raise InputError naming it."""
-    lowered = {str(k).strip().lower(): v for k, v in fields.items()}
+    return read_record(fields, source=source, record=record, listing_date=listing_date).paper()
+
+
+def read_record(
+    fields: Mapping[str, Any],
+    *,
+    source: str,
+    record: str,
+    listing_date: date | None = None,
+) -> Sighting:
+    """Validate one record's fields and hash its text, or raise InputError naming it."""
+    lowered = _lowered(fields)
     title = _pick(lowered, TITLE_KEYS)
     abstract = _pick(lowered, ABSTRACT_KEYS)
     if not isinstance(title, str) or not title.strip():
@@ -103,19 +220,14 @@ def build_paper(
         raise InputError(
             source, record, f"title is {len(title):,} characters (limit {MAX_TITLE_CHARS:,})"
         )
-    raw_id = _pick(lowered, ID_KEYS)
-    url = _pick(lowered, URL_KEYS)
-    arxiv_id = parse_arxiv_id(str(raw_id)) if raw_id is not None else None
-    if arxiv_id is None and isinstance(url, str) and "arxiv.org" in url:
-        arxiv_id = parse_arxiv_id(url)
-    return Paper(
-        title=clean_text(title),
-        abstract=clean_text(abstract),
+    title, abstract, digest = text_identity(title, abstract)
+    return Sighting(
+        title=title,
+        abstract=abstract,
+        content_hash=digest,
         source=source,
         record=record,
-        arxiv_id=arxiv_id,
-        url=url if isinstance(url, str) else None,
-        published=parse_date(_pick(lowered, DATE_KEYS)),
         listing_date=listing_date,
-        authors=_authors(_pick(lowered, AUTHOR_KEYS)),
+        published=parse_date(_pick(lowered, DATE_KEYS)),
+        fields=lowered,
     )

@@ -16,8 +16,8 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from summarizer.core.errors import InputError
-from summarizer.core.paper import Paper
 from summarizer.ingest.feeds import local_name, read_feed
+from summarizer.ingest.records import Sighting
 from summarizer.ingest.source import Source
 
 _ANNOUNCE = re.compile(r"^\s*arXiv:\S+\s+Announce\s+Type:\s*\S+\s*(?:Abstract:\s*)?", re.IGNORECASE)
@@ -71,7 +71,7 @@ def _wrong_root(root: str) -> str:
     return f"no <item> elements and the root is <{root}>, not <rss>: not an RSS feed{hint}"
 
 
-def parse(source: Source) -> Iterator[Paper | InputError]:
+def parse(source: Source) -> Iterator[Sighting | InputError]:
     return read_feed(
         source, entry="item", roots=_FEED_ROOTS, fields=_fields, wrong_root=_wrong_root
     )

@@ -12,8 +12,7 @@ import sys
 from collections.abc import Iterator
 
 from summarizer.core.errors import InputError
-from summarizer.core.paper import Paper
-from summarizer.ingest.records import ABSTRACT_KEYS, TITLE_KEYS, build_paper
+from summarizer.ingest.records import ABSTRACT_KEYS, TITLE_KEYS, Sighting, read_record
 from summarizer.ingest.source import NotPapers, Source, decoded_lines
 
 _FIELD_LIMIT = min(sys.maxsize, 2**31 - 1)
@@ -40,7 +39,7 @@ def _lines(source: Source, errors: list[InputError]) -> Iterator[str]:
         yield text
 
 
-def parse(source: Source, delimiter: str | None = None) -> Iterator[Paper | InputError]:
+def parse(source: Source, delimiter: str | None = None) -> Iterator[Sighting | InputError]:
     """Rows of a CSV (``delimiter`` None: sniffed from the header) or a TSV (tab)."""
     previous = csv.field_size_limit(_FIELD_LIMIT)
     try:
@@ -49,7 +48,7 @@ def parse(source: Source, delimiter: str | None = None) -> Iterator[Paper | Inpu
         csv.field_size_limit(previous)
 
 
-def _parse(src: Source, delimiter: str | None) -> Iterator[Paper | InputError]:
+def _parse(src: Source, delimiter: str | None) -> Iterator[Sighting | InputError]:
     source = src.name
     errors: list[InputError] = []
     lines = _lines(src, errors)
@@ -100,7 +99,7 @@ def _parse(src: Source, delimiter: str | None) -> Iterator[Paper | InputError]:
             )
             continue
         try:
-            yield build_paper(dict(zip(header, row, strict=True)), source=source, record=record)
+            yield read_record(dict(zip(header, row, strict=True)), source=source, record=record)
         except InputError as error:
             yield error
     yield from errors

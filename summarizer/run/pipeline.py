@@ -6,7 +6,6 @@ batch is, and each chunk's results are committed before the next is read.
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -14,23 +13,29 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from summarizer.backends.base import AnyBackend, AsyncBackend, Backend
 from summarizer.core.errors import ConfigError, InputError, Interrupted, RunStopped
+from summarizer.core.identity import cache_key
 from summarizer.core.paper import Paper
-from summarizer.core.results import Failure
-from summarizer.ingest import Skipped, read_papers
+from summarizer.ingest import Sighting, Skipped, read_papers, read_sightings
 from summarizer.ingest.count import estimate_papers
-from summarizer.run.engine import AsyncEngine
 from summarizer.run.jobs import EngineSettings, Job, make_jobs
-from summarizer.run.journal import Journal, journal_path
 from summarizer.run.progress import Reporter
 from summarizer.run.sink import ResultSink
-from summarizer.run.workers import MIN_PARALLEL, Pending, ProcessPool, run_sync, worker_count
 from summarizer.store.store import IngestOutcome, Store
 
+if TYPE_CHECKING:
+    from summarizer.core.results import Failure
+    from summarizer.run.workers import Pending, ProcessPool
+
+# A cached re-run needs none of the extraction side: the engine (asyncio, the LLM path),
+# the worker pool and the journal are imported where a run first uses them.
+
 DEFAULT_CHUNK = 5000
+MIN_PARALLEL = 2000
+"""A chunk with fewer papers to extract than this is extracted in the main process."""
 MAX_REPORTED_REJECTIONS = 200
 MAX_SKIPPED_NOTES = 20
 
@@ -100,10 +105,10 @@ class RunReport:
     def reject(self, error: InputError | Failure) -> None:
         self.rejected += 1
         if len(self.rejections) < MAX_REPORTED_REJECTIONS:
-            if isinstance(error, Failure):
-                self.rejections.append(f"{error.source}: {error.record}: {error.message}")
-            else:
+            if isinstance(error, InputError):
                 self.rejections.append(str(error))
+            else:
+                self.rejections.append(f"{error.source}: {error.record}: {error.message}")
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -128,9 +133,12 @@ def check_inputs(inputs: Iterable[str | Path]) -> None:
         raise ConfigError(f"no such file or folder: {shown}; check the INPUT paths")
 
 
-def in_shard(
-    items: Iterator[Paper | InputError], shard: tuple[int, int] | None
-) -> Iterator[Paper | InputError]:
+Item = Paper | Sighting | InputError
+"""What a run reads: a paper (or a sighting of one, hashed but not yet a Paper), or a
+rejected record."""
+
+
+def in_shard(items: Iterator[Item], shard: tuple[int, int] | None) -> Iterator[Item]:
     """Keep this shard's papers; a paper's slice comes from its text, so copies stay together."""
     if shard is None:
         yield from items
@@ -160,12 +168,45 @@ class RecentKeys:
         self.current.add(marker)
 
 
-def _chunks(items: Iterator[Paper | InputError], size: int) -> Iterator[list[Paper | InputError]]:
+RAMP = (500, 1000, 2000)
+"""First chunk sizes of a big run: the workers start after 500 papers are read, not 5,000."""
+MAX_SETTLED_CHUNK = 20_000
+"""A chunk that needed no work at all is followed by a bigger one, up to this: a cached
+re-run opens the database and probes it fewer times."""
+
+
+class _Chunks:
+    """The input in chunks: ``size`` papers each, the first ones smaller (``ramp``) so that
+    extraction starts early; after a chunk that needed nothing (``settled``), the next ones
+    grow, up to MAX_SETTLED_CHUNK, until one needs work again."""
+
+    def __init__(self, items: Iterator[Item], size: int, ramp: tuple[int, ...] = ()) -> None:
+        self.items = items
+        self.size = size
+        self.ramp = [first for first in ramp if first < size]
+        self.next = self.ramp.pop(0) if self.ramp else size
+
+    def settled(self, needed_work: bool) -> None:
+        """How the last chunk went: whether any paper in it needed storing or extracting."""
+        if needed_work:
+            self.next = self.ramp.pop(0) if self.ramp else self.size
+        else:
+            self.ramp = []
+            self.next = min(max(self.next, self.size) * 2, max(MAX_SETTLED_CHUNK, self.size))
+
+    def __iter__(self) -> Iterator[list[Item]]:
+        while chunk := list(islice(self.items, self.next)):
+            yield chunk  # the caller says how it went (settled) before asking for the next
+
+
+def _chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
     while chunk := list(islice(items, size)):
         yield chunk
 
 
 def _ingest_failure(error: InputError) -> Failure:
+    from summarizer.core.results import Failure
+
     return Failure(
         paper_id=None,
         cache_key=None,
@@ -198,23 +239,28 @@ def ingest(
 
 
 def _store_chunk(
-    chunk: list[Paper | InputError],
+    chunk: list[Item],
     store: Store,
     report: RunReport,
     reread: set[str],
     identity: str | None = None,
+    settled_sources: set[str] | None = None,
 ) -> tuple[IngestOutcome, list[Failure]]:
     """Store a chunk's papers; a source read again starts with a clean slate of ingest
-    failures (``reread`` holds the sources this run has already cleared)."""
+    failures (``reread`` holds the sources this run has already cleared, and
+    ``settled_sources`` those of sightings that needed nothing else)."""
     failures: list[Failure] = []
     papers: list[Paper] = []
     for item in chunk:
         if isinstance(item, Paper):
             papers.append(item)
+        elif isinstance(item, Sighting):
+            papers.append(item.paper())
         else:
             report.reject(item)
             failures.append(_ingest_failure(item))
     sources = {p.source for p in papers} | {f.source for f in failures if f.source}
+    sources |= settled_sources or set()
     if fresh := sources - reread:
         store.clear_ingest_failures(fresh)
         reread |= fresh
@@ -244,20 +290,67 @@ class _RunContext:
     reprobe: bool = False
     seen: RecentKeys = field(default_factory=RecentKeys)
     reread: set[str] = field(default_factory=set)
+    needed_work: bool = True
+    """Whether the last chunk planned held a paper to store, point or extract."""
+    settle_possible: bool | None = None
+    """Whether the database held papers when the run began (a fresh one has none to settle)."""
 
-    def plan(self, chunk: list[Paper | InputError]) -> list[Job]:
+    def plan(self, chunk: list[Item]) -> list[Job]:
         """Store a chunk's papers and decide which need extracting; cached ones become current."""
         with self.store.session():  # one open of the file for the whole plan
             return self._plan(chunk)
 
-    def _plan(self, chunk: list[Paper | InputError]) -> list[Job]:
+    def _settle(self, chunk: list[Item]) -> list[Sighting]:
+        """Take out of ``chunk`` the sightings that need nothing (stored, recorded, cached and
+        current: see :meth:`Store.settled`), probed in bulk; they never become Papers."""
+        if self.refresh:
+            return []
+        if self.settle_possible is None:  # only papers stored before this run can need nothing
+            self.settle_possible = self.store.has_papers()
+        if not self.settle_possible:
+            return []
+        by_source: dict[str, list[tuple[int, Sighting]]] = {}
+        for index, item in enumerate(chunk):
+            if isinstance(item, Sighting):
+                by_source.setdefault(item.source, []).append((index, item))
+        if not by_source:
+            return []
+        digest = self.backend.identity.digest
+        today = datetime.now(UTC).date()
+        taken: set[int] = set()
+        for source, found in by_source.items():
+            probe = [(s.content_hash, s.seen_on, s.record) for _, s in found]
+            taken.update(found[i][0] for i in self.store.settled(source, probe, digest, today))
+        if not taken:
+            return []
+        settled = [item for i, item in enumerate(chunk) if i in taken]
+        chunk[:] = [item for i, item in enumerate(chunk) if i not in taken]
+        return settled  # type: ignore[return-value]
+
+    def _plan(self, chunk: list[Item]) -> list[Job]:
         store, sink, report, seen = self.store, self.sink, self.report, self.seen
         seen.rotate()
+        chunk = list(chunk)
+        settled = self._settle(chunk)
+        self.needed_work = any(not isinstance(item, InputError) for item in chunk)
         outcome, failures = _store_chunk(
-            chunk, store, report, self.reread, self.backend.identity.digest
+            chunk,
+            store,
+            report,
+            self.reread,
+            self.backend.identity.digest,
+            {s.source for s in settled},
         )
         for failure in failures:
             sink.add_failure(failure)
+        report.read += len(settled)
+        for sighting in settled:  # stored, cached and current: counted, nothing to do
+            marker = int(sighting.content_hash[:16], 16)
+            if marker in seen:
+                continue
+            seen.add(marker)
+            report.distinct += 1
+            report.cached += 1
         jobs = make_jobs(outcome.papers, self.backend)
         keys = [job.cache_key for job in jobs]
         cached = set() if self.refresh else store.cached_keys(keys)
@@ -265,7 +358,8 @@ class _RunContext:
         failed_before = set() if skip_failed else store.failed_keys(keys) - cached
         todo: list[Job] = []
         for job in jobs:
-            marker = int(job.cache_key[:16], 16)
+            # one backend per run, so a content hash stands for its cache key
+            marker = int(job.paper.content_hash[:16], 16)
             if marker in seen:
                 continue
             seen.add(marker)
@@ -284,11 +378,14 @@ class _RunContext:
                 if j.cache_key in cached and j.paper.paper_id in stale
             )
             sink.pointers.on_success(j.paper.paper_id for j in todo if j.paper.paper_id in stale)
+        if self.settings.strict_grounding and settled:
+            digest = self.backend.identity.digest
+            cached |= {cache_key(s.content_hash, digest) for s in settled}
         if self.settings.strict_grounding and cached:
             store.drop_ungrounded(cached)
         if self.report.expected is None:
-            self.reporter.add_total(len(jobs))
-        self.reporter.advance(len(jobs) - len(todo))
+            self.reporter.add_total(len(jobs) + len(settled))
+        self.reporter.advance(len(jobs) - len(todo) + len(settled))
         return todo
 
     async def settle_endpoint(self, backend: AsyncBackend) -> None:
@@ -372,7 +469,11 @@ def run(
     reporter = reporter or Reporter()
     identity = backend.identity
     report = RunReport(db_path=store.path, backend=identity.backend, model=identity.model)
-    journal = Journal(journal_path(store.path)) if backend.capabilities.billable else None
+    journal = None
+    if backend.capabilities.billable:
+        from summarizer.run.journal import Journal, journal_path
+
+        journal = Journal(journal_path(store.path))
     # paid results are committed often (the journal covers the gaps); free ones once a chunk
     sink = (
         ResultSink(store, journal, replace=refresh)
@@ -385,8 +486,8 @@ def run(
         _check_budget_is_priced(backend, settings)
     report.recovered = sink.recover()
     inputs = list(inputs)
-    papers: Iterator[Paper | InputError] = in_shard(
-        read_papers(inputs, fmt, limit, on_skip=report.skip), shard
+    papers: Iterator[Item] = in_shard(
+        read_sightings(inputs, fmt, limit, on_skip=report.skip), shard
     )
     if retry_failed and not inputs:
         failed_papers = store.failed_papers()
@@ -396,7 +497,11 @@ def run(
         report.expected = _expected(inputs, fmt, limit, shard)
     if report.expected is not None:
         reporter.add_total(report.expected)
-    chunks = _chunks(papers, chunk_size)
+    # A batch bigger than a chunk is not counted exactly anyway (see RunReport), so its
+    # first chunks can be small and the workers start early; a smaller one keeps one chunk.
+    big = report.expected is not None and report.expected > chunk_size
+    ramp = big and not retry_failed and not isinstance(backend, AsyncBackend)
+    chunks = _Chunks(papers, chunk_size, RAMP if ramp else ())
     context = _RunContext(
         store=store,
         backend=backend,
@@ -413,6 +518,8 @@ def run(
     failed: BaseException | None = None
     try:
         if isinstance(backend, AsyncBackend):
+            import asyncio
+
             asyncio.run(_run_async(context, backend, chunks))
         else:
             try:
@@ -437,40 +544,53 @@ def run(
     return report
 
 
-def _run_chunks(
-    context: _RunContext, backend: Backend, chunks: Iterator[list[Paper | InputError]]
-) -> None:
+def _run_chunks(context: _RunContext, backend: Backend, chunks: _Chunks) -> None:
     """Synchronous backends; big chunks of a parallel one go to worker processes while the
     next chunk is parsed, so parsing, extraction and writing overlap."""
     sink, report = context.sink, context.report
     settings, reporter = context.settings, context.reporter
-    workers = worker_count(backend)
+
+    def collect(futures: list[Pending], sink: ResultSink, reporter: Reporter) -> None:
+        from summarizer.run.workers import ProcessPool
+
+        ProcessPool.collect(futures, sink, reporter)
+
     pool: ProcessPool | None = None
     pending: list[Pending] = []
+    big = report.expected is not None and report.expected >= MIN_PARALLEL
     try:
-        for chunk in chunks:
-            todo = context.plan(chunk)
+        for chunk in chunks:  # parsed here, while the workers extract the chunks before it
+            # one open of the database a chunk: the results that came back, then these papers
+            with context.store.session():
+                sink.flush()
+                todo = context.plan(chunk)
+            chunks.settled(context.needed_work)
             report.calls += len(todo)
-            if workers > 1 and len(todo) >= MIN_PARALLEL:
-                pool = pool or ProcessPool(backend, workers)
-                submitted = pool.submit(todo, settings.strict_grounding)
-            else:
-                submitted = []
-                run_sync(backend, todo, sink, settings, reporter)
-            ProcessPool.collect(pending, sink, reporter)
+            submitted: list[Pending] = []
+            if todo:  # a cached chunk never loads the extraction side
+                from summarizer.run import workers
+
+                count = workers.worker_count(backend)
+                if count > 1 and (len(todo) >= MIN_PARALLEL or big or pool is not None):
+                    pool = pool or workers.ProcessPool(backend, count)
+                    submitted = pool.submit(todo, settings.strict_grounding)
+                else:
+                    workers.run_sync(backend, todo, sink, settings, reporter)
+            if pending:  # the chunk before; the workers go on with this one meanwhile
+                collect(pending, sink, reporter)
             pending = submitted
-            sink.flush()
-        ProcessPool.collect(pending, sink, reporter)
+        if pending:
+            collect(pending, sink, reporter)
         sink.flush()
     finally:
         if pool is not None:
             pool.close()
 
 
-async def _run_async(
-    context: _RunContext, backend: AsyncBackend, chunks: Iterator[list[Paper | InputError]]
-) -> None:
+async def _run_async(context: _RunContext, backend: AsyncBackend, chunks: _Chunks) -> None:
     report = context.report
+    from summarizer.run.engine import AsyncEngine
+
     engine = AsyncEngine(backend, context.sink, context.settings, context.reporter)
     try:
         await backend.check_endpoint()
@@ -478,6 +598,7 @@ async def _run_async(
         first = True
         for chunk in chunks:
             todo = context.plan(chunk)
+            chunks.settled(context.needed_work)
             if first:
                 context.announce_cost(backend, todo, len(chunk), len(chunk) < context.chunk_size)
                 first = False

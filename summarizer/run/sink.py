@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
-
-from summarizer.core.calls import CallRecord
-from summarizer.core.results import Extraction, Failure
-from summarizer.run.journal import Journal
-from summarizer.store.columns import EXTRACTIONS
 from summarizer.store.current import Repointing
 from summarizer.store.store import Store
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from summarizer.core.calls import CallRecord
+    from summarizer.core.results import Extraction, Failure
+    from summarizer.run.journal import Journal
+
+# pyarrow and the row specs load with the first flush that writes: a cached re-run has none.
 
 
 @dataclass
@@ -116,6 +120,10 @@ class ResultSink:
 
     def flush(self) -> None:
         if self.results or self.failures or self.calls or self.pointers or self.tables:
+            import pyarrow as pa
+
+            from summarizer.store.columns import EXTRACTIONS
+
             tables = self.tables + ([EXTRACTIONS.arrow(self.results)] if self.results else [])
             combined = pa.concat_tables(tables) if tables else ()
             self.store.save(

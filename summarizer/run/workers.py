@@ -48,7 +48,6 @@ _worker_backend: Backend | None = None
 Pending = Future[tuple[pa.Table, list[Failure]]]
 """A batch handed to a worker process: its results table and failures, once done."""
 PARALLEL_BATCH = 500
-MIN_PARALLEL = 2000
 
 
 def _start_worker(name: str, settings: BackendSettings) -> None:

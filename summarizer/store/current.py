@@ -22,7 +22,6 @@ import duckdb
 
 from summarizer.core.identity import cache_key
 from summarizer.core.paper import Paper
-from summarizer.store.tables import keys_table
 
 
 def wanted_keys(papers: Sequence[Paper], identity: str | None) -> dict[str, str]:
@@ -82,6 +81,8 @@ def apply(con: duckdb.DuckDBPyConnection, pairs: Sequence[tuple[str, str]]) -> N
     transaction, so results and the pointers to them commit together."""
     if not pairs:
         return
+    from summarizer.store.tables import keys_table
+
     ids, keys = zip(*pairs, strict=True)
     con.register("current_keys", keys_table(ids, keys))
     con.execute(

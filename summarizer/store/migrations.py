@@ -15,13 +15,14 @@ from collections.abc import Callable
 import duckdb
 
 from summarizer.core.errors import StoreError
-from summarizer.store.columns import CALLS, EXTRACTIONS, FAILURES
 from summarizer.store.views import VIEW_ORDER, VIEWS, views_hash
 
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 
 
 def _initial_tables(con: duckdb.DuckDBPyConnection) -> None:
+    from summarizer.store import columns
+
     con.execute(
         """
         CREATE TABLE paper_records (
@@ -51,8 +52,8 @@ def _initial_tables(con: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
-    con.execute(EXTRACTIONS.create(1))
-    con.execute(FAILURES.create(1))
+    con.execute(columns.EXTRACTIONS.create(1))
+    con.execute(columns.FAILURES.create(1))
     con.execute(
         """
         CREATE TABLE runs (
@@ -78,11 +79,15 @@ def _initial_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _llm_calls(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(CALLS.create(2))
+    from summarizer.store import columns
+
+    con.execute(columns.CALLS.create(2))
 
 
 def _quality(con: duckdb.DuckDBPyConnection) -> None:
-    for statement in EXTRACTIONS.added_in(3):
+    from summarizer.store import columns
+
+    for statement in columns.EXTRACTIONS.added_in(3):
         con.execute(statement)
     con.execute(
         """
@@ -108,7 +113,9 @@ def _quality(con: duckdb.DuckDBPyConnection) -> None:
 def _open_problems_and_runs_view(con: duckdb.DuckDBPyConnection) -> None:
     """Failures remember the backend and model that failed (for --retry-failed), and the run
     log becomes a table behind a documented ``runs`` view."""
-    for statement in FAILURES.added_in(4):
+    from summarizer.store import columns
+
+    for statement in columns.FAILURES.added_in(4):
         con.execute(statement)
     con.execute("ALTER TABLE runs RENAME TO run_log")
 
@@ -137,7 +144,9 @@ def _schema_v2(con: duckdb.DuckDBPyConnection) -> None:
     stay current until a run re-extracts them: schema 2 has new cache keys, so the next run
     re-extracts exactly these papers, and nothing paid for is deleted.
     """
-    for statement in EXTRACTIONS.added_in(6):
+    from summarizer.store import columns
+
+    for statement in columns.EXTRACTIONS.added_in(6):
         con.execute(statement)
 
 

@@ -359,14 +359,14 @@ class Store:
         pointing at the result that backend will produce, so a run never has to update them
         afterwards; the outcome's ``repoint`` names the stored papers that point elsewhere.
         """
+        outcome = IngestOutcome()
+        if not papers:
+            return outcome
         import pyarrow as pa
 
         from summarizer.store import current as current_result
         from summarizer.store.tables import papers_table
 
-        outcome = IngestOutcome()
-        if not papers:
-            return outcome
         probe = pa.table(
             {
                 "paper_id": [p.paper_id for p in papers],
@@ -451,6 +451,68 @@ class Store:
                 self._add_sightings_of_stored(con, widen=bool(widen))
             con.unregister("batch")
         return outcome
+
+    def has_papers(self) -> bool:
+        """Whether any paper is stored."""
+        return bool(self.query("SELECT EXISTS (SELECT 1 FROM paper_records)")[0][0])
+
+    def settled(
+        self,
+        source: str,
+        sightings: Sequence[tuple[str, date | None, str]],
+        identity: str,
+        today: date,
+    ) -> list[int]:
+        """Which of these sightings of ``source`` need nothing at all, by position: each is a
+        (content_hash, seen_on, record). One needs nothing when its paper is stored, this
+        sighting is recorded, it neither moves ``first_seen`` earlier nor adds a source, and
+        the paper already points at a stored result of backend ``identity`` (a digest).
+
+        Exactly the sightings :meth:`add_papers` would leave as they are and a run would find
+        cached; the probe goes to DuckDB as one list, so a cached re-run builds no Paper.
+        """
+        if not sightings:
+            return []
+        items = [
+            f"{h}{seen.isoformat() if seen is not None else '----------'}{record}"
+            for h, seen, record in sightings
+        ]
+        with self.session() as con:
+            rows = con.execute(
+                """
+                WITH p AS (
+                    SELECT i, item[1:64] AS content_hash,
+                           TRY_CAST(nullif(item[65:74], '----------') AS DATE) AS seen_on,
+                           item[75:] AS record
+                    FROM (SELECT unnest(range(len($items))) AS i, unnest($items) AS item)
+                ),
+                first_id AS (  -- a content hash's paper is its smallest paper_id
+                    SELECT content_hash, min(paper_id) AS paper_id
+                    FROM paper_records SEMI JOIN p USING (content_hash)
+                    GROUP BY content_hash
+                ),
+                stored AS (
+                    SELECT r.content_hash, r.paper_id, r.current_key, r.first_seen, r.sources
+                    FROM paper_records r SEMI JOIN first_id f
+                        ON r.content_hash = f.content_hash AND r.paper_id = f.paper_id
+                ),
+                candidates AS (
+                    SELECT p.i, s.paper_id, p.record, s.current_key
+                    FROM p JOIN stored s USING (content_hash)
+                    WHERE s.current_key = sha256($identity || ':' || p.content_hash)[1:32]
+                      AND coalesce(list_contains(s.sources, $source), false)
+                      AND NOT coalesce(coalesce(p.seen_on, $today) < s.first_seen, false)
+                ),
+                recorded AS (
+                    SELECT c.* FROM candidates c SEMI JOIN (
+                        SELECT paper_id, record FROM sightings WHERE source = $source
+                    ) x ON c.paper_id = x.paper_id AND c.record = x.record
+                )
+                SELECT r.i FROM recorded r SEMI JOIN extractions e ON r.current_key = e.cache_key
+                """,
+                {"items": items, "identity": identity, "source": source, "today": today},
+            ).fetchall()
+        return [row[0] for row in rows]
 
     @staticmethod
     def _add_sightings_of_stored(con: duckdb.DuckDBPyConnection, *, widen: bool) -> None:
@@ -590,15 +652,12 @@ class Store:
     def clear_ingest_failures(self, sources: Iterable[str]) -> None:
         """A source is being read again: its old ingest problems are either fixed or about
         to be reported afresh, so none of them stays open twice."""
-        import pyarrow as pa
-
         with self.transaction() as con:
-            con.register("reread", pa.table({"source": list(sources)}))
             con.execute(
                 "DELETE FROM failure_log WHERE stage = 'ingest' "
-                "AND source IN (SELECT source FROM reread)"
+                "AND list_contains($sources::VARCHAR[], source)",
+                {"sources": list(sources)},
             )
-            con.unregister("reread")
 
     def drop_ungrounded(self, keys: Iterable[str]) -> int:
         """Drop the values grounding flagged from these stored results, in place, as
