@@ -190,14 +190,18 @@ def _batches(con: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
-    for statement in CALLS.added_in(7):
+    from summarizer.store import columns
+
+    for statement in columns.CALLS.added_in(7):
         con.execute(statement)
 
 
 def _evidence_spans(con: duckdb.DuckDBPyConnection) -> None:
     """Evidence that is an exact slice of the abstract is stored as its span, not repeated;
     the views put the text back. Rows written before keep their evidence text."""
-    for statement in EXTRACTIONS.added_in(8):
+    from summarizer.store import columns
+
+    for statement in columns.EXTRACTIONS.added_in(8):
         con.execute(statement)
 
 
