@@ -184,6 +184,9 @@ def _print_report(report: RunReport) -> None:
         f"papers read {report.read} ({report.distinct} distinct) · new {report.new} · "
         f"cached {report.cached} · extracted {report.extracted} · failed {report.failed} · "
         f"rejected {report.rejected}"
+        if report.backend
+        # `ingest` extracts nothing: no distinct/cached/extracted to speak of
+        else f"papers read {report.read} · new {report.new} · rejected {report.rejected}"
     )
     if report.stopped is not None and report.pending:
         line += f" · pending {report.pending} (stored; the next run extracts them)"

@@ -219,3 +219,9 @@ def test_python_dash_m_entry_point(tmp_path: Path) -> None:
     )
     assert result.returncode == 0
     assert "run" in result.stdout and "export" in result.stdout
+
+
+def test_ingest_reports_what_it_stored_and_nothing_it_did_not_do(seeds: Path) -> None:
+    code, out, _ = invoke("ingest", str(seeds / "daily_papers_a.txt"))
+    assert code == 0
+    assert out.splitlines()[0] == "papers read 65 · new 65 · rejected 0"
