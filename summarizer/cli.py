@@ -641,6 +641,47 @@ def export_cmd(
         out.print(Text(f"wrote {rows} rows to {out_path}"))
 
 
+@app.command("report", cls=_Command)
+def report_cmd(
+    out_path: Annotated[
+        str,
+        typer.Option(
+            "--out", metavar="FILE", help="File to write (e.g. digest.html); - writes to stdout."
+        ),
+    ],
+    db: DbOption = None,
+    where: Annotated[
+        str | None, typer.Option(metavar="SQL", help="Filter on the summaries view.")
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(metavar="DATE", help="Only papers first seen on or after (YYYY-MM-DD)."),
+    ] = None,
+    title: Annotated[
+        str | None, typer.Option(metavar="TEXT", help="The report's title.")
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", metavar="FORMAT", help="html or md.")
+    ] = "html",
+) -> None:
+    """Write a visual digest: one self-contained HTML file (charts, table, evidence)."""
+    from rich.text import Text
+
+    from summarizer.outputs.report import report as write_report
+
+    with _clean_errors():
+        since_date = _parse_since(since)
+    papers = _with_store(
+        db,
+        lambda s: write_report(
+            s, out_path, where=where, since=since_date, title=title, fmt=output_format
+        ),
+        read_only=True,
+    )
+    if out_path != "-":
+        out.print(Text(f"wrote a report of {papers} papers to {out_path}"))
+
+
 def _parse_since(value: str | None) -> date | None:
     if value is None:
         return None
