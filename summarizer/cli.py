@@ -657,9 +657,7 @@ def report_cmd(
         str | None,
         typer.Option(metavar="DATE", help="Only papers first seen on or after (YYYY-MM-DD)."),
     ] = None,
-    title: Annotated[
-        str | None, typer.Option(metavar="TEXT", help="The report's title.")
-    ] = None,
+    title: Annotated[str | None, typer.Option(metavar="TEXT", help="The report's title.")] = None,
     output_format: Annotated[
         str, typer.Option("--format", metavar="FORMAT", help="html or md.")
     ] = "html",

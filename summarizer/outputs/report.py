@@ -175,7 +175,9 @@ def shape(data: dict[str, Any], title: str) -> dict[str, Any]:
         def add(field: str, start: Any, end: Any, label: str, grounded: Any) -> None:
             ok = 1 if grounded is None or grounded else 0
             if _span_ok(start, end, n):  # noqa: B023 (used at once)
-                spans.append([field, to16(start), to16(end), label, ok])  # noqa: B023
+                # a label that is the span's own text is not repeated: the page slices it
+                same = abstract[start:end] == label  # noqa: B023
+                spans.append([field, to16(start), to16(end), None if same else label, ok])  # noqa: B023
             else:
                 loose.append([field, label, ok])  # noqa: B023
 
@@ -330,8 +332,8 @@ def render_html(document: dict[str, Any]) -> str:
 
 def _md_cell(value: Any) -> str:
     text = " ".join(str(value if value is not None else "").split())
-    return html.escape(text, quote=False).replace("|", "\\|").replace("[", "\\[").replace(
-        "]", "\\]"
+    return (
+        html.escape(text, quote=False).replace("|", "\\|").replace("[", "\\[").replace("]", "\\]")
     )
 
 

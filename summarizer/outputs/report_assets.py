@@ -4,7 +4,8 @@ The script reads the JSON document from ``#report-data`` and builds every elemen
 ``createElement``/``textContent``; it never assigns ``innerHTML``. Paper rows are compact
 arrays: ``[paper_id, title, task_category, method, code_url, first_seen, grounded_ratio,
 abstract, own_sizes, gains, spans, loose]``; a span is ``[field, start, end, label,
-grounded]`` in UTF-16 offsets of the abstract, a loose value ``[field, label, grounded]``.
+grounded]`` in UTF-16 offsets of the abstract (label null: the
+span's own text), a loose value ``[field, label, grounded]``.
 """
 
 from __future__ import annotations
@@ -271,7 +272,10 @@ JS = r"""
     card.appendChild(el("h3", null, p[1]));
     card.appendChild(el("div", {"class": "meta"},
       [p[0], p[2], p[5], p[6] === null ? "" : "grounded " + pct(p[6])].filter(Boolean).join(" \u00b7 ")));
-    var abstract = p[7], spans = p[10], loose = p[11];
+    var abstract = p[7], loose = p[11];
+    var spans = p[10].map(function (s) {
+      return [s[0], s[1], s[2], s[3] === null ? abstract.slice(s[1], s[2]) : s[3], s[4]];
+    });
     var used = {};
     spans.forEach(function (s) { used[s[0]] = true; });
     loose.forEach(function (s) { used[s[0]] = true; });
