@@ -1,0 +1,134 @@
+"""The HTML report in a real browser (headless Chromium driven by selenium).
+
+Skipped unless selenium is installed and Debian's ``chromium`` and ``chromium-driver``
+are at /usr/bin/chromium and /usr/bin/chromedriver.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from summarizer.cli import app
+
+selenium = pytest.importorskip("selenium")
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+
+CHROMIUM = Path("/usr/bin/chromium")
+DRIVER = Path("/usr/bin/chromedriver")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not (CHROMIUM.exists() and DRIVER.exists()),
+        reason="needs /usr/bin/chromium and /usr/bin/chromedriver",
+    ),
+]
+
+PAPERS = [
+    {
+        "id": "p1",
+        "title": "</script><img src=x onerror=alert(1)> EvilNet [/INST]",
+        "abstract": (
+            "Machine translation is hard for low-resource languages. We introduce EvilNet, "
+            "a 7B parameter model. EvilNet improves BLEU by 3.2 points on WMT22 over GPT-4. "
+            "Code is available at https://github.com/evil/evilnet."
+        ),
+    },
+    {
+        "id": "p2",
+        "title": "QuietASR: Robust Speech Recognition",
+        "abstract": (
+            "Speech recognition remains hard in noisy rooms. We propose QuietASR, a 13B "
+            "parameter model that reduces word error rate by 1.5% on LibriSpeech."
+        ),
+    },
+]
+
+
+@pytest.fixture
+def driver() -> Iterator[Any]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
+        options.add_argument(flag)
+    browser = webdriver.Chrome(service=Service(str(DRIVER)), options=options)
+    try:
+        yield browser
+    finally:
+        browser.quit()
+
+
+def _wait(condition: Any, timeout: float = 15.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)
+
+
+def test_charts_table_and_evidence_in_chromium(isolated: Path, driver: Any) -> None:
+    runner = CliRunner()
+    source = isolated / "papers.jsonl"
+    source.write_text("".join(json.dumps(p) + "\n" for p in PAPERS), encoding="utf-8")
+    assert runner.invoke(app, ["run", str(source), "--backend", "rules"]).exit_code == 0
+    out = isolated / "digest.html"
+    assert runner.invoke(app, ["report", "--out", str(out)]).exit_code == 0
+
+    driver.get(out.as_uri())
+    charts = driver.find_elements(By.CSS_SELECTOR, "[data-chart]")
+    assert {c.get_attribute("data-chart") for c in charts} == {
+        "papers_per_day",
+        "model_sizes",
+        "gains",
+        "grounded",
+        "runs",
+    }
+    for chart in charts:
+        if chart.get_attribute("data-empty") == "true":
+            assert chart.find_element(By.CSS_SELECTOR, ".caption").text
+            continue
+        marks = _wait(
+            lambda c=chart: c.find_elements(By.CSS_SELECTOR, "svg .role-mark > *, canvas")
+        )
+        assert marks, f"chart {chart.get_attribute('data-chart')} drew no marks"
+    # rules runs are no LLM runs: the runs chart shows its empty state
+    runs = driver.find_element(By.CSS_SELECTOR, '[data-chart="runs"]')
+    assert runs.get_attribute("data-empty") == "true"
+    # nothing was requested from the network, and no injected script ran
+    assert driver.execute_script("return performance.getEntriesByType('resource').length") == 0
+    assert driver.find_elements(By.CSS_SELECTOR, "img") == []
+
+    rows = driver.find_elements(By.CSS_SELECTOR, "#papers tbody tr")
+    assert len(rows) == 2
+    driver.find_element(By.ID, "search").send_keys("quietasr")
+    rows = driver.find_elements(By.CSS_SELECTOR, "#papers tbody tr")
+    assert len(rows) == 1 and "QuietASR" in rows[0].text
+    driver.find_element(By.ID, "search").clear()
+    driver.execute_script("document.getElementById('search').dispatchEvent(new Event('input'))")
+
+    row = next(
+        r for r in driver.find_elements(By.CSS_SELECTOR, "#papers tbody tr") if "EvilNet" in r.text
+    )
+    paper_id = row.get_attribute("data-paper-id")
+    row.click()
+    card = driver.find_element(By.CSS_SELECTOR, f'#viewer [data-paper-id="{paper_id}"]')
+    assert "</script>" in card.find_element(By.TAG_NAME, "h3").text
+    fields = {m.get_attribute("data-field") for m in card.find_elements(By.CSS_SELECTOR, "mark")}
+    assert {"code_url", "model_size", "gain", "method"} <= fields
+    code = card.find_element(By.CSS_SELECTOR, 'mark[data-field="code_url"]')
+    assert code.text.startswith("https://github.com/evil/evilnet")
+    legend = {
+        e.get_attribute("data-legend") for e in card.find_elements(By.CSS_SELECTOR, "[data-legend]")
+    }
+    assert fields <= legend
+    card.find_element(By.CSS_SELECTOR, 'button[data-value="gain"]').click()
+    assert _wait(lambda: card.find_elements(By.CSS_SELECTOR, "mark.flash"))
