@@ -188,3 +188,20 @@ def test_thousand_synthetic_papers_fit_the_budget(isolated: Path, db_path: Path)
     charts = data["charts"]
     assert charts["per_day"] and charts["sizes"] and charts["gains"] and charts["grounded"]
     assert charts["runs"] == []  # a rules run is no LLM run
+
+
+def test_the_vendored_chart_libraries_are_the_pinned_releases_unedited() -> None:
+    """VERSIONS.txt (written by scripts/vendor_js.sh) holds each bundle's sha256: a hand edit
+    of a vendored file fails here."""
+    import hashlib
+
+    vendor = Path(__file__).resolve().parents[1] / "summarizer" / "outputs" / "vendor"
+    lines = [
+        line.split()
+        for line in (vendor / "VERSIONS.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert {name for name, *_ in lines} == {"vega", "vega-lite", "vega-embed"}
+    for _name, _version, filename, checksum in lines:
+        digest = hashlib.sha256((vendor / filename).read_bytes()).hexdigest()
+        assert checksum == f"sha256:{digest}", filename
