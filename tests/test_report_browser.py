@@ -57,6 +57,7 @@ PAPERS = [
 def driver() -> Iterator[Any]:
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
         options.add_argument(flag)
     browser = webdriver.Chrome(service=Service(str(DRIVER)), options=options)
@@ -114,6 +115,18 @@ def test_charts_table_and_evidence_in_chromium(isolated: Path, driver: Any) -> N
     assert len(rows) == 1 and "QuietASR" in rows[0].text
     driver.find_element(By.ID, "search").clear()
     driver.execute_script("document.getElementById('search').dispatchEvent(new Event('input'))")
+    assert len(driver.find_elements(By.CSS_SELECTOR, "#papers tbody tr")) == 2
+    # filters change the rows shown: only EvilNet released code
+    driver.find_element(By.ID, "has-code").click()
+    rows = driver.find_elements(By.CSS_SELECTOR, "#papers tbody tr")
+    assert len(rows) == 1 and "EvilNet" in rows[0].text
+    driver.find_element(By.ID, "has-code").click()
+    from selenium.webdriver.support.ui import Select
+
+    Select(driver.find_element(By.ID, "category")).select_by_value("speech")
+    rows = driver.find_elements(By.CSS_SELECTOR, "#papers tbody tr")
+    assert len(rows) == 1 and "QuietASR" in rows[0].text
+    Select(driver.find_element(By.ID, "category")).select_by_value("")
 
     row = next(
         r for r in driver.find_elements(By.CSS_SELECTOR, "#papers tbody tr") if "EvilNet" in r.text
@@ -131,4 +144,37 @@ def test_charts_table_and_evidence_in_chromium(isolated: Path, driver: Any) -> N
     }
     assert fields <= legend
     card.find_element(By.CSS_SELECTOR, 'button[data-value="gain"]').click()
-    assert _wait(lambda: card.find_elements(By.CSS_SELECTOR, "mark.flash"))
+    flashed = _wait(lambda: card.find_elements(By.CSS_SELECTOR, "mark.flash"))
+    assert flashed and flashed[0].get_attribute("data-field") == "gain"
+    # the console stayed clean (the CSP would report a blocked request there too)
+    errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == [], errors
+
+
+def test_the_bundled_example_renders_and_its_screenshot_is_kept(
+    isolated: Path, driver: Any
+) -> None:
+    """The README's screenshot is this page: set UPDATE_SCREENSHOT=1 to write docs/digest.png."""
+    import os
+
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    runner = CliRunner()
+    assert runner.invoke(app, ["run", str(examples), "-q"]).exit_code == 0
+    out = isolated / "digest.html"
+    assert runner.invoke(app, ["report", "--out", str(out)]).exit_code == 0
+    driver.set_window_size(1280, 900)
+    driver.get(out.as_uri())
+    rows = driver.find_elements(By.CSS_SELECTOR, "#papers tbody tr")
+    assert len(rows) == 65  # the table holds every paper
+    drawn = [c for c in driver.find_elements(By.CSS_SELECTOR, "[data-chart]")
+             if c.get_attribute("data-empty") != "true"]  # fmt: skip
+    assert all(
+        _wait(lambda c=c: c.find_elements(By.CSS_SELECTOR, "svg .role-mark > *, canvas"))
+        for c in drawn
+    )
+    png = driver.get_screenshot_as_png()
+    assert png.startswith(b"\x89PNG") and len(png) > 10_000
+    if os.environ.get("UPDATE_SCREENSHOT") == "1":
+        target = Path(__file__).resolve().parents[1] / "docs" / "digest.png"
+        target.parent.mkdir(exist_ok=True)
+        target.write_bytes(png)
