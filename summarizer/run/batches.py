@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,6 +50,7 @@ from summarizer.core.results import Extraction, Failure
 from summarizer.grounding import ground
 from summarizer.ingest import read_papers
 from summarizer.run.journal import Journal, journal_path
+from summarizer.run.pipeline import chunked, ingest_failure
 from summarizer.run.sink import ResultSink
 from summarizer.store import batches as stored
 from summarizer.store.store import Store
@@ -101,29 +102,6 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _ingest_failure(error: InputError) -> Failure:
-    return Failure(
-        paper_id=None,
-        cache_key=None,
-        stage="ingest",
-        error_type="InputError",
-        message=error.reason,
-        source=error.source,
-        record=error.record,
-    )
-
-
-def _chunks(items: Iterable[Paper | InputError], size: int) -> Iterator[list[Paper | InputError]]:
-    chunk: list[Paper | InputError] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def _settle_mode(store: Store, backend: OpenAIBackend) -> None:
     """The mode a live call would use: forced by --mode, or what a probe stored for this
     endpoint; otherwise the backend's default for the host (no probe request is sent)."""
@@ -143,12 +121,12 @@ def todo(
     before, nor waiting in an open batch."""
     digest = backend.identity.digest
     wanted: dict[str, Paper] = {}
-    for chunk in _chunks(read_papers(list(inputs), fmt, limit), CHUNK):
+    for chunk in chunked(iter(read_papers(list(inputs), fmt, limit)), CHUNK):
         papers = [item for item in chunk if isinstance(item, Paper)]
         rejected = [item for item in chunk if isinstance(item, InputError)]
         report.rejections.extend(rejected)
         outcome = store.add_papers(papers, digest)
-        failures = [_ingest_failure(item) for item in rejected] + list(outcome.conflicts)
+        failures = [ingest_failure(item) for item in rejected] + list(outcome.conflicts)
         if failures:
             store.save(failures=failures)
         report.read += len(papers)

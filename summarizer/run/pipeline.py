@@ -199,12 +199,13 @@ class _Chunks:
             yield chunk  # the caller says how it went (settled) before asking for the next
 
 
-def _chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
+def chunked(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
     while chunk := list(islice(items, size)):
         yield chunk
 
 
-def _ingest_failure(error: InputError) -> Failure:
+def ingest_failure(error: InputError) -> Failure:
+    """A rejected input record, as the failure that reports it (shared with batch jobs)."""
     from summarizer.core.results import Failure
 
     return Failure(
@@ -230,7 +231,7 @@ def ingest(
     started = time.perf_counter()
     report = RunReport(db_path=store.path)
     reread: set[str] = set()
-    for chunk in _chunks(read_papers(inputs, fmt, limit, on_skip=report.skip), chunk_size):
+    for chunk in chunked(read_papers(inputs, fmt, limit, on_skip=report.skip), chunk_size):
         _, failures = _store_chunk(chunk, store, report, reread)
         store.save(failures=failures)
     report.finish_reading()
@@ -258,7 +259,7 @@ def _store_chunk(
             papers.append(item.paper())
         else:
             report.reject(item)
-            failures.append(_ingest_failure(item))
+            failures.append(ingest_failure(item))
     sources = {p.source for p in papers} | {f.source for f in failures if f.source}
     sources |= settled_sources or set()
     if fresh := sources - reread:
