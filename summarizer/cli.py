@@ -247,6 +247,35 @@ def _openai(backend: object, flag: str) -> Any:
     return backend
 
 
+def _ray_options(
+    engine: str,
+    address: str | None,
+    staging: Path | None,
+    workers: int | None,
+    batch: bool,
+    shard: bool,
+) -> Any:
+    """--engine and its flags: None for a local run, else the Ray engine's options."""
+    if engine not in ("local", "ray"):
+        raise ConfigError(f"unknown --engine {engine!r}; choose local or ray")
+    if engine == "local":
+        given = [flag for flag, value in (("--staging", staging), ("--workers", workers)) if value]
+        if given:
+            raise ConfigError(f"{' and '.join(given)} need --engine ray")
+        return None
+    if batch:
+        raise ConfigError(
+            "--engine ray cannot be combined with --batch: a provider batch job already runs "
+            "on the provider's machines; submit it with --engine local"
+        )
+    if shard:
+        raise ConfigError("--engine ray cannot be combined with --shard: Ray splits the work")
+    from summarizer.run import ray_engine
+
+    ray_engine.require_ray()
+    return ray_engine.RayOptions(address=address, staging=staging, workers=workers)
+
+
 def _submit_batch(
     store: Store, backend: object, inputs: list[Path], fmt: str | None, limit: int | None,
     options: BatchOptions, refuse: list[tuple[str, bool]],
@@ -438,6 +467,40 @@ def run(
         int,
         typer.Option(min=1, max=50_000, metavar="N", help="With --batch: requests per batch file."),
     ] = 50_000,
+    engine: Annotated[
+        str,
+        typer.Option(
+            metavar="NAME",
+            help="local (this machine) or ray (a Ray Data pipeline on a Ray cluster; "
+            "pip install 'summarizer[ray]').",
+        ),
+    ] = "local",
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ADDR",
+            envvar="RAY_ADDRESS",
+            help="With --engine ray: the cluster (host:6379, ray://host:10001 or auto). "
+            "[default: a local Ray on this machine]",
+        ),
+    ] = None,
+    staging: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DIR",
+            help="With --engine ray: where workers stage results; every node must reach it. "
+            "[default: beside the database]",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            metavar="N",
+            help="With --engine ray and an LLM backend: client actors sharing the rate limit. "
+            "[default: 2]",
+        ),
+    ] = None,
 ) -> None:
     """Ingest INPUTs, extract every paper not already cached, and store the results."""
     import logging
@@ -457,6 +520,7 @@ def run(
             raise ConfigError("give INPUT files or folders (- for stdin), or --retry-failed")
         pipeline.check_inputs(inputs or [])
         slice_ = pipeline.parse_shard(shard) if shard else None
+        ray_options = _ray_options(engine, ray_address, staging, workers, batch, slice_ is not None)
         with Store(db, hold=False) as store:
             name = choose_backend(backend, llm_flags=bool(model or base_url))
             if retry_failed and backend is None and not (model or base_url):
@@ -476,7 +540,7 @@ def run(
                 )  # fmt: skip
                 return
             _collect_finished_batches(store, chosen, strict_grounding)
-            engine = EngineSettings(
+            engine_settings = EngineSettings(
                 concurrency=concurrency,
                 rpm=rpm,
                 tpm=tpm,
@@ -488,20 +552,41 @@ def run(
             )
             paid = chosen.capabilities.billable
             with progress_reporter(enabled=not quiet, paid=paid) as reporter:
-                report = pipeline.run(
-                    inputs or [],
-                    store,
-                    chosen,
-                    fmt=input_format,
-                    limit=limit,
-                    settings=engine,
-                    retry_failed=retry_failed,
-                    reporter=reporter,
-                    shard=slice_,
-                    refresh=refresh,
-                    reprobe=reprobe,
-                    notice=lambda line: err.print(Text(f"note: {line}")),
-                )
+                if ray_options is not None:
+                    from summarizer.run import ray_engine
+
+                    ray_engine.check_options(
+                        list(inputs or []), engine_settings, retry_failed=retry_failed, shard=False
+                    )
+                    report = ray_engine.run(
+                        inputs or [],
+                        store,
+                        chosen,
+                        fmt=input_format,
+                        limit=limit,
+                        settings=engine_settings,
+                        retry_failed=retry_failed,
+                        reporter=reporter,
+                        refresh=refresh,
+                        reprobe=reprobe,
+                        notice=lambda line: err.print(Text(f"note: {line}")),
+                        options=ray_options,
+                    )
+                else:
+                    report = pipeline.run(
+                        inputs or [],
+                        store,
+                        chosen,
+                        fmt=input_format,
+                        limit=limit,
+                        settings=engine_settings,
+                        retry_failed=retry_failed,
+                        reporter=reporter,
+                        shard=slice_,
+                        refresh=refresh,
+                        reprobe=reprobe,
+                        notice=lambda line: err.print(Text(f"note: {line}")),
+                    )
         _print_report(report)
     if isinstance(report.stopped, Interrupted):
         raise typer.Exit(Interrupted.exit_code)

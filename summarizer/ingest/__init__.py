@@ -81,9 +81,11 @@ __all__ = [
     "Sighting",
     "Skipped",
     "expand_inputs",
+    "folder_files",
     "read_file",
     "read_papers",
     "read_sightings",
+    "read_source",
 ]
 
 
@@ -102,6 +104,11 @@ def _folder_files(folder: Path) -> Iterator[Path | Skipped]:
             yield Skipped(str(path), f"not a paper file ({suffix})")
         else:
             yield path
+
+
+def folder_files(folder: Path) -> list[Path | Skipped]:
+    """The files a run reads in ``folder``, in order; the ones never papers as Skipped."""
+    return list(_folder_files(folder))
 
 
 def expand_inputs(
@@ -131,6 +138,15 @@ def read_file(path: Path, fmt: str | None = None) -> Iterator[Paper | InputError
     """Parse one file (or stdin for ``-``) with the given or detected format."""
     for item in _read_file(path, fmt, None):
         yield item.paper() if isinstance(item, Sighting) else item
+
+
+def read_source(
+    path: Path, fmt: str | None = None, on_skip: OnSkip | None = None
+) -> Iterator[Sighting | InputError]:
+    """One file's sightings and rejections, as a run reads it; pass ``on_skip`` for a file
+    found in a folder (it is skipped, not rejected, when it holds no papers). A distributed
+    run reads each file with this, in a task of its own."""
+    return _read_file(path, fmt, on_skip)
 
 
 def _read_file(

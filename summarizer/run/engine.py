@@ -31,23 +31,27 @@ from summarizer.core.results import Extraction, Usage
 from summarizer.core.schema import Summary
 from summarizer.grounding import ground
 from summarizer.run.concurrency import FlightControl
-from summarizer.run.jobs import EngineSettings, Job, failure_for
+from summarizer.run.jobs import EngineSettings, EngineSink, Job, failure_for
 from summarizer.run.progress import Reporter
-from summarizer.run.ratelimit import RateLimiter
-from summarizer.run.sink import ResultSink
+from summarizer.run.ratelimit import Limiter, RateLimiter
 
 
 class AsyncEngine:
     """One per run: owns the limiter, the per-paper retry loop and the budget checks."""
 
     def __init__(
-        self, backend: AsyncBackend, sink: ResultSink, settings: EngineSettings, reporter: Reporter
+        self,
+        backend: AsyncBackend,
+        sink: EngineSink,
+        settings: EngineSettings,
+        reporter: Reporter,
+        limiter: Limiter | None = None,
     ) -> None:
         self.backend = backend
         self.sink = sink
         self.settings = settings
         self.reporter = reporter
-        self.limiter = RateLimiter(settings.rpm, settings.tpm)
+        self.limiter: Limiter = limiter or RateLimiter(settings.rpm, settings.tpm)
         self.flight = FlightControl(
             settings.concurrency,
             local=backend.local,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from summarizer.backends.base import AnyBackend
 from summarizer.core.calls import redact
@@ -12,6 +12,10 @@ from summarizer.core.errors import ExtractionError
 from summarizer.core.identity import CacheIdentity, cache_key
 from summarizer.core.paper import Paper
 from summarizer.core.results import Extraction, Failure
+
+if TYPE_CHECKING:
+    from summarizer.core.calls import CallRecord
+    from summarizer.run.sink import Spend
 
 
 @dataclass(slots=True)
@@ -67,3 +71,13 @@ class OutcomeSink(Protocol):
     def add_result(self, result: Extraction) -> None: ...
 
     def add_failure(self, failure: Failure) -> None: ...
+
+
+class EngineSink(OutcomeSink, Protocol):
+    """Where the LLM engine puts outcomes and call records, and reads what was spent: the
+    run's ResultSink, or a Ray worker's staging writer."""
+
+    @property
+    def spend(self) -> Spend: ...
+
+    def add_call(self, record: CallRecord) -> None: ...

@@ -232,14 +232,14 @@ def ingest(
     report = RunReport(db_path=store.path)
     reread: set[str] = set()
     for chunk in chunked(read_papers(inputs, fmt, limit, on_skip=report.skip), chunk_size):
-        _, failures = _store_chunk(chunk, store, report, reread)
+        _, failures = store_chunk(chunk, store, report, reread)
         store.save(failures=failures)
     report.finish_reading()
     report.elapsed = time.perf_counter() - started
     return report
 
 
-def _store_chunk(
+def store_chunk(
     chunk: list[Item],
     store: Store,
     report: RunReport,
@@ -334,7 +334,7 @@ class _RunContext:
         chunk = list(chunk)
         settled = self._settle(chunk)
         self.needed_work = any(not isinstance(item, InputError) for item in chunk)
-        outcome, failures = _store_chunk(
+        outcome, failures = store_chunk(
             chunk,
             store,
             report,
@@ -416,25 +416,30 @@ class _RunContext:
         total = len(todo)
         if not whole and expected and chunk_read and expected > chunk_read:
             total = round(len(todo) * expected / chunk_read)
-        if total == 0:
-            return
-        sample = todo[:200]
-        usage = [backend.estimate_usage(j.paper) for j in sample]
-        tokens = round(total * sum(p + c for p, c in usage) / len(sample))
-        costs = [backend.estimate_cost(j.paper) for j in sample]
-        model = backend.identity.model
-        if any(c is None for c in costs):
-            self.notice(
-                f"{'about ' if total != len(todo) else ''}{total:,} papers to extract with "
-                f"{model}, about {tokens:,} tokens; cost is not tracked: no price is known for "
-                f"{model} (pass --prices FILE to track it)"
-            )
-            return
-        cost = total * sum(c or 0.0 for c in costs) / len(costs)
-        self.notice(
-            f"{'about ' if total != len(todo) else ''}{total:,} papers to extract with {model}, "
-            f"about {tokens:,} tokens, estimated cost ${cost:,.4f}"
+        line = cost_notice(backend, todo[:200], total, approximate=total != len(todo))
+        if line is not None:
+            self.notice(line)
+
+
+def cost_notice(
+    backend: AsyncBackend, sample: list[Job], total: int, *, approximate: bool
+) -> str | None:
+    """The line a user sees before a paid run spends: ``total`` papers, the tokens and cost
+    estimated from ``sample`` (a few of them). None when there is nothing to extract."""
+    if total == 0 or not sample:
+        return None
+    about = "about " if approximate else ""
+    usage = [backend.estimate_usage(j.paper) for j in sample]
+    tokens = round(total * sum(p + c for p, c in usage) / len(sample))
+    costs = [backend.estimate_cost(j.paper) for j in sample]
+    model = backend.identity.model
+    if any(c is None for c in costs):
+        return (
+            f"{about}{total:,} papers to extract with {model}, about {tokens:,} tokens; cost "
+            f"is not tracked: no price is known for {model} (pass --prices FILE to track it)"
         )
+    cost = total * sum(c or 0.0 for c in costs) / len(costs)
+    return f"{about}{total:,} papers to extract with {model}, about {tokens:,} tokens, estimated cost ${cost:,.4f}"
 
 
 def run(
@@ -485,7 +490,7 @@ def run(
     )
     if isinstance(backend, AsyncBackend):
         _check_budget_is_priced(backend, settings)
-    report.recovered = sink.recover()
+    report.recovered = sink.recover() + _recover_staged(store)
     inputs = list(inputs)
     papers: Iterator[Item] = in_shard(
         read_sightings(inputs, fmt, limit, on_skip=report.skip), shard
@@ -495,7 +500,7 @@ def run(
         report.expected = len(failed_papers)
         papers = iter(failed_papers)
     else:
-        report.expected = _expected(inputs, fmt, limit, shard)
+        report.expected = expected_papers(inputs, fmt, limit, shard)
     if report.expected is not None:
         reporter.add_total(report.expected)
     # A batch bigger than a chunk is not counted exactly anyway (see RunReport), so its
@@ -541,7 +546,7 @@ def run(
         report.completion_tokens = sink.spend.completion_tokens
         report.cost_usd = sink.spend.cost_usd
         report.elapsed = time.perf_counter() - started
-        store.record_run(_run_row(report, started_at, failed))
+        store.record_run(run_row(report, started_at, failed))
     return report
 
 
@@ -614,6 +619,19 @@ async def _run_async(context: _RunContext, backend: AsyncBackend, chunks: _Chunk
         await backend.aclose()
 
 
+def _recover_staged(store: Store) -> int:
+    """Results a Ray run staged beside the database and died before loading: stored now,
+    whichever engine runs next (see :mod:`summarizer.store.staging`)."""
+    from summarizer.store.paths import staging_root
+
+    root = staging_root(store.path)
+    if not root.is_dir():
+        return 0
+    from summarizer.store import staging
+
+    return staging.recover(store, root).results
+
+
 def _check_budget_is_priced(backend: AsyncBackend, settings: EngineSettings) -> None:
     if settings.max_cost is None:
         return
@@ -626,7 +644,7 @@ def _check_budget_is_priced(backend: AsyncBackend, settings: EngineSettings) -> 
         )
 
 
-def _expected(
+def expected_papers(
     inputs: list[str | Path], fmt: str | None, limit: int | None, shard: tuple[int, int] | None
 ) -> int | None:
     expected = estimate_papers(inputs, fmt)
@@ -637,7 +655,7 @@ def _expected(
     return min(expected, limit) if limit is not None else expected
 
 
-def _run_row(
+def run_row(
     report: RunReport, started_at: datetime, failed: BaseException | None = None
 ) -> dict[str, Any]:
     return {

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from typing import Protocol
 
 Clock = Callable[[], float]
 """Seconds on a monotonic scale; ``time.monotonic`` unless a test drives time itself."""
@@ -108,29 +109,28 @@ class TokenBucket:
             self.level = min(self.level, remaining)
 
 
-class RateLimiter:
-    """Shared by every request of a run; all methods are called from one event loop.
+class Limiter(Protocol):
+    """What the engine asks of a rate limiter: this process's :class:`RateLimiter`, or a
+    proxy to the one a whole cluster shares (``summarizer.run.ray_tasks.RemoteLimiter``)."""
 
-    ``clock`` and ``sleep`` must agree (sleeping ``s`` advances the clock by ``s``); the
-    defaults are the real monotonic clock and ``asyncio.sleep``.
-    """
+    def request_rate(self) -> float | None: ...
 
-    def __init__(
-        self,
-        rpm: float | None = None,
-        tpm: float | None = None,
-        *,
-        clock: Clock = time.monotonic,
-        sleep: Sleep = asyncio.sleep,
-    ) -> None:
+    async def acquire(self, tokens: float) -> None: ...
+
+    def pause(self, seconds: float) -> None: ...
+
+    def observe(self, headers: Mapping[str, str]) -> None: ...
+
+
+class _Budgets:
+    """A request bucket and a token bucket, corrected by what the provider says."""
+
+    def __init__(self, rpm: float | None, tpm: float | None, clock: Clock) -> None:
         self._clock = clock
-        self._sleep = sleep
         self.requests = TokenBucket(rpm, clock=clock)
         self.tokens = TokenBucket(tpm, clock=clock)
         self._configured = (rpm is not None, tpm is not None)
         self._paused_until = 0.0
-        self._lock = asyncio.Lock()
-        self.waited = 0.0
 
     def request_rate(self) -> float | None:
         """Requests per second the budgets allow at the last request's size, if any is known."""
@@ -138,23 +138,6 @@ class RateLimiter:
         if self.tokens.per_minute:
             rates.append(self.tokens.rate / max(1.0, self.tokens.last))
         return min(rates) if rates else None
-
-    async def acquire(self, tokens: float) -> None:
-        """Wait until one request of about ``tokens`` tokens fits both budgets, then pay."""
-        async with self._lock:
-            while True:
-                now = self._clock()
-                delay = max(
-                    self._paused_until - now,
-                    self.requests.wait_time(1),
-                    self.tokens.wait_time(tokens),
-                )
-                if delay <= 0:
-                    self.requests.take(1)
-                    self.tokens.take(tokens)
-                    return
-                self.waited += delay
-                await self._sleep(delay)
 
     def pause(self, seconds: float) -> None:
         """A 429 said to wait: hold every request, not just the one that was refused, and
@@ -175,6 +158,75 @@ class RateLimiter:
             remaining = _number(headers.get(f"x-ratelimit-remaining-{kind}"))
             if remaining is not None:
                 bucket.cap(remaining)
+
+    def _delay(self, tokens: float) -> float:
+        return max(
+            self._paused_until - self._clock(),
+            self.requests.wait_time(1),
+            self.tokens.wait_time(tokens),
+        )
+
+
+class SharedBudget(_Budgets):
+    """The budgets of a whole cluster, held in one place (a Ray actor) and handed out by
+    reservation: each request is given its own slot, ``reserve`` returns how long to wait
+    for it, and the caller sleeps on its side. Slots follow one another at the limit's
+    pace whichever worker asks, so n workers together send what one would.
+
+    Synchronous on purpose: an actor runs one call at a time, so no lock is needed.
+    """
+
+    def __init__(
+        self, rpm: float | None = None, tpm: float | None = None, *, clock: Clock = time.monotonic
+    ) -> None:
+        super().__init__(rpm, tpm, clock)
+        self.reserved = 0
+
+    def reserve(self, tokens: float) -> tuple[float, float | None]:
+        """Book the next slot for a request of about ``tokens``: (seconds until it, the
+        request rate now known, for the caller's flight control)."""
+        delay = max(0.0, self._delay(tokens))
+        self.requests.take(1)
+        self.tokens.take(tokens)
+        self.reserved += 1
+        return delay, self.request_rate()
+
+    def held(self) -> float:
+        """Seconds a 429 still holds everyone (asked once a booked slot comes up)."""
+        return max(0.0, self._paused_until - self._clock())
+
+
+class RateLimiter(_Budgets):
+    """Shared by every request of a run; all methods are called from one event loop.
+
+    ``clock`` and ``sleep`` must agree (sleeping ``s`` advances the clock by ``s``); the
+    defaults are the real monotonic clock and ``asyncio.sleep``.
+    """
+
+    def __init__(
+        self,
+        rpm: float | None = None,
+        tpm: float | None = None,
+        *,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        super().__init__(rpm, tpm, clock)
+        self._sleep = sleep
+        self._lock = asyncio.Lock()
+        self.waited = 0.0
+
+    async def acquire(self, tokens: float) -> None:
+        """Wait until one request of about ``tokens`` tokens fits both budgets, then pay."""
+        async with self._lock:
+            while True:
+                delay = self._delay(tokens)
+                if delay <= 0:
+                    self.requests.take(1)
+                    self.tokens.take(tokens)
+                    return
+                self.waited += delay
+                await self._sleep(delay)
 
 
 def _number(value: str | None) -> float | None:

@@ -205,6 +205,16 @@ def _evidence_spans(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(statement)
 
 
+def _staged_parts(con: duckdb.DuckDBPyConnection) -> None:
+    """Part files a distributed run staged and the store loaded: a part's rows and its name
+    are written in one transaction, so a load that is cut short and done again (or a staging
+    folder loaded by two runs) never stores a row twice."""
+    con.execute(
+        "CREATE TABLE staged_parts (part VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, "
+        "rows_loaded INTEGER NOT NULL, loaded_at TIMESTAMP NOT NULL)"
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("initial tables", _initial_tables),
     ("llm_calls log", _llm_calls),
@@ -214,6 +224,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("extraction schema 2: task category, size roles", _schema_v2),
     ("provider batch jobs", _batches),
     ("evidence stored as spans of the abstract", _evidence_spans),
+    ("staged part files loaded by distributed runs", _staged_parts),
 ]
 
 

@@ -21,3 +21,9 @@ def missing_database(path: Path) -> str:
         f"no database at {path}; run `summarizer run INPUT` first, or point --db "
         "(or SUMMARIZER_DB) at an existing database"
     )
+
+
+def staging_root(db_path: Path) -> Path:
+    """Where a Ray run stages results by default: beside the database, so a local cluster
+    needs nothing set (see :mod:`summarizer.store.staging`)."""
+    return db_path.with_name(db_path.name + ".staging")

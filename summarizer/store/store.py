@@ -10,7 +10,7 @@ import errno
 import json
 import os
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -346,7 +346,9 @@ class Store:
             except (duckdb.Error, OSError) as exc:
                 raise _store_error(self.path, exc) from None
 
-    def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+    def query(
+        self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None
+    ) -> list[tuple[Any, ...]]:
         with self.session() as con:
             return con.execute(sql, params or []).fetchall()
 
@@ -603,10 +605,13 @@ class Store:
         calls: Sequence[CallRecord] | pa.Table = (),
         *,
         replace: bool = False,
+        staged: Sequence[tuple[str, str, int]] = (),
     ) -> None:
         """Write results, failures and call logs, and point papers at their current result,
         in one transaction. ``replace`` overwrites stored results with the same cache key
-        (a ``--refresh`` run); otherwise the stored one is kept."""
+        (a ``--refresh`` run); otherwise the stored one is kept. ``staged`` names the part
+        files (part, kind, rows) these rows were read from, recorded in the same
+        transaction (see :mod:`summarizer.store.staging`)."""
         import pyarrow.compute as pc
 
         from summarizer.store import current as current_result
@@ -615,7 +620,7 @@ class Store:
         results = _rows(EXTRACTIONS, extractions)
         failed = _rows(FAILURES, failures)
         logged = _rows(CALLS, calls)
-        if results is None and failed is None and logged is None and not current:
+        if results is None and failed is None and logged is None and not current and not staged:
             return
         with self.transaction() as con:
             if results is not None:
@@ -648,6 +653,22 @@ class Store:
                 con.execute(CALLS.insert("new_calls"))
                 con.unregister("new_calls")
             current_result.apply(con, current)
+            if staged:
+                con.executemany(
+                    "INSERT INTO staged_parts VALUES (?, ?, ?, current_timestamp) "
+                    "ON CONFLICT DO NOTHING",
+                    [list(part) for part in staged],
+                )
+
+    def loaded_parts(self, parts: Sequence[str]) -> set[str]:
+        """Which of these staged part files the store has loaded already."""
+        if not parts:
+            return set()
+        rows = self.query(
+            "SELECT part FROM staged_parts WHERE list_contains($parts::VARCHAR[], part)",
+            {"parts": list(parts)},
+        )
+        return {row[0] for row in rows}
 
     def clear_ingest_failures(self, sources: Iterable[str]) -> None:
         """A source is being read again: its old ingest problems are either fixed or about
