@@ -44,6 +44,7 @@ _PARSERS = {
     "tsv": ("tabular", "parse", "\t"),
     "atom": ("atom", "parse", None),
     "rss": ("rss", "parse", None),
+    "parquet": ("parquet", "parse", None),
 }
 
 
@@ -66,7 +67,7 @@ _NEVER_PAPERS = """
     .zip .tar .tgz .bz2 .xz .zst .7z .rar
     .mp3 .wav .flac .ogg .m4a .mp4 .mov .avi .mkv .webm
     .woff .woff2 .ttf .otf
-    .duckdb .db .sqlite .parquet .arrow .feather .pkl .pickle .npy .npz .wal .journal
+    .duckdb .db .sqlite .arrow .feather .pkl .pickle .npy .npz .wal .journal
     .py .pyc .ipynb .js .ts .sh .bash .r .rs .go .java .c .h .cpp .rb
     .toml .yaml .yml .ini .cfg .conf .lock .html .htm .css
 """  # images, documents, archives, media, fonts, databases, code and config
@@ -157,14 +158,14 @@ def _read_file(
     source = Source(path)
     try:
         head = source.head()
-        check_readable(source.name, head)
+        chosen = fmt or detect_format(source.suffix, head)
+        check_readable(source.name, head, chosen)
     except InputError as error:
         yield error
         return
     except READ_ERRORS as exc:
         yield read_failure(source.name, exc)
         return
-    chosen = fmt or detect_format(source.suffix, head)
     items = _parser(chosen)(source)
     try:
         first = next(items, None)

@@ -3,7 +3,8 @@ cost estimate that are right from the first second.
 
 Counting is a byte scan, never a parse: newlines for JSON Lines and CSV, entry tags for
 feeds, and an average size per paper for listings and JSON documents. A scan reads the file
-at disk speed, a small cost next to parsing it.
+at disk speed, a small cost next to parsing it. A Parquet file says how many rows it holds in
+its footer.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ def estimate_papers(inputs: Iterable[str | Path], fmt: str | None = None) -> int
 
 
 def _count(source: Source, fmt: str) -> int:
+    if fmt == "parquet":
+        return _parquet_rows(source.path)
     marker = _MARKERS.get(fmt)
     if fmt in _BY_LINE or marker is not None:
         needle = marker or b"\n"
@@ -57,3 +60,20 @@ def _count(source: Source, fmt: str) -> int:
                 carry = data[-(len(needle) - 1) :] if len(needle) > 1 else b""
         return max(0, count - 1) if fmt in ("csv", "tsv") else count
     return max(1, source.path.stat().st_size // _BYTES_PER_PAPER)
+
+
+def _parquet_rows(path: Path) -> int:
+    """The row count in the footer; 0 for a table with no paper columns, which a run skips."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from summarizer.ingest.records import ABSTRACT_KEYS, TITLE_KEYS
+
+    try:
+        with pq.ParquetFile(path) as parquet:
+            names = {name.strip().lower() for name in parquet.schema_arrow.names}
+            if names.isdisjoint((*TITLE_KEYS, *ABSTRACT_KEYS)):
+                return 0
+            return int(parquet.metadata.num_rows)
+    except pa.ArrowException:
+        return 0

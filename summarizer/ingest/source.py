@@ -23,7 +23,7 @@ from typing import BinaryIO
 
 from summarizer.core.errors import InputError
 
-FORMATS = ("listing", "jsonl", "json", "csv", "tsv", "atom", "rss")
+FORMATS = ("listing", "jsonl", "json", "csv", "tsv", "atom", "rss", "parquet")
 """Input format names, a public contract (`--format`): add, never rename."""
 
 STDIN = "-"
@@ -40,10 +40,14 @@ _BY_SUFFIX = {
     ".rss": "rss",
     ".txt": "listing",
     ".md": "listing",
+    ".parquet": "parquet",
 }
+BINARY_FORMATS = frozenset(("parquet",))
+"""Formats read from the file itself, not as text: no NUL-byte check, no stdin."""
 SNIFF_BYTES = 8192
 _CHUNK = 64 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
+PARQUET_MAGIC = b"PAR1"
 _BOMS = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
     (codecs.BOM_UTF32_LE, "utf_32_le", "UTF-32"),
     (codecs.BOM_UTF32_BE, "utf_32_be", "UTF-32"),
@@ -281,10 +285,17 @@ def _decoded(raw: BinaryIO, name: str, *, rewindable: bool) -> BinaryIO:
     return stream
 
 
-def check_readable(name: str, head: bytes) -> None:
-    """Reject inputs that are not text at all, before any parser sees them."""
+def check_readable(name: str, head: bytes, fmt: str | None = None) -> None:
+    """Reject inputs that are not text at all, before a text parser sees them; a binary
+    format (``fmt`` in BINARY_FORMATS) is checked only for being empty."""
     if not head.strip():
         raise InputError(name, None, "file is empty; nothing to ingest")
+    if fmt in BINARY_FORMATS:
+        return
+    if head.startswith(PARQUET_MAGIC) and b"\x00" in head:
+        raise InputError(
+            name, None, f"file looks like Parquet, not {fmt or 'text'}; pass --format parquet"
+        )
     if b"\x00" in head:
         raise InputError(name, None, "file looks binary (contains NUL bytes); expected text")
 
@@ -331,6 +342,8 @@ def detect_format(suffix: str, head: bytes) -> str:
         return _xml_format(text)
     if by_suffix:
         return by_suffix
+    if head.startswith(PARQUET_MAGIC):
+        return "parquet"
     if text.startswith(b"<"):
         return _xml_format(text)
     if text.startswith((b"[", b"{")):
