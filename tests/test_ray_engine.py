@@ -132,6 +132,14 @@ def write_bad_inputs(folder: Path) -> None:
     (folder / "b.csv").write_text(
         'title,abstract\n"Row paper","We present BazGAN."\n"only one cell"\n'
     )
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    papers = {
+        "Title": ["From Parquet", "No abstract"],
+        "Abstract": ["We scale QuxNet to 13B.", None],
+    }
+    pq.write_table(pa.table(papers), folder / "c.parquet")
     (folder / "notes.csv").write_text("name,value\nx,1\n")  # a table of something else
     (folder / "figure.png").write_bytes(b"\x89PNG")
 
@@ -142,7 +150,7 @@ def test_bad_input_records_are_reported_as_in_a_local_run(tmp_path: Path) -> Non
     missing = tmp_path / "nope.jsonl"
     local = run_local(tmp_path / "local.duckdb", [inputs])
     distributed = run_ray(tmp_path / "ray.duckdb", [inputs])
-    assert local.rejected == 3
+    assert local.rejected == 4
     assert distributed.rejections == local.rejections
     assert distributed.notes == local.notes and len(local.notes) == 2
     assert counts(distributed) == counts(local)
