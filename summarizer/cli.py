@@ -256,6 +256,7 @@ def _ray_options(
     shard: bool,
 ) -> Any:
     """--engine and its flags: None for a local run, else the Ray engine's options."""
+    engine = engine.strip().lower()
     if engine not in ("local", "ray"):
         raise ConfigError(f"unknown --engine {engine!r}; choose local or ray")
     if engine == "local":
@@ -273,6 +274,7 @@ def _ray_options(
     from summarizer.run import ray_engine
 
     ray_engine.require_ray()
+    ray_engine.check_address(address)
     return ray_engine.RayOptions(address=address, staging=staging, workers=workers)
 
 

@@ -174,7 +174,6 @@ def test_engine_flags_that_do_not_go_together_are_one_line(
 
 
 def test_engine_ray_refuses_stdin(seeds: Path) -> None:
-    pytest.importorskip("ray")
     code, err = invoke("run", "-", "--engine", "ray")
     assert code == 2 and "reads files, not stdin" in err
 

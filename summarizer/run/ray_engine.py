@@ -114,6 +114,49 @@ def check_options(
         )
 
 
+def check_address(address: str | None, *, timeout: float = 5.0) -> None:
+    """A cluster address that nothing answers at is one line now, not a minute of Ray's
+    own retries: its host and port are tried first (``auto`` is left to Ray)."""
+    if not address or address == "auto":
+        return
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address if "://" in address else f"ray://{address}")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host, port = None, None
+    if not host or not port:
+        raise ConfigError(
+            f"--ray-address {address!r} is not host:port (e.g. 10.0.0.5:6379 or "
+            "ray://10.0.0.5:10001)"
+        )
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        raise ConfigError(
+            f"no Ray cluster answers at {address} ({exc.strerror or exc}); start one with "
+            "`ray start --head` or check --ray-address"
+        ) from None
+
+
+def check_staging(root: Path) -> None:
+    """The staging folder must be a folder this process can write (and every node reach)."""
+    if root.exists() and not root.is_dir():
+        raise ConfigError(f"--staging {root} is a file; give a folder every node can reach")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        probe = root / ".writable"
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write the staging folder {root} ({exc.strerror or exc}); pass "
+            "--staging DIR on storage every node can reach"
+        ) from None
+
+
 class _Cluster:
     """A connection to Ray for one run: joins the one this process has, or starts (and
     later stops) its own."""
@@ -184,6 +227,8 @@ def run(
     identity = backend.identity
     report = RunReport(db_path=store.path, backend=identity.backend, model=identity.model)
     root = options.staging or staging.staging_root(store.path)
+    check_address(options.address)
+    check_staging(root)
     report.recovered = staging.recover(store, root).results
     report.expected = expected_papers(inputs, fmt, limit, None)
     if report.expected is not None:
@@ -206,6 +251,7 @@ def run(
     finally:
         if cluster is not None:
             cluster.close()
+        staging.drop_if_empty(root)
         report.finish_reading()
         report.elapsed = time.perf_counter() - started
         store.record_run(run_row(report, started_at, failed))

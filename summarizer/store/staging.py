@@ -29,7 +29,16 @@ if TYPE_CHECKING:
 
     from summarizer.store.columns import TableSpec
 
-__all__ = ["KINDS", "Loaded", "clean", "load", "recover", "staging_root", "write_part"]
+__all__ = [
+    "KINDS",
+    "Loaded",
+    "clean",
+    "drop_if_empty",
+    "load",
+    "recover",
+    "staging_root",
+    "write_part",
+]
 
 KINDS = ("results", "failures", "calls")
 """Part kinds, in load order."""
@@ -149,13 +158,20 @@ def recover(store: Store, root: Path, *, keep: Path | None = None) -> Loaded:
         total.parts += got.parts
         total.already += got.already
         shutil.rmtree(folder, ignore_errors=True)
-    if root.is_dir() and not any(root.iterdir()):
-        root.rmdir()
+    drop_if_empty(root)
     return total
 
 
 def clean(root: Path, folder: Path) -> None:
     """A run's folder once it is loaded; the staging folder too when nothing else is in it."""
     shutil.rmtree(folder, ignore_errors=True)
-    if root.is_dir() and not any(root.iterdir()):
-        root.rmdir()
+    drop_if_empty(root)
+
+
+def drop_if_empty(root: Path) -> None:
+    """The staging folder once nothing is left in it: no litter beside the database."""
+    try:
+        if root.is_dir() and not any(root.iterdir()):
+            root.rmdir()
+    except OSError:
+        pass
