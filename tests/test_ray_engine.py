@@ -141,11 +141,17 @@ def test_bad_input_records_are_reported_as_in_a_local_run(tmp_path: Path) -> Non
     inputs = tmp_path / "inputs"
     write_bad_inputs(inputs)
     missing = tmp_path / "nope.jsonl"
-    local = run_local(tmp_path / "local.duckdb", [inputs])
-    distributed = run_ray(tmp_path / "ray.duckdb", [inputs])
-    assert local.rejected == 4
-    assert distributed.rejections == local.rejections
-    assert distributed.notes == local.notes and len(local.notes) == 2
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "pictures").mkdir()
+    (tmp_path / "pictures" / "a.png").write_bytes(b"\x89PNG")
+    (tmp_path / "pictures" / "b.csv").write_text("name,value\nx,1\n")
+    (tmp_path / "last.jsonl").write_text('{"title": "t"}\n')
+    given = [inputs, tmp_path / "empty", tmp_path / "pictures", tmp_path / "last.jsonl"]
+    local = run_local(tmp_path / "local.duckdb", given)
+    distributed = run_ray(tmp_path / "ray.duckdb", given)
+    assert local.rejected == 7
+    assert distributed.rejections == local.rejections  # the same lines, in the same order
+    assert distributed.notes == local.notes and len(local.notes) == 4
     assert counts(distributed) == counts(local)
     sql = STORED["failures"]
     assert rows(tmp_path / "ray.duckdb", sql) == rows(tmp_path / "local.duckdb", sql)

@@ -23,11 +23,12 @@ run loads it first.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -244,9 +245,13 @@ def run(
         run.go(inputs, fmt, limit)
     except KeyboardInterrupt:
         report.stopped = Interrupted("interrupted (Ctrl-C); finished results are stored")
-        run.load()  # what the workers staged before the stop
+        run.load_and_clean()  # what the workers staged before the stop
     except BaseException as error:
         failed = error
+        # what was paid for before the failure is stored now; if that fails too, the folder
+        # stays and the next run loads it
+        with contextlib.suppress(Exception):
+            run.load_and_clean()
         raise _unwrapped(error) from None
     finally:
         if cluster is not None:
@@ -299,6 +304,12 @@ class _RayRun:
         self.notice: Callable[[str], None] | None = None
         self.repoint: set[str] = set()
         self.profile: EndpointProfile | None = None
+        self.between: dict[int, list[Skipped | InputError | _FolderVerdict]] = {}
+        self.file_count = 0
+        self.budget: Any = None
+        self.skipped_files: set[int] = set()
+        self.cutoff: tuple[int, int] | None = None
+        """With --limit: the (file, position) of the last paper read."""
 
     # -- the stages ----------------------------------------------------------
 
@@ -309,8 +320,7 @@ class _RayRun:
         candidates, keys, todo = self._store_papers(limit)
         if todo:
             self._extract(candidates, keys, todo)
-        self.load()
-        staging.clean(self.root, self.folder)
+        self.load_and_clean()
 
     async def _settle_endpoint(self, backend: AsyncBackend) -> EndpointProfile | None:
         """Check the key and settle the structured-output mode once, on the driver; the
@@ -335,31 +345,35 @@ class _RayRun:
             self.report.notes.extend(backend.notes)
             await backend.aclose()
 
-    def _files(self, inputs: list[str | Path]) -> tuple[list[dict[str, Any]], dict[int, str]]:
-        """The files to read, in a local run's order; ``folders`` maps the index of each
-        folder's first file to the folder, for the folder-wide verdicts."""
+    def _files(self, inputs: list[str | Path]) -> list[dict[str, Any]]:
+        """The files to read, in a local run's order. What a local run reports between two
+        files (a file skipped for its extension, a missing input, a folder's verdict) waits
+        in ``between``, under the index of the file it comes before."""
         files: list[dict[str, Any]] = []
-        self.folders: list[tuple[str, list[int], int]] = []
         for item in inputs:
             path = Path(item)
             if path.is_file():
                 files.append({"path": str(path), "in_folder": False})
             elif path.is_dir():
                 children = folder_files(path)
-                indices: list[int] = []
+                verdict = _FolderVerdict(str(path), len(children))
                 for child in children:
                     if isinstance(child, Skipped):
-                        self.report.skip(child)
+                        self._between(len(files), child)
+                        verdict.skipped += 1
                     else:
-                        indices.append(len(files))
+                        verdict.files.add(len(files))
                         files.append({"path": str(child), "in_folder": True})
-                skipped = len(children) - len(indices)
-                self.folders.append((str(path), indices, skipped))
+                self._between(len(files), verdict)
             else:
-                self._reject(InputError(str(path), None, "no such file or directory"))
+                self._between(len(files), InputError(str(path), None, "no such file or directory"))
         for index, row in enumerate(files):
             row["file_index"] = index
-        return files, {}
+        self.file_count = len(files)
+        return files
+
+    def _between(self, before: int, event: Skipped | InputError | _FolderVerdict) -> None:
+        self.between.setdefault(before, []).append(event)
 
     def _reject(self, error: InputError) -> None:
         self.report.reject(error)
@@ -369,7 +383,7 @@ class _RayRun:
         """Every file through the project's parsers, one read task each, staged as Parquet."""
         from summarizer.run import ray_tasks
 
-        files, _ = self._files(inputs)
+        files = self._files(inputs)
         if not files:
             return
         import pyarrow as pa
@@ -397,36 +411,50 @@ class _RayRun:
             ).to_arrow_reader(DEFAULT_CHUNK)
 
     def _items(self, limit: int | None) -> Iterator[list[Item]]:
-        """Staged rows back as a local run's items (papers and rejections), in chunks;
-        skipped files become notes; reading stops after ``limit`` papers."""
+        """Staged rows back as a local run's items (papers and rejections) in its order, in
+        chunks; skipped files become notes; reading stops after ``limit`` papers."""
         accepted = 0
-        skipped: dict[int, int] = {}
+        passed = 0  # files whose turn has come: what comes before them is reported
         for batch in self._staged_rows():
             chunk: list[Item] = []
             for row in batch.to_pylist():
+                index = row["file_index"]
+                while passed <= index:
+                    chunk.extend(self._reported_before(passed))
+                    passed += 1
                 kind = row["kind"]
                 if kind == "skipped":
                     self.report.skip(Skipped(row["source"], row["reason"]))
-                    skipped[row["file_index"]] = 1
+                    self.skipped_files.add(index)
                 elif kind == "rejected":
                     chunk.append(InputError(row["source"], row["record"], row["reason"]))
                 else:
                     chunk.append(_paper(row))
                     accepted += 1
                     if limit is not None and accepted >= limit:
+                        self.cutoff = (index, row["position"])
                         yield chunk
                         return
             if chunk:
                 yield chunk
-        for folder, indices, before in self.folders:
-            count = before + len(indices)
-            if not count:
-                yield [InputError(folder, None, "directory holds no input files")]
-            elif before + sum(skipped.get(i, 0) for i in indices) == count:
-                message = (
-                    f"no paper files in this folder ({count} skipped as not papers; see the notes)"
-                )
-                yield [InputError(folder, None, message)]
+        rest: list[Item] = []
+        while passed <= self.file_count:
+            rest.extend(self._reported_before(passed))
+            passed += 1
+        if rest:
+            yield rest
+
+    def _reported_before(self, index: int) -> list[Item]:
+        """Notes and rejections due before file ``index`` (or at the end)."""
+        items: list[Item] = []
+        for event in self.between.pop(index, []):
+            if isinstance(event, Skipped):
+                self.report.skip(event)
+            elif isinstance(event, InputError):
+                items.append(event)
+            elif (error := event.verdict(self.skipped_files)) is not None:
+                items.append(error)
+        return items
 
     def _store_papers(self, limit: int | None) -> tuple[Path, pa.Table, int]:
         """Store papers and sightings as a local run does; then write the distinct papers to
@@ -434,34 +462,32 @@ class _RayRun:
         report, store = self.report, self.store
         digest = self.backend.identity.digest
         reread: set[str] = set()
-        hashes: list[str] = []
         for chunk in self._items(limit):
             outcome, failures = store_chunk(chunk, store, report, reread, digest)
             store.save(failures=failures)
             self.repoint |= outcome.repoint
-            hashes.extend(p.content_hash for p in outcome.papers)
-            self.reporter.advance(len(outcome.papers))
-        return self._plan(hashes)
+        return self._plan()
 
-    def _plan(self, hashes: list[str]) -> tuple[Path, pa.Table, int]:
+    def _plan(self) -> tuple[Path, pa.Table, int]:
         """Distinct papers of this run (as stored) to ``candidates.parquet``; the keys of
         those already extracted, or failed before, as an Arrow table; counts for the report."""
-        import pyarrow as pa
 
         report, digest = self.report, self.backend.identity.digest
         candidates = self.folder / "candidates.parquet"
         read = [str(f) for f in sorted((self.folder / "read").glob("*.parquet"))]
         skip_failed = not (self.retry_failed or self.refresh)
+        within = "true"
+        if self.cutoff is not None:  # --limit: the papers read up to the last one taken
+            within = f"(file_index, position) <= ({self.cutoff[0]}, {self.cutoff[1]})"
         with self.store.transaction() as con:
-            con.register("run_hashes", pa.table({"content_hash": hashes}))
             con.execute(
                 f"""
                 CREATE TEMP TABLE run_papers AS
                 WITH first_sighting AS (
                     SELECT content_hash, arg_min(source, (file_index, position)) AS source,
                            arg_min(record, (file_index, position)) AS record
-                    FROM read_parquet($read) SEMI JOIN run_hashes USING (content_hash)
-                    WHERE kind = 'paper' GROUP BY content_hash
+                    FROM read_parquet($read)
+                    WHERE kind = 'paper' AND {within} GROUP BY content_hash
                 )
                 SELECT min(p.paper_id) AS paper_id, any_value(p.title) AS title,
                        any_value(p.abstract) AS abstract, any_value(f.source) AS source,
@@ -472,7 +498,6 @@ class _RayRun:
                 """,
                 {"read": read},
             )
-            con.unregister("run_hashes")
             keys = con.sql(
                 "SELECT cache_key, true AS cached FROM run_papers SEMI JOIN extractions "
                 "USING (cache_key)"
@@ -500,6 +525,7 @@ class _RayRun:
         if self.settings.strict_grounding and cached and not self.refresh:
             self.store.drop_ungrounded(cached)
         todo = report.distinct - keys_table.num_rows
+        self.reporter.advance(max(0, report.read - todo))  # the rest advance as they land
         self._announce(candidates, todo)
         return candidates, keys_table.select(["cache_key"]), todo
 
@@ -598,10 +624,20 @@ class _RayRun:
                     "crash_once": crash,
                 },
             )
-        for summary in outcome.iter_batches(batch_format="pyarrow", batch_size=None):
-            for row in summary.to_pylist():
-                self.report.calls += int(row["calls"]) or int(row["extracted"]) + int(row["failed"])
-                self.reporter.advance(int(row["extracted"]) + int(row["failed"]))
+        try:
+            for summary in outcome.iter_batches(batch_format="pyarrow", batch_size=None):
+                for row in summary.to_pylist():
+                    done = int(row["extracted"]) + int(row["failed"])
+                    self.report.calls += int(row["calls"]) or done
+                    self.reporter.advance(done)
+        finally:
+            if self.budget is not None:
+                self.ray.kill(self.budget)
+                self.budget = None
+
+    def load_and_clean(self) -> None:
+        self.load()
+        staging.clean(self.root, self.folder)
 
     def load(self) -> None:
         """Everything the workers staged, into the store in bulk, each part once."""
@@ -617,6 +653,28 @@ class _RayRun:
         if isinstance(self.backend, AsyncBackend):
             report.calls = max(report.calls, loaded.calls)
         self._point_landed()
+
+
+@dataclass
+class _FolderVerdict:
+    """A local run's verdict on a folder it has read: empty, or nothing but skipped files."""
+
+    folder: str
+    children: int
+    skipped: int = 0
+    files: set[int] = field(default_factory=set)
+
+    def verdict(self, skipped_files: set[int]) -> InputError | None:
+        if not self.children:
+            return InputError(self.folder, None, "directory holds no input files")
+        if self.skipped + len(self.files & skipped_files) == self.children:
+            return InputError(
+                self.folder,
+                None,
+                f"no paper files in this folder ({self.children} skipped as not papers; "
+                "see the notes)",
+            )
+        return None
 
 
 def _paper(row: dict[str, Any]) -> Paper:
