@@ -16,6 +16,7 @@ import pytest
 import ray  # in the test extra: without it this module fails to import, loudly, not skipped
 
 from summarizer.backends import BackendSettings, get_backend
+from summarizer.core.errors import BudgetExceeded
 from summarizer.run import pipeline, ray_engine
 from summarizer.run.jobs import EngineSettings
 from summarizer.run.ray_engine import RayOptions
@@ -236,3 +237,22 @@ def test_cli_engine_ray_prints_the_local_summary(tmp_path: Path) -> None:
     local = summary("--db", str(tmp_path / "local.duckdb"))
     distributed = summary("--db", str(tmp_path / "ray.duckdb"), "--engine", "ray")
     assert distributed == local and local
+
+
+def test_max_cost_holds_for_the_whole_cluster(tmp_path: Path) -> None:
+    cap = 0.01
+    with FakeOpenAIServer(FakeConfig(model="gpt-4o-mini", latency=0.02)) as fake:
+        settings = BackendSettings(base_url=fake.base_url, model="gpt-4o-mini", api_key="sk-x")
+        db = tmp_path / "ray.duckdb"
+        report = run_ray(
+            db,
+            [SEEDS],
+            backend=get_backend("openai", settings),
+            workers=2,
+            settings=EngineSettings(concurrency=4, max_cost=cap),
+        )
+    assert isinstance(report.stopped, BudgetExceeded)
+    assert 0 < report.extracted < report.distinct
+    spent = rows(db, "SELECT sum(cost_usd), count(*) FROM llm_calls")[0]
+    assert spent[0] <= cap and spent[1] == report.calls
+    assert report.cost_usd == pytest.approx(spent[0])

@@ -162,7 +162,6 @@ def invoke(*args: str) -> tuple[int, str]:
         (["--engine", "spark"], "unknown --engine 'spark'; choose local or ray"),
         (["--staging", "somewhere"], "--staging need --engine ray"),
         (["--engine", "ray", "--shard", "1/2"], "cannot be combined with --shard"),
-        (["--engine", "ray", "--max-cost", "1"], "--max-cost and --max-tokens are not kept"),
     ],
 )  # fmt: skip
 def test_engine_flags_that_do_not_go_together_are_one_line(

@@ -14,6 +14,7 @@ import asyncio
 import gc
 import time
 from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 from tenacity import (
     AsyncRetrying,
@@ -36,6 +37,61 @@ from summarizer.run.progress import Reporter
 from summarizer.run.ratelimit import Limiter, RateLimiter
 
 
+def over_budget(
+    settings: EngineSettings, spent_usd: float, in_flight_usd: float, tokens: int, next_cost: float
+) -> BudgetExceeded | None:
+    """Why the next call must not go, if it must not: spent, plus what is in flight, plus its
+    own estimate. The one rule for --max-cost and --max-tokens, in one process or a cluster."""
+    max_cost = settings.max_cost
+    if max_cost is not None and spent_usd + in_flight_usd + next_cost > max_cost:
+        return BudgetExceeded(
+            f"--max-cost ${max_cost:g} reached: ${spent_usd:.4f} spent, and the next "
+            f"call (about ${next_cost:.4f}) would pass it"
+        )
+    if settings.max_tokens is not None and tokens >= settings.max_tokens:
+        return BudgetExceeded(f"--max-tokens {settings.max_tokens:,} reached")
+    return None
+
+
+class SharedSpend(Protocol):
+    """A spend budget several engines draw on (a Ray run's workers): each call is admitted
+    before it goes and its real cost reported after."""
+
+    async def admit(self, estimate: float) -> BudgetExceeded | None: ...
+
+    def settle(self, estimate: float) -> None: ...
+
+    def spend(self, cost_usd: float, tokens: int) -> None: ...
+
+
+class SpendBook:
+    """A cluster's spend against --max-cost and --max-tokens, kept in one place (the Ray
+    run's budget actor) for every worker's engine: what is spent, and what is in flight."""
+
+    def __init__(self, settings: EngineSettings) -> None:
+        self.settings = settings
+        self.spent_usd = 0.0
+        self.tokens = 0
+        self.in_flight = 0.0
+        self.stopped: BudgetExceeded | None = None
+
+    def admit(self, estimate: float) -> BudgetExceeded | None:
+        if self.stopped is None:
+            self.stopped = over_budget(
+                self.settings, self.spent_usd, self.in_flight, self.tokens, estimate
+            )
+            if self.stopped is None:
+                self.in_flight += estimate
+        return self.stopped
+
+    def settle(self, estimate: float) -> None:
+        self.in_flight = max(0.0, self.in_flight - estimate)
+
+    def spend(self, cost_usd: float, tokens: int) -> None:
+        self.spent_usd += cost_usd
+        self.tokens += tokens
+
+
 class AsyncEngine:
     """One per run: owns the limiter, the per-paper retry loop and the budget checks."""
 
@@ -46,12 +102,15 @@ class AsyncEngine:
         settings: EngineSettings,
         reporter: Reporter,
         limiter: Limiter | None = None,
+        shared: SharedSpend | None = None,
     ) -> None:
         self.backend = backend
         self.sink = sink
         self.settings = settings
         self.reporter = reporter
         self.limiter: Limiter = limiter or RateLimiter(settings.rpm, settings.tpm)
+        self.shared = shared
+        """The budget of a whole cluster (--max-cost, --max-tokens), when one is shared."""
         self.flight = FlightControl(
             settings.concurrency,
             local=backend.local,
@@ -69,6 +128,8 @@ class AsyncEngine:
 
     def _on_call(self, record: CallRecord) -> None:
         self.sink.add_call(record)
+        if self.shared is not None:
+            self.shared.spend(record.cost_usd, record.prompt_tokens + record.completion_tokens)
         usage = self._usage.setdefault(record.cache_key, Usage())
         usage.add(
             Usage(
@@ -87,15 +148,26 @@ class AsyncEngine:
     def _budget_left(self, next_cost: float) -> bool:
         """Whether the next call fits: spent, plus what is in flight, plus its own estimate."""
         spend = self.sink.spend
-        max_cost = self.settings.max_cost
-        if max_cost is not None and spend.cost_usd + self._committed + next_cost > max_cost:
-            self.stopped = BudgetExceeded(
-                f"--max-cost ${max_cost:g} reached: ${spend.cost_usd:.4f} spent, and the next "
-                f"call (about ${next_cost:.4f}) would pass it"
-            )
-        elif self.settings.max_tokens is not None and spend.tokens >= self.settings.max_tokens:
-            self.stopped = BudgetExceeded(f"--max-tokens {self.settings.max_tokens:,} reached")
+        self.stopped = over_budget(
+            self.settings, spend.cost_usd, self._committed, spend.tokens, next_cost
+        )
         return self.stopped is None
+
+    async def _admit(self, estimate: float) -> bool:
+        """Book the next call against the budget: this run's, or the cluster's shared one."""
+        if self.shared is not None:
+            self.stopped = await self.shared.admit(estimate)
+            return self.stopped is None
+        if not self._budget_left(estimate):
+            return False
+        self._committed += estimate
+        return True
+
+    def _settle(self, estimate: float) -> None:
+        if self.shared is not None:
+            self.shared.settle(estimate)
+        else:
+            self._committed -= estimate
 
     def _wait(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
@@ -192,13 +264,12 @@ class AsyncEngine:
         async def worker() -> None:
             for job in pending:
                 estimate = self.backend.estimate_cost(job.paper) or 0.0
-                if self.stopped is not None or not self._budget_left(estimate):
+                if self.stopped is not None or not await self._admit(estimate):
                     return
-                self._committed += estimate
                 try:
                     await self._one(job)
                 finally:
-                    self._committed -= estimate
+                    self._settle(estimate)
 
         # What exists now (modules, clients, the jobs) lives for the whole run: set it aside
         # from the collector, so a full collection stays short. Without this, each one walked

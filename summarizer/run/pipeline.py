@@ -489,7 +489,7 @@ def run(
         )
     )
     if isinstance(backend, AsyncBackend):
-        _check_budget_is_priced(backend, settings)
+        check_budget_is_priced(backend, settings)
     report.recovered = sink.recover() + _recover_staged(store)
     inputs = list(inputs)
     papers: Iterator[Item] = in_shard(
@@ -632,7 +632,7 @@ def _recover_staged(store: Store) -> int:
     return staging.recover(store, root).results
 
 
-def _check_budget_is_priced(backend: AsyncBackend, settings: EngineSettings) -> None:
+def check_budget_is_priced(backend: AsyncBackend, settings: EngineSettings) -> None:
     if settings.max_cost is None:
         return
     probe = Paper(title="probe", abstract="probe", source="-", record="-")

@@ -35,7 +35,13 @@ from typing import TYPE_CHECKING, Any
 
 from summarizer.backends.base import AnyBackend, AsyncBackend
 from summarizer.core.endpoint import EndpointProfile
-from summarizer.core.errors import ConfigError, InputError, Interrupted, SummarizerError
+from summarizer.core.errors import (
+    BudgetExceeded,
+    ConfigError,
+    InputError,
+    Interrupted,
+    SummarizerError,
+)
 from summarizer.core.paper import Paper
 from summarizer.ingest import Skipped, folder_files
 from summarizer.ingest.source import STDIN
@@ -44,6 +50,7 @@ from summarizer.run.pipeline import (
     DEFAULT_CHUNK,
     Item,
     RunReport,
+    check_budget_is_priced,
     cost_notice,
     expected_papers,
     ingest_failure,
@@ -108,11 +115,6 @@ def check_options(
         )
     if shard:
         raise ConfigError("--engine ray cannot be combined with --shard: Ray splits the work")
-    if settings.max_cost is not None or settings.max_tokens is not None:
-        raise ConfigError(
-            "--max-cost and --max-tokens are not kept across a cluster yet; run with "
-            "--engine local to cap the spend, or bound the pace with --rpm/--tpm"
-        )
 
 
 def check_address(address: str | None, *, timeout: float = 5.0) -> None:
@@ -315,6 +317,7 @@ class _RayRun:
 
     def go(self, inputs: list[str | Path], fmt: str | None, limit: int | None) -> None:
         if isinstance(self.backend, AsyncBackend):
+            check_budget_is_priced(self.backend, self.settings)
             self.profile = asyncio.run(self._settle_endpoint(self.backend))
         self._read(inputs, fmt)
         candidates, keys, todo = self._store_papers(limit)
@@ -591,9 +594,7 @@ class _RayRun:
         if isinstance(backend, AsyncBackend):
             blocks = -(-todo // batch)  # an actor with no batch to take only idles
             workers = max(1, min(self.options.workers or 2, blocks))
-            budget = self.ray.remote(num_cpus=0)(ray_tasks.BudgetActor).remote(
-                self.settings.rpm, self.settings.tpm
-            )
+            budget = self.ray.remote(num_cpus=0)(ray_tasks.BudgetActor).remote(self.settings)
             self.budget = budget
             outcome = papers.map_batches(
                 ray_tasks.LLMWorker,
@@ -630,6 +631,8 @@ class _RayRun:
                     done = int(row["extracted"]) + int(row["failed"])
                     self.report.calls += int(row["calls"]) or done
                     self.reporter.advance(done)
+                    if row["stopped"] and self.report.stopped is None:
+                        self.report.stopped = BudgetExceeded(row["stopped"])
         finally:
             if self.budget is not None:
                 self.ray.kill(self.budget)

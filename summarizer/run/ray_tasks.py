@@ -25,7 +25,7 @@ from summarizer.backends.base import AsyncBackend, Backend, BackendSettings
 from summarizer.backends.registry import get_backend
 from summarizer.core.calls import CallRecord
 from summarizer.core.endpoint import EndpointProfile
-from summarizer.core.errors import InputError
+from summarizer.core.errors import BudgetExceeded, InputError
 from summarizer.core.identity import cache_key
 from summarizer.core.paper import Paper
 from summarizer.core.results import Extraction, Failure
@@ -247,13 +247,15 @@ class StagingSink:
         _crash_once(self.crash_once)
 
 
-def _summary(sink: StagingSink, skipped: int) -> pa.Table:
+def _summary(sink: StagingSink, skipped: int, stopped: BudgetExceeded | None = None) -> pa.Table:
+    """What a batch did, for the driver's progress and report."""
     return pa.table(
         {
             "extracted": [sink.extracted],
             "failed": [sink.failed],
             "already": [skipped],
             "calls": [sink.spend.calls],
+            "stopped": pa.array([str(stopped) if stopped else None], pa.string()),
         }
     )
 
@@ -322,12 +324,50 @@ class RemoteLimiter:
         )
 
 
+class RemoteSpend:
+    """A worker's view of the cluster's spend book: the engine's ``SharedSpend``."""
+
+    def __init__(self, budget: Any) -> None:
+        self.budget = budget
+
+    async def admit(self, estimate: float) -> BudgetExceeded | None:
+        stopped: BudgetExceeded | None = await self.budget.admit.remote(estimate)
+        return stopped
+
+    def settle(self, estimate: float) -> None:
+        self.budget.settle.remote(estimate)  # an actor runs one caller's calls in order
+
+    def spend(self, cost_usd: float, tokens: int) -> None:
+        self.budget.spend.remote(cost_usd, tokens)
+
+
 class BudgetActor(SharedBudget):
-    """The shared budget as a Ray actor (``ray.remote(BudgetActor)``); ``stats`` tells the
-    benchmark how many requests were booked."""
+    """The cluster's budgets as one Ray actor (``ray.remote(BudgetActor)``): the request and
+    token pace every request books (:class:`SharedBudget`) and, with --max-cost or
+    --max-tokens, the spend every call is admitted against (:class:`SpendBook`)."""
+
+    def __init__(self, settings: EngineSettings) -> None:
+        super().__init__(settings.rpm, settings.tpm)
+        from summarizer.run.engine import SpendBook
+
+        self.book = SpendBook(settings)
+
+    def admit(self, estimate: float) -> BudgetExceeded | None:
+        return self.book.admit(estimate)
+
+    def settle(self, estimate: float) -> None:
+        self.book.settle(estimate)
+
+    def spend(self, cost_usd: float, tokens: int) -> None:
+        self.book.spend(cost_usd, tokens)
 
     def stats(self) -> dict[str, float]:
-        return {"reserved": self.reserved, "rpm": self.requests.per_minute or 0.0}
+        """What the benchmark reads: requests booked, the pace, the spend."""
+        return {
+            "reserved": self.reserved,
+            "rpm": self.requests.per_minute or 0.0,
+            "spent_usd": self.book.spent_usd,
+        }
 
 
 class LLMWorker:
@@ -349,6 +389,8 @@ class LLMWorker:
         self.crash_once = crash_once
         self.engine_settings = engine
         self.limiter = RemoteLimiter(budget)
+        capped = engine.max_cost is not None or engine.max_tokens is not None
+        self.spend = RemoteSpend(budget) if capped else None
         self.loop = asyncio.new_event_loop()
         threading.Thread(target=self.loop.run_forever, name="llm-worker", daemon=True).start()
         chosen = get_backend(backend, settings)
@@ -367,12 +409,14 @@ class LLMWorker:
         done, parts = staged_keys(self.folder, name)
         jobs = [job for job in papers_of(batch) if job.cache_key not in done]
         sink = StagingSink(self.folder, name, first_part=parts, crash_once=self.crash_once)
-        engine = AsyncEngine(self.backend, sink, self.engine_settings, Reporter(), self.limiter)
+        engine = AsyncEngine(
+            self.backend, sink, self.engine_settings, Reporter(), self.limiter, self.spend
+        )
         try:
             self._run(engine.run(jobs))
         finally:
             sink.flush()
-        return _summary(sink, len(done))
+        return _summary(sink, len(done), engine.stopped)
 
 
 __all__ = [
