@@ -256,3 +256,52 @@ def test_max_cost_holds_for_the_whole_cluster(tmp_path: Path) -> None:
     spent = rows(db, "SELECT sum(cost_usd), count(*) FROM llm_calls")[0]
     assert spent[0] <= cap and spent[1] == report.calls
     assert report.cost_usd == pytest.approx(spent[0])
+
+
+def test_ctrl_c_stores_what_was_answered_and_the_rerun_buys_only_the_rest(
+    tmp_path: Path,
+) -> None:
+    import os
+    import signal
+    import time
+
+    from summarizer.backends.openai.endpoint import PROBE_ABSTRACT
+    from summarizer.testing.fake_openai import paper_key
+
+    workers, concurrency = 2, 4
+    with FakeOpenAIServer(FakeConfig(latency=0.05)) as fake:
+        db = tmp_path / "kill.duckdb"
+        args = [
+            sys.executable, "-m", "summarizer", "run", str(SEEDS), "--engine", "ray",
+            "--base-url", fake.base_url, "--model", "fake-model", "--db", str(db), "--quiet",
+            "--workers", str(workers), "--concurrency", str(concurrency),
+        ]  # fmt: skip
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+        env["OPENAI_API_KEY"] = "sk-dummy-ray-key-0000"
+        process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        deadline = time.monotonic() + 120
+        while sum(fake.stats()["ok_per_paper"].values()) < 60:
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.02)
+        # every request from now on hangs: the run can only end by abandoning them
+        fake.configure(fault_rates={"timeout": 1.0}, hang_seconds=3600)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+        assert process.returncode == 130, err
+        answered = sum(fake.stats()["ok_per_paper"].values()) - 1  # less the probe
+        with duckdb.connect(str(db), read_only=True) as con:
+            kept = con.execute("SELECT count(*) FROM extractions").fetchone()
+        assert kept is not None and kept[0] == answered  # every answer stored, none lost
+        fake.configure(fault_rates={})
+        again = subprocess.run(args, capture_output=True, text=True, env=env, timeout=180)
+        assert again.returncode == 0, again.stderr
+        per_paper = {
+            k: n for k, n in fake.stats()["per_paper"].items() if k != paper_key(PROBE_ABSTRACT)
+        }
+    bought_twice = sum(count - 1 for count in per_paper.values())
+    assert bought_twice <= workers * concurrency  # only the calls in flight at the stop
+    distinct = rows(db, "SELECT count(*) FROM paper_records")[0][0]
+    assert rows(db, "SELECT count(*), count(DISTINCT cache_key) FROM extractions") == [
+        (distinct, distinct)
+    ]
+    assert not staging.staging_root(db).exists()

@@ -185,3 +185,31 @@ def test_engine_ray_without_ray_installed_says_how_to_install(
     assert code == 2
     assert err.strip() == "error: --engine ray needs Ray, which is not installed: " \
         "pip install 'summarizer[ray]'"  # fmt: skip
+
+
+def test_a_paid_answer_is_journaled_the_moment_it_lands_and_healed_into_a_part(
+    tmp_path: Path,
+) -> None:
+    from summarizer.core.identity import CacheIdentity
+    from summarizer.core.results import Extraction
+    from summarizer.grounding import ground
+    from summarizer.run import ray_tasks
+    from summarizer.run.journal import heal_staged
+
+    batch = batch_of(3)
+    jobs = ray_tasks.papers_of(batch)
+    name = ray_tasks.batch_name(batch.column("cache_key").to_pylist())
+    sink = ray_tasks.StagingSink(tmp_path, name, journal=True)
+    identity = CacheIdentity(backend="openai", model="m", prompt_hash="p", schema_version=2)
+    for job in jobs[:2]:
+        summary = ray_tasks._rules_backend("rules", BackendSettings()).extract(job.paper)
+        grounded = ground(summary, job.paper.abstract)
+        sink.add_result(Extraction(job.paper.paper_id, job.cache_key, identity, grounded))
+    # the worker dies here, before its part is written: only the journal holds the answers
+    assert sink._journal is not None
+    sink._journal.close()  # as a dead process's files are
+    assert not (tmp_path / "results").exists()
+    done, following = ray_tasks.staged_keys(tmp_path, name)  # the retried batch looks first
+    assert done == {j.cache_key for j in jobs[:2]} and following == 1
+    assert not list((tmp_path / "journal").glob("*.jsonl"))  # became the part it gathered
+    assert heal_staged(tmp_path) == 0

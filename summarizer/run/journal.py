@@ -129,3 +129,36 @@ def _legacy_item(kind: str, item: dict[str, Any]) -> Extraction | Failure | Call
         return CallRecord(**item | {"called_at": datetime.fromisoformat(item["called_at"])})
     except (KeyError, TypeError, ValueError):
         return None
+
+
+JOURNALS = "journal"
+"""A staging folder's subfolder of per-batch journals (see :func:`heal_staged`)."""
+
+
+def staged_journal(folder: Path, name: str) -> Journal:
+    """The journal of one staged part still being gathered: ``<folder>/journal/<name>.jsonl``.
+    A Ray worker appends each paid answer to it the moment it arrives, and deletes it once
+    the part it becomes is written."""
+    return Journal(folder / JOURNALS / f"{name}.jsonl")
+
+
+def heal_staged(folder: Path, prefix: str = "") -> int:
+    """Turn the journals a dead worker left under a staging run ``folder`` into the parts
+    they were gathering (same names), so a paid answer that reached staging is loaded, not
+    bought again; ``prefix``: only one batch's. Call it only when no worker can still be
+    writing them. Returns the results recovered."""
+    from summarizer.store.staging import write_part
+
+    recovered = 0
+    for path in sorted((folder / JOURNALS).glob(f"{prefix}*.jsonl")):
+        pending = Journal(path).pending()
+        for kind, table in (
+            ("calls", pending.calls),
+            ("results", pending.results),
+            ("failures", pending.failures),
+        ):
+            if table.num_rows:
+                write_part(folder, kind, path.stem, table)
+        recovered += pending.results.num_rows
+        path.unlink()
+    return recovered

@@ -627,8 +627,11 @@ def _recover_staged(store: Store) -> int:
     root = staging_root(store.path)
     if not root.is_dir():
         return 0
+    from summarizer.run.journal import heal_staged
     from summarizer.store import staging
 
+    for folder in staging.run_folders(root):  # a dead run's workers are all gone
+        heal_staged(folder)
     return staging.recover(store, root).results
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -46,6 +47,7 @@ from summarizer.core.paper import Paper
 from summarizer.ingest import Skipped, folder_files
 from summarizer.ingest.source import STDIN
 from summarizer.run.jobs import EngineSettings
+from summarizer.run.journal import heal_staged
 from summarizer.run.pipeline import (
     DEFAULT_CHUNK,
     Item,
@@ -173,14 +175,18 @@ class _Cluster:
         ):  # its own notes (auth tokens, progress bars) are noise here
             logging.getLogger(name).setLevel(logging.ERROR)
         if self.owned:
+            # Ray's C++ core logs to stderr on its own (an error-level note on every LLM
+            # actor's restart policy, among others); the run's summary says what happened
+            os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
             try:
-                ray.init(
-                    address=address,
-                    include_dashboard=False,
-                    log_to_driver=False,
-                    logging_level=logging.ERROR,
-                    configure_logging=True,
-                )
+                with _quiet_stderr():  # where the core says it read that setting
+                    ray.init(
+                        address=address,
+                        include_dashboard=False,
+                        log_to_driver=False,
+                        logging_level=logging.ERROR,
+                        configure_logging=True,
+                    )
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 where = address or "a local Ray"
                 reason = " ".join(str(exc).split())[:200]
@@ -195,8 +201,25 @@ class _Cluster:
         return max(1, int(self.ray.cluster_resources().get("CPU", 1)))
 
     def close(self) -> None:
-        if self.owned:
+        if self.owned and self.ray.is_initialized():
             self.ray.shutdown()
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Send what C++ code writes to file descriptor 2 to /dev/null for a moment; Python's
+    own errors are raised as exceptions and reported as usual."""
+    import sys
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def run(
@@ -232,6 +255,8 @@ def run(
     root = options.staging or staging.staging_root(store.path)
     check_address(options.address)
     check_staging(root)
+    for left in staging.run_folders(root):  # a dead run's workers are all gone
+        heal_staged(left)
     report.recovered = staging.recover(store, root).results
     report.expected = expected_papers(inputs, fmt, limit, None)
     if report.expected is not None:
@@ -247,13 +272,13 @@ def run(
         run.go(inputs, fmt, limit)
     except KeyboardInterrupt:
         report.stopped = Interrupted("interrupted (Ctrl-C); finished results are stored")
-        run.load_and_clean()  # what the workers staged before the stop
+        run.salvage()
     except BaseException as error:
         failed = error
         # what was paid for before the failure is stored now; if that fails too, the folder
         # stays and the next run loads it
         with contextlib.suppress(Exception):
-            run.load_and_clean()
+            run.salvage()
         raise _unwrapped(error) from None
     finally:
         if cluster is not None:
@@ -642,10 +667,25 @@ class _RayRun:
         self.load()
         staging.clean(self.root, self.folder)
 
-    def load(self) -> None:
-        """Everything the workers staged, into the store in bulk, each part once."""
+    def salvage(self) -> None:
+        """After a stop or a failure: store what the workers staged. Workers of a Ray this
+        run started are stopped first, so nothing lands after the load; on a cluster it
+        joined, they may still be finishing a batch, so the folder stays for the next run
+        to load (each part once)."""
+        cluster = self.cluster
+        if cluster is not None and cluster.owned:
+            cluster.close()
+            self.load_and_clean()
+        else:
+            self.load(heal=False)
+
+    def load(self, *, heal: bool = True) -> None:
+        """Everything the workers staged, into the store in bulk, each part once; with
+        ``heal`` (no worker is left running), what dead workers only journaled too."""
         if not self.folder.is_dir():
             return
+        if heal:
+            heal_staged(self.folder)
         loaded = staging.load(self.store, self.root, self.folder, replace=self.refresh)
         report = self.report
         report.extracted += loaded.results

@@ -32,6 +32,7 @@ from summarizer.core.results import Extraction, Failure
 from summarizer.ingest import Skipped, read_source
 from summarizer.ingest.records import Sighting
 from summarizer.run.jobs import EngineSettings, Job
+from summarizer.run.journal import Journal, heal_staged, staged_journal
 from summarizer.run.progress import Reporter
 from summarizer.run.ratelimit import SharedBudget
 from summarizer.run.sink import Spend
@@ -147,7 +148,8 @@ def batch_name(keys: list[str]) -> str:
 
 def staged_keys(folder: Path, name: str) -> tuple[set[str], int]:
     """Cache keys an earlier attempt of this batch staged (results and failures), and the
-    number its next part takes."""
+    number its next part takes. What it had only journaled becomes parts first."""
+    heal_staged(folder, f"{name}-")
     keys: set[str] = set()
     following = 0
     for kind in KINDS:
@@ -185,6 +187,7 @@ class StagingSink:
         flush_every: int = 25,
         flush_seconds: float = 2.0,
         crash_once: str | None = None,
+        journal: bool = False,
     ) -> None:
         self.folder = folder
         self.name = name
@@ -192,6 +195,10 @@ class StagingSink:
         self.flush_every = flush_every
         self.flush_seconds = flush_seconds
         self.crash_once = crash_once
+        self.journaled = journal
+        """Paid answers: each is journaled the moment it arrives, so a worker killed between
+        two parts loses nothing (see :func:`summarizer.run.journal.heal_staged`)."""
+        self._journal: Journal | None = None
         self.results: list[Extraction] = []
         self.failures: list[Failure] = []
         self.calls: list[CallRecord] = []
@@ -204,17 +211,28 @@ class StagingSink:
     def spend(self) -> Spend:
         return self._spend
 
+    def _journal_of(self) -> Journal | None:
+        if self.journaled and self._journal is None:
+            self._journal = staged_journal(self.folder, f"{self.name}-{self.part:05d}")
+        return self._journal
+
     def add_result(self, result: Extraction) -> None:
+        if journal := self._journal_of():
+            journal.append("result", result)
         self.results.append(result)
         self.extracted += 1
         self._maybe_flush()
 
     def add_failure(self, failure: Failure) -> None:
+        if journal := self._journal_of():
+            journal.append("failure", failure)
         self.failures.append(failure)
         self.failed += 1
         self._maybe_flush()
 
     def add_call(self, record: CallRecord) -> None:
+        if journal := self._journal_of():
+            journal.append("call", record)
         self.calls.append(record)
         spend = self._spend
         spend.calls += 1
@@ -241,6 +259,9 @@ class StagingSink:
         for kind in ("calls", "results", "failures"):
             if held[kind]:
                 write_part(self.folder, kind, name, spec_of(kind).arrow(held[kind]))
+        if self._journal is not None:  # its lines are in the part now
+            self._journal.clear()
+            self._journal = None
         self.part += 1
         self.results, self.failures, self.calls = [], [], []
         self._last = time.monotonic()
@@ -408,7 +429,9 @@ class LLMWorker:
         name = batch_name(batch.column("cache_key").to_pylist())
         done, parts = staged_keys(self.folder, name)
         jobs = [job for job in papers_of(batch) if job.cache_key not in done]
-        sink = StagingSink(self.folder, name, first_part=parts, crash_once=self.crash_once)
+        sink = StagingSink(
+            self.folder, name, first_part=parts, crash_once=self.crash_once, journal=True
+        )
         engine = AsyncEngine(
             self.backend, sink, self.engine_settings, Reporter(), self.limiter, self.spend
         )
