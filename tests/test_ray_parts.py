@@ -213,3 +213,39 @@ def test_a_paid_answer_is_journaled_the_moment_it_lands_and_healed_into_a_part(
     assert done == {j.cache_key for j in jobs[:2]} and following == 1
     assert not list((tmp_path / "journal").glob("*.jsonl"))  # became the part it gathered
     assert heal_staged(tmp_path) == 0
+
+
+def test_a_cluster_address_nothing_answers_at_is_one_line_at_once() -> None:
+    import socket
+
+    from summarizer.core.errors import ConfigError
+    from summarizer.run.ray_engine import check_address
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    try:
+        check_address(f"127.0.0.1:{port}")  # something answers: left to Ray
+        check_address(f"ray://127.0.0.1:{port}")
+        check_address("auto")
+        check_address(None)
+    finally:
+        listener.close()
+    with pytest.raises(ConfigError, match=r"no Ray cluster answers at 127\.0\.0\.1:"):
+        check_address(f"127.0.0.1:{port}", timeout=1)
+    with pytest.raises(ConfigError, match="is not host:port"):
+        check_address("headnode")
+
+
+def test_a_staging_folder_that_cannot_be_one_is_one_line(tmp_path: Path) -> None:
+    from summarizer.core.errors import ConfigError
+    from summarizer.run.ray_engine import check_staging
+
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ConfigError, match="is a file"):
+        check_staging(tmp_path / "file")
+    with pytest.raises(ConfigError, match="cannot write the staging folder"):
+        check_staging(tmp_path / "file" / "below")
+    check_staging(tmp_path / "new" / "staging")
+    assert (tmp_path / "new" / "staging").is_dir()
