@@ -318,7 +318,9 @@ def test_ctrl_c_stores_what_was_answered_and_the_rerun_buys_only_the_rest(
         answered = sum(fake.stats()["ok_per_paper"].values()) - 1  # less the probe
         with duckdb.connect(str(db), read_only=True) as con:
             kept = con.execute("SELECT count(*) FROM extractions").fetchone()
-        assert kept is not None and kept[0] == answered  # every answer stored, none lost
+        # every answer that reached a worker is stored; only those on the wire at the stop
+        # (at most one per call in flight) may not have
+        assert kept is not None and answered - workers * concurrency <= kept[0] <= answered
         fake.configure(fault_rates={})
         again = subprocess.run(args, capture_output=True, text=True, env=env, timeout=180)
         assert again.returncode == 0, again.stderr

@@ -508,6 +508,8 @@ class _RayRun:
         if self.cutoff is not None:  # --limit: the papers read up to the last one taken
             within = f"(file_index, position) <= ({self.cutoff[0]}, {self.cutoff[1]})"
         with self.store.transaction() as con:
+            # ids, hashes and keys only: the text is joined back while the COPY streams it
+            # out, so no step holds every abstract of the run (the store's memory is capped)
             con.execute(
                 f"""
                 CREATE TEMP TABLE run_papers AS
@@ -517,14 +519,13 @@ class _RayRun:
                     FROM read_parquet($read)
                     WHERE kind = 'paper' AND {within} GROUP BY content_hash
                 ),
-                chosen AS (  -- no text in an aggregate: it would not fit the memory cap
+                chosen AS (
                     SELECT min(paper_id) AS paper_id, content_hash FROM paper_records
                     SEMI JOIN first_sighting USING (content_hash) GROUP BY content_hash
                 )
-                SELECT c.paper_id, p.title, p.abstract, f.source, f.record, c.content_hash,
+                SELECT c.paper_id, f.source, f.record, c.content_hash,
                        sha256('{digest}:' || c.content_hash)[1:32] AS cache_key
-                FROM chosen c JOIN paper_records p ON p.paper_id = c.paper_id
-                JOIN first_sighting f ON f.content_hash = c.content_hash
+                FROM chosen c JOIN first_sighting f USING (content_hash)
                 """,
                 {"read": read},
             )
@@ -540,10 +541,22 @@ class _RayRun:
             ).to_arrow_table()
             distinct = con.execute("SELECT count(*) FROM run_papers").fetchone()
             self.folder.mkdir(parents=True, exist_ok=True)
-            con.execute(  # row groups by size: the default 122,880 rows would not fit either
-                f"COPY run_papers TO '{_sql_path(candidates)}' "
-                "(FORMAT parquet, ROW_GROUP_SIZE_BYTES '8MB')"
-            )
+            # The hash table on this run's ids, never on the stored text: DuckDB may pick the
+            # side with the abstracts when both are the same size, so it is told; and row
+            # groups by size (the default 122,880 rows would not fit the cap either).
+            con.execute("SET disabled_optimizers = 'join_order,build_side_probe_side'")
+            try:
+                con.execute(
+                    f"""
+                    COPY (
+                        SELECT r.paper_id, p.title, p.abstract, r.source, r.record,
+                               r.content_hash, r.cache_key
+                        FROM paper_records p JOIN run_papers r USING (paper_id)
+                    ) TO '{_sql_path(candidates)}' (FORMAT parquet, ROW_GROUP_SIZE_BYTES '2MB')
+                    """
+                )
+            finally:
+                con.execute("RESET disabled_optimizers")
             con.execute("DROP TABLE run_papers")
         keys_table: pa.Table = keys
         cached = [

@@ -319,6 +319,12 @@ def extract_batch(
     return _summary(sink, len(done))
 
 
+LATE_SLOT = 0.05
+"""Seconds past its booked slot a request still goes in (at least one slot's spacing)."""
+MAX_REBOOKINGS = 3
+"""A loop so busy that every slot is missed still sends, after this many tries."""
+
+
 class RemoteLimiter:
     """A worker's view of the cluster's one :class:`SharedBudget` actor: the engine's
     :class:`~summarizer.run.ratelimit.Limiter`, with every request booked there."""
@@ -331,10 +337,19 @@ class RemoteLimiter:
         return self._rate
 
     async def acquire(self, tokens: float) -> None:
-        delay, self._rate = await self.budget.reserve.remote(tokens)
-        while delay > 0:
-            await asyncio.sleep(delay)
-            delay = await self.budget.held.remote()
+        """Book a slot and wait for it. A slot slept past (this worker's loop was busy) is
+        given up for a new one: sent late, it would land in the provider's window together
+        with the slots after it, and a rolling window counts both."""
+        for _ in range(MAX_REBOOKINGS):
+            asked = time.monotonic()
+            delay, self._rate = await self.budget.reserve.remote(tokens)
+            slot = asked + delay  # no later than the slot booked: lateness is not underrated
+            while delay > 0:
+                await asyncio.sleep(delay)
+                delay = await self.budget.held.remote()
+            late = time.monotonic() - slot
+            if not self._rate or late <= max(1.0 / self._rate, LATE_SLOT):
+                return
 
     def pause(self, seconds: float) -> None:
         self.budget.pause.remote(seconds)

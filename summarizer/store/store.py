@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -170,7 +171,12 @@ def _store_error(path: Path, exc: Exception) -> StoreError:
         )
     text = str(exc)
     lowered = text.lower()
-    if "lock" in lowered or "conflicting" in lowered:
+    if "out of memory" in lowered:
+        return StoreError(
+            f"database {path}: DuckDB ran out of memory ({text.splitlines()[0][:160]}); "
+            "raise SUMMARIZER_DUCKDB_MEMORY (e.g. 1GB) and re-run; nothing stored is lost"
+        )
+    if re.search(r"\block\b", lowered) or "conflicting" in lowered:  # not "block"
         return StoreError(
             f"database {path} is busy (another summarizer process is writing it); "
             "retry when that run finishes"
