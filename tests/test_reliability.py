@@ -310,3 +310,17 @@ def test_api_key_is_never_stored_logged_or_echoed(tmp_path: Path) -> None:
             assert key.encode() not in data and key[::-1].encode() not in data, file
     for text in texts:
         assert key not in text and key[::-1] not in text
+
+
+def test_out_of_memory_is_named_and_not_taken_for_a_lock(tmp_path: Path) -> None:
+    """DuckDB's "could not allocate block" holds "lock": it was reported as a busy database."""
+    from summarizer.store.store import _store_error
+
+    oom = duckdb.OutOfMemoryException(
+        "Out of Memory Error: could not allocate block of size 256.0 KiB (45.6 MiB/45.7 MiB used)"
+    )
+    message = str(_store_error(tmp_path / "x.duckdb", oom))
+    assert "ran out of memory" in message and "SUMMARIZER_DUCKDB_MEMORY" in message
+    assert "busy" not in message
+    held = duckdb.IOException('Could not set lock on file "x.duckdb": Conflicting lock')
+    assert "is busy" in str(_store_error(tmp_path / "x.duckdb", held))
