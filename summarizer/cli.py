@@ -254,6 +254,8 @@ def _ray_options(
     workers: int | None,
     batch: bool,
     shard: bool,
+    inputs: list[Path] | None,
+    retry_failed: bool,
 ) -> Any:
     """--engine and its flags: None for a local run, else the Ray engine's options."""
     engine = engine.strip().lower()
@@ -269,10 +271,9 @@ def _ray_options(
             "--engine ray cannot be combined with --batch: a provider batch job already runs "
             "on the provider's machines; submit it with --engine local"
         )
-    if shard:
-        raise ConfigError("--engine ray cannot be combined with --shard: Ray splits the work")
     from summarizer.run import ray_engine
 
+    ray_engine.check_options(list(inputs or []), retry_failed=retry_failed, shard=shard)
     ray_engine.require_ray()
     ray_engine.check_address(address)
     return ray_engine.RayOptions(address=address, staging=staging, workers=workers)
@@ -522,7 +523,9 @@ def run(
             raise ConfigError("give INPUT files or folders (- for stdin), or --retry-failed")
         pipeline.check_inputs(inputs or [])
         slice_ = pipeline.parse_shard(shard) if shard else None
-        ray_options = _ray_options(engine, ray_address, staging, workers, batch, slice_ is not None)
+        ray_options = _ray_options(
+            engine, ray_address, staging, workers, batch, slice_ is not None, inputs, retry_failed
+        )
         with Store(db, hold=False) as store:
             name = choose_backend(backend, llm_flags=bool(model or base_url))
             if retry_failed and backend is None and not (model or base_url):
@@ -554,41 +557,24 @@ def run(
             )
             paid = chosen.capabilities.billable
             with progress_reporter(enabled=not quiet, paid=paid) as reporter:
+                common: dict[str, Any] = {
+                    "fmt": input_format,
+                    "limit": limit,
+                    "settings": engine_settings,
+                    "retry_failed": retry_failed,
+                    "reporter": reporter,
+                    "refresh": refresh,
+                    "reprobe": reprobe,
+                    "notice": lambda line: err.print(Text(f"note: {line}")),
+                }
                 if ray_options is not None:
                     from summarizer.run import ray_engine
 
-                    ray_engine.check_options(
-                        list(inputs or []), engine_settings, retry_failed=retry_failed, shard=False
-                    )
                     report = ray_engine.run(
-                        inputs or [],
-                        store,
-                        chosen,
-                        fmt=input_format,
-                        limit=limit,
-                        settings=engine_settings,
-                        retry_failed=retry_failed,
-                        reporter=reporter,
-                        refresh=refresh,
-                        reprobe=reprobe,
-                        notice=lambda line: err.print(Text(f"note: {line}")),
-                        options=ray_options,
+                        inputs or [], store, chosen, options=ray_options, **common
                     )
                 else:
-                    report = pipeline.run(
-                        inputs or [],
-                        store,
-                        chosen,
-                        fmt=input_format,
-                        limit=limit,
-                        settings=engine_settings,
-                        retry_failed=retry_failed,
-                        reporter=reporter,
-                        shard=slice_,
-                        refresh=refresh,
-                        reprobe=reprobe,
-                        notice=lambda line: err.print(Text(f"note: {line}")),
-                    )
+                    report = pipeline.run(inputs or [], store, chosen, shard=slice_, **common)
         _print_report(report)
     if isinstance(report.stopped, Interrupted):
         raise typer.Exit(Interrupted.exit_code)

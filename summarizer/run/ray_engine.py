@@ -100,9 +100,7 @@ def require_ray() -> Any:
     return ray
 
 
-def check_options(
-    inputs: list[str | Path], settings: EngineSettings, *, retry_failed: bool, shard: bool
-) -> None:
+def check_options(inputs: list[str | Path], *, retry_failed: bool, shard: bool) -> None:
     """What --engine ray refuses, before anything is opened."""
     if any(str(p) == STDIN for p in inputs):
         raise ConfigError(
@@ -248,7 +246,7 @@ def run(
     options = options or RayOptions()
     reporter = reporter or Reporter()
     inputs = list(inputs)
-    check_options(inputs, settings, retry_failed=retry_failed, shard=False)
+    check_options(inputs, retry_failed=retry_failed, shard=False)
     ray = require_ray()
     identity = backend.identity
     report = RunReport(db_path=store.path, backend=identity.backend, model=identity.model)
