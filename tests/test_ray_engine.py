@@ -119,6 +119,26 @@ def test_a_worker_killed_mid_batch_is_retried_and_every_paper_stored_once(
     assert rows(db, "SELECT count(*) FROM summaries WHERE status = 'ok'") == [(report.distinct,)]
 
 
+def test_a_run_bigger_than_the_stores_memory_cap_is_planned_within_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The driver's plan (the run's distinct papers, written to Parquet for the workers) must
+    not hold every abstract at once: grouped in memory, it failed with DuckDB's Out of
+    Memory at 100,000 papers under the writer's default 96 MB cap. Here 8,000 abstracts
+    (46 MB) under a 48 MB cap, cached first so that the Ray run only stores and plans."""
+    source = tmp_path / "big.jsonl"
+    filler = " ".join(["x" * 80] * 70)
+    with source.open("w") as out:
+        for i in range(8000):
+            paper = {"title": f"Paper {i}", "abstract": f"We propose Net{i}. {filler}"}
+            out.write(json.dumps(paper) + "\n")
+    db = tmp_path / "ray.duckdb"
+    run_local(db, [source])
+    monkeypatch.setenv("SUMMARIZER_DUCKDB_MEMORY", "48MB")
+    report = run_ray(db, [source])
+    assert report.cached == report.distinct == 8000 and report.calls == 0
+
+
 def write_bad_inputs(folder: Path) -> None:
     folder.mkdir()
     good = {"title": "A good paper", "abstract": "We propose FooNet, which improves BLEU by 2.1."}

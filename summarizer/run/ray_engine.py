@@ -416,13 +416,15 @@ class _RayRun:
                            arg_min(record, (file_index, position)) AS record
                     FROM read_parquet($read) SEMI JOIN run_hashes USING (content_hash)
                     WHERE kind = 'paper' GROUP BY content_hash
+                ),
+                chosen AS (  -- no text in an aggregate: it would not fit the memory cap
+                    SELECT min(paper_id) AS paper_id, content_hash FROM paper_records
+                    SEMI JOIN first_sighting USING (content_hash) GROUP BY content_hash
                 )
-                SELECT min(p.paper_id) AS paper_id, any_value(p.title) AS title,
-                       any_value(p.abstract) AS abstract, any_value(f.source) AS source,
-                       any_value(f.record) AS record, p.content_hash,
-                       sha256('{digest}:' || p.content_hash)[1:32] AS cache_key
-                FROM paper_records p JOIN first_sighting f USING (content_hash)
-                GROUP BY p.content_hash
+                SELECT c.paper_id, p.title, p.abstract, f.source, f.record, c.content_hash,
+                       sha256('{digest}:' || c.content_hash)[1:32] AS cache_key
+                FROM chosen c JOIN paper_records p ON p.paper_id = c.paper_id
+                JOIN first_sighting f ON f.content_hash = c.content_hash
                 """,
                 {"read": read},
             )
@@ -439,7 +441,10 @@ class _RayRun:
             ).to_arrow_table()
             distinct = con.execute("SELECT count(*) FROM run_papers").fetchone()
             self.folder.mkdir(parents=True, exist_ok=True)
-            con.execute(f"COPY run_papers TO '{_sql_path(candidates)}' (FORMAT parquet)")
+            con.execute(  # row groups by size: the default 122,880 rows would not fit either
+                f"COPY run_papers TO '{_sql_path(candidates)}' "
+                "(FORMAT parquet, ROW_GROUP_SIZE_BYTES '8MB')"
+            )
             con.execute("DROP TABLE run_papers")
         keys_table: pa.Table = keys
         cached = [
