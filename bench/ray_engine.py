@@ -44,6 +44,7 @@ engine_throughput counts it) and over the sending window (first to last request 
 from __future__ import annotations
 
 import argparse
+import bisect
 import functools
 import json
 import logging
@@ -526,24 +527,53 @@ def print_stages(title: str, runs: list[tuple[str, dict[str, Any]]]) -> None:
 # -- part 2: the shared limiter --------------------------------------------------------------------
 
 
+ARRIVALS_ENV = "BENCH_ARRIVALS"
+_arrivals: Any = None
+
+
+def record_arrival(abstract: str) -> dict[str, Any]:
+    """The fake server's answerer here (``--answerer ray_engine:record_arrival``): the default
+    answer, and the time each request reached the server (before its admission under the
+    limit, so refused ones count), one line each in the file ``$BENCH_ARRIVALS`` names."""
+    global _arrivals
+    from summarizer.testing.fake_openai import default_answerer
+
+    if _arrivals is None:
+        _arrivals = open(os.environ[ARRIVALS_ENV], "a", buffering=1)  # noqa: SIM115
+    _arrivals.write(f"{time.time():.4f}\n")
+    return default_answerer(abstract)
+
+
 class FakeServer:
     """The fake server in its own process (``bench/engine_throughput.py``'s way), with only
-    the limits given (no TPM)."""
+    the limits given (no TPM), recording when each request arrives (:func:`record_arrival`)."""
 
-    def __init__(self, *, rpm: int, window: float, latency: float) -> None:
+    def __init__(self, *, rpm: int, window: float, latency: float, arrivals: Path) -> None:
         flags = [
             "--model", FAKE_MODEL, "--latency", str(latency), "--rpm", str(rpm),
             "--window-seconds", str(window), "--seed", "1",
+            "--answerer", "ray_engine:record_arrival",
         ]  # fmt: skip
+        self.arrivals_file = arrivals
+        arrivals.write_text("")
         self._process = subprocess.Popen(
             [sys.executable, "-m", "summarizer.testing.fake_openai", *flags],
             stdout=subprocess.PIPE,
             text=True,
             cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            env={
+                **os.environ,
+                "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "bench")]),
+                ARRIVALS_ENV: str(arrivals),
+            },
         )
         assert self._process.stdout is not None
         self.base_url = self._process.stdout.readline().strip().removeprefix("listening on ")
+
+    def arrivals(self) -> list[float]:
+        """Seconds since the first request, of every request since the last reset."""
+        times = sorted(float(x) for x in self.arrivals_file.read_text().split())
+        return [t - times[0] for t in times] if times else []
 
     def _call(self, method: str, path: str) -> dict[str, Any]:
         root = self.base_url.removesuffix("/v1")
@@ -557,6 +587,7 @@ class FakeServer:
 
     def reset(self) -> None:
         self._call("POST", "/_reset")
+        self.arrivals_file.write_text("")  # the server appends: it writes on from the start
 
     def __enter__(self) -> FakeServer:
         return self
@@ -592,6 +623,10 @@ def limiter_run(
     wall = time.perf_counter() - started
     stats = server.stats()
     by_status = stats["by_status"]
+    arrivals = server.arrivals()
+    busiest = max(
+        (bisect.bisect_left(arrivals, t + 1.0) - i for i, t in enumerate(arrivals)), default=0
+    )
     with duckdb.connect(str(db), read_only=True) as con:
         stored, keys, failed = con.execute(
             "SELECT (SELECT count(*) FROM extractions), "
@@ -616,6 +651,8 @@ def limiter_run(
         "lost": report.distinct - stored - failed,
         "extracted": report.extracted,
         "stages": {label: seconds for label, seconds, _ in timers.breakdown()},
+        "busiest_second": busiest,
+        "first_seconds": [sum(1 for t in arrivals if i <= t < i + 1) for i in range(3)],
     }
 
 
@@ -641,7 +678,10 @@ def cmd_limiter(args: argparse.Namespace) -> dict[str, Any]:
             f"{ray.cluster_resources().get('CPU')} CPUs")  # fmt: skip
         try:
             for title, per_window, window, rpm in settings_list:
-                with FakeServer(rpm=per_window, window=window, latency=args.latency) as server:
+                with FakeServer(
+                    rpm=per_window, window=window, latency=args.latency,
+                    arrivals=folder / "arrivals.txt",
+                ) as server:  # fmt: skip
                     engine = EngineSettings(concurrency=args.concurrency, rpm=rpm)
                     for workers in (None, *args.workers):
                         name = "local engine" if workers is None else f"ray, {workers} workers"
@@ -663,9 +703,10 @@ def cmd_limiter(args: argparse.Namespace) -> dict[str, Any]:
     )
     print(
         "| server | client | requests | 429 (share) | stored / distinct | lost | wall | "
-        "share of limit (wall) | sending window | share while sending |"
+        "share of limit (wall) | sending window | share while sending | most arrivals in "
+        "1 s | arrivals in seconds 1, 2, 3 |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for title, name, row in results:
         answered = row["answered"]
         whole = answered / row["wall"] / limit
@@ -674,7 +715,8 @@ def cmd_limiter(args: argparse.Namespace) -> dict[str, Any]:
             f"| {title} | {name} | {row['requests']:,} | {row['refused']} "
             f"({row['refused'] / max(1, row['requests']):.1%}) | {row['stored']:,} / "
             f"{row['distinct']:,} | {row['lost']} | {row['wall']:.1f} s | {whole:.1%} | "
-            f"{row['sending']:.1f} s | {sending:.1%} |"
+            f"{row['sending']:.1f} s | {sending:.1%} | {row['busiest_second']} | "
+            f"{', '.join(map(str, row['first_seconds']))} |"
         )
     print(
         "\nRay runs, where the wall time goes (stage timers as in part 1; the endpoint check "
