@@ -97,6 +97,7 @@ def test_a_rerun_through_ray_is_fully_cached(tmp_path: Path) -> None:
     again = run_ray(db, [SEEDS])
     assert again.calls == 0 and again.extracted == 0
     assert again.cached == again.distinct == first.distinct
+    assert again.read == first.read and again.new == 0  # settled papers still counted
     assert rows(db, "SELECT count(*) FROM extractions") == [(first.distinct,)]
 
 

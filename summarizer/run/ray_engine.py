@@ -488,11 +488,38 @@ class _RayRun:
         report, store = self.report, self.store
         digest = self.backend.identity.digest
         reread: set[str] = set()
+        settle = not self.refresh and store.has_papers()
         for chunk in self._items(limit):
-            outcome, failures = store_chunk(chunk, store, report, reread, digest)
-            store.save(failures=failures)
+            with store.session():  # one open of the database a chunk
+                taken, sources = self._settle(chunk, digest) if settle else (0, set())
+                report.read += taken  # stored, cached and current: counted, nothing to do
+                outcome, failures = store_chunk(chunk, store, report, reread, digest, sources)
+                store.save(failures=failures)
             self.repoint |= outcome.repoint
         return self._plan()
+
+    def _settle(self, chunk: list[Item], digest: str) -> tuple[int, set[str]]:
+        """Take out of ``chunk`` the papers that need nothing at all (stored, this sighting
+        recorded, current and cached: :meth:`Store.settled`), as a local run does; returns
+        how many and their sources. The plan still counts them, from the staged rows."""
+        by_source: dict[str, list[int]] = {}
+        for index, item in enumerate(chunk):
+            if isinstance(item, Paper):
+                by_source.setdefault(item.source, []).append(index)
+        today = datetime.now(UTC).date()
+        taken: set[int] = set()
+        for source, indices in by_source.items():
+            probe = []
+            for i in indices:
+                paper = chunk[i]
+                assert isinstance(paper, Paper)
+                probe.append(
+                    (paper.content_hash, paper.listing_date or paper.published, paper.record)
+                )
+            taken.update(indices[i] for i in self.store.settled(source, probe, digest, today))
+        sources = {item.source for i, item in enumerate(chunk) if i in taken}
+        chunk[:] = [item for i, item in enumerate(chunk) if i not in taken]
+        return len(taken), sources
 
     def _plan(self) -> tuple[Path, pa.Table, int]:
         """Distinct papers of this run (as stored) to ``candidates.parquet``; the keys of
