@@ -270,7 +270,7 @@ def run(
         run.go(inputs, fmt, limit)
     except KeyboardInterrupt:
         report.stopped = Interrupted("interrupted (Ctrl-C); finished results are stored")
-        run.salvage()
+        run.salvage(verdicts=False)
     except BaseException as error:
         failed = error
         # what was paid for before the failure is stored now; if that fails too, the folder
@@ -710,26 +710,30 @@ class _RayRun:
         self.load()
         staging.clean(self.root, self.folder)
 
-    def salvage(self) -> None:
+    def salvage(self, *, verdicts: bool = True) -> None:
         """After a stop or a failure: store what the workers staged. Workers of a Ray this
         run started are stopped first, so nothing lands after the load; on a cluster it
         joined, they may still be finishing a batch, so the folder stays for the next run
-        to load (each part once)."""
+        to load (each part once). Without ``verdicts`` (Ctrl-C), failures are not kept: a
+        call cut off while the workers stop is no verdict on its paper, and a paper marked
+        failed would be skipped by the next run; those papers are simply tried again."""
+        kinds = staging.KINDS if verdicts else ("results", "calls")
         cluster = self.cluster
         if cluster is not None and cluster.owned:
             cluster.close()
-            self.load_and_clean()
+            self.load(kinds=kinds)
+            staging.clean(self.root, self.folder)
         else:
-            self.load(heal=False)
+            self.load(heal=False, kinds=kinds)
 
-    def load(self, *, heal: bool = True) -> None:
+    def load(self, *, heal: bool = True, kinds: tuple[str, ...] = staging.KINDS) -> None:
         """Everything the workers staged, into the store in bulk, each part once; with
         ``heal`` (no worker is left running), what dead workers only journaled too."""
         if not self.folder.is_dir():
             return
         if heal:
             heal_staged(self.folder)
-        loaded = staging.load(self.store, self.root, self.folder, replace=self.refresh)
+        loaded = staging.load(self.store, self.root, self.folder, replace=self.refresh, kinds=kinds)
         report = self.report
         report.extracted += loaded.results
         report.failed += loaded.failures

@@ -10,6 +10,7 @@ paid answer that reached staging is never bought twice.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import hashlib
 import os
 import threading
@@ -199,6 +200,7 @@ class StagingSink:
         """Paid answers: each is journaled the moment it arrives, so a worker killed between
         two parts loses nothing (see :func:`summarizer.run.journal.heal_staged`)."""
         self._journal: Journal | None = None
+        self.closed = False
         self.results: list[Extraction] = []
         self.failures: list[Failure] = []
         self.calls: list[CallRecord] = []
@@ -217,6 +219,8 @@ class StagingSink:
         return self._journal
 
     def add_result(self, result: Extraction) -> None:
+        if self.closed:
+            return
         if journal := self._journal_of():
             journal.append("result", result)
         self.results.append(result)
@@ -224,6 +228,8 @@ class StagingSink:
         self._maybe_flush()
 
     def add_failure(self, failure: Failure) -> None:
+        if self.closed:
+            return
         if journal := self._journal_of():
             journal.append("failure", failure)
         self.failures.append(failure)
@@ -231,6 +237,8 @@ class StagingSink:
         self._maybe_flush()
 
     def add_call(self, record: CallRecord) -> None:
+        if self.closed:
+            return
         if journal := self._journal_of():
             journal.append("call", record)
         self.calls.append(record)
@@ -245,6 +253,11 @@ class StagingSink:
         due = time.monotonic() - self._last >= self.flush_seconds
         if due or len(self.results) + len(self.failures) >= self.flush_every:
             self.flush()
+
+    def close(self) -> None:
+        """Stage what is held; anything that still arrives is dropped, not staged half."""
+        self.flush()
+        self.closed = True
 
     def flush(self) -> None:
         """Stage what is held: calls first, so a result never lands without its call."""
@@ -450,10 +463,17 @@ class LLMWorker:
         engine = AsyncEngine(
             self.backend, sink, self.engine_settings, Reporter(), self.limiter, self.spend
         )
+        running = asyncio.run_coroutine_threadsafe(engine.run(jobs), self.loop)
         try:
-            self._run(engine.run(jobs))
+            running.result()
         finally:
-            sink.flush()
+            # Abandoned (the actor is being stopped): cancel the calls still out, so none of
+            # them ends as a "failure" while the process tears its clients down, and the
+            # papers stay for the next run; then stage what landed, and take no more.
+            if not running.done():
+                running.cancel()
+                concurrent.futures.wait([running], timeout=5)
+            sink.close()
         return _summary(sink, len(done), engine.stopped)
 
 

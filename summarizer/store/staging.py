@@ -108,12 +108,14 @@ def part_id(root: Path, path: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def load(store: Store, root: Path, folder: Path, *, replace: bool = False) -> Loaded:
-    """Load every part of one run folder that the store has not loaded yet."""
+def load(
+    store: Store, root: Path, folder: Path, *, replace: bool = False, kinds: tuple[str, ...] = KINDS
+) -> Loaded:
+    """Load every part of one run folder (of ``kinds``) that the store has not loaded yet."""
     import pyarrow.dataset as ds
 
     loaded = Loaded()
-    for kind in KINDS:
+    for kind in kinds:
         files = sorted((folder / kind).glob("*.parquet")) if (folder / kind).is_dir() else []
         spec = spec_of(kind)
         for start in range(0, len(files), PARTS_PER_LOAD):
