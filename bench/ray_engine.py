@@ -56,7 +56,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -67,6 +66,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import duckdb  # noqa: E402
+from engine_throughput import ServerProcess  # noqa: E402
 from synthetic import generate  # noqa: E402
 
 from summarizer.backends import BackendSettings, get_backend  # noqa: E402
@@ -544,7 +544,7 @@ def record_arrival(abstract: str) -> dict[str, Any]:
     return default_answerer(abstract)
 
 
-class FakeServer:
+class FakeServer(ServerProcess):
     """The fake server in its own process (``bench/engine_throughput.py``'s way), with only
     the limits given (no TPM), recording when each request arrives (:func:`record_arrival`)."""
 
@@ -575,26 +575,9 @@ class FakeServer:
         times = sorted(float(x) for x in self.arrivals_file.read_text().split())
         return [t - times[0] for t in times] if times else []
 
-    def _call(self, method: str, path: str) -> dict[str, Any]:
-        root = self.base_url.removesuffix("/v1")
-        request = urllib.request.Request(root + path, method=method)
-        with urllib.request.urlopen(request, timeout=30) as response:
-            result: dict[str, Any] = json.loads(response.read())
-        return result
-
-    def stats(self) -> dict[str, Any]:
-        return self._call("GET", "/_stats")
-
     def reset(self) -> None:
-        self._call("POST", "/_reset")
+        super().reset()
         self.arrivals_file.write_text("")  # the server appends: it writes on from the start
-
-    def __enter__(self) -> FakeServer:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._process.terminate()
-        self._process.wait(timeout=10)
 
 
 def openai_backend(base_url: str) -> Any:

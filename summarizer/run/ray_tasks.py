@@ -242,12 +242,7 @@ class StagingSink:
         if journal := self._journal_of():
             journal.append("call", record)
         self.calls.append(record)
-        spend = self._spend
-        spend.calls += 1
-        spend.prompt_tokens += record.prompt_tokens
-        spend.completion_tokens += record.completion_tokens
-        spend.cached_tokens += record.cached_tokens
-        spend.cost_usd += record.cost_usd
+        self._spend.add(record)
 
     def _maybe_flush(self) -> None:
         due = time.monotonic() - self._last >= self.flush_seconds

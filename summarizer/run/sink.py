@@ -31,6 +31,14 @@ class Spend:
     def tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
 
+    def add(self, record: CallRecord) -> None:
+        """Count one call's tokens and cost."""
+        self.calls += 1
+        self.prompt_tokens += record.prompt_tokens
+        self.completion_tokens += record.completion_tokens
+        self.cached_tokens += record.cached_tokens
+        self.cost_usd += record.cost_usd
+
 
 @dataclass
 class ResultSink:
@@ -106,11 +114,7 @@ class ResultSink:
         if self.journal is not None:
             self.journal.append("call", record)
         self.calls.append(record)
-        self.spend.calls += 1
-        self.spend.prompt_tokens += record.prompt_tokens
-        self.spend.completion_tokens += record.completion_tokens
-        self.spend.cached_tokens += record.cached_tokens
-        self.spend.cost_usd += record.cost_usd
+        self.spend.add(record)
 
     def _maybe_flush(self) -> None:
         due = time.monotonic() - self._last_flush >= self.flush_seconds
