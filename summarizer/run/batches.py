@@ -53,6 +53,7 @@ from summarizer.run.journal import Journal, journal_path
 from summarizer.run.pipeline import chunked, ingest_failure
 from summarizer.run.sink import ResultSink
 from summarizer.store import batches as stored
+from summarizer.store.rows import RunRow
 from summarizer.store.store import Store
 
 CHUNK = 5_000
@@ -411,25 +412,19 @@ def collect(
     if report.finished:
         spend = collector.sink.spend
         store.record_run(
-            {
-                "run_id": uuid.uuid4().hex,
-                "started_at": started,
-                "finished_at": _now(),
-                "backend": BATCH_RUN_BACKEND,
-                "model": backend.model,
-                "papers_read": 0,
-                "papers_new": 0,
-                "cached": 0,
-                "extracted": report.stored,
-                "failed": report.failed,
-                "rejected": 0,
-                "backend_calls": spend.calls,
-                "prompt_tokens": spend.prompt_tokens,
-                "completion_tokens": spend.completion_tokens,
-                "cost_usd": spend.cost_usd,
-                "status": "ok",
-                "probe": f"batch collect: {report.finished} batch(es)",
-            }
+            RunRow.new(
+                started_at=started,
+                backend=BATCH_RUN_BACKEND,
+                model=backend.model,
+                extracted=report.stored,
+                failed=report.failed,
+                backend_calls=spend.calls,
+                prompt_tokens=spend.prompt_tokens,
+                completion_tokens=spend.completion_tokens,
+                cost_usd=spend.cost_usd,
+                status="ok",
+                probe=f"batch collect: {report.finished} batch(es)",
+            )
         )
     return report
 

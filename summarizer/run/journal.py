@@ -26,12 +26,9 @@ from summarizer.core.identity import CacheIdentity
 from summarizer.core.results import Extraction, Failure, GroundedSummary, Usage
 from summarizer.core.schema import Summary, upgrade_summary
 from summarizer.store.columns import CALLS, EXTRACTIONS, FAILURES, TableSpec
+from summarizer.store.paths import journal_path as journal_path
 
 _SPECS: dict[str, TableSpec[Any]] = {"result": EXTRACTIONS, "failure": FAILURES, "call": CALLS}
-
-
-def journal_path(db_path: Path) -> Path:
-    return db_path.with_name(db_path.name + ".journal")
 
 
 @dataclass

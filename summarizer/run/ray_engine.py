@@ -26,11 +26,9 @@ import asyncio
 import contextlib
 import logging
 import os
-import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,26 +38,18 @@ from summarizer.core.errors import (
     BudgetExceeded,
     ConfigError,
     InputError,
-    Interrupted,
     SummarizerError,
 )
 from summarizer.core.paper import Paper
 from summarizer.ingest import Skipped, folder_files
 from summarizer.ingest.source import STDIN
-from summarizer.run.jobs import EngineSettings
+from summarizer.run import lifecycle
+from summarizer.run.jobs import EngineSettings, Job
 from summarizer.run.journal import heal_staged
-from summarizer.run.pipeline import (
-    DEFAULT_CHUNK,
-    Item,
-    RunReport,
-    check_budget_is_priced,
-    cost_notice,
-    expected_papers,
-    ingest_failure,
-    run_row,
-    store_chunk,
-)
+from summarizer.run.pipeline import DEFAULT_CHUNK
+from summarizer.run.plan import Item, Plan, ingest_failure
 from summarizer.run.progress import Reporter
+from summarizer.run.report import RunReport
 from summarizer.store import staging
 from summarizer.store.store import Store
 
@@ -240,8 +230,6 @@ def run(
     The report and the stored rows are those :func:`summarizer.run.pipeline.run` gives for
     the same inputs; ``options`` say where the cluster and the staging folder are.
     """
-    started = time.perf_counter()
-    started_at = datetime.now(UTC).replace(tzinfo=None)
     settings = settings or EngineSettings()
     options = options or RayOptions()
     reporter = reporter or Reporter()
@@ -253,38 +241,33 @@ def run(
     root = options.staging or staging.staging_root(store.path)
     check_address(options.address)
     check_staging(root)
-    for left in staging.run_folders(root):  # a dead run's workers are all gone
-        heal_staged(left)
-    report.recovered = staging.recover(store, root).results
-    report.expected = expected_papers(inputs, fmt, limit, None)
-    if report.expected is not None:
-        reporter.add_total(report.expected)
+    lifecycle.check_budget_is_priced(backend, settings)
     folder = root / uuid.uuid4().hex
     run = _RayRun(ray, store, backend, settings, report, reporter, folder, root, options)
     run.refresh, run.retry_failed, run.notice, run.reprobe = refresh, retry_failed, notice, reprobe
-    failed: BaseException | None = None
-    cluster: _Cluster | None = None
-    try:
-        cluster = _Cluster(ray, options.address)
-        run.cluster = cluster
-        run.go(inputs, fmt, limit)
-    except KeyboardInterrupt:
-        report.stopped = Interrupted("interrupted (Ctrl-C); finished results are stored")
-        run.salvage(verdicts=False)
-    except BaseException as error:
-        failed = error
-        # what was paid for before the failure is stored now; if that fails too, the folder
-        # stays and the next run loads it
-        with contextlib.suppress(Exception):
-            run.salvage()
-        raise _unwrapped(error) from None
-    finally:
-        if cluster is not None:
-            cluster.close()
+
+    def close() -> None:
+        if run.cluster is not None:
+            run.cluster.close()
         staging.drop_if_empty(root)
-        report.finish_reading()
-        report.elapsed = time.perf_counter() - started
-        store.record_run(run_row(report, started_at, failed))
+
+    with lifecycle.logged(store, report, closing=[close]):
+        report.recovered = lifecycle.recover(store, root)
+        report.expected = lifecycle.expected_papers(inputs, fmt, limit, None)
+        if report.expected is not None:
+            reporter.add_total(report.expected)
+        try:
+            run.cluster = _Cluster(ray, options.address)
+            run.go(inputs, fmt, limit)
+        except KeyboardInterrupt:
+            run.salvage(verdicts=False)
+            raise
+        except BaseException as error:
+            # what was paid for before the failure is stored now; if that fails too, the
+            # folder stays and the next run loads it
+            with contextlib.suppress(Exception):
+                run.salvage()
+            raise _unwrapped(error) from None
     return report
 
 
@@ -327,7 +310,8 @@ class _RayRun:
         self.retry_failed = False
         self.reprobe = False
         self.notice: Callable[[str], None] | None = None
-        self.repoint: set[str] = set()
+        self.awaiting: list[tuple[str, str]] = []
+        """(paper_id, cache_key) of papers to point at this run's result once it is loaded."""
         self.profile: EndpointProfile | None = None
         self.between: dict[int, list[Skipped | InputError | _FolderVerdict]] = {}
         self.file_count = 0
@@ -340,33 +324,20 @@ class _RayRun:
 
     def go(self, inputs: list[str | Path], fmt: str | None, limit: int | None) -> None:
         if isinstance(self.backend, AsyncBackend):
-            check_budget_is_priced(self.backend, self.settings)
             self.profile = asyncio.run(self._settle_endpoint(self.backend))
         self._read(inputs, fmt)
-        candidates, keys, todo = self._store_papers(limit)
+        candidates, todo = self._store_papers(limit)
         if todo:
-            self._extract(candidates, keys, todo)
+            self._extract(candidates, todo)
         self.load_and_clean()
 
     async def _settle_endpoint(self, backend: AsyncBackend) -> EndpointProfile | None:
         """Check the key and settle the structured-output mode once, on the driver; the
         workers start from the outcome and never probe."""
         try:
-            await backend.check_endpoint()
-            key = backend.endpoint
-            known = self.store.endpoint(*key) if key is not None else None
-            profile = await backend.prepare(known, reprobe=self.reprobe)
-            if profile is None:
-                return None
-            if profile.origin == "probed":
-                self.store.save_endpoint(profile)
-            self.report.probe = profile.describe()
-            line = f"endpoint {profile.base_url} ({profile.model}): {self.report.probe}"
-            if self.notice is not None:
-                self.notice(line)
-            else:
-                self.report.notes.append(line)
-            return profile
+            return await lifecycle.settle_endpoint(
+                self.store, backend, self.report, reprobe=self.reprobe, notice=self.notice
+            )
         finally:
             self.report.notes.extend(backend.notes)
             await backend.aclose()
@@ -420,7 +391,7 @@ class _RayRun:
             ray_tasks.parse_files,
             batch_size=1,
             batch_format="pyarrow",
-            fn_kwargs={"fmt": fmt, "digest": self.backend.identity.digest},
+            fn_kwargs={"fmt": fmt},
         ).write_parquet(str(self.folder / "read"))
 
     def _staged_rows(self) -> Iterator[pa.RecordBatch]:
@@ -482,176 +453,88 @@ class _RayRun:
                 items.append(error)
         return items
 
-    def _store_papers(self, limit: int | None) -> tuple[Path, pa.Table, int]:
-        """Store papers and sightings as a local run does; then write the distinct papers to
-        extract and the cache keys that rule some out. Returns (candidates, keys, to do)."""
-        report, store = self.report, self.store
-        digest = self.backend.identity.digest
-        reread: set[str] = set()
-        settle = not self.refresh and store.has_papers()
-        for chunk in self._items(limit):
-            with store.session():  # one open of the database a chunk
-                taken, sources = self._settle(chunk, digest) if settle else (0, set())
-                report.read += taken  # stored, cached and current: counted, nothing to do
-                outcome, failures = store_chunk(chunk, store, report, reread, digest, sources)
-                store.save(failures=failures)
-            self.repoint |= outcome.repoint
-        return self._plan()
-
-    def _settle(self, chunk: list[Item], digest: str) -> tuple[int, set[str]]:
-        """Take out of ``chunk`` the papers that need nothing at all (stored, this sighting
-        recorded, current and cached: :meth:`Store.settled`), as a local run does; returns
-        how many and their sources. The plan still counts them, from the staged rows."""
-        by_source: dict[str, list[int]] = {}
-        for index, item in enumerate(chunk):
-            if isinstance(item, Paper):
-                by_source.setdefault(item.source, []).append(index)
-        today = datetime.now(UTC).date()
-        taken: set[int] = set()
-        for source, indices in by_source.items():
-            probe = []
-            for i in indices:
-                paper = chunk[i]
-                assert isinstance(paper, Paper)
-                probe.append(
-                    (paper.content_hash, paper.listing_date or paper.published, paper.record)
-                )
-            taken.update(indices[i] for i in self.store.settled(source, probe, digest, today))
-        sources = {item.source for i, item in enumerate(chunk) if i in taken}
-        chunk[:] = [item for i, item in enumerate(chunk) if i not in taken]
-        return len(taken), sources
-
-    def _plan(self) -> tuple[Path, pa.Table, int]:
-        """Distinct papers of this run (as stored) to ``candidates.parquet``; the keys of
-        those already extracted, or failed before, as an Arrow table; counts for the report."""
-
-        report, digest = self.report, self.backend.identity.digest
-        candidates = self.folder / "candidates.parquet"
-        read = [str(f) for f in sorted((self.folder / "read").glob("*.parquet"))]
-        skip_failed = not (self.retry_failed or self.refresh)
-        within = "true"
-        if self.cutoff is not None:  # --limit: the papers read up to the last one taken
-            within = f"(file_index, position) <= ({self.cutoff[0]}, {self.cutoff[1]})"
-        with self.store.transaction() as con:
-            # ids, hashes and keys only: the text is joined back while the COPY streams it
-            # out, so no step holds every abstract of the run (the store's memory is capped)
-            con.execute(
-                f"""
-                CREATE TEMP TABLE run_papers AS
-                WITH first_sighting AS (
-                    SELECT content_hash, arg_min(source, (file_index, position)) AS source,
-                           arg_min(record, (file_index, position)) AS record
-                    FROM read_parquet($read)
-                    WHERE kind = 'paper' AND {within} GROUP BY content_hash
-                ),
-                chosen AS (
-                    SELECT min(paper_id) AS paper_id, content_hash FROM paper_records
-                    SEMI JOIN first_sighting USING (content_hash) GROUP BY content_hash
-                )
-                SELECT c.paper_id, f.source, f.record, c.content_hash,
-                       sha256('{digest}:' || c.content_hash)[1:32] AS cache_key
-                FROM chosen c JOIN first_sighting f USING (content_hash)
-                """,
-                {"read": read},
-            )
-            keys = con.sql(
-                "SELECT cache_key, true AS cached FROM run_papers SEMI JOIN extractions "
-                "USING (cache_key)"
-                + (
-                    " UNION ALL SELECT cache_key, false FROM run_papers SEMI JOIN failure_log "
-                    "USING (cache_key) ANTI JOIN extractions USING (cache_key)"
-                    if skip_failed
-                    else ""
-                )
-            ).to_arrow_table()
-            distinct = con.execute("SELECT count(*) FROM run_papers").fetchone()
-            self.folder.mkdir(parents=True, exist_ok=True)
-            # The hash table on this run's ids, never on the stored text: DuckDB may pick the
-            # side with the abstracts when both are the same size, so it is told; and row
-            # groups by size (the default 122,880 rows would not fit the cap either).
-            con.execute("SET disabled_optimizers = 'join_order,build_side_probe_side'")
-            try:
-                con.execute(
-                    f"""
-                    COPY (
-                        SELECT r.paper_id, p.title, p.abstract, r.source, r.record,
-                               r.content_hash, r.cache_key
-                        FROM paper_records p JOIN run_papers r USING (paper_id)
-                    ) TO '{_sql_path(candidates)}' (FORMAT parquet, ROW_GROUP_SIZE_BYTES '2MB')
-                    """
-                )
-            finally:
-                con.execute("RESET disabled_optimizers")
-            con.execute("DROP TABLE run_papers")
-        keys_table: pa.Table = keys
-        cached = [
-            k for k, c in zip(*(keys_table.column(i).to_pylist() for i in (0, 1)), strict=True) if c
-        ]
-        report.distinct = int(distinct[0]) if distinct else 0
-        report.cached = 0 if self.refresh else len(cached)
-        report.skipped_failed = 0 if self.refresh else keys_table.num_rows - len(cached)
-        if self.refresh:
-            keys_table = keys_table.slice(0, 0)
-        self._point_cached(cached)
-        if self.settings.strict_grounding and cached and not self.refresh:
-            self.store.drop_ungrounded(cached)
-        todo = report.distinct - keys_table.num_rows
-        self.reporter.advance(max(0, report.read - todo))  # the rest advance as they land
-        self._announce(candidates, todo)
-        return candidates, keys_table.select(["cache_key"]), todo
-
-    def _point_cached(self, cached: list[str]) -> None:
-        """Papers stored before that point at another result: at the cached one now."""
-        if not self.repoint or not cached or self.refresh:
-            return
-        self._point_landed()
-
-    def _point_landed(self) -> None:
-        """Point each paper of ``repoint`` at this run's result for it, where one is stored."""
-        if not self.repoint:
-            return
+    def _store_papers(self, limit: int | None) -> tuple[Path, int]:
+        """The plan, chunk by chunk, exactly as a local run makes it (:class:`Plan`): papers,
+        sightings and rejections stored, cached results made current, strict grounding
+        applied; the papers to extract are written to ``candidates.parquet`` as they are
+        decided. Returns the file and how many papers it holds."""
         import pyarrow as pa
-
-        digest = self.backend.identity.digest
-        with self.store.session() as con:
-            con.register("repoint", pa.table({"paper_id": sorted(self.repoint)}))
-            pairs = con.execute(
-                f"""
-                SELECT p.paper_id, e.cache_key FROM paper_records p SEMI JOIN repoint USING (paper_id)
-                JOIN extractions e ON e.cache_key = sha256('{digest}:' || p.content_hash)[1:32]
-                """
-            ).fetchall()
-            con.unregister("repoint")
-        if pairs:
-            self.store.save(current=[(a, b) for a, b in pairs])
-            self.repoint -= {a for a, _ in pairs}
-
-    def _announce(self, candidates: Path, todo: int) -> None:
-        if not isinstance(self.backend, AsyncBackend) or self.notice is None or todo <= 0:
-            return
         import pyarrow.parquet as pq
 
-        from summarizer.run.ray_tasks import papers_of
+        from summarizer.run.ray_tasks import PAPER_COLUMNS
 
-        sample = papers_of(pq.ParquetFile(candidates).read_row_group(0).slice(0, 200))
-        line = cost_notice(self.backend, sample, todo, approximate=False)
+        plan = Plan(
+            store=self.store,
+            identity=self.backend.identity,
+            report=self.report,
+            refresh=self.refresh,
+            retry_failed=self.retry_failed,
+            strict=self.settings.strict_grounding,
+            progress=self.reporter,
+            count_total=self.report.expected is None,
+        )
+        candidates = self.folder / "candidates.parquet"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        schema = pa.schema([(name, pa.string()) for name in PAPER_COLUMNS])
+        planned_keys: set[int] = set()  # a copy of a paper further away than the plan's window
+        todo = 0
+        sample: list[Job] = []
+        with pq.ParquetWriter(candidates, schema) as writer:
+            for chunk in self._items(limit):
+                planned = plan.chunk(chunk)
+                self.awaiting.extend((j.paper.paper_id, j.cache_key) for j in planned.awaiting)
+                jobs = []
+                for job in planned.todo:
+                    marker = int(job.cache_key[:16], 16)
+                    if marker in planned_keys:
+                        self.report.cached += 1  # extracted by this run, as locally
+                        self.reporter.advance(1)
+                        continue
+                    planned_keys.add(marker)
+                    jobs.append(job)
+                if not jobs:
+                    continue
+                if len(sample) < 200:
+                    sample.extend(jobs[: 200 - len(sample)])
+                todo += len(jobs)
+                writer.write_table(
+                    pa.table(
+                        {
+                            "paper_id": [j.paper.paper_id for j in jobs],
+                            "title": [j.paper.title for j in jobs],
+                            "abstract": [j.paper.abstract for j in jobs],
+                            "source": [j.paper.source for j in jobs],
+                            "record": [j.paper.record for j in jobs],
+                            "content_hash": [j.paper.content_hash for j in jobs],
+                            "cache_key": [j.cache_key for j in jobs],
+                        },
+                        schema=schema,
+                    )
+                )
+        self._announce(sample, todo)
+        return candidates, todo
+
+    def _point_landed(self) -> None:
+        """The papers the plan left waiting on this run's result: current now, where the
+        result is stored (a failure leaves the old one current)."""
+        if not self.awaiting:
+            return
+        pointed = self.store.point_where_stored(self.awaiting)
+        self.awaiting = [pair for pair in self.awaiting if pair[0] not in pointed]
+
+    def _announce(self, sample: list[Job], todo: int) -> None:
+        if not isinstance(self.backend, AsyncBackend) or self.notice is None or todo <= 0:
+            return
+        line = lifecycle.cost_notice(self.backend, sample, todo, approximate=False)
         if line is not None:
             self.notice(line)
 
-    def _extract(self, candidates: Path, keys: pa.Table, todo: int) -> None:
-        """The candidates not ruled out by ``keys``, extracted on the cluster and staged."""
+    def _extract(self, candidates: Path, todo: int) -> None:
+        """The planned papers, extracted on the cluster and staged."""
         from summarizer.run import ray_tasks
 
         data = self.ray.data
-        cpus = self.cluster.cpus() if self.cluster is not None else 1
         papers = data.read_parquet(str(candidates))
-        if keys.num_rows:
-            papers = papers.join(
-                data.from_arrow(keys),
-                join_type="left_anti",
-                num_partitions=max(2, cpus),
-                on=("cache_key",),
-            )
         backend = self.backend
         llm = isinstance(backend, AsyncBackend)
         batch = self.options.batch_size or (LLM_BATCH if llm else RULES_BATCH)

@@ -27,7 +27,6 @@ from summarizer.backends.registry import get_backend
 from summarizer.core.calls import CallRecord
 from summarizer.core.endpoint import EndpointProfile
 from summarizer.core.errors import BudgetExceeded, InputError
-from summarizer.core.identity import cache_key
 from summarizer.core.paper import Paper
 from summarizer.core.results import Extraction, Failure
 from summarizer.ingest import Skipped, read_source
@@ -55,7 +54,6 @@ READ_SCHEMA = pa.schema(
         ("authors", pa.list_(pa.string())),
         ("content_hash", pa.string()),
         ("paper_id", pa.string()),
-        ("cache_key", pa.string()),
         ("reason", pa.string()),
     ]
 )
@@ -71,8 +69,8 @@ RULES_PART = 250
 """Papers per part a CPU task stages: a task killed halfway keeps its first half."""
 
 
-def _read_row(file_index: int, position: int, item: Sighting | InputError | Skipped,
-              digest: str) -> dict[str, Any]:  # fmt: skip
+def _read_row(file_index: int, position: int,
+              item: Sighting | InputError | Skipped) -> dict[str, Any]:  # fmt: skip
     if isinstance(item, Sighting):
         paper = item.paper()
         return {
@@ -90,7 +88,6 @@ def _read_row(file_index: int, position: int, item: Sighting | InputError | Skip
             "authors": paper.authors,
             "content_hash": paper.content_hash,
             "paper_id": paper.paper_id,
-            "cache_key": cache_key(paper.content_hash, digest),
         }
     if isinstance(item, Skipped):
         return {"file_index": file_index, "position": position, "kind": "skipped",
@@ -99,7 +96,7 @@ def _read_row(file_index: int, position: int, item: Sighting | InputError | Skip
             "source": item.source, "record": item.record, "reason": item.reason}  # fmt: skip
 
 
-def parse_files(files: pa.Table, *, fmt: str | None, digest: str) -> Iterator[pa.Table]:
+def parse_files(files: pa.Table, *, fmt: str | None) -> Iterator[pa.Table]:
     """A read task: each file through the project's own parser, streamed out in blocks."""
     for file_index, path, in_folder in zip(
         files.column("file_index").to_pylist(),
@@ -111,12 +108,12 @@ def parse_files(files: pa.Table, *, fmt: str | None, digest: str) -> Iterator[pa
         skipped: list[Skipped] = []
         position = 0
         for item in read_source(Path(path), fmt, skipped.append if in_folder else None):
-            rows.append(_read_row(file_index, position, item, digest))
+            rows.append(_read_row(file_index, position, item))
             position += 1
             if len(rows) >= READ_BLOCK:
                 yield pa.Table.from_pylist(rows, schema=READ_SCHEMA)
                 rows = []
-        rows.extend(_read_row(file_index, position + i, s, digest) for i, s in enumerate(skipped))
+        rows.extend(_read_row(file_index, position + i, s) for i, s in enumerate(skipped))
         if rows:
             yield pa.Table.from_pylist(rows, schema=READ_SCHEMA)
 

@@ -27,3 +27,8 @@ def staging_root(db_path: Path) -> Path:
     """Where a Ray run stages results by default: beside the database, so a local cluster
     needs nothing set (see :mod:`summarizer.store.staging`)."""
     return db_path.with_name(db_path.name + ".staging")
+
+
+def journal_path(db_path: Path) -> Path:
+    """Where a paid run journals each answer before it is committed (see run/journal.py)."""
+    return db_path.with_name(db_path.name + ".journal")

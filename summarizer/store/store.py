@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from summarizer.core.calls import CallRecord
     from summarizer.core.results import Extraction, Failure
     from summarizer.store.columns import TableSpec
+    from summarizer.store.rows import RunRow
 
 # Opening a database and reading it (`summarizer sql`, `stats`, `show`) needs only DuckDB.
 # pyarrow, the row specs, the migrations and the result types (pydantic) are imported by
@@ -467,14 +468,15 @@ class Store:
     def settled(
         self,
         source: str,
-        sightings: Sequence[tuple[str, date | None, str]],
-        identity: str,
+        sightings: Sequence[tuple[str, date | None, str, str]],
         today: date,
     ) -> list[int]:
         """Which of these sightings of ``source`` need nothing at all, by position: each is a
-        (content_hash, seen_on, record). One needs nothing when its paper is stored, this
-        sighting is recorded, it neither moves ``first_seen`` earlier nor adds a source, and
-        the paper already points at a stored result of backend ``identity`` (a digest).
+        (content_hash, seen_on, record, cache_key), the key being the one this run's backend
+        gives that text (computed by the caller: the cache key has one definition, in
+        Python). One needs nothing when its paper is stored, this sighting is recorded, it
+        neither moves ``first_seen`` earlier nor adds a source, and the paper already points
+        at the stored result with that key.
 
         Exactly the sightings :meth:`add_papers` would leave as they are and a run would find
         cached; the probe goes to DuckDB as one list, so a cached re-run builds no Paper.
@@ -482,16 +484,16 @@ class Store:
         if not sightings:
             return []
         items = [
-            f"{h}{seen.isoformat() if seen is not None else '----------'}{record}"
-            for h, seen, record in sightings
+            f"{h}{key}{seen.isoformat() if seen is not None else '----------'}{record}"
+            for h, seen, record, key in sightings
         ]
         with self.session() as con:
             rows = con.execute(
                 """
                 WITH p AS (
-                    SELECT i, item[1:64] AS content_hash,
-                           TRY_CAST(nullif(item[65:74], '----------') AS DATE) AS seen_on,
-                           item[75:] AS record
+                    SELECT i, item[1:64] AS content_hash, item[65:96] AS cache_key,
+                           TRY_CAST(nullif(item[97:106], '----------') AS DATE) AS seen_on,
+                           item[107:] AS record
                     FROM (SELECT unnest(range(len($items))) AS i, unnest($items) AS item)
                 ),
                 first_id AS (  -- a content hash's paper is its smallest paper_id
@@ -507,7 +509,7 @@ class Store:
                 candidates AS (
                     SELECT p.i, s.paper_id, p.record, s.current_key
                     FROM p JOIN stored s USING (content_hash)
-                    WHERE s.current_key = sha256($identity || ':' || p.content_hash)[1:32]
+                    WHERE s.current_key = p.cache_key
                       AND coalesce(list_contains(s.sources, $source), false)
                       AND NOT coalesce(coalesce(p.seen_on, $today) < s.first_seen, false)
                 ),
@@ -518,7 +520,7 @@ class Store:
                 )
                 SELECT r.i FROM recorded r SEMI JOIN extractions e ON r.current_key = e.cache_key
                 """,
-                {"items": items, "identity": identity, "source": source, "today": today},
+                {"items": items, "source": source, "today": today},
             ).fetchall()
         return [row[0] for row in rows]
 
@@ -666,6 +668,25 @@ class Store:
                     [list(part) for part in staged],
                 )
 
+    def point_where_stored(self, pairs: Sequence[tuple[str, str]]) -> set[str]:
+        """Make each (paper_id, cache_key) result current where that result is stored (it
+        landed); returns the paper ids pointed. A paper whose result is not stored (it
+        failed) keeps the result it had."""
+        if not pairs:
+            return set()
+        from summarizer.store import current as current_result
+        from summarizer.store.tables import keys_table
+
+        ids, keys = zip(*pairs, strict=True)
+        with self.transaction() as con:
+            con.register("landed_probe", keys_table(ids, keys))
+            landed = con.execute(
+                "SELECT paper_id, cache_key FROM landed_probe SEMI JOIN extractions USING (cache_key)"
+            ).fetchall()
+            con.unregister("landed_probe")
+            current_result.apply(con, [(a, b) for a, b in landed])
+        return {a for a, _ in landed}
+
     def loaded_parts(self, parts: Sequence[str]) -> set[str]:
         """Which of these staged part files the store has loaded already."""
         if not parts:
@@ -752,11 +773,13 @@ class Store:
                 ],
             )
 
-    def record_run(self, row: dict[str, Any]) -> None:
-        columns = ", ".join(row)
-        marks = ", ".join("?" for _ in row)
+    def record_run(self, row: RunRow) -> None:
+        """One ``run_log`` row; its columns are :class:`RunRow`'s fields."""
+        values = row.values()
+        columns = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
         with self.transaction() as con:
-            con.execute(f"INSERT INTO run_log ({columns}) VALUES ({marks})", list(row.values()))
+            con.execute(f"INSERT INTO run_log ({columns}) VALUES ({marks})", list(values.values()))
 
 
 def _rows(spec: TableSpec[Any], items: Sequence[Any] | pa.Table) -> pa.Table | None:
