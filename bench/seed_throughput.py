@@ -12,10 +12,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from summarizer import Store, ingest, run
+from summarizer import Store, ingest
 from summarizer.backends.rules.backend import RulesBackend
 from summarizer.core.paper import Paper
 from summarizer.ingest import read_papers
+from summarizer.run.pipeline import run
 
 SEEDS = Path(__file__).resolve().parents[1] / "tests" / "data" / "listings"
 

@@ -1,7 +1,8 @@
 """summarizer: research-paper abstracts in, a structured and queryable DuckDB dataset out.
 
-The library API mirrors the CLI: open a :class:`Store`, pick a backend with
-:func:`get_backend`, and call :func:`run`, :func:`ingest` or :func:`export`.
+The library API mirrors the CLI: :func:`run` takes a :class:`RunRequest` (the fields are
+the ``summarizer run`` flags) and does what the command does; :func:`ingest` and
+:func:`export` take an open :class:`Store`.
 
 The public names are loaded when first used (PEP 562), so ``import summarizer`` and the
 command line start without pydantic, pyarrow, openai or instructor.
@@ -29,7 +30,8 @@ if TYPE_CHECKING:
     from summarizer.backends import BackendSettings, get_backend
     from summarizer.core.schema import SCHEMA_VERSION, Summary
     from summarizer.outputs.export import export
-    from summarizer.run.pipeline import RunReport, ingest, run
+    from summarizer.run.pipeline import RunReport, ingest
+    from summarizer.run.request import RunOutcome, RunRequest, run
     from summarizer.store.store import Store
 
 __version__ = "0.1.0"
@@ -44,7 +46,9 @@ __all__ = [
     "ExtractionError",
     "InputError",
     "Interrupted",
+    "RunOutcome",
     "RunReport",
+    "RunRequest",
     "RunStopped",
     "Store",
     "StoreError",
@@ -65,7 +69,9 @@ _LAZY = {
     "export": "summarizer.outputs.export",
     "RunReport": "summarizer.run.pipeline",
     "ingest": "summarizer.run.pipeline",
-    "run": "summarizer.run.pipeline",
+    "run": "summarizer.run.request",
+    "RunRequest": "summarizer.run.request",
+    "RunOutcome": "summarizer.run.request",
     "Store": "summarizer.store.store",
 }
 """Where each public name lives; it is imported on first use."""

@@ -11,7 +11,6 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -212,30 +211,6 @@ def _print_report(report: RunReport) -> None:
     out.print(Text(f"database: {report.db_path}"))
 
 
-def _retry_identity(store: Store) -> tuple[str, str | None]:
-    """--retry-failed with no backend named: the backend and model that failed."""
-    identities = store.failed_identities()
-    if not identities:
-        return "rules", None
-    if len(identities) > 1:
-        listed = ", ".join(f"{b} {m} ({n} papers)" for b, m, n in identities)
-        raise ConfigError(
-            f"papers failed under several backends: {listed}; pass --backend and --model "
-            "to choose which to retry with"
-        )
-    backend, model, _ = identities[0]
-    return backend, (None if backend == "rules" else model)
-
-
-@dataclass
-class BatchOptions:
-    max_cost: float | None
-    strict_grounding: bool
-    size: int
-    wait: bool
-    poll: float
-
-
 def _openai(backend: object, flag: str) -> Any:
     from summarizer.backends.openai.backend import OpenAIBackend
 
@@ -247,53 +222,7 @@ def _openai(backend: object, flag: str) -> Any:
     return backend
 
 
-def _ray_options(
-    engine: str,
-    address: str | None,
-    staging: Path | None,
-    workers: int | None,
-    batch: bool,
-    shard: bool,
-    inputs: list[Path] | None,
-    retry_failed: bool,
-) -> Any:
-    """--engine and its flags: None for a local run, else the Ray engine's options."""
-    engine = engine.strip().lower()
-    if engine not in ("local", "ray"):
-        raise ConfigError(f"unknown --engine {engine!r}; choose local or ray")
-    if engine == "local":
-        given = [flag for flag, value in (("--staging", staging), ("--workers", workers)) if value]
-        if given:
-            raise ConfigError(f"{' and '.join(given)} need --engine ray")
-        return None
-    if batch:
-        raise ConfigError(
-            "--engine ray cannot be combined with --batch: a provider batch job already runs "
-            "on the provider's machines; submit it with --engine local"
-        )
-    from summarizer.run import ray_engine
-
-    ray_engine.check_options(list(inputs or []), retry_failed=retry_failed, shard=shard)
-    ray_engine.require_ray()
-    ray_engine.check_address(address)
-    return ray_engine.RayOptions(address=address, staging=staging, workers=workers)
-
-
-def _submit_batch(
-    store: Store, backend: object, inputs: list[Path], fmt: str | None, limit: int | None,
-    options: BatchOptions, refuse: list[tuple[str, bool]],
-) -> None:  # fmt: skip
-    from summarizer.run import batches
-
-    chosen = _openai(backend, "--batch")
-    for flag, given in refuse:
-        if given:
-            raise ConfigError(f"--batch cannot be combined with {flag}; run them separately")
-    settings = batches.BatchSettings(
-        max_requests=options.size, max_cost=options.max_cost,
-        strict_grounding=options.strict_grounding,
-    )  # fmt: skip
-    report = batches.submit(inputs, store, chosen, settings=settings, fmt=fmt, limit=limit)
+def _print_submission(report: Any) -> None:
     for rejection in report.rejections:
         err.print(f"rejected: {rejection}")
     out.print(
@@ -306,12 +235,6 @@ def _submit_batch(
             f"${report.estimated_cost_usd:.4f} at batch prices"
         )
         out.print("collect with: summarizer batch collect [--wait]")
-    if options.wait:
-        _print_collect(
-            batches.collect(store, chosen, settings=settings, wait=True, poll=options.poll)
-        )
-    if report.rejections:
-        raise typer.Exit(1)
 
 
 def _print_collect(report: Any) -> None:
@@ -322,26 +245,6 @@ def _print_collect(report: Any) -> None:
     )
     if report.batch_ids:
         out.print(f"resubmitted as: {', '.join(report.batch_ids)}")
-
-
-def _collect_finished_batches(store: Store, backend: object, strict_grounding: bool) -> None:
-    """A plain run first stores what finished batches answered."""
-    from summarizer.backends.openai.backend import OpenAIBackend
-    from summarizer.run import batches
-
-    waiting = batches.open_count(store)
-    if not waiting:
-        return
-    if not isinstance(backend, OpenAIBackend):
-        err.print(
-            f"note: {waiting} provider batch job(s) open; collect them with "
-            "`summarizer batch collect` (with the same --model/--base-url)"
-        )
-        return
-    settings = batches.BatchSettings(strict_grounding=strict_grounding)
-    report = batches.collect(store, backend, settings=settings)
-    if report.finished:
-        _print_collect(report)
 
 
 @app.command(cls=_Command)
@@ -506,80 +409,38 @@ def run(
     ] = None,
 ) -> None:
     """Ingest INPUTs, extract every paper not already cached, and store the results."""
-    import logging
-
     from rich.text import Text
 
-    from summarizer.backends import BackendSettings, choose_backend, get_backend
-    from summarizer.run import pipeline
-    from summarizer.run.jobs import EngineSettings
+    from summarizer.run import request as run_request
     from summarizer.run.progress import progress_reporter
-    from summarizer.store.store import Store
 
-    # instructor logs each re-ask and retry; the run's own summary already says what happened
-    logging.getLogger("instructor").setLevel(logging.CRITICAL)
+    asked = run_request.RunRequest(
+        inputs=list(inputs or []), db=db, backend=backend, model=model, base_url=base_url,
+        mode=mode, prices=prices, max_reasks=max_reasks, timeout=timeout, fmt=input_format,
+        limit=limit, shard=shard, retry_failed=retry_failed, refresh=refresh,
+        strict_grounding=strict_grounding, reprobe=reprobe, concurrency=concurrency, rpm=rpm,
+        tpm=tpm, max_cost=max_cost, max_tokens=max_tokens, max_retries=max_retries,
+        engine=engine, ray_address=ray_address, staging=staging, workers=workers, batch=batch,
+        wait=wait, poll=poll, batch_size=batch_size,
+    )  # fmt: skip
+
+    def bar(chosen: Any) -> Any:
+        return progress_reporter(enabled=not quiet, paid=chosen.capabilities.billable)
+
     with _clean_errors():
-        if not inputs and not retry_failed:
-            raise ConfigError("give INPUT files or folders (- for stdin), or --retry-failed")
-        pipeline.check_inputs(inputs or [])
-        slice_ = pipeline.parse_shard(shard) if shard else None
-        ray_options = _ray_options(
-            engine, ray_address, staging, workers, batch, slice_ is not None, inputs, retry_failed
+        outcome = run_request.run(
+            asked, reporter=bar, notice=lambda line: err.print(Text(f"note: {line}"))
         )
-        with Store(db, hold=False) as store:
-            name = choose_backend(backend, llm_flags=bool(model or base_url))
-            if retry_failed and backend is None and not (model or base_url):
-                name, model = _retry_identity(store)
-            settings = BackendSettings.from_env(
-                model=model, base_url=base_url, mode=mode, max_reasks=max_reasks, timeout=timeout
-            )
-            if prices is not None:
-                settings.extra["prices"] = str(prices)
-            chosen = get_backend(name, settings)
-            if batch:
-                _submit_batch(
-                    store, chosen, inputs or [], input_format, limit,
-                    BatchOptions(max_cost, strict_grounding, batch_size, wait, poll),
-                    refuse=[("--retry-failed", retry_failed), ("--refresh", refresh),
-                            ("--shard", shard is not None)],
-                )  # fmt: skip
-                return
-            _collect_finished_batches(store, chosen, strict_grounding)
-            engine_settings = EngineSettings(
-                concurrency=concurrency,
-                rpm=rpm,
-                tpm=tpm,
-                max_attempts=max_retries + 1,
-                max_cost=max_cost,
-                max_tokens=max_tokens,
-                strict_grounding=strict_grounding,
-                timeout=timeout,
-            )
-            paid = chosen.capabilities.billable
-            with progress_reporter(enabled=not quiet, paid=paid) as reporter:
-                common: dict[str, Any] = {
-                    "fmt": input_format,
-                    "limit": limit,
-                    "settings": engine_settings,
-                    "retry_failed": retry_failed,
-                    "reporter": reporter,
-                    "refresh": refresh,
-                    "reprobe": reprobe,
-                    "notice": lambda line: err.print(Text(f"note: {line}")),
-                }
-                if ray_options is not None:
-                    from summarizer.run import ray_engine
-
-                    report = ray_engine.run(
-                        inputs or [], store, chosen, options=ray_options, **common
-                    )
-                else:
-                    report = pipeline.run(inputs or [], store, chosen, shard=slice_, **common)
-        _print_report(report)
-    if isinstance(report.stopped, Interrupted):
-        raise typer.Exit(Interrupted.exit_code)
-    if not report.clean:
-        raise typer.Exit(1)
+    for note in outcome.notes:
+        err.print(Text(f"note: {note}"))
+    if outcome.submitted is not None:
+        _print_submission(outcome.submitted)
+    for collected in outcome.collected:
+        _print_collect(collected)
+    if outcome.report is not None:
+        _print_report(outcome.report)
+    if outcome.exit_code:
+        raise typer.Exit(outcome.exit_code)
 
 
 @app.command(cls=_Command)

@@ -99,7 +99,7 @@ def test_the_public_names_still_import_from_the_package() -> None:
     from summarizer import RunReport, Store, export, get_backend, ingest, run
 
     pipeline = sys.modules["summarizer.run.pipeline"]
-    assert run is pipeline.run and ingest is pipeline.ingest
+    assert run is sys.modules["summarizer.run.request"].run and ingest is pipeline.ingest
     assert RunReport is pipeline.RunReport
     assert summarizer.run is run and summarizer.ingest is ingest
     assert Store is sys.modules["summarizer.store.store"].Store

@@ -43,14 +43,14 @@ from summarizer.backends.openai.batch import (
 from summarizer.backends.openai.pricing import batch_cost
 from summarizer.backends.rules.extract import extract_summary
 from summarizer.core.calls import CallRecord
-from summarizer.core.errors import BudgetExceeded, ConfigError, InputError
-from summarizer.core.identity import cache_key
+from summarizer.core.errors import BudgetExceeded, ConfigError
 from summarizer.core.paper import Paper
 from summarizer.core.results import Extraction, Failure
 from summarizer.grounding import ground
-from summarizer.ingest import read_papers
+from summarizer.ingest import read_sightings
 from summarizer.run.journal import Journal, journal_path
-from summarizer.run.pipeline import chunked, ingest_failure
+from summarizer.run.plan import Plan, chunked
+from summarizer.run.report import RunReport
 from summarizer.run.sink import ResultSink
 from summarizer.store import batches as stored
 from summarizer.store.rows import RunRow
@@ -81,7 +81,8 @@ class SubmitReport:
     submitted: int = 0
     batch_ids: list[str] = field(default_factory=list)
     estimated_cost_usd: float = 0.0
-    rejections: list[InputError] = field(default_factory=list)
+    rejections: list[str] = field(default_factory=list)
+    """Rejected records, one line each (as a run reports them)."""
 
 
 @dataclass
@@ -116,30 +117,30 @@ def _settle_mode(store: Store, backend: OpenAIBackend) -> None:
 
 def todo(
     inputs: Sequence[str | Path], store: Store, backend: OpenAIBackend, report: SubmitReport,
-    *, fmt: str | None = None, limit: int | None = None,
+    *, fmt: str | None = None, limit: int | None = None, strict: bool = False,
 ) -> list[tuple[str, Paper]]:  # fmt: skip
-    """Store the papers read; return (cache key, paper) for those neither cached, failed
-    before, nor waiting in an open batch."""
-    digest = backend.identity.digest
+    """The run's plan (:class:`~summarizer.run.plan.Plan`), as a live run makes it: papers
+    stored, cached results made current (and stripped with ``strict``), fixed records'
+    failures cleared. Returns (cache key, paper) for the papers to submit: neither cached,
+    failed before, nor waiting in an open batch."""
+    counts = RunReport(db_path=store.path)
+    plan = Plan(
+        store=store,
+        identity=backend.identity,
+        report=counts,
+        strict=strict,
+        waiting=lambda keys: stored.in_open_batches(store, keys),
+    )
     wanted: dict[str, Paper] = {}
-    for chunk in chunked(iter(read_papers(list(inputs), fmt, limit)), CHUNK):
-        papers = [item for item in chunk if isinstance(item, Paper)]
-        rejected = [item for item in chunk if isinstance(item, InputError)]
-        report.rejections.extend(rejected)
-        outcome = store.add_papers(papers, digest)
-        failures = [ingest_failure(item) for item in rejected] + list(outcome.conflicts)
-        if failures:
-            store.save(failures=failures)
-        report.read += len(papers)
-        report.new += outcome.new
-        keys = {cache_key(p.content_hash, digest): p for p in outcome.papers}
-        done = store.cached_keys(list(keys)) | store.failed_keys(list(keys))
-        report.cached += len(done & set(keys))
-        waiting = stored.in_open_batches(store, [k for k in keys if k not in done])
-        report.waiting += len(waiting)
-        for key, paper in keys.items():
-            if key not in done and key not in waiting:
-                wanted.setdefault(key, paper)
+    for chunk in chunked(iter(read_sightings(list(inputs), fmt, limit)), CHUNK):
+        planned = plan.chunk(chunk)
+        report.waiting += planned.waiting
+        for job in planned.todo:
+            wanted.setdefault(job.cache_key, job.paper)
+    counts.finish_reading()
+    report.read, report.new = counts.read, counts.new
+    report.cached += counts.cached + counts.skipped_failed
+    report.rejections.extend(counts.rejections)
     return list(wanted.items())
 
 
@@ -213,7 +214,9 @@ def submit(
     settings = settings or BatchSettings()
     report = SubmitReport()
     _settle_mode(store, backend)
-    work = todo(inputs, store, backend, report, fmt=fmt, limit=limit)
+    work = todo(
+        inputs, store, backend, report, fmt=fmt, limit=limit, strict=settings.strict_grounding
+    )
     if not work:
         return report
     report.estimated_cost_usd = _estimate(backend, (p for _, p in work))
@@ -576,4 +579,25 @@ def status(store: Store) -> list[dict[str, Any]]:
 
 
 def open_count(store: Store) -> int:
-    return len([j for j in stored.jobs(store, open_only=True) if j["status"] != "exported"])
+    return stored.open_count(store)
+
+
+def require_batch(backend: object, flag: str = "--batch") -> OpenAIBackend:
+    """The backend, if it can submit provider batch jobs; else one line saying which can."""
+    if not isinstance(backend, OpenAIBackend):
+        raise ConfigError(
+            f"{flag} needs an OpenAI-compatible backend: add --backend openai (with "
+            "OPENAI_API_KEY, or --base-url for another server)"
+        )
+    return backend
+
+
+def collect_open(
+    store: Store, backend: object, *, strict_grounding: bool = False
+) -> CollectReport | None:
+    """What a plain run does first: store the answers of finished batches. None when the
+    run's backend cannot collect them."""
+    if not isinstance(backend, OpenAIBackend):
+        return None
+    settings = BatchSettings(strict_grounding=strict_grounding)
+    return collect(store, backend, settings=settings)

@@ -133,3 +133,11 @@ def papers(store: Store, paper_ids: Sequence[str]) -> dict[str, Paper]:
         pid: Paper(title=t, abstract=a, source=src, record=rec, paper_id=pid, content_hash=h)
         for t, a, src, rec, pid, h in rows
     }
+
+
+def open_count(store: Store) -> int:
+    """Batches submitted to a provider and not yet collected (exports wait for an import)."""
+    rows = store.query(
+        f"SELECT count(*) FROM batch_jobs WHERE status NOT IN {CLOSED} AND status <> 'exported'"
+    )
+    return int(rows[0][0])
