@@ -652,11 +652,10 @@ class _FolderVerdict:
 
 def _paper(row: dict[str, Any]) -> Paper:
     """A staged paper row back as the Paper a local run builds (every field as stored)."""
+    from summarizer.run.ray_tasks import PAPER_FIELDS
+
     paper = Paper.__new__(Paper)
-    for name in (
-        "title", "abstract", "source", "record", "arxiv_id", "url", "published",
-        "listing_date", "content_hash", "paper_id",
-    ):  # fmt: skip
+    for name in PAPER_FIELDS:
         setattr(paper, name, row[name])
     paper.authors = list(row["authors"] or [])
     return paper

@@ -36,26 +36,17 @@ from summarizer.run.journal import Journal, heal_staged, staged_journal
 from summarizer.run.progress import Reporter
 from summarizer.run.ratelimit import SharedBudget
 from summarizer.run.sink import Spend
+from summarizer.store.columns import SIGHTED
 from summarizer.store.staging import KINDS, spec_of, write_part
 
+PAPER_FIELDS = tuple(
+    name for name in SIGHTED.names if name not in ("seen_on", "ingested_at", "current_key")
+)
+"""The fields of a paper as read: the store's sighting rows (:data:`SIGHTED`) name them."""
 READ_SCHEMA = pa.schema(
-    [
-        ("file_index", pa.int32()),
-        ("position", pa.int64()),
-        ("kind", pa.string()),
-        ("title", pa.string()),
-        ("abstract", pa.string()),
-        ("source", pa.string()),
-        ("record", pa.string()),
-        ("arxiv_id", pa.string()),
-        ("url", pa.string()),
-        ("published", pa.date32()),
-        ("listing_date", pa.date32()),
-        ("authors", pa.list_(pa.string())),
-        ("content_hash", pa.string()),
-        ("paper_id", pa.string()),
-        ("reason", pa.string()),
-    ]
+    [("file_index", pa.int32()), ("position", pa.int64()), ("kind", pa.string())]
+    + [field for field in SIGHTED.schema if field.name in PAPER_FIELDS]
+    + [("reason", pa.string())]
 )
 """A staged read row: a paper as a run stores it (``kind`` paper), a rejected record
 (``rejected``, with ``reason``) or a file in a folder skipped as not papers (``skipped``).
@@ -73,22 +64,9 @@ def _read_row(file_index: int, position: int,
               item: Sighting | InputError | Skipped) -> dict[str, Any]:  # fmt: skip
     if isinstance(item, Sighting):
         paper = item.paper()
-        return {
-            "file_index": file_index,
-            "position": position,
-            "kind": "paper",
-            "title": paper.title,
-            "abstract": paper.abstract,
-            "source": paper.source,
-            "record": paper.record,
-            "arxiv_id": paper.arxiv_id,
-            "url": paper.url,
-            "published": paper.published,
-            "listing_date": paper.listing_date,
-            "authors": paper.authors,
-            "content_hash": paper.content_hash,
-            "paper_id": paper.paper_id,
-        }
+        row: dict[str, Any] = {"file_index": file_index, "position": position, "kind": "paper"}
+        row.update((name, getattr(paper, name)) for name in PAPER_FIELDS)
+        return row
     if isinstance(item, Skipped):
         return {"file_index": file_index, "position": position, "kind": "skipped",
                 "source": item.source, "reason": item.reason}  # fmt: skip

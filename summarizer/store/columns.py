@@ -24,6 +24,7 @@ from typing import Any, Generic, Literal, TypeVar, get_args, get_origin
 import pyarrow as pa
 
 from summarizer.core.calls import CallRecord
+from summarizer.core.paper import Paper
 from summarizer.core.results import (
     Extraction,
     Failure,
@@ -94,6 +95,12 @@ class Column(Generic[T]):
     """The migration that added the column to an existing table; None: created with it."""
     was: tuple[tuple[int, pa.DataType, str], ...] = ()
     """Earlier types: (migration that changed it, the type before, SQL turning old into new)."""
+    from_sightings: str | None = None
+    """For a table filled from a batch of sightings (``paper_records``): the SQL aggregate
+    over one paper's sightings that gives this column (see :data:`PAPERS`)."""
+    fill: bool = False
+    """A later sighting fills this column when the stored paper has none (metadata such as
+    the arXiv id); what is stored is never overwritten."""
 
     def type_at(self, version: int) -> pa.DataType:
         """The column's type once migration ``version`` has run."""
@@ -328,6 +335,106 @@ CALLS: TableSpec[CallRecord] = TableSpec(
         C("batch_id", pa.string(), lambda c: c.batch_id, since=7),
     ),
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Sighted:
+    """One sighting on its way into the store: the paper as read, the result it should
+    point at, and when it was read."""
+
+    paper: Paper
+    current_key: str | None
+    ingested_at: datetime
+
+    @property
+    def seen_on(self) -> date:
+        """The day a sighting counts for: its listing's date, else its publication date, else
+        the day it was read."""
+        p = self.paper
+        return p.listing_date or p.published or self.ingested_at.date()
+
+
+S = Column[Sighted]
+SIGHTED: TableSpec[Sighted] = TableSpec(
+    "sighted",
+    (
+        S("paper_id", pa.string(), lambda r: r.paper.paper_id),
+        S("content_hash", pa.string(), lambda r: r.paper.content_hash),
+        S("title", pa.string(), lambda r: r.paper.title),
+        S("abstract", pa.string(), lambda r: r.paper.abstract),
+        S("arxiv_id", pa.string(), lambda r: r.paper.arxiv_id),
+        S("url", pa.string(), lambda r: r.paper.url),
+        S("published", pa.date32(), lambda r: r.paper.published),
+        S("authors", pa.list_(pa.string()), lambda r: r.paper.authors),
+        S("source", pa.string(), lambda r: r.paper.source),
+        S("record", pa.string(), lambda r: r.paper.record),
+        S("listing_date", pa.date32(), lambda r: r.paper.listing_date),
+        S("seen_on", pa.date32(), lambda r: r.seen_on),
+        S("ingested_at", pa.timestamp("us"), lambda r: r.ingested_at),
+        S("current_key", pa.string(), lambda r: r.current_key),
+    ),
+)
+"""A chunk of sightings as the store takes it in (a registered Arrow table, not stored):
+``paper_records`` and ``sightings`` are filled from it by the statements derived below."""
+
+
+def _no_getter(row: Sighted) -> Any:  # paper_records columns come from SQL aggregates
+    raise NotImplementedError
+
+
+P = Column[Sighted]
+PAPERS: TableSpec[Sighted] = TableSpec(
+    "paper_records",
+    (
+        P("paper_id", pa.string(), _no_getter, not_null=True, from_sightings="paper_id"),
+        P("content_hash", pa.string(), _no_getter, not_null=True,
+          from_sightings="any_value(content_hash)"),
+        P("title", pa.string(), _no_getter, not_null=True, from_sightings="any_value(title)"),
+        P("abstract", pa.string(), _no_getter, not_null=True,
+          from_sightings="any_value(abstract)"),
+        P("arxiv_id", pa.string(), _no_getter, from_sightings="any_value(arxiv_id)", fill=True),
+        P("url", pa.string(), _no_getter, from_sightings="any_value(url)", fill=True),
+        P("published", pa.date32(), _no_getter, from_sightings="any_value(published)",
+          fill=True),
+        P("authors", pa.list_(pa.string()), _no_getter, from_sightings="any_value(authors)",
+          fill=True),
+        P("first_seen", pa.date32(), _no_getter, from_sightings="min(seen_on)"),
+        P("sources", pa.list_(pa.string()), _no_getter,
+          from_sightings="list_sort(list_distinct(list(source)))"),
+        P("current_key", pa.string(), _no_getter, from_sightings="any_value(current_key)"),
+        P("ingested_at", pa.timestamp("us"), _no_getter, not_null=True,
+          from_sightings="min(ingested_at)"),
+    ),
+)  # fmt: skip
+"""One paper, whatever number of times it was seen: the text, the metadata its sightings
+brought (the first to bring a value wins; a later one fills what is missing), when and
+where it was seen first, and the result it points at (:mod:`summarizer.store.current`)."""
+
+PAPER_FILLS = tuple(c.name for c in PAPERS.columns if c.fill)
+"""The metadata columns a later sighting fills in."""
+
+
+def papers_from(batch: str, where: str) -> str:
+    """INSERT new papers from a registered batch of :data:`SIGHTED` rows, one per paper."""
+    selected = ", ".join(f"{c.from_sightings} AS {c.name}" for c in PAPERS.columns)
+    return (
+        f"INSERT INTO {PAPERS.table} BY NAME SELECT {selected} FROM {batch} WHERE {where} "
+        "GROUP BY paper_id"
+    )
+
+
+K = Column[Sighted]
+SIGHTINGS: TableSpec[Sighted] = TableSpec(
+    "sightings",
+    (
+        K("paper_id", pa.string(), lambda r: r.paper.paper_id, not_null=True),
+        K("source", pa.string(), lambda r: r.paper.source, not_null=True),
+        K("record", pa.string(), lambda r: r.paper.record, not_null=True),
+        K("listing_date", pa.date32(), lambda r: r.paper.listing_date),
+        K("ingested_at", pa.timestamp("us"), lambda r: r.ingested_at, not_null=True),
+    ),
+)
+"""Every time a paper was read: which file, which record, which listing day."""
 
 
 def summary_of(row: Mapping[str, Any], abstract: str | None = None) -> Summary:

@@ -23,35 +23,8 @@ Migration = Callable[[duckdb.DuckDBPyConnection], None]
 def _initial_tables(con: duckdb.DuckDBPyConnection) -> None:
     from summarizer.store import columns
 
-    con.execute(
-        """
-        CREATE TABLE paper_records (
-            paper_id VARCHAR NOT NULL,
-            content_hash VARCHAR NOT NULL,
-            title VARCHAR NOT NULL,
-            abstract VARCHAR NOT NULL,
-            arxiv_id VARCHAR,
-            url VARCHAR,
-            published DATE,
-            authors VARCHAR[],
-            first_seen DATE,
-            sources VARCHAR[],
-            current_key VARCHAR,
-            ingested_at TIMESTAMP NOT NULL
-        )
-        """
-    )
-    con.execute(
-        """
-        CREATE TABLE sightings (
-            paper_id VARCHAR NOT NULL,
-            source VARCHAR NOT NULL,
-            record VARCHAR NOT NULL,
-            listing_date DATE,
-            ingested_at TIMESTAMP NOT NULL
-        )
-        """
-    )
+    con.execute(columns.PAPERS.create(1))
+    con.execute(columns.SIGHTINGS.create(1))
     con.execute(columns.EXTRACTIONS.create(1))
     con.execute(columns.FAILURES.create(1))
     con.execute(

@@ -217,6 +217,12 @@ class _StoredPaper:
     current_key: str | None
     first_seen: date | None
     sources: list[str] | None
+    missing: list[str] | None = None
+    """The metadata columns the stored paper has no value for (see ``PAPER_FILLS``)."""
+
+    def filled_by(self, sighting: Paper) -> bool:
+        """Whether this sighting brings metadata the stored paper lacks."""
+        return any(getattr(sighting, name) for name in self.missing or ())
 
     def widened_by(self, sighting: Paper, today: date) -> bool:
         """Whether this sighting moves first_seen earlier or adds a source."""
@@ -373,8 +379,8 @@ class Store:
             return outcome
         import pyarrow as pa
 
+        from summarizer.store import columns
         from summarizer.store import current as current_result
-        from summarizer.store.tables import papers_table
 
         probe = pa.table(
             {
@@ -388,7 +394,8 @@ class Store:
             stored = {
                 row[0]: _StoredPaper(*row[1:])
                 for row in con.execute(
-                    "SELECT content_hash, paper_id, current_key, first_seen, sources"
+                    "SELECT content_hash, paper_id, current_key, first_seen, sources, "
+                    f"{_missing_fills(columns.PAPER_FILLS)}"
                     " FROM paper_records SEMI JOIN probe USING (content_hash)"
                     " ORDER BY paper_id DESC"
                 ).fetchall()
@@ -403,6 +410,7 @@ class Store:
             con.unregister("probe")
             fresh: dict[str, Paper] = {}
             widen: set[str] = set()
+            fills: set[str] = set()
             today = datetime.now(UTC).date()
             wanted = current_result.wanted_keys(papers, identity)
             for paper in papers:
@@ -413,6 +421,8 @@ class Store:
                     if earlier is not None:
                         if earlier.widened_by(paper, today):
                             widen.add(known)
+                        if earlier.filled_by(paper):
+                            fills.add(known)
                         if current_result.points_elsewhere(
                             earlier.current_key, wanted.get(paper.content_hash)
                         ):
@@ -429,8 +439,12 @@ class Store:
             outcome.new = len(fresh)
             if not outcome.papers:
                 return outcome
-            batch = papers_table(
-                outcome.papers, [wanted.get(p.content_hash) for p in outcome.papers]
+            now = datetime.now(UTC).replace(tzinfo=None)
+            batch = columns.SIGHTED.arrow(
+                [
+                    columns.Sighted(p, wanted.get(p.content_hash), now)
+                    for p in outcome.papers
+                ]
             )
             is_new = pa.array([p.paper_id in fresh for p in outcome.papers], pa.bool_())
             widens = pa.array([p.paper_id in widen for p in outcome.papers], pa.bool_())
@@ -438,26 +452,14 @@ class Store:
                 "batch", batch.append_column("is_new", is_new).append_column("widens", widens)
             )
             # New papers are known to be new: no anti-join against the whole table for them.
+            con.execute(columns.papers_from("batch", "is_new"))
+            sighting = ", ".join(columns.SIGHTINGS.names)
             con.execute(
-                """
-                INSERT INTO paper_records BY NAME
-                SELECT paper_id, any_value(content_hash) AS content_hash,
-                       any_value(title) AS title, any_value(abstract) AS abstract,
-                       any_value(arxiv_id) AS arxiv_id, any_value(url) AS url,
-                       any_value(published) AS published, any_value(authors) AS authors,
-                       min(seen_on) AS first_seen,
-                       list_sort(list_distinct(list(source))) AS sources,
-                       any_value(current_key) AS current_key, min(ingested_at) AS ingested_at
-                FROM batch WHERE is_new
-                GROUP BY paper_id
-                """
-            )
-            con.execute(
-                "INSERT INTO sightings BY NAME SELECT DISTINCT paper_id, source, record,"
-                " listing_date, ingested_at FROM batch WHERE is_new"
+                f"INSERT INTO {columns.SIGHTINGS.table} BY NAME SELECT DISTINCT {sighting}"
+                " FROM batch WHERE is_new"
             )
             if len(fresh) < len(outcome.papers):
-                self._add_sightings_of_stored(con, widen=bool(widen))
+                self._add_sightings_of_stored(con, widen=bool(widen), fill=bool(fills))
             con.unregister("batch")
         return outcome
 
@@ -525,8 +527,11 @@ class Store:
         return [row[0] for row in rows]
 
     @staticmethod
-    def _add_sightings_of_stored(con: duckdb.DuckDBPyConnection, *, widen: bool) -> None:
-        """Record new sightings of already-stored papers; widen first_seen/sources if needed.
+    def _add_sightings_of_stored(
+        con: duckdb.DuckDBPyConnection, *, widen: bool, fill: bool = False
+    ) -> None:
+        """Record new sightings of already-stored papers; widen first_seen/sources if needed,
+        and fill in metadata a stored paper lacks (never overwriting what it has).
 
         The UPDATE runs only when a paper's dates or sources really change: DuckDB's
         UPDATE ... FROM costs a join over the whole table even when it changes nothing.
@@ -541,6 +546,30 @@ class Store:
             )
             """
         )
+        if fill:
+            from summarizer.store.columns import PAPER_FILLS
+
+            assignments = ", ".join(
+                f"{name} = CASE WHEN {_empty('paper_records.' + name)} THEN u.{name} "
+                f"ELSE paper_records.{name} END"
+                for name in PAPER_FILLS
+            )
+            firsts = ", ".join(
+                f"first({name} ORDER BY source, record) FILTER (WHERE NOT {_empty(name)})"
+                f" AS {name}"
+                for name in PAPER_FILLS
+            )
+            missing = " OR ".join(
+                f"({_empty('paper_records.' + name)} AND NOT {_empty('u.' + name)})"
+                for name in PAPER_FILLS
+            )
+            con.execute(
+                f"""
+                UPDATE paper_records SET {assignments}
+                FROM (SELECT paper_id, {firsts} FROM batch WHERE NOT is_new GROUP BY paper_id) u
+                WHERE paper_records.paper_id = u.paper_id AND ({missing})
+                """
+            )
         if not widen:
             return
         con.execute(
@@ -780,6 +809,19 @@ class Store:
         marks = ", ".join("?" for _ in values)
         with self.transaction() as con:
             con.execute(f"INSERT INTO run_log ({columns}) VALUES ({marks})", list(values.values()))
+
+
+def _empty(column: str) -> str:
+    """SQL: the column holds no value (NULL, or an empty list of authors)."""
+    if column.endswith("authors"):
+        return f"coalesce(len({column}) = 0, true)"
+    return f"({column} IS NULL)"
+
+
+def _missing_fills(names: Sequence[str]) -> str:
+    """SQL: the list of these columns that a stored paper has no value for."""
+    items = ", ".join(f"CASE WHEN {_empty(n)} THEN '{n}' END" for n in names)
+    return f"list_filter([{items}], lambda x: x IS NOT NULL) AS missing"
 
 
 def _rows(spec: TableSpec[Any], items: Sequence[Any] | pa.Table) -> pa.Table | None:
