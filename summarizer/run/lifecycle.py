@@ -162,6 +162,21 @@ def run_status(report: RunReport, failed: BaseException | None) -> str:
     return "ok" if report.clean else "partial"
 
 
+def _interrupted(error: BaseException) -> bool:
+    """An error that is really a Ctrl-C: DuckDB's ``Query interrupted``, or one raised while
+    the interrupt was being handled."""
+    import duckdb
+
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt | duckdb.InterruptException):
+            return True
+        if isinstance(seen, RuntimeError) and "query interrupted" in str(seen).lower():
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 @contextmanager
 def logged(
     store: Store, report: RunReport, *, closing: Iterable[Callable[[], None]] = ()
@@ -178,8 +193,11 @@ def logged(
     except KeyboardInterrupt:
         report.stopped = Interrupted("interrupted (Ctrl-C); finished results are stored")
     except BaseException as error:
-        failed = error
-        raise
+        if _interrupted(error):  # SIGINT reached DuckDB (or a worker) first
+            report.stopped = Interrupted("interrupted (Ctrl-C); finished results are stored")
+        else:
+            failed = error
+            raise
     finally:
         try:
             for close in closing:

@@ -12,7 +12,7 @@ import os
 import re
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -114,6 +114,18 @@ _QUERY_MISTAKES = (
     duckdb.NotImplementedException,
 )
 """Errors in a query itself (a user's --where or sql), as opposed to the database file."""
+
+
+_INTERRUPTED = (duckdb.InterruptException,)
+"""DuckDB stopped a query because the process got SIGINT: Ctrl-C, not a database problem."""
+
+
+def _is_interrupt(exc: BaseException) -> bool:
+    """DuckDB's Python layer also reports an interrupted query as ``RuntimeError: Query
+    interrupted``."""
+    return isinstance(exc, _INTERRUPTED) or (
+        isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower()
+    )
 
 
 def _is_lock_conflict(exc: Exception) -> bool:
@@ -317,10 +329,16 @@ class Store:
         self._depth += 1
         try:
             yield self.con
+        except _INTERRUPTED:
+            raise KeyboardInterrupt from None  # Ctrl-C while DuckDB ran a query: a stop
         except _QUERY_MISTAKES as exc:
             raise ConfigError(f"SQL error: {str(exc).strip().splitlines()[0]}") from None
         except duckdb.Error as exc:
             raise _store_error(self.path, exc) from None
+        except RuntimeError as exc:
+            if _is_interrupt(exc):
+                raise KeyboardInterrupt from None
+            raise
         finally:
             self._depth -= 1
             if self._depth == 0 and not self.hold:
@@ -353,9 +371,12 @@ class Store:
                 try:
                     yield con
                 except BaseException:
-                    con.execute("ROLLBACK")
+                    with suppress(duckdb.Error, RuntimeError):  # an interrupted one may be gone
+                        con.execute("ROLLBACK")
                     raise
                 con.execute("COMMIT")
+            except _INTERRUPTED:
+                raise KeyboardInterrupt from None
             except (duckdb.Error, OSError) as exc:
                 raise _store_error(self.path, exc) from None
 
