@@ -343,6 +343,14 @@ def run(
         bool,
         typer.Option("--refresh", help="Extract the papers read again, ignoring the cache."),
     ] = False,
+    pending: Annotated[
+        bool,
+        typer.Option(
+            "--pending",
+            help="Extract every stored paper with no result yet (after `summarizer ingest`, "
+            "or a run that was stopped); takes no INPUT.",
+        ),
+    ] = False,
     shard: Annotated[
         str | None,
         typer.Option(metavar="I/N", help="Take only slice I of N of the input (e.g. 1/3)."),
@@ -417,7 +425,7 @@ def run(
     asked = run_request.RunRequest(
         inputs=list(inputs or []), db=db, backend=backend, model=model, base_url=base_url,
         mode=mode, prices=prices, max_reasks=max_reasks, timeout=timeout, fmt=input_format,
-        limit=limit, shard=shard, retry_failed=retry_failed, refresh=refresh,
+        limit=limit, shard=shard, retry_failed=retry_failed, pending=pending, refresh=refresh,
         strict_grounding=strict_grounding, reprobe=reprobe, concurrency=concurrency, rpm=rpm,
         tpm=tpm, max_cost=max_cost, max_tokens=max_tokens, max_retries=max_retries,
         engine=engine, ray_address=ray_address, staging=staging, workers=workers, batch=batch,

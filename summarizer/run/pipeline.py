@@ -175,13 +175,16 @@ def run(
     refresh: bool = False,
     notice: Callable[[str], None] | None = None,
     reprobe: bool = False,
+    pending: bool = False,
 ) -> RunReport:
     """Ingest, extract every paper not already cached, and store the results.
 
     ``refresh`` extracts the papers read again, cached or not, and replaces their stored
     results. ``notice`` receives the lines a user should see before a paid run spends
     (the estimated cost, or that cost is not tracked). With ``retry_failed`` and no
-    inputs, the papers whose extraction failed are tried again.
+    inputs, the papers whose extraction failed are tried again; with ``pending`` (and no
+    inputs), every stored paper that has no result to show: stored by ``ingest``, or left
+    by a run that was stopped.
 
     Ctrl-C stops the run cleanly: everything finished is committed and the
     report says ``stopped``; the next run resumes where this one ended.
@@ -224,6 +227,10 @@ def run(
             failed_papers = store.failed_papers()
             report.expected = len(failed_papers)
             papers = iter(failed_papers)
+        elif pending and not inputs:
+            ids = store.pending_paper_ids()
+            report.expected = len(ids)
+            papers = _stored_papers(store, ids, chunk_size)
         else:
             report.expected = lifecycle.expected_papers(inputs, fmt, limit, shard)
         if report.expected is not None:
@@ -264,6 +271,12 @@ def run(
             finally:
                 backend.close()
     return report
+
+
+def _stored_papers(store: Store, ids: list[str], size: int) -> Iterator[Item]:
+    """Stored papers by id, read back a chunk at a time (a run writes between two reads)."""
+    for start in range(0, len(ids), size):
+        yield from store.papers_by_id(ids[start : start + size])
 
 
 def _run_chunks(context: _RunContext, backend: Backend, chunks: _Chunks) -> None:

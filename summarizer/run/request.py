@@ -54,6 +54,9 @@ class RunRequest:
     shard: str | None = None
     """``i/n``: take only that slice of the input."""
     retry_failed: bool = False
+    pending: bool = False
+    """Extract every stored paper that has no result to show (after ``ingest``, or a run
+    that was stopped); takes no inputs."""
     refresh: bool = False
     strict_grounding: bool = False
     reprobe: bool = False
@@ -100,8 +103,17 @@ def check(request: RunRequest) -> tuple[int, int] | None:
     """The flag combinations a run refuses, before any file is opened; returns the shard."""
     from summarizer.run.pipeline import check_inputs, parse_shard
 
-    if not request.inputs and not request.retry_failed:
-        raise ConfigError("give INPUT files or folders (- for stdin), or --retry-failed")
+    if request.pending and request.inputs:
+        raise ConfigError(
+            "--pending extracts the papers already stored; give it no INPUT (or drop --pending)"
+        )
+    if request.pending and (request.batch or request.engine.strip().lower() != "local"):
+        raise ConfigError("--pending runs with --engine local and without --batch")
+    if not request.inputs and not (request.retry_failed or request.pending):
+        raise ConfigError(
+            "give INPUT files or folders (- for stdin), --pending (the papers stored and not "
+            "yet extracted) or --retry-failed"
+        )
     check_inputs(request.inputs)
     shard = parse_shard(request.shard) if request.shard else None
     engine = request.engine.strip().lower()
@@ -254,7 +266,9 @@ def _execute(
         return ray_engine.run(request.inputs, store, backend, options=options, **common)
     from summarizer.run import pipeline
 
-    return pipeline.run(request.inputs, store, backend, shard=shard, **common)
+    return pipeline.run(
+        request.inputs, store, backend, shard=shard, pending=request.pending, **common
+    )
 
 
 def _collect_finished(

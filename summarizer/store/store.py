@@ -655,6 +655,41 @@ class Store:
             for t, a, src, rec, pid, h in rows
         ]
 
+    def pending_paper_ids(self) -> list[str]:
+        """Papers stored without a result to show: never extracted (``ingest``), or pointing
+        at a result that never landed (a run stopped early), in paper_id order."""
+        rows = self.query(
+            "SELECT p.paper_id FROM paper_records p"
+            " ANTI JOIN extractions e ON e.cache_key = p.current_key ORDER BY p.paper_id"
+        )
+        return [row[0] for row in rows]
+
+    def papers_by_id(self, paper_ids: Sequence[str]) -> list[Paper]:
+        """Stored papers rebuilt from their first sighting, as a run reads them again."""
+        if not paper_ids:
+            return []
+        from summarizer.store.tables import keys_table
+
+        with self.session() as con:
+            con.register("wanted_ids", keys_table(paper_ids, paper_ids))
+            rows = con.execute(
+                """
+                SELECT p.title, p.abstract, s.source, s.record, p.paper_id, p.content_hash,
+                       p.arxiv_id, p.url, p.published, p.authors
+                FROM paper_records p
+                JOIN (SELECT paper_id, min(source) AS source, min(record) AS record
+                      FROM sightings SEMI JOIN wanted_ids USING (paper_id)
+                      GROUP BY paper_id) s USING (paper_id)
+                ORDER BY p.paper_id
+                """
+            ).fetchall()
+            con.unregister("wanted_ids")
+        return [
+            Paper(title=t, abstract=a, source=src, record=rec, paper_id=pid, content_hash=h,
+                  arxiv_id=arxiv, url=url, published=published, authors=list(authors or []))
+            for t, a, src, rec, pid, h, arxiv, url, published, authors in rows
+        ]  # fmt: skip
+
     def save(
         self,
         extractions: Sequence[Extraction] | pa.Table = (),

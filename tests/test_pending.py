@@ -1,0 +1,60 @@
+"""`summarizer run --pending` extracts what is stored and has no result yet (issue 22, row 6):
+papers stored by `ingest`, and papers a stopped run (from stdin, say) left behind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from summarizer.cli import app
+
+
+def _status_counts(db: Path) -> dict[str, int]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return dict(con.execute("select status, count(*) from summaries group by 1").fetchall())
+
+
+def test_ingest_then_run_pending_extracts_every_stored_paper(seeds: Path, db_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(seeds)]).exit_code == 0
+    assert _status_counts(db_path) == {"pending": 182}
+    result = runner.invoke(app, ["run", "--pending", "-q"])
+    assert result.exit_code == 0, result.output
+    assert "extracted 182" in result.stdout
+    assert _status_counts(db_path) == {"ok": 182}
+    again = runner.invoke(app, ["run", "--pending", "-q"])
+    assert again.exit_code == 0, again.output
+    assert "extracted 0" in again.stdout
+
+
+def test_a_stdin_run_cut_short_is_finished_by_run_pending(
+    seeds: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from summarizer.run import workers
+
+    text = (seeds / "daily_papers_a.txt").read_text(encoding="utf-8")
+    real = workers.run_sync
+
+    def interrupted(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(workers, "run_sync", interrupted)
+    runner = CliRunner()
+    cut = runner.invoke(app, ["run", "-", "--format", "listing", "-q"], input=text)
+    assert cut.exit_code == 130, cut.output
+    stored = _status_counts(db_path)
+    assert stored.get("pending", 0) > 0 and "ok" not in stored
+    monkeypatch.setattr(workers, "run_sync", real)
+    done = runner.invoke(app, ["run", "--pending", "-q"])
+    assert done.exit_code == 0, done.output
+    assert _status_counts(db_path) == {"ok": sum(stored.values())}
+
+
+def test_pending_takes_no_input(seeds: Path) -> None:
+    result = CliRunner().invoke(app, ["run", str(seeds), "--pending"])
+    assert result.exit_code == 2
+    assert "--pending" in result.output and "INPUT" in result.output
