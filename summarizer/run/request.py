@@ -169,7 +169,22 @@ def build_backend(request: RunRequest, store: Store) -> AnyBackend:
     )
     if request.prices is not None:
         settings.extra["prices"] = str(request.prices)
+    check_base_url(settings.base_url, "--base-url" if request.base_url else "OPENAI_BASE_URL")
     return get_backend(name, settings)
+
+
+def check_base_url(url: str | None, where: str) -> None:
+    """An endpoint written without its scheme (``localhost:8000``) is a typo, not a host
+    that cannot be reached: say so, and what to write instead."""
+    if not url:
+        return
+    from urllib.parse import urlsplit
+
+    if "://" not in url or urlsplit(url).scheme not in ("http", "https"):
+        raise ConfigError(
+            f"{where} {url!r} needs a scheme: add http:// (e.g. http://{url.split('://')[-1]})"
+            " or https://"
+        )
 
 
 def retry_identity(store: Store) -> tuple[str, str | None]:

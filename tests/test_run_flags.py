@@ -1,5 +1,5 @@
-"""`summarizer run --pending` extracts what is stored and has no result yet (issue 22, row 6):
-papers stored by `ingest`, and papers a stopped run (from stdin, say) left behind."""
+"""`summarizer run` flags from a new user's week (issue 22): `--pending` extracts what is stored
+and has no result yet (row 6); an endpoint without its scheme says add http:// (row 12)."""
 
 from __future__ import annotations
 
@@ -58,3 +58,11 @@ def test_pending_takes_no_input(seeds: Path) -> None:
     result = CliRunner().invoke(app, ["run", str(seeds), "--pending"])
     assert result.exit_code == 2
     assert "--pending" in result.output and "INPUT" in result.output
+
+
+@pytest.mark.parametrize("flag", ["localhost:8000", "localhost:8000/v1", "ftp://host/v1"])
+def test_a_base_url_without_its_scheme_says_add_http(seeds: Path, flag: str) -> None:
+    """Issue 22, row 12: not "cannot reach localhost:8000"."""
+    result = CliRunner().invoke(app, ["run", str(seeds), "--base-url", flag])
+    assert result.exit_code == 2, result.output
+    assert "add http://" in result.output
