@@ -132,8 +132,19 @@ def inventing_answerer(abstract: str) -> dict[str, Any]:
     }
 
 
+ANSWERERS = {
+    "rules": "summarizer.testing.fake_openai:rules_answerer",
+    "minimal": "summarizer.testing.fake_openai:default_answerer",
+    "inventing": "summarizer.testing.fake_openai:inventing_answerer",
+}
+"""Short names for the bundled answerers (``--answerer rules``)."""
+
+
 def load_answerer(spec: Answerer | str) -> Answerer:
-    """Resolve ``"module:function"``, so the CLI and ``/_config`` can pick an answerer."""
+    """Resolve ``"module:function"`` or a short name of :data:`ANSWERERS`, so the CLI and
+    ``/_config`` can pick an answerer."""
+    if isinstance(spec, str):
+        spec = ANSWERERS.get(spec, spec)
     if callable(spec):
         return spec
     module, _, name = spec.partition(":")
@@ -1005,7 +1016,13 @@ def parse_args(argv: list[str] | None = None) -> tuple[FakeConfig, int]:
     choices = sorted(_REJECTIONS)
     parser.add_argument("--reject-mode", dest="reject_modes", action="append", choices=choices)
     parser.add_argument("--api-key", dest="require_api_key", help="require this bearer key")
-    parser.add_argument("--answerer", help="import path, e.g. module:function")
+    parser.add_argument(
+        "--answerer",
+        default="rules",
+        help="rules (default: every field filled as the offline rules find it), minimal "
+        "(task and method only), inventing (values the abstract never states), or an import "
+        "path module:function",
+    )
     parser.add_argument("--dialect", choices=DIALECTS, help="refuse requests as this server kind")
     parser.add_argument("--serial", action="store_true", help="serve one request at a time")
     parser.add_argument(
