@@ -42,7 +42,8 @@ def test_a_cached_rules_rerun_imports_no_provider_package(tmp_path: Path, seeds:
     )
     assert "extracted 0" in result.stdout and "cached 182" in result.stdout, result.stdout
     assert "summarizer.store.store" in modules  # the probe sees what the run really loaded
-    assert _loaded(modules, PROVIDERS) == []
+    loaded = _loaded(modules, PROVIDERS)
+    assert loaded == [], f"a cached re-run imported {loaded}"
 
 
 def test_a_cached_rerun_with_the_default_backend_imports_no_provider_package(
@@ -55,4 +56,5 @@ def test_a_cached_rerun_with_the_default_backend_imports_no_provider_package(
     assert first.exit_code == 0, first.output
     result, modules = _run_cli(tmp_path, "run", str(seeds), "-q", "--db", str(db))
     assert "extracted 0" in result.stdout, result.stdout
-    assert _loaded(modules, PROVIDERS) == []
+    loaded = _loaded(modules, PROVIDERS)
+    assert loaded == [], f"a cached re-run imported {loaded}"
