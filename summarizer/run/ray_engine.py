@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -157,6 +158,7 @@ class _Cluster:
     def __init__(self, ray: Any, address: str | None) -> None:
         self.ray = ray
         self.owned = not ray.is_initialized()
+        self.empty: tempfile.TemporaryDirectory[str] | None = None
         for name in (
             "ray",
             "ray.data",
@@ -166,6 +168,11 @@ class _Cluster:
             # Ray's C++ core logs to stderr on its own (an error-level note on every LLM
             # actor's restart policy, among others); the run's summary says what happened
             os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
+            # Ray puts the driver's current folder first on every worker's sys.path, so a
+            # click.py or json.py in the user's folder would shadow a package the workers
+            # import; a working_dir of Ray's own (an empty folder) keeps it off the path, and
+            # the read tasks open inputs by absolute path.
+            self.empty = tempfile.TemporaryDirectory(prefix="summarizer-ray-")
             try:
                 with _quiet_stderr():  # where the core says it read that setting
                     ray.init(
@@ -174,6 +181,7 @@ class _Cluster:
                         log_to_driver=False,
                         logging_level=logging.ERROR,
                         configure_logging=True,
+                        runtime_env={"working_dir": self.empty.name},
                     )
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 where = address or "a local Ray"
@@ -191,6 +199,8 @@ class _Cluster:
     def close(self) -> None:
         if self.owned and self.ray.is_initialized():
             self.ray.shutdown()
+        if self.empty is not None:
+            self.empty.cleanup()
 
 
 @contextlib.contextmanager
@@ -350,7 +360,7 @@ class _RayRun:
         for item in inputs:
             path = Path(item)
             if path.is_file():
-                files.append({"path": str(path), "in_folder": False})
+                files.append(_file_row(path, in_folder=False))
             elif path.is_dir():
                 children = folder_files(path)
                 verdict = _FolderVerdict(str(path), len(children))
@@ -360,7 +370,7 @@ class _RayRun:
                         verdict.skipped += 1
                     else:
                         verdict.files.add(len(files))
-                        files.append({"path": str(child), "in_folder": True})
+                        files.append(_file_row(child, in_folder=True))
                 self._between(len(files), verdict)
             else:
                 self._between(len(files), InputError(str(path), None, "no such file or directory"))
@@ -659,6 +669,12 @@ def _paper(row: dict[str, Any]) -> Paper:
         setattr(paper, name, row[name])
     paper.authors = list(row["authors"] or [])
     return paper
+
+
+def _file_row(path: Path, *, in_folder: bool) -> dict[str, Any]:
+    """A file for a read task: opened by its absolute path (workers never run in the user's
+    folder), recorded under the name the user gave, as a local run records it."""
+    return {"path": str(path.resolve()), "name": str(path), "in_folder": in_folder}
 
 
 def _sql_path(path: Path) -> str:

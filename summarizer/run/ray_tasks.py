@@ -60,38 +60,49 @@ RULES_PART = 250
 """Papers per part a CPU task stages: a task killed halfway keeps its first half."""
 
 
-def _read_row(file_index: int, position: int,
-              item: Sighting | InputError | Skipped) -> dict[str, Any]:  # fmt: skip
+def _read_row(file_index: int, position: int, item: Sighting | InputError | Skipped,
+              names: Mapping[str, str]) -> dict[str, Any]:  # fmt: skip
+    """One staged read row; ``names`` maps the absolute path a worker opened to the path as
+    the user gave it, which is what a local run records as the source."""
+    row: dict[str, Any]
     if isinstance(item, Sighting):
         paper = item.paper()
-        row: dict[str, Any] = {"file_index": file_index, "position": position, "kind": "paper"}
+        row = {"file_index": file_index, "position": position, "kind": "paper"}
         row.update((name, getattr(paper, name)) for name in PAPER_FIELDS)
-        return row
-    if isinstance(item, Skipped):
-        return {"file_index": file_index, "position": position, "kind": "skipped",
-                "source": item.source, "reason": item.reason}  # fmt: skip
-    return {"file_index": file_index, "position": position, "kind": "rejected",
-            "source": item.source, "record": item.record, "reason": item.reason}  # fmt: skip
+    elif isinstance(item, Skipped):
+        row = {"file_index": file_index, "position": position, "kind": "skipped",
+               "source": item.source, "reason": item.reason}  # fmt: skip
+    else:
+        row = {"file_index": file_index, "position": position, "kind": "rejected",
+               "source": item.source, "record": item.record, "reason": item.reason}  # fmt: skip
+    row["source"] = names.get(row["source"], row["source"])
+    return row
 
 
 def parse_files(files: pa.Table, *, fmt: str | None) -> Iterator[pa.Table]:
-    """A read task: each file through the project's own parser, streamed out in blocks."""
-    for file_index, path, in_folder in zip(
+    """A read task: each file through the project's own parser, streamed out in blocks.
+    Files are opened by absolute path (a worker runs in a folder of its own, never the
+    user's: see ``ray_engine._Cluster``) and recorded under the name the user gave."""
+    for file_index, path, name, in_folder in zip(
         files.column("file_index").to_pylist(),
         files.column("path").to_pylist(),
+        files.column("name").to_pylist(),
         files.column("in_folder").to_pylist(),
         strict=True,
     ):
         rows: list[dict[str, Any]] = []
         skipped: list[Skipped] = []
         position = 0
+        names = {path: name}
         for item in read_source(Path(path), fmt, skipped.append if in_folder else None):
-            rows.append(_read_row(file_index, position, item))
+            rows.append(_read_row(file_index, position, item, names))
             position += 1
             if len(rows) >= READ_BLOCK:
                 yield pa.Table.from_pylist(rows, schema=READ_SCHEMA)
                 rows = []
-        rows.extend(_read_row(file_index, position + i, s) for i, s in enumerate(skipped))
+        rows.extend(
+            _read_row(file_index, position + i, s, names) for i, s in enumerate(skipped)
+        )
         if rows:
             yield pa.Table.from_pylist(rows, schema=READ_SCHEMA)
 
