@@ -148,7 +148,7 @@ VIEWS["batches"] = """
                AS age_seconds,
            j.estimated_cost_usd, j.cost_usd, j.attempt, j.model, j.base_url,
            j.input_file_id, j.output_file_id, j.error_file_id,
-           j.created_at, j.updated_at, j.collected_at
+           j.created_at, j.updated_at, j.collected_at, j.backend
     FROM batch_jobs j
 """
 VIEW_ORDER = [
