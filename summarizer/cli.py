@@ -297,9 +297,7 @@ def _submit_batch(
         out.print("collect with: summarizer batch collect [--wait]")
     if options.wait:
         _print_collect(
-            batches.collect(
-                store, chosen.backend, settings=settings, wait=True, poll=options.poll
-            )
+            batches.collect(store, chosen.backend, settings=settings, wait=True, poll=options.poll)
         )
     if report.rejections:
         raise typer.Exit(1)

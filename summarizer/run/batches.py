@@ -760,8 +760,7 @@ def import_results(
             answers = [
                 answer
                 for raw in text.splitlines()
-                if (answer := protocol.parse_line(raw)) is not None
-                and answer.custom_id in waiting
+                if (answer := protocol.parse_line(raw)) is not None and answer.custom_id in waiting
             ]
             if not answers:
                 continue
