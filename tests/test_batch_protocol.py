@@ -409,3 +409,19 @@ def test_the_batch_protocol_is_declared_by_the_backend() -> None:
     assert {"completed", "expired"} <= protocol.terminal
     with pytest.raises(Exception, match="no API key"):
         protocol.client()
+
+
+def test_a_batch_recorded_before_migration_10_is_collected_as_an_openai_batch(
+    tmp_path: Path, server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    db = tmp_path / "db.duckdb"
+    flags = ["--base-url", server.base_url, "--mode", "json_schema", "--db", str(db)]
+    assert invoke("run", str(papers_file(tmp_path, 2)), "--batch", "--model", MODEL, *flags)
+    with Store(db) as store, store.transaction() as con:
+        # what migration 10 leaves on a row written before it: the default backend, no params
+        con.execute("UPDATE batch_jobs SET backend = DEFAULT, params = NULL")
+    assert query(db, "select backend, params from batch_jobs") == [("openai", None)]
+    collected = invoke("batch", "collect", "--db", str(db))
+    assert collected.exit_code == 0, collected.output
+    assert "batches collected 1 · still open 0 · stored 2" in collected.stdout
