@@ -276,6 +276,11 @@ class RequestFile(BatchClient):
         pass
 
 
+_EXPORT_AGAIN = (
+    "requests an imported file left unanswered are exported again with `summarizer batch export`"
+)
+
+
 class OutputFile(BatchClient):
     """A batch client for ``batch import``: every exported job is a completed batch whose
     output file is the file given (``vllm run-batch -o``), read once."""
@@ -285,13 +290,10 @@ class OutputFile(BatchClient):
         self.text = text
 
     def upload(self, name: str, content: bytes) -> str:
-        raise ConfigError(
-            "requests left over by an imported file are exported again with "
-            "`summarizer batch export`"
-        )
+        raise ConfigError(_EXPORT_AGAIN)
 
     def create(self, input_file_id: str, metadata: dict[str, str]) -> dict[str, Any]:
-        return self.upload("", b"")  # type: ignore[return-value]
+        raise ConfigError(_EXPORT_AGAIN)
 
     def retrieve(self, batch_id: str) -> dict[str, Any]:
         return {"id": batch_id, "status": "completed", "output_file_id": str(self.path)}
