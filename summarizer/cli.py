@@ -211,17 +211,6 @@ def _print_report(report: RunReport) -> None:
     out.print(Text(f"database: {report.db_path}"))
 
 
-def _openai(backend: object, flag: str) -> Any:
-    from summarizer.backends.openai.backend import OpenAIBackend
-
-    if not isinstance(backend, OpenAIBackend):
-        raise ConfigError(
-            f"{flag} needs an OpenAI-compatible backend: add --backend openai (with "
-            "OPENAI_API_KEY, or --base-url for another server)"
-        )
-    return backend
-
-
 def _print_submission(report: Any) -> None:
     for rejection in report.rejections:
         err.print(f"rejected: {rejection}")
@@ -726,15 +715,39 @@ PricesOption = Annotated[
 ]
 
 
-def _batch_backend(
-    model: str | None, base_url: str | None, mode: str | None, prices: Path | None
-) -> Any:
-    from summarizer.backends import BackendSettings, get_backend
+IgnoredModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        metavar="NAME",
+        help="Ignored: each batch is read with the model it was submitted with.",
+    ),
+]
+IgnoredBaseUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--base-url",
+        metavar="URL",
+        help="Ignored: each batch is collected from the endpoint it was submitted to.",
+    ),
+]
+IgnoredModeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--mode", metavar="MODE", help="Ignored: each batch is read in the mode it was built in."
+    ),
+]
 
-    settings = BackendSettings.from_env(model=model, base_url=base_url, mode=mode)
+
+def _overrides(prices: Path | None) -> Any:
+    """What a collect's flags may lend the backends it rebuilds: the key (from the
+    environment) and the prices, never which model or endpoint a batch belongs to."""
+    from summarizer.backends import BackendSettings
+
+    settings = BackendSettings.from_env()
     if prices is not None:
         settings.extra["prices"] = str(prices)
-    return _openai(get_backend("openai", settings), "batch")
+    return settings
 
 
 @batch_app.command("status", cls=_Command)
@@ -804,18 +817,21 @@ def batch_collect(
         bool,
         typer.Option("--strict-grounding", help="Drop values not found in the abstract."),
     ] = False,
-    model: ModelOption = None,
-    base_url: BaseUrlOption = None,
-    mode: ModeOption = None,
+    model: IgnoredModelOption = None,
+    base_url: IgnoredBaseUrlOption = None,
+    mode: IgnoredModeOption = None,
     prices: PricesOption = None,
 ) -> None:
-    """Download and store the answers of finished batches; resubmit what failed once."""
+    """Download and store the answers of finished batches; resubmit what failed once. Each
+    batch is collected with the backend, model, endpoint and mode it was submitted with."""
     from summarizer.run import batches
 
     def go(store: Store) -> None:
-        backend = _batch_backend(model, base_url, mode, prices)
         settings = batches.BatchSettings(live_retry=live_retry, strict_grounding=strict_grounding)
-        _print_collect(batches.collect(store, backend, settings=settings, wait=wait, poll=poll))
+        report = batches.collect(
+            store, settings=settings, overrides=_overrides(prices), wait=wait, poll=poll
+        )
+        _print_collect(report)
 
     _with_store(db, go)
 
@@ -843,7 +859,13 @@ def batch_export(
     from summarizer.run import batches
 
     def go(store: Store) -> None:
-        backend = _batch_backend(model, base_url, mode, prices)
+        from summarizer.backends import BackendSettings, get_backend
+
+        settings = BackendSettings.from_env(model=model, base_url=base_url, mode=mode)
+        settings.offline = True  # writing requests sends nothing: no key needed
+        if prices is not None:
+            settings.extra["prices"] = str(prices)
+        backend = get_backend("openai", settings)
         report = batches.export_requests(
             inputs, store, backend, out_path, fmt=input_format, limit=limit
         )
@@ -858,17 +880,17 @@ def batch_import(
         Path, typer.Argument(metavar="FILE", help="A batch output file (OpenAI format).")
     ],
     db: DbOption = None,
-    model: ModelOption = None,
-    base_url: BaseUrlOption = None,
-    mode: ModeOption = None,
+    model: IgnoredModelOption = None,
+    base_url: IgnoredBaseUrlOption = None,
+    mode: IgnoredModeOption = None,
     prices: PricesOption = None,
 ) -> None:
-    """Store a batch output file by custom_id, against the requests `batch export` wrote."""
+    """Store a batch output file by custom_id, against the requests `batch export` wrote
+    (read with the model and mode they were exported with; no API key needed)."""
     from summarizer.run import batches
 
     def go(store: Store) -> None:
-        backend = _batch_backend(model, base_url, mode, prices)
-        _print_collect(batches.import_results(store, backend, results))
+        _print_collect(batches.import_results(store, None, results, overrides=_overrides(prices)))
 
     _with_store(db, go)
 

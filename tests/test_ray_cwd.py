@@ -31,10 +31,10 @@ def test_a_ray_run_ignores_python_files_in_the_current_folder(tmp_path: Path) ->
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "RAY_"))}
     env["SUMMARIZER_DB"] = str(tmp_path / "db.duckdb")
+    # the console script: `python -m` would put the folder on the driver's own path
+    command = str(Path(sys.executable).parent / "summarizer")
     result = subprocess.run(
-        # the console script: `python -m` would put the folder on the driver's own path
-        [str(Path(sys.executable).parent / "summarizer"), "run", "papers.jsonl", "--engine",
-         "ray", "-q"],  # fmt: skip
+        [command, "run", "papers.jsonl", "--engine", "ray", "-q"],
         cwd=tmp_path,
         env=env,
         capture_output=True,

@@ -15,13 +15,16 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from summarizer.core.calls import CallRecord, CallSink
 from summarizer.core.endpoint import EndpointProfile
 from summarizer.core.identity import CacheIdentity
 from summarizer.core.paper import Paper
 from summarizer.core.schema import Summary
+
+if TYPE_CHECKING:
+    from summarizer.backends.batch import BatchProtocol
 
 HeaderObserver = Callable[[int, Mapping[str, str]], None]
 """Called with (HTTP status, response headers) for every response a backend receives."""
@@ -35,6 +38,8 @@ class Capabilities:
     """Each result costs money: journal it durably the moment it arrives."""
     parallel: bool = False
     """CPU-bound and rebuildable from its settings: large batches fan out over processes."""
+    batch: bool = False
+    """Can submit provider batch jobs: ``AsyncBackend.batch`` returns its protocol."""
 
 
 @dataclass
@@ -54,6 +59,9 @@ class BackendSettings:
     timeout: float | None = None
     """Seconds per request; None: the engine follows the observed latency."""
     max_reasks: int = 1
+    offline: bool = False
+    """Build only what needs no service: batch request lines and answer parsing (``batch
+    export``/``batch import``); no API key is asked for, and no network client is made."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -150,6 +158,12 @@ class AsyncBackend(_Described):
 
     async def aclose(self) -> None:
         """Close connections; the pipeline awaits it once at the end of a run."""
+
+    @property
+    def batch(self) -> BatchProtocol | None:
+        """How to submit this backend's requests as provider batch jobs
+        (:mod:`summarizer.backends.batch`); None: it cannot (``capabilities.batch`` is False)."""
+        return None
 
     def on_call(self, sink: CallSink | None) -> None:
         """Route a :class:`CallRecord` for every HTTP call to ``sink`` (the ``llm_calls`` log)."""

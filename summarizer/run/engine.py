@@ -25,7 +25,7 @@ from tenacity import (
 )
 
 from summarizer.backends.base import AsyncBackend
-from summarizer.backends.rules.extract import extract_summary
+from summarizer.backends.registry import reference_extractor
 from summarizer.core.calls import CallRecord, current_call
 from summarizer.core.errors import BackendError, BudgetExceeded, ExtractionError, TransientError
 from summarizer.core.results import Extraction, Usage
@@ -232,7 +232,7 @@ class AsyncEngine:
                 summary,
                 job.paper.abstract,
                 strict=self.settings.strict_grounding,
-                reference=extract_summary("", job.paper.abstract),
+                reference=reference_extractor()("", job.paper.abstract),
             )
         except TransientError as error:  # retries ran out
             self._fail(job, error, self.settings.max_attempts)

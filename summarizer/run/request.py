@@ -293,17 +293,16 @@ def _collect_finished(
     first, so with no open batch no provider package is loaded."""
     from summarizer.store import batches as stored
 
-    waiting = stored.open_count(store)
-    if not waiting:
+    if not stored.open_count(store):
         return
     from summarizer.run import batches
 
-    report = batches.collect_open(store, backend, strict_grounding=request.strict_grounding)
+    settings = batches.BatchSettings(strict_grounding=request.strict_grounding)
+    report = batches.collect_open(store, backend, settings=settings)
     if report is None:
-        outcome.notes.append(
-            f"{waiting} provider batch job(s) open; collect them with `summarizer batch collect`"
-        )
-    elif report.finished:
+        return
+    outcome.notes.extend(report.notes)
+    if report.finished:
         outcome.collected.append(report)
 
 
@@ -312,18 +311,20 @@ def _submit(
 ) -> RunOutcome:
     from summarizer.run import batches
 
+    protocol = batches.require_batch(backend, "--batch")
     settings = batches.BatchSettings(
         max_requests=request.batch_size,
         max_cost=request.max_cost,
         strict_grounding=request.strict_grounding,
     )
-    chosen = batches.require_batch(backend)
     outcome.submitted = batches.submit(
-        request.inputs, store, chosen, settings=settings, fmt=request.fmt, limit=request.limit
+        request.inputs, store, backend, settings=settings, fmt=request.fmt, limit=request.limit
     )
     if request.wait:
         outcome.collected.append(
-            batches.collect(store, chosen, settings=settings, wait=True, poll=request.poll)
+            batches.collect(
+                store, protocol.backend, settings=settings, wait=True, poll=request.poll
+            )
         )
     return outcome
 

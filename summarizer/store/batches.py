@@ -21,9 +21,13 @@ JOB_COLUMNS = (
     "submission_id", "batch_id", "base_url", "model", "mode", "prompt_hash", "input_file_id",
     "output_file_id", "error_file_id", "requests", "status", "completed", "failed",
     "estimated_cost_usd", "cost_usd", "attempt", "created_at", "updated_at", "collected_at",
+    "backend", "params",
 )  # fmt: skip
 CLOSED = ("collected", "abandoned")
 """Job states with nothing left to do."""
+EXPORTS = ("exporting", "exported")
+"""States of a job written to a local request file (``batch export``): no provider runs it,
+``batch import`` answers it, and its papers are not waiting in an open batch."""
 
 
 def _now() -> datetime:
@@ -79,7 +83,7 @@ def in_open_batches(store: Store, keys: Sequence[str]) -> set[str]:
             SELECT DISTINCT r.cache_key FROM batch_requests r
             JOIN batch_jobs j USING (submission_id)
             JOIN wanted w ON w.cache_key = r.cache_key
-            WHERE r.state = 'pending' AND j.status NOT IN {CLOSED}
+            WHERE r.state = 'pending' AND j.status NOT IN {CLOSED + EXPORTS}
             """
         ).fetchall()
         con.unregister("wanted")
@@ -136,8 +140,61 @@ def papers(store: Store, paper_ids: Sequence[str]) -> dict[str, Paper]:
 
 
 def open_count(store: Store) -> int:
-    """Batches submitted to a provider and not yet collected (exports wait for an import)."""
+    """Jobs a provider is running or has finished but not collected (exports not counted)."""
+    row = store.query(f"SELECT count(*) FROM batch_jobs WHERE status NOT IN {CLOSED + EXPORTS}")
+    return int(row[0][0])
+
+
+def open_exports(store: Store) -> list[dict[str, Any]]:
+    return [job for job in jobs(store, open_only=True) if job["status"] in EXPORTS]
+
+
+def latest_export(store: Store) -> dict[str, Any] | None:
+    """The newest exported job, whatever became of it."""
+    found = [job for job in jobs(store) if str(job["submission_id"]).startswith("export-")]
+    return found[-1] if found else None
+
+
+def exported_to(store: Store, names: Sequence[str]) -> bool:
+    """Whether an earlier export wrote a request file under one of these names."""
+    marks = ", ".join("?" for _ in names)
     rows = store.query(
-        f"SELECT count(*) FROM batch_jobs WHERE status NOT IN {CLOSED} AND status <> 'exported'"
+        f"SELECT count(*) FROM batch_jobs WHERE input_file_id IN ({marks}) "
+        "AND submission_id LIKE 'export-%'",
+        list(names),
     )
-    return int(rows[0][0])
+    return bool(rows[0][0])
+
+
+def supersede_exports(store: Store, keys: Sequence[str]) -> None:
+    """Requests exported before and exported again: the new export answers for them, and an
+    earlier export left with nothing pending is closed (``abandoned``)."""
+    if not keys:
+        return
+    with store.transaction() as con:
+        con.register("again", keys_table(keys, keys))
+        con.execute(
+            f"""
+            UPDATE batch_requests SET state = 'superseded'
+            WHERE state = 'pending' AND cache_key IN (SELECT cache_key FROM again)
+              AND submission_id IN (SELECT submission_id FROM batch_jobs WHERE status IN {EXPORTS})
+            """
+        )
+        con.unregister("again")
+        con.execute(
+            f"""
+            UPDATE batch_jobs SET status = 'abandoned', updated_at = ?
+            WHERE status IN {EXPORTS} AND NOT EXISTS (
+                SELECT 1 FROM batch_requests r
+                WHERE r.submission_id = batch_jobs.submission_id AND r.state = 'pending')
+            """,
+            [_now()],
+        )
+
+
+def spent(store: Store, batch_id: str) -> float:
+    """USD of the calls logged for one batch (``llm_calls.batch_id``)."""
+    row = store.query(
+        "SELECT coalesce(sum(cost_usd), 0) FROM llm_calls WHERE batch_id = ?", [batch_id]
+    )
+    return float(row[0][0])

@@ -188,6 +188,14 @@ def _staged_parts(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _batch_identity(con: duckdb.DuckDBPyConnection) -> None:
+    """Each batch job names the backend that submitted it and the settings it was built with
+    (JSON), so a collect rebuilds that backend instead of the one its flags describe. Jobs
+    recorded before were all submitted by the openai backend."""
+    con.execute("ALTER TABLE batch_jobs ADD COLUMN backend VARCHAR DEFAULT 'openai'")
+    con.execute("ALTER TABLE batch_jobs ADD COLUMN params VARCHAR")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("initial tables", _initial_tables),
     ("llm_calls log", _llm_calls),
@@ -198,6 +206,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("provider batch jobs", _batches),
     ("evidence stored as spans of the abstract", _evidence_spans),
     ("staged part files loaded by distributed runs", _staged_parts),
+    ("batch jobs record the backend and settings that submitted them", _batch_identity),
 ]
 
 

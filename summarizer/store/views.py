@@ -110,16 +110,21 @@ VIEWS = {
         FROM paper_records p JOIN extractions e ON e.cache_key = p.current_key
     """,
     # one row per open problem: a record re-read or re-tried shows its latest failure only,
-    # and an extraction failure closes once the paper has a current result
+    # and an extraction failure closes only once it is fixed: its cache key was extracted,
+    # or the paper's current result was extracted after it (an older result, say from the
+    # rules, does not hide a failed LLM or batch request)
     "failures": """
         SELECT paper_id, stage, error_type, message, attempts, tokens, source, record, failed_at,
                backend, model
         FROM failure_log f
         WHERE f.stage <> 'extract'
-           OR NOT EXISTS (
-                SELECT 1 FROM paper_records p
-                JOIN extractions e ON e.cache_key = p.current_key
-                WHERE p.paper_id = f.paper_id
+           OR NOT (
+                EXISTS (SELECT 1 FROM extractions e WHERE e.cache_key = f.cache_key)
+                OR EXISTS (
+                    SELECT 1 FROM paper_records p
+                    JOIN extractions e ON e.cache_key = p.current_key
+                    WHERE p.paper_id = f.paper_id AND e.extracted_at > f.failed_at
+                )
            )
         QUALIFY row_number() OVER (
             PARTITION BY f.stage,
@@ -143,7 +148,7 @@ VIEWS["batches"] = """
                AS age_seconds,
            j.estimated_cost_usd, j.cost_usd, j.attempt, j.model, j.base_url,
            j.input_file_id, j.output_file_id, j.error_file_id,
-           j.created_at, j.updated_at, j.collected_at
+           j.created_at, j.updated_at, j.collected_at, j.backend
     FROM batch_jobs j
 """
 VIEW_ORDER = [

@@ -13,7 +13,7 @@ import ipaddress
 import json
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx2
@@ -48,6 +48,9 @@ from summarizer.core.identity import CacheIdentity
 from summarizer.core.paper import Paper
 from summarizer.core.schema import Summary
 from summarizer.text.numbers import parse_duration
+
+if TYPE_CHECKING:
+    from summarizer.backends.batch import BatchProtocol
 
 DEFAULT_MODEL = "gpt-4o-mini"
 OPENAI_URL = "https://api.openai.com/v1"
@@ -154,9 +157,15 @@ class _Recorder:
         self.backend.record(self, status, 0, 0, 0, type(error).__name__)
 
 
+NO_KEY = (
+    "no API key: set OPENAI_API_KEY, or pass --base-url (or OPENAI_BASE_URL) for a local "
+    "OpenAI-compatible server"
+)
+
+
 class OpenAIBackend(AsyncBackend):
     name = "openai"
-    capabilities = Capabilities(billable=True)
+    capabilities = Capabilities(billable=True, batch=True)
 
     def __init__(self, settings: BackendSettings | None = None) -> None:
         settings = settings or BackendSettings.from_env()
@@ -165,12 +174,9 @@ class OpenAIBackend(AsyncBackend):
         self.base_url = settings.base_url
         api_key = settings.api_key
         if not api_key:
-            if is_openai_host(self.base_url):
-                raise ConfigError(
-                    "no API key: set OPENAI_API_KEY, or pass --base-url (or OPENAI_BASE_URL) "
-                    "for a local OpenAI-compatible server"
-                )
-            api_key = "not-needed"
+            if is_openai_host(self.base_url) and not settings.offline:
+                raise ConfigError(NO_KEY)
+            api_key = "not-needed"  # a local server; or offline: nothing is sent
         register_secret(api_key)
         requested = settings.mode or default_mode(self.base_url)  # until prepare() decides
         if requested not in MODES:
@@ -579,6 +585,12 @@ class OpenAIBackend(AsyncBackend):
 
     async def aclose(self) -> None:
         await self._client.close()
+
+    @property
+    def batch(self) -> BatchProtocol:
+        from summarizer.backends.openai.batch import OpenAIBatch
+
+        return OpenAIBatch(self)
 
 
 def _with_strict_tools(client: openai.AsyncOpenAI) -> openai.AsyncOpenAI:

@@ -6,6 +6,7 @@ builder; its answer is parsed by instructor's own response parser. So a result c
 from a batch cannot be told from a live one. The ``custom_id`` of a request is the paper's
 cache key.
 
+:class:`OpenAIBatch` is the backend's :class:`~summarizer.backends.batch.BatchProtocol`.
 The orchestration (what to submit, recording batches before returning, collecting,
 resubmitting) lives in :mod:`summarizer.run.batches`; this module only speaks the API.
 """
@@ -13,17 +14,19 @@ resubmitting) lives in :mod:`summarizer.run.batches`; this module only speaks th
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import openai
 from instructor.v2.core.response import handle_response_model, process_response
 from pydantic import ValidationError
 
-from summarizer.backends.openai.backend import MODES, OpenAIBackend, is_openai_host
+from summarizer.backends import batch as contract
+from summarizer.backends.batch import BatchAnswer, Submission
+from summarizer.backends.openai.backend import MODES, NO_KEY, OpenAIBackend, is_openai_host
 from summarizer.backends.openai.endpoint import response_model
 from summarizer.backends.openai.pricing import batch_cost
-from summarizer.core.errors import BackendError, ExtractionError
+from summarizer.core.endpoint import EndpointProfile
+from summarizer.core.errors import BackendError, ConfigError, ExtractionError
 from summarizer.core.paper import Paper
 from summarizer.core.results import Usage
 from summarizer.core.schema import Summary
@@ -64,18 +67,6 @@ def request_line(backend: OpenAIBackend, paper: Paper, custom_id: str) -> str:
     return json.dumps(line, ensure_ascii=False, separators=(",", ":"))
 
 
-@dataclass
-class BatchAnswer:
-    """One line of a batch output or error file, parsed."""
-
-    custom_id: str
-    summary: Summary | None
-    usage: Usage | None
-    error: str | None
-    """Why there is no summary: the provider's error, or why the answer did not validate."""
-    status: int | None
-
-
 def parse_line(backend: OpenAIBackend, raw: str) -> BatchAnswer | None:
     """A line of an output or error file; None for a line that is not one (blank, cut off)."""
     try:
@@ -83,6 +74,8 @@ def parse_line(backend: OpenAIBackend, raw: str) -> BatchAnswer | None:
         custom_id = str(line["custom_id"])
     except (ValueError, KeyError, TypeError):
         return None
+    if not isinstance(line, dict) or ("response" not in line and "error" not in line):
+        return None  # a request line, or something else: no answer
     response = line.get("response") or {}
     status = response.get("status_code")
     body = response.get("body")
@@ -123,7 +116,73 @@ def _usage(backend: OpenAIBackend, usage: dict[str, Any]) -> Usage:
     return Usage(prompt, completion, cached, price)
 
 
-class BatchClient:
+class OpenAIBatch(contract.BatchProtocol):
+    """Batch jobs for an :class:`OpenAIBackend`: the OpenAI Batch API, which vLLM's
+    ``run-batch`` also reads and writes."""
+
+    max_requests = MAX_REQUESTS
+    max_bytes = MAX_BYTES
+    terminal = TERMINAL
+
+    def __init__(self, backend: OpenAIBackend) -> None:
+        self._backend = backend
+
+    @property
+    def backend(self) -> OpenAIBackend:
+        return self._backend
+
+    @property
+    def submission(self) -> Submission:
+        backend = self._backend
+        params: dict[str, Any] = {
+            "temperature": backend.settings.temperature,
+            "max_tokens": backend.settings.max_tokens,
+        }
+        if backend.settings.extra.get("prompt"):
+            params["prompt"] = str(backend.settings.extra["prompt"])
+        if backend.context_tokens is not None:
+            params["context_tokens"] = backend.context_tokens
+        return Submission(
+            backend=backend.name,
+            model=backend.model,
+            base_url=backend.base_url,
+            mode=backend.mode,
+            prompt_hash=backend.prompt.hash,
+            params=params,
+        )
+
+    def restore(self, submission: Submission) -> None:
+        if submission.mode in MODES:
+            self._backend.mode = submission.mode
+        context = (submission.params or {}).get("context_tokens")
+        if context is not None:
+            self._backend.context_tokens = int(context)
+
+    def settle(self, known: EndpointProfile | None) -> None:
+        if self._backend.settings.mode or known is None:
+            return
+        self._backend.mode = known.mode
+        self._backend.context_tokens = known.context_tokens
+
+    def request_line(self, paper: Paper, custom_id: str) -> str:
+        return request_line(self._backend, paper, custom_id)
+
+    def parse_line(self, raw: str) -> BatchAnswer | None:
+        return parse_line(self._backend, raw)
+
+    def estimate_cost(self, paper: Paper) -> float:
+        backend = self._backend
+        prompt, completion = backend.estimate_usage(paper)
+        return batch_cost(backend.prices, backend.model, prompt, 0, completion)
+
+    def client(self) -> BatchClient:
+        backend = self._backend
+        if not backend.settings.api_key and is_openai_host(backend.base_url):
+            raise ConfigError(NO_KEY)
+        return BatchClient(backend)
+
+
+class BatchClient(contract.BatchClient):
     """The Files and Batches endpoints, with the same base URL and key as live calls.
 
     Synchronous: submitting and collecting are a handful of calls, not a stream."""
@@ -205,6 +264,7 @@ __all__ = [
     "BatchAnswer",
     "BatchClient",
     "ExtractionError",
+    "OpenAIBatch",
     "parse_line",
     "request_body",
     "request_line",
