@@ -199,9 +199,11 @@ def _print_report(report: RunReport) -> None:
     if report.backend:
         line += f" · backend {report.backend} ({report.model}) · {report.calls} extraction calls"
     if report.prompt_tokens or report.completion_tokens:
+        line += f" · tokens {report.prompt_tokens + report.completion_tokens:,}"
         line += (
-            f" · tokens {report.prompt_tokens + report.completion_tokens:,}"
             f" · est. cost ${report.cost_usd:.4f}"
+            if report.cost_known
+            else f" · cost not tracked (no price for {report.model}; see --prices)"
         )
     out.print(line)
     if report.probe:

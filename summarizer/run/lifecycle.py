@@ -58,12 +58,19 @@ def recover(store: Store, staging_root: Path | None = None) -> int:
     return recovered
 
 
+def price_known(backend: AnyBackend) -> bool:
+    """Whether the backend's calls have a known price (a free backend's do: nothing)."""
+    if not isinstance(backend, AsyncBackend):
+        return True
+    probe = Paper(title="probe", abstract="probe", source="-", record="-")
+    return backend.estimate_cost(probe) is not None
+
+
 def check_budget_is_priced(backend: AnyBackend, settings: EngineSettings) -> None:
     """``--max-cost`` can only hold for a model whose price is known."""
     if settings.max_cost is None or not isinstance(backend, AsyncBackend):
         return
-    probe = Paper(title="probe", abstract="probe", source="-", record="-")
-    if backend.estimate_cost(probe) is None:
+    if not price_known(backend):
         model = backend.identity.model
         raise ConfigError(
             f"--max-cost needs a price for model {model!r}, and none is known; pass --prices "

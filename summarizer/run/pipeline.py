@@ -194,6 +194,7 @@ def run(
     reporter = reporter or Reporter()
     identity = backend.identity
     report = RunReport(db_path=store.path, backend=identity.backend, model=identity.model)
+    report.cost_known = lifecycle.price_known(backend)
     check_budget_is_priced(backend, settings)
     journal = None
     if backend.capabilities.billable:

@@ -248,6 +248,7 @@ def run(
     ray = require_ray()
     identity = backend.identity
     report = RunReport(db_path=store.path, backend=identity.backend, model=identity.model)
+    report.cost_known = lifecycle.price_known(backend)
     root = options.staging or staging.staging_root(store.path)
     check_address(options.address)
     check_staging(root)

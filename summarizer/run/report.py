@@ -50,6 +50,8 @@ class RunReport:
     timeouts: int = 0
     """Calls that got no answer in time (LLM runs)."""
     probe: str | None = None
+    cost_known: bool = True
+    """Whether the model's price is known (else the cost is not tracked, not zero)."""
     """How the LLM endpoint's structured-output mode was settled (probed, stored, forced)."""
 
     @property

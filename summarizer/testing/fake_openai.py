@@ -20,9 +20,11 @@ import hashlib
 import importlib
 import json
 import math
+import os
 import random
 import re
 import signal
+import sys
 import threading
 import time
 import uuid
@@ -1042,9 +1044,31 @@ def parse_args(argv: list[str] | None = None) -> tuple[FakeConfig, int]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Serve until SIGTERM/SIGINT, after printing one ``listening on <base_url>`` line."""
-    config, port = parse_args(argv)
+    """Serve until SIGTERM/SIGINT, after printing one ``listening on <base_url>`` line.
+
+    With ``-- COMMAND…`` after the server's own options, run COMMAND against the server
+    instead (``OPENAI_BASE_URL`` set to it, ``SUMMARIZER_MODEL`` to its model unless set),
+    then stop, exiting with COMMAND's code: the LLM path tried offline in one command."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    command: list[str] = []
+    if "--" in args:
+        split = args.index("--")
+        args, command = args[:split], args[split + 1 :]
+    config, port = parse_args(args)
     server = FakeOpenAIServer(config, port=port)
+    if command:
+        import subprocess
+
+        with server:
+            env = dict(os.environ, OPENAI_BASE_URL=server.base_url)
+            env.setdefault("SUMMARIZER_MODEL", config.model)
+            print(f"fake server on {server.base_url} (model {config.model})", file=sys.stderr)
+            try:
+                code = subprocess.call(command, env=env)
+            except OSError as exc:
+                print(f"cannot run {command[0]}: {exc.strerror}", file=sys.stderr)
+                code = 2
+        raise SystemExit(code)
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopped.set())
