@@ -994,7 +994,7 @@ def test_cli_flags_for_dialect_context_and_serial() -> None:
     assert port == 8123
     assert (config.dialect, config.context_tokens) == ("pydantic_422", 2048)
     assert (config.serial, config.service_time) == (True, 0.5)
-    assert parse_args([]) == (FakeConfig(), 0)
+    assert parse_args([]) == (FakeConfig(answerer="rules"), 0)  # realistic answers by default
     for bad in (["--dialect", "chatty"], ["--context-tokens", "0"], ["--service-time", "-1"]):
         with pytest.raises(SystemExit):
             parse_args(bad)

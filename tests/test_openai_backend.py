@@ -239,15 +239,58 @@ def test_rate_limit_headers_set_the_pace(tmp_path: Path) -> None:
     assert elapsed >= 0.45
 
 
-def test_the_same_server_error_twice_is_a_refusal_not_retried(tmp_path: Path) -> None:
-    """A 500 carrying a request-validation error comes back identical: the second copy ends
-    the retries for that paper, where a transient 500 would be retried to the bound."""
+def test_a_server_error_that_names_the_request_is_a_refusal_not_retried(tmp_path: Path) -> None:
+    """A 500 carrying a request-validation error is a refusal dressed as a server error:
+    asking again gets the same answer, so the paper fails on its first call."""
     validation = error(500, "1 validation error for ChatCompletionRequest response_format.type")
     script = Script(validation)
     report, store = run_one(tmp_path, script)
-    assert (report.extracted, report.failed, len(script.requests)) == (0, 1, 2)
-    message = store.query("select message from failures")[0][0]
-    assert message.startswith("the server refuses this request (the same 500 twice)")
+    assert (report.extracted, report.failed, len(script.requests)) == (0, 1, 1)
+    message, attempts = store.query("select message, attempts from failures")[0]
+    assert message.startswith("the server refuses this request (500)")
+    assert attempts == 1
+
+
+GENERIC_500 = "The server had an error while processing your request. Sorry about that!"
+
+
+def test_a_generic_server_error_is_transient_however_often_it_repeats(tmp_path: Path) -> None:
+    """Issue 22, row 1: OpenAI's generic 500 body, the same every time, is the server's own
+    trouble: retried up to the bound, and the paper lands; its attempts count real calls."""
+    script = Script(error(500, GENERIC_500), error(500, GENERIC_500), completion(summary_json()))
+    report, store = run_one(tmp_path, script)
+    assert (report.extracted, report.failed, len(script.requests)) == (1, 0, 3)
+    calls = store.query("select count(*), max(attempt) from llm_calls")[0]
+    assert calls == (3, 3)
+
+
+def test_a_generic_server_error_to_the_bound_fails_with_every_call_counted(
+    tmp_path: Path,
+) -> None:
+    script = Script(error(500, GENERIC_500))
+    report, store = run_one(tmp_path, script)  # max_attempts=4
+    assert (report.extracted, report.failed, len(script.requests)) == (0, 1, 4)
+    message, attempts = store.query("select message, attempts from failures")[0]
+    assert "server error 500" in message and attempts == 4
+
+
+def test_a_transient_server_error_in_the_probe_is_not_stored_as_a_refusal(
+    tmp_path: Path,
+) -> None:
+    """A 500 while a mode is probed is asked again; the best mode is kept and nothing is
+    stored as refused (before, one such 500 made every later run use a weaker mode)."""
+    script = Script(error(500, GENERIC_500), completion(summary_json()))
+    config = BackendSettings(model="m", base_url="http://llm.test/v1", api_key="sk-test-12345678")
+    config.extra["transport"] = httpx2.MockTransport(script)
+    path = tmp_path / "p.jsonl"
+    path.write_text(json.dumps({"title": "FastMerge", "abstract": ABSTRACT}) + "\n")
+    store = Store(tmp_path / "db.duckdb")
+    _OPEN_STORES.append(store)
+    report = pipeline.run([path], store, OpenAIBackend(config), settings=EngineSettings())
+    assert report.extracted == 1
+    mode, refused = store.query("select mode, refused from endpoints")[0]
+    assert mode == "json_schema"  # the first mode tried on a server that is not OpenAI
+    assert json.loads(refused) == {}
 
 
 def test_the_probe_finds_the_mode_that_validates_and_the_run_uses_it(tmp_path: Path) -> None:

@@ -31,9 +31,9 @@ from summarizer.backends.openai.endpoint import (
     MODE_ORDER,
     PROBE_ABSTRACT,
     PROBE_TITLE,
-    RETRYABLE_STATUS,
     context_limit,
     is_refusal,
+    names_the_request,
     prompt_tokens,
     response_model,
     schema_chars,
@@ -59,6 +59,10 @@ CLIENT_OVERHEAD = 400
 LEARNING_RATE = 0.2
 """Weight of each new answer in the learned token ratio and answer length, once the first
 few (1/n each: a plain average) have set them."""
+PROBE_RETRIES = 5
+"""Times the probe asks a mode again after a server error that is no verdict (a 5xx that
+does not name the request, 408, 409, 429): the probe's outcome is stored for every later
+run, so a transient fault must not decide it."""
 CLIENT_TIMEOUT = 600.0
 """The HTTP client's own bound; the engine's timeout, which follows latency, is shorter."""
 MODES: dict[str, instructor.Mode] = {
@@ -188,8 +192,6 @@ class OpenAIBackend(AsyncBackend):
         self._probe_requests = 0
         self._prompt_tokens: dict[str, tuple[int, int]] = {}
         """Prompt sizes a server reported in a context error, per paper (for its retry)."""
-        self._server_errors: dict[str, str] = {}
-        """Per cache key, the body of its last 5xx: the same body twice is a refusal."""
         transport = settings.extra.get("transport")
         self._http = httpx2.AsyncClient(
             transport=transport,
@@ -324,27 +326,19 @@ class OpenAIBackend(AsyncBackend):
         return profile
 
     async def _probe(self) -> EndpointProfile:
-        """One request per mode, best first, until an answer validates. A server error is
-        not a verdict: modes that got one are asked once more, after the others, and the
-        same body twice is a refusal. A context-window error is learned, and the same mode
-        is asked again with the answer sized to fit."""
-        base_url, model = self.endpoint
+        """One request per mode, best first, until an answer validates. A server error that
+        does not name the request is not a verdict: the mode is asked again (honouring
+        Retry-After), and a server that keeps failing stops the run with nothing stored. A
+        context-window error is learned, and the same mode is asked again with the answer
+        sized to fit."""
         self._probe_requests = 0
         refused: dict[str, str] = {}
-        deferred: dict[str, str] = {}
         for mode in mode_order(self.base_url):
             outcome = await self._probe_mode(mode)
             if outcome is None:
-                return self._profile(mode, refused | deferred)
-            if outcome.startswith("5"):
-                deferred[mode] = outcome
-            else:
-                refused[mode] = outcome
-        for mode, first in deferred.items():
-            outcome = await self._probe_mode(mode)
-            if outcome is None:
                 return self._profile(mode, refused)
-            refused[mode] = outcome if outcome != first else f"{outcome} (twice)"
+            refused[mode] = outcome
+        base_url, model = self.endpoint
         tried = "; ".join(f"{mode}: {why}" for mode, why in refused.items())
         raise BackendError(
             f"no structured-output mode works with {base_url} ({model}); {tried}. "
@@ -378,10 +372,18 @@ class OpenAIBackend(AsyncBackend):
                         self.context_tokens = limit
                         resized += 1
                         continue
-                if status in RETRYABLE_STATUS and busy < 3:
-                    busy += 1
-                    await asyncio.sleep(_retry_after(error.response.headers) or 1.0)
-                    continue
+                refuses = is_refusal(status) or names_the_request(status, error.body, message)
+                if not refuses:  # the server's own trouble: not a verdict on this mode
+                    if busy < PROBE_RETRIES:
+                        busy += 1
+                        await asyncio.sleep(_retry_after(error.response.headers) or 1.0)
+                        continue
+                    raise TransientError(
+                        f"the server kept failing while its structured-output mode was probed "
+                        f"({status}: {shorten(message)}); nothing was stored, try again later",
+                        status=status,
+                        error_type=f"http_{status}",
+                    )
                 return f"{status}: {shorten(message)}"
             except openai.APITimeoutError:
                 return f"timed out after {self.settings.timeout or CLIENT_TIMEOUT:g}s"
@@ -498,7 +500,7 @@ class OpenAIBackend(AsyncBackend):
 
     def _classify(self, error: Exception, paper: Paper | None = None) -> Exception:
         """Map SDK errors onto ours: transient ones go to the engine's retry layer, refusals
-        (any 4xx but 408/409/429, or the same 5xx body twice for one paper) never do."""
+        (any 4xx but 408/409/429, or a 5xx whose body names the request) never do."""
         text = server_message(error) if isinstance(error, openai.APIStatusError) else str(error)
         message = redact(" ".join(text.split()))[:300]
         if isinstance(error, openai.APITimeoutError):
@@ -537,16 +539,11 @@ class OpenAIBackend(AsyncBackend):
                     f"request too long for the server's {limit:,}-token context: {message}",
                     error_type="context_length",
                 )
-            if status >= 500 and paper is not None:
-                key = current_call.get()[0] or paper.content_hash
-                body = json.dumps(error.body, sort_keys=True, default=str)
-                if self._server_errors.get(key) == body:
-                    self._server_errors.pop(key, None)
-                    return ExtractionError(
-                        f"the server refuses this request (the same {status} twice): {message}",
-                        error_type=f"http_{status}",
-                    )
-                self._server_errors[key] = body
+            if names_the_request(status, error.body, message):
+                return ExtractionError(
+                    f"the server refuses this request ({status}): {message}",
+                    error_type=f"http_{status}",
+                )
             if status >= 500 or status in (408, 409):
                 return TransientError(
                     f"server error {status}: {message}",

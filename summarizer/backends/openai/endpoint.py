@@ -5,7 +5,8 @@ Servers refuse a request shape in many dialects (400 "does not support tools", 4
 pydantic ``detail`` list, a 500 carrying a validation error, a 200 that ignores
 ``response_format``). Instead of reading their words, the probe sends one short extraction
 per mode and keeps the first mode whose answer validates; a refusal is recognised by its
-status (any 4xx but 408/409/429) or, for a 5xx, by the same body coming back twice.
+status (any 4xx but 408/409/429) or, for a 5xx, by a body that names the request
+(:func:`names_the_request`); any other 5xx is transient.
 """
 
 from __future__ import annotations
@@ -44,6 +45,31 @@ _CONTEXT = re.compile(
 def is_refusal(status: int) -> bool:
     """A status that says 'not this request', not 'not now'."""
     return 400 <= status < 500 and status not in RETRYABLE_STATUS
+
+
+REQUEST_FIELDS = (
+    "response_format", "json_schema", "tool_choice", "tools", "functions", "function_call",
+    "messages", "max_tokens", "max_completion_tokens", "temperature", "ChatCompletionRequest",
+)  # fmt: skip
+"""The parts of a chat request a server names when it rejects the request itself."""
+_NAMES_REQUEST = re.compile(
+    r"\b(?:" + "|".join(map(re.escape, REQUEST_FIELDS)) + r")\b|validation error", re.IGNORECASE
+)
+
+
+def names_the_request(status: int, body: object, message: str) -> bool:
+    """A 5xx that names what we sent (a field of the request, a parameter, a schema
+    validation error) is a refusal dressed as a server error: asking again gets the same
+    answer. Any other 5xx ("The server had an error while processing your request") is the
+    server's own trouble, and transient."""
+    if status < 500:
+        return False
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict) and error.get("param"):
+        return True
+    if isinstance(body, dict) and isinstance(body.get("detail"), list):  # pydantic / FastAPI
+        return True
+    return bool(_NAMES_REQUEST.search(message))
 
 
 def context_limit(message: str) -> int | None:
