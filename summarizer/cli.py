@@ -593,8 +593,13 @@ def report_cmd(
     ] = None,
     title: Annotated[str | None, typer.Option(metavar="TEXT", help="The report's title.")] = None,
     output_format: Annotated[
-        str, typer.Option("--format", metavar="FORMAT", help="html or md.")
-    ] = "html",
+        str | None,
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            help="html or md. [default: from the --out extension (.md, .html), else html]",
+        ),
+    ] = None,
 ) -> None:
     """Write a visual digest: one self-contained HTML file (charts, table, evidence)."""
     from rich.text import Text

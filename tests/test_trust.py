@@ -38,3 +38,48 @@ def test_links_with_their_titles(filled: Path) -> None:
     code, out, err = invoke("sql", "select title, url, kind from links", "--format", "csv")
     assert code == 0, err
     assert len(out.splitlines()) > 2
+
+
+# row 11 ------------------------------------------------------------------------------------
+
+
+def test_sql_error_keeps_the_engine_hint(filled: Path) -> None:
+    code, _, err = invoke("sql", "select * from paper")
+    assert code == 2
+    assert 'Did you mean "papers"' in err
+    assert len(err.strip().splitlines()) == 1
+
+
+# row 8 -------------------------------------------------------------------------------------
+
+
+def test_report_format_follows_the_extension(filled: Path, tmp_path: Path) -> None:
+    code, _, err = invoke("report", "--out", str(tmp_path / "rep.md"))
+    assert code == 0, err
+    text = (tmp_path / "rep.md").read_text()
+    assert not text.lstrip().startswith("<") and "<html" not in text.lower()
+    code, _, err = invoke("report", "--out", str(tmp_path / "rep.htm"))
+    assert code == 0, err
+    assert "<html" in (tmp_path / "rep.htm").read_text().lower()
+    # an explicit --format still wins
+    code, _, err = invoke("report", "--out", str(tmp_path / "forced.md"), "--format", "html")
+    assert code == 0, err
+    assert "<html" in (tmp_path / "forced.md").read_text().lower()
+
+
+# row 9 -------------------------------------------------------------------------------------
+
+
+def test_export_refuses_an_unknown_extension(filled: Path, tmp_path: Path) -> None:
+    target = tmp_path / "d.xlsx"
+    code, _, err = invoke("export", "--out", str(target))
+    assert code == 2
+    assert "--out" in err and ".xlsx" in err and "csv" in err and "parquet" in err
+    assert not target.exists()
+    code, out, err = invoke("export", "--out", "-")
+    assert code == 0, err
+    assert out.startswith("paper_id,title")
+    code, _, err = invoke("export", "--out", str(tmp_path / "digest"))  # no extension: CSV
+    assert code == 0, err
+    code, _, err = invoke("export", "--out", str(target), "--format", "csv")  # asked for
+    assert code == 0, err

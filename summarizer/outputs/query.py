@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 
 from summarizer.core.errors import ConfigError
-from summarizer.store.store import Store
+from summarizer.store.store import Store, sql_error
 
 QUERY_FORMATS = ("table", "csv", "json", "jsonl", "markdown")
 _ALLOWED = {
@@ -34,7 +34,7 @@ def run_query(store: Store, sql: str) -> QueryResult:
         try:
             statements = con.extract_statements(sql)
         except duckdb.Error as exc:
-            raise ConfigError(f"SQL error: {str(exc).splitlines()[0]}") from None
+            raise sql_error(exc) from None
     if not statements:
         raise ConfigError("empty query; pass a SELECT statement")
     for statement in statements:
@@ -50,7 +50,7 @@ def run_query(store: Store, sql: str) -> QueryResult:
             columns = [d[0] for d in cursor.description or []]
             return QueryResult(columns, cursor.fetchall())
         except duckdb.Error as exc:
-            raise ConfigError(f"SQL error: {str(exc).splitlines()[0]}") from None
+            raise sql_error(exc) from None
 
 
 def _plain(value: Any) -> Any:

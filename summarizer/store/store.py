@@ -116,6 +116,16 @@ _QUERY_MISTAKES = (
 """Errors in a query itself (a user's --where or sql), as opposed to the database file."""
 
 
+def sql_error(exc: Exception) -> ConfigError:
+    """A query mistake as one line: DuckDB's first line and its hint ("Did you mean
+    "papers"?", the candidate columns), without the caret drawing."""
+    lines = [line.strip() for line in str(exc).strip().splitlines()]
+    hints = [
+        line for line in lines[1:] if line.startswith(("Did you mean", "Candidate", "HINT"))
+    ]
+    return ConfigError("SQL error: " + "; ".join([lines[0] if lines else type(exc).__name__, *hints]))
+
+
 def _is_lock_conflict(exc: Exception) -> bool:
     text = str(exc).lower()
     return "lock" in text or "conflicting" in text
@@ -312,7 +322,7 @@ class Store:
         try:
             yield self.con
         except _QUERY_MISTAKES as exc:
-            raise ConfigError(f"SQL error: {str(exc).strip().splitlines()[0]}") from None
+            raise sql_error(exc) from None
         except duckdb.Error as exc:
             raise _store_error(self.path, exc) from None
         finally:
