@@ -120,10 +120,10 @@ def sql_error(exc: Exception) -> ConfigError:
     """A query mistake as one line: DuckDB's first line and its hint ("Did you mean
     "papers"?", the candidate columns), without the caret drawing."""
     lines = [line.strip() for line in str(exc).strip().splitlines()]
-    hints = [
-        line for line in lines[1:] if line.startswith(("Did you mean", "Candidate", "HINT"))
-    ]
-    return ConfigError("SQL error: " + "; ".join([lines[0] if lines else type(exc).__name__, *hints]))
+    hints = [line for line in lines[1:] if line.startswith(("Did you mean", "Candidate", "HINT"))]
+    return ConfigError(
+        "SQL error: " + "; ".join([lines[0] if lines else type(exc).__name__, *hints])
+    )
 
 
 def _is_lock_conflict(exc: Exception) -> bool:
