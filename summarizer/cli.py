@@ -880,6 +880,8 @@ def merge_cmd(
     """Merge shard databases into --db; the same paper in several shards is stored once."""
     from summarizer.store import merge as merge_mod
 
+    with _clean_errors():  # every shard checked before the target is opened or created
+        merge_mod.check_shards(shards, db if db is not None else default_db_path())
     report = _with_store(db, lambda s: merge_mod.merge(s, shards))
     out.print(
         f"merged {report.shards} shards · {report.papers_added} papers and "

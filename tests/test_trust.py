@@ -83,3 +83,139 @@ def test_export_refuses_an_unknown_extension(filled: Path, tmp_path: Path) -> No
     assert code == 0, err
     code, _, err = invoke("export", "--out", str(target), "--format", "csv")  # asked for
     assert code == 0, err
+
+
+# rows 3, 4, 14: merge -----------------------------------------------------------------------
+
+
+def _shards(seeds: Path, tmp_path: Path) -> list[Path]:
+    shards = []
+    for index in (1, 2):
+        db = tmp_path / f"sh{index}.duckdb"
+        code, out, err = invoke("run", str(seeds), "--db", str(db), "--shard", f"{index}/2", "-q")
+        assert code == 0, out + err
+        shards.append(db)
+    return shards
+
+
+def _papers(db: Path) -> int:
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        row = con.execute("select count(*) from papers").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_merge_checks_every_shard_before_writing(
+    seeds: Path, tmp_path: Path, db_path: Path
+) -> None:
+    sh1, sh2 = _shards(seeds, tmp_path)
+    # forgot --db: the last argument is not a shard, and the default database is untouched
+    code, _, err = invoke("merge", str(sh1), str(sh2), str(tmp_path / "out.duckdb"))
+    assert code == 3
+    assert "no shard database at" in err and "--db" in err and "nothing was merged" in err
+    assert not db_path.exists()
+    # a missing shard in the middle: the target gets nothing from sh1 either
+    target = tmp_path / "t.duckdb"
+    code, _, err = invoke("merge", str(sh1), "missing.duckdb", str(sh2), "--db", str(target))
+    assert code == 3 and "missing.duckdb" in err
+    assert not target.exists()
+    code, _, _ = invoke("merge", str(sh1), "--db", str(target))
+    assert code == 0
+    before = _papers(target)
+    code, _, err = invoke("merge", str(sh2), str(target), "--db", str(target))
+    assert code == 2 and "is the merge target" in err
+    assert _papers(target) == before
+    code, _, err = invoke("merge", str(sh1), str(sh2), "--db", str(target))
+    assert code == 0, err
+    assert _papers(target) == 182
+
+
+def test_merge_names_the_wrong_shard_argument(tmp_path: Path) -> None:
+    (tmp_path / "d.csv").write_text("title,abstract\n")
+    code, _, err = invoke("merge", "d.csv", "--db", str(tmp_path / "all.duckdb"))
+    assert code == 2
+    assert err.startswith("error: SHARD d.csv names a .csv file")
+    assert "--db d.csv" not in err
+    assert not (tmp_path / "all.duckdb").exists()
+    import duckdb
+
+    duckdb.connect(str(tmp_path / "other.duckdb")).execute("create table t (x int)").close()
+    code, _, err = invoke("merge", str(tmp_path / "other.duckdb"), "--db", "all.duckdb")
+    assert code == 2 and "SHARD" in err and "not a summarizer" in err
+
+
+def test_no_lock_file_outlives_a_run_or_a_merge(seeds: Path, tmp_path: Path) -> None:
+    sh1, sh2 = _shards(seeds, tmp_path)
+    target = tmp_path / "all.duckdb"
+    code, _, err = invoke("merge", str(sh1), str(sh2), "--db", str(target))
+    assert code == 0, err
+    assert sorted(tmp_path.rglob("*.lock")) == []
+
+
+def test_merge_never_writes_beside_a_shard(seeds: Path, tmp_path: Path) -> None:
+    """Shards are opened read-only: no lock file, no WAL, the file itself unchanged."""
+    (sh1,) = _shards(seeds, tmp_path)[:1]
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    shard = folder / sh1.name
+    shard.write_bytes(sh1.read_bytes())
+    before = sorted(p.name for p in folder.iterdir())
+    stamp = shard.stat().st_mtime_ns
+    code, _, err = invoke("merge", str(shard), "--db", str(tmp_path / "all.duckdb"))
+    assert code == 0, err
+    assert sorted(p.name for p in folder.iterdir()) == before
+    assert shard.stat().st_mtime_ns == stamp
+
+
+def test_a_lock_on_a_deleted_file_is_taken_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race of deleting a locked file: B opens the lock file, A closes (and deletes it),
+    B locks the deleted file. B must notice and lock the file the path names now."""
+    import fcntl
+    import os
+
+    from summarizer.store import store as store_mod
+
+    path = tmp_path / "x.duckdb.lock"
+    first = store_mod._WriterLock(path)
+    first.acquire()
+    second = store_mod._WriterLock(path)
+    real = fcntl.flock
+    calls = []
+
+    def flock(fd: int, op: int) -> None:
+        if not calls:
+            first.close()  # the holder lets go between B's open and B's flock
+        calls.append(op)
+        real(fd, op)
+
+    monkeypatch.setattr(store_mod.fcntl, "flock", flock)
+    second.acquire()
+    assert len(calls) == 2  # locked the deleted file once, then the new one
+    assert second._handle is not None
+    assert os.fstat(second._handle.fileno()).st_ino == os.stat(path).st_ino
+    third = store_mod._WriterLock(path)
+    monkeypatch.setattr(store_mod._WriterLock, "RETRY_WAIT", 0.0)
+    with pytest.raises(store_mod.StoreError, match="busy"):
+        third.acquire()
+    second.close()
+    assert not path.exists()
+
+
+def test_a_shard_of_an_older_schema_merges_and_stays_as_it_was(seeds: Path, tmp_path: Path) -> None:
+    import duckdb
+
+    (sh1,) = _shards(seeds, tmp_path)[:1]
+    with duckdb.connect(str(sh1)) as con:
+        top = con.execute("select max(version) from schema_migrations").fetchone()
+        assert top is not None
+        con.execute("delete from schema_migrations where version = ?", [top[0]])
+        con.execute("drop table staged_parts")
+    content = sh1.read_bytes()
+    code, _, err = invoke("merge", str(sh1), "--db", str(tmp_path / "all.duckdb"))
+    assert code == 0, err
+    assert sh1.read_bytes() == content
+    assert _papers(tmp_path / "all.duckdb") == _papers(sh1)
