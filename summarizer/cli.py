@@ -67,6 +67,19 @@ err = _Console(stderr=True)
 T = TypeVar("T")
 MAX_SHOWN_REJECTIONS = 20
 
+_ROOT_DB = "summarizer.db"
+"""Where `summarizer --db FILE COMMAND` keeps FILE for the command (ctx.meta)."""
+
+
+def _db_value(ctx: typer.Context, value: Path | None) -> Path | None:
+    """A command's --db, else the one given before the command, else SUMMARIZER_DB."""
+    source = ctx.get_parameter_source("db")
+    if source is not None and source.name == "COMMANDLINE":
+        return value
+    given: Path | None = ctx.meta.get(_ROOT_DB)
+    return given if given is not None else value
+
+
 DbOption = Annotated[
     Path | None,
     typer.Option(
@@ -76,6 +89,7 @@ DbOption = Annotated[
         show_default=str(DEFAULT_DB),
         metavar="FILE",
         help="The DuckDB database.",
+        callback=_db_value,
     ),
 ]
 FormatOption = Annotated[
@@ -121,14 +135,26 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option(
             "--version", callback=_version, is_eager=True, help="Show the version and exit."
         ),
     ] = False,
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db",
+            metavar="FILE",
+            help="The DuckDB database, for the command that follows (the same as the "
+            "command's own --db).",
+        ),
+    ] = None,
 ) -> None:
     """Turn batches of paper abstracts into a structured, queryable DuckDB dataset."""
+    if db is not None:
+        ctx.meta[_ROOT_DB] = db
 
 
 def _error(message: str) -> None:
@@ -656,7 +682,9 @@ def show_cmd(
 @app.command("runs", cls=_Command)
 def runs_cmd(
     db: DbOption = None,
-    limit: Annotated[int, typer.Option(min=1, metavar="N", help="How many recent runs.")] = 20,
+    limit: Annotated[
+        int, typer.Option(min=0, metavar="N", help="How many recent runs (0 = all).")
+    ] = 20,
     output_format: Annotated[
         str, typer.Option("--format", metavar="FORMAT", help="table or json.")
     ] = "table",
@@ -668,7 +696,7 @@ def runs_cmd(
     def show(store: Store) -> None:
         if output_format not in ("table", "json"):
             raise ConfigError(f"unknown --format {output_format!r}; choose table or json")
-        columns, rows = show_mod.recent_runs(store, limit)
+        columns, rows = show_mod.recent_runs(store, limit or None)
         if output_format == "json":
             sys.stdout.write(query.render(query.QueryResult(columns, rows), "json") + "\n")
             return
@@ -938,19 +966,32 @@ def eval_cmd(
 @app.command("stats", cls=_Command)
 def stats_cmd(
     db: DbOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    output_format: Annotated[
+        str | None, typer.Option("--format", metavar="FORMAT", help="text or json.")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="The same as --format json.", hidden=True)
+    ] = False,
 ) -> None:
     """Counts by status and backend, cache hits, open failures by reason, cost."""
     from summarizer.outputs import stats
 
+    with _clean_errors():
+        if output_format not in (None, "text", "json"):
+            raise ConfigError(f"unknown --format {output_format!r}; choose text or json")
     result = _with_store(db, stats.collect, read_only=True)
-    if as_json:
+    if as_json or output_format == "json":
         sys.stdout.write(json.dumps(result.as_dict(), indent=2, default=str) + "\n")
         return
     _print_stats(result)
 
 
 def _print_stats(result: Stats) -> None:
+    if result.writing:
+        out.print(
+            "a run is writing this database: the counts are what it has committed so far "
+            "(its runs row is written when it finishes)"
+        )
     out.print(f"papers {result.papers} · sightings {result.sightings} · runs {result.runs}")
     out.print(
         f"cache hits {result.cache_hits} · extracted {result.extracted} · "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -219,3 +220,60 @@ def test_a_shard_of_an_older_schema_merges_and_stays_as_it_was(seeds: Path, tmp_
     assert code == 0, err
     assert sh1.read_bytes() == content
     assert _papers(tmp_path / "all.duckdb") == _papers(sh1)
+
+
+# row 13 ------------------------------------------------------------------------------------
+
+
+def test_stats_during_a_run_counts_what_is_committed(filled: Path) -> None:
+    import duckdb
+
+    from summarizer.store.store import Store
+
+    with duckdb.connect(str(filled)) as con:
+        con.execute("delete from run_log")  # a run still going has no runs row yet
+    code, out, err = invoke("stats")
+    assert code == 0, err
+    assert "papers 182" in out and "runs 0" in out and "extracted 182" in out
+    assert "a run is writing" not in out
+    with Store(filled, hold=False):  # holds the writer lock, as `summarizer run` does
+        code, out, err = invoke("stats")
+        assert code == 0, err
+        assert "a run is writing this database" in out and "extracted 182" in out
+        code, out, err = invoke("stats", "--format", "json")
+        assert code == 0, err
+        assert json.loads(out)["writing"] is True
+    assert not filled.with_name(filled.name + ".lock").exists()
+
+
+# row 17 ------------------------------------------------------------------------------------
+
+
+def test_global_db_before_the_command(seeds: Path, tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere.duckdb"
+    code, _, err = invoke("--db", str(target), "run", str(seeds), "-q")
+    assert code == 0, err
+    assert target.exists()
+    code, out, err = invoke("--db", str(target), "sql", "select count(*) as n from papers")
+    assert code == 0, err
+    assert out == "n\n182\n"
+    # the command's own --db wins over the one before it
+    code, _, err = invoke("--db", str(target), "sql", "select 1", "--db", "nope.duckdb")
+    assert code == 3 and "nope.duckdb" in err
+
+
+def test_stats_format_json_and_json_alias(filled: Path) -> None:
+    new = json.loads(invoke("stats", "--format", "json")[1])
+    old = json.loads(invoke("stats", "--json")[1])
+    assert new == old and new["papers"] == 182
+    code, _, err = invoke("stats", "--format", "yaml")
+    assert code == 2 and "--format" in err
+
+
+def test_runs_limit_zero_means_all(seeds: Path, filled: Path) -> None:
+    for _ in range(2):
+        assert invoke("run", str(seeds), "-q")[0] == 0
+    code, out, err = invoke("runs", "--limit", "0", "--format", "json")
+    assert code == 0, err
+    assert len(json.loads(out)) == 3
+    assert len(json.loads(invoke("runs", "--limit", "1", "--format", "json")[1])) == 1
