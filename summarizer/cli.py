@@ -52,14 +52,22 @@ class _Console:
         self._stderr = stderr
         self._console: Console | None = None
 
-    def print(self, *objects: Any) -> None:
+    def _made(self) -> Console:
         if self._console is None:
             from rich.console import Console
 
             self._console = Console(
                 stderr=self._stderr, soft_wrap=True, highlight=False, emoji=False, markup=False
             )
-        self._console.print(*objects)
+        return self._console
+
+    def print(self, *objects: Any) -> None:
+        self._made().print(*objects)
+
+    @property
+    def width(self) -> int:
+        """The terminal's width (COLUMNS, else the terminal, else 80)."""
+        return self._made().width
 
 
 out = _Console()
@@ -492,10 +500,16 @@ def ingest(
 
 
 def _table(
-    columns: list[str], rows: list[list[str]], title: str | None = None, *, compact: bool = False
+    columns: list[str],
+    rows: list[list[str]],
+    title: str | None = None,
+    *,
+    compact: bool = False,
+    width: int | None = None,
 ) -> Table:
     """Cells are Text, so stored text is shown as written; long values fold, never cut, and
-    a column of links keeps each link on one line so it can be copied whole."""
+    a column of links keeps each link on one line so it can be copied whole. Given the
+    ``width`` to fit, the other columns share what the links leave (rich alone overflows)."""
     from rich import box
     from rich.table import Column, Table
     from rich.text import Text
@@ -504,10 +518,20 @@ def _table(
         max((len(row[i]) for row in rows if "://" in row[i] and " " not in row[i]), default=None)
         for i in range(len(columns))
     ]
+    others = sum(1 for w in widths if w is None)
+    share = None
+    if width is not None and others:
+        left = width - 1 - 3 * len(columns) - sum(w for w in widths if w is not None)
+        share = max(1, left // others)
     table = Table(
         *[
-            Column(Text(name), overflow="fold", min_width=width)
-            for name, width in zip(columns, widths, strict=True)
+            Column(
+                Text(name),
+                overflow="fold",
+                min_width=link,
+                max_width=share if link is None else None,
+            )
+            for name, link in zip(columns, widths, strict=True)
         ],
         title=Text(title) if title else None,
         box=box.SIMPLE_HEAD if compact else box.HEAVY_HEAD,
@@ -551,7 +575,10 @@ def sql(
         result = query.run_query(store, statement)
         if chosen == "table":
             cells = query.table_cells(result, max_rows)
-            out.print(_table(result.columns, cells))
+            if query.fits(result.columns, cells, out.width):
+                out.print(_table(result.columns, cells, width=out.width))
+            else:  # too wide: one record per block, `column  value` lines (psql's \x)
+                _print_records(result.columns, cells)
             if len(cells) < len(result.rows):
                 err.print(
                     f"{len(result.rows):,} rows; showing the first {len(cells):,}. "
@@ -561,6 +588,24 @@ def sql(
             sys.stdout.write(query.render(result, chosen) + "\n")
 
     _with_store(db, show, read_only=True)
+
+
+def _print_records(columns: list[str], cells: list[list[str]]) -> None:
+    """Each row as a block of `column  value` lines; long values fold within the width."""
+    from rich.table import Column, Table
+    from rich.text import Text
+
+    label = max(map(len, columns), default=0)
+    for number, row in enumerate(cells, start=1):
+        out.print(Text(f"-[ RECORD {number} ]" + "-" * max(0, min(out.width, 80) - 16)))
+        grid = Table.grid(
+            Column(min_width=label, no_wrap=True),
+            Column(overflow="fold"),
+            padding=(0, 1),
+        )
+        for name, value in zip(columns, row, strict=True):
+            grid.add_row(Text(name), Text(value))
+        out.print(grid)
 
 
 @app.command("export", cls=_Command)

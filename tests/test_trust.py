@@ -277,3 +277,42 @@ def test_runs_limit_zero_means_all(seeds: Path, filled: Path) -> None:
     assert code == 0, err
     assert len(json.loads(out)) == 3
     assert len(json.loads(invoke("runs", "--limit", "1", "--format", "json")[1])) == 1
+
+
+# row 7 -------------------------------------------------------------------------------------
+
+
+def _sql_at(width: int, db: Path, query: str) -> list[str]:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "COLUMNS": str(width), "SUMMARIZER_DB": str(db)}
+    done = subprocess.run(
+        [sys.executable, "-m", "summarizer", "sql", "--format", "table", "--", query],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
+def test_a_wide_result_prints_one_record_per_block(filled: Path) -> None:
+    lines = _sql_at(80, filled, "select * from summaries limit 1")
+    assert lines[0].startswith("-[ RECORD 1 ]")
+    assert len(lines) < 80
+    assert all(len(line) <= 80 for line in lines)
+    assert any(line.startswith("task_category ") for line in lines)
+    # the same query on a wide terminal is still a table
+    wide = _sql_at(1000, filled, "select paper_id, title from summaries limit 1")
+    assert wide[0].startswith("┏")
+
+
+def test_readme_sql_examples_fit_80_columns(filled: Path) -> None:
+    from tests.test_views_contract import _example_queries
+
+    for query in _example_queries():
+        lines = _sql_at(80, filled, query)
+        assert all(len(line.rstrip()) <= 80 for line in lines), (query, lines)

@@ -80,6 +80,25 @@ def table_cells(result: QueryResult, max_rows: int) -> list[list[str]]:
     return [[_text(value) for value in row] for row in rows]
 
 
+MIN_COLUMN = 12
+"""Characters a table column gets at least (or its widest value, if narrower) before a
+result counts as too wide for the terminal and is shown one record per block."""
+
+
+def fits(columns: list[str], cells: list[list[str]], width: int) -> bool:
+    """Whether a table of these cells reads on a terminal ``width`` wide: every column at least
+    :data:`MIN_COLUMN` characters (less if its values and name are shorter), plus borders."""
+    needed = 1
+    for index, name in enumerate(columns):
+        values = [row[index] for row in cells]
+        natural = max([len(name), *(max(map(len, v.splitlines()), default=0) for v in values)])
+        links = [len(v) for v in values if "://" in v and " " not in v]
+        # a column of links keeps each link whole on its line (the table never folds them)
+        least = max(links) if links else min(natural, max(MIN_COLUMN, min(len(name), 20)))
+        needed += least + 3
+    return needed <= width
+
+
 def render(result: QueryResult, fmt: str) -> str:
     if fmt == "json":
         records = [dict(zip(result.columns, map(_plain, row), strict=True)) for row in result.rows]
