@@ -598,9 +598,11 @@ def _print_records(columns: list[str], cells: list[list[str]]) -> None:
     label = max(map(len, columns), default=0)
     for number, row in enumerate(cells, start=1):
         out.print(Text(f"-[ RECORD {number} ]" + "-" * max(0, min(out.width, 80) - 16)))
+        # a link stays whole on its line, so it can be copied (as in the table)
+        link = max((len(v) for v in row if "://" in v and " " not in v), default=None)
         grid = Table.grid(
             Column(min_width=label, no_wrap=True),
-            Column(overflow="fold"),
+            Column(overflow="fold", min_width=link),
             padding=(0, 1),
         )
         for name, value in zip(columns, row, strict=True):

@@ -185,7 +185,7 @@ def test_a_lock_on_a_deleted_file_is_taken_again(
     first.acquire()
     second = store_mod._WriterLock(path)
     real = fcntl.flock
-    calls = []
+    calls: list[int] = []
 
     def flock(fd: int, op: int) -> None:
         if not calls:

@@ -86,7 +86,7 @@ def check_shards(shards: Sequence[str | Path], target: Path) -> list[tuple[Path,
             raise ConfigError(f"SHARD {path} is a directory; pass shard database files")
         if path.suffix.lower() in NOT_DATABASES:
             raise ConfigError(
-                f"SHARD {path} names a {path.suffix} file, not a summarizer database; nothing "
+                f"SHARD {path} names a {path.suffix} file, not a database; nothing "
                 "was merged. Pass the .duckdb files that `summarizer run --shard` wrote"
             )
         if not path.is_file():
