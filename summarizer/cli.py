@@ -52,20 +52,41 @@ class _Console:
         self._stderr = stderr
         self._console: Console | None = None
 
-    def print(self, *objects: Any) -> None:
+    def _made(self) -> Console:
         if self._console is None:
             from rich.console import Console
 
             self._console = Console(
                 stderr=self._stderr, soft_wrap=True, highlight=False, emoji=False, markup=False
             )
-        self._console.print(*objects)
+        return self._console
+
+    def print(self, *objects: Any) -> None:
+        self._made().print(*objects)
+
+    @property
+    def width(self) -> int:
+        """The terminal's width (COLUMNS, else the terminal, else 80)."""
+        return self._made().width
 
 
 out = _Console()
 err = _Console(stderr=True)
 T = TypeVar("T")
 MAX_SHOWN_REJECTIONS = 20
+
+_ROOT_DB = "summarizer.db"
+"""Where `summarizer --db FILE COMMAND` keeps FILE for the command (ctx.meta)."""
+
+
+def _db_value(ctx: typer.Context, value: Path | None) -> Path | None:
+    """A command's --db, else the one given before the command, else SUMMARIZER_DB."""
+    source = ctx.get_parameter_source("db")
+    if source is not None and source.name == "COMMANDLINE":
+        return value
+    given: Path | None = ctx.meta.get(_ROOT_DB)
+    return given if given is not None else value
+
 
 DbOption = Annotated[
     Path | None,
@@ -76,6 +97,7 @@ DbOption = Annotated[
         show_default=str(DEFAULT_DB),
         metavar="FILE",
         help="The DuckDB database.",
+        callback=_db_value,
     ),
 ]
 FormatOption = Annotated[
@@ -121,14 +143,26 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option(
             "--version", callback=_version, is_eager=True, help="Show the version and exit."
         ),
     ] = False,
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db",
+            metavar="FILE",
+            help="The DuckDB database, for the command that follows (the same as the "
+            "command's own --db).",
+        ),
+    ] = None,
 ) -> None:
     """Turn batches of paper abstracts into a structured, queryable DuckDB dataset."""
+    if db is not None:
+        ctx.meta[_ROOT_DB] = db
 
 
 def _error(message: str) -> None:
@@ -465,10 +499,16 @@ def ingest(
 
 
 def _table(
-    columns: list[str], rows: list[list[str]], title: str | None = None, *, compact: bool = False
+    columns: list[str],
+    rows: list[list[str]],
+    title: str | None = None,
+    *,
+    compact: bool = False,
+    width: int | None = None,
 ) -> Table:
     """Cells are Text, so stored text is shown as written; long values fold, never cut, and
-    a column of links keeps each link on one line so it can be copied whole."""
+    a column of links keeps each link on one line so it can be copied whole. Given the
+    ``width`` to fit, the other columns share what the links leave (rich alone overflows)."""
     from rich import box
     from rich.table import Column, Table
     from rich.text import Text
@@ -477,10 +517,20 @@ def _table(
         max((len(row[i]) for row in rows if "://" in row[i] and " " not in row[i]), default=None)
         for i in range(len(columns))
     ]
+    others = sum(1 for w in widths if w is None)
+    share = None
+    if width is not None and others:
+        left = width - 1 - 3 * len(columns) - sum(w for w in widths if w is not None)
+        share = max(1, left // others)
     table = Table(
         *[
-            Column(Text(name), overflow="fold", min_width=width)
-            for name, width in zip(columns, widths, strict=True)
+            Column(
+                Text(name),
+                overflow="fold",
+                min_width=link,
+                max_width=share if link is None else None,
+            )
+            for name, link in zip(columns, widths, strict=True)
         ],
         title=Text(title) if title else None,
         box=box.SIMPLE_HEAD if compact else box.HEAVY_HEAD,
@@ -524,7 +574,10 @@ def sql(
         result = query.run_query(store, statement)
         if chosen == "table":
             cells = query.table_cells(result, max_rows)
-            out.print(_table(result.columns, cells))
+            if query.fits(result.columns, cells, out.width):
+                out.print(_table(result.columns, cells, width=out.width))
+            else:  # too wide: one record per block, `column  value` lines (psql's \x)
+                _print_records(result.columns, cells)
             if len(cells) < len(result.rows):
                 err.print(
                     f"{len(result.rows):,} rows; showing the first {len(cells):,}. "
@@ -534,6 +587,26 @@ def sql(
             sys.stdout.write(query.render(result, chosen) + "\n")
 
     _with_store(db, show, read_only=True)
+
+
+def _print_records(columns: list[str], cells: list[list[str]]) -> None:
+    """Each row as a block of `column  value` lines; long values fold within the width."""
+    from rich.table import Column, Table
+    from rich.text import Text
+
+    label = max(map(len, columns), default=0)
+    for number, row in enumerate(cells, start=1):
+        out.print(Text(f"-[ RECORD {number} ]" + "-" * max(0, min(out.width, 80) - 16)))
+        # a link stays whole on its line, so it can be copied (as in the table)
+        link = max((len(v) for v in row if "://" in v and " " not in v), default=None)
+        grid = Table.grid(
+            Column(min_width=label, no_wrap=True),
+            Column(overflow="fold", min_width=link),
+            padding=(0, 1),
+        )
+        for name, value in zip(columns, row, strict=True):
+            grid.add_row(Text(name), Text(value))
+        out.print(grid)
 
 
 @app.command("export", cls=_Command)
@@ -592,8 +665,13 @@ def report_cmd(
     ] = None,
     title: Annotated[str | None, typer.Option(metavar="TEXT", help="The report's title.")] = None,
     output_format: Annotated[
-        str, typer.Option("--format", metavar="FORMAT", help="html or md.")
-    ] = "html",
+        str | None,
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            help="html or md. [default: from the --out extension (.md, .html), else html]",
+        ),
+    ] = None,
 ) -> None:
     """Write a visual digest: one self-contained HTML file (charts, table, evidence)."""
     from rich.text import Text
@@ -650,7 +728,9 @@ def show_cmd(
 @app.command("runs", cls=_Command)
 def runs_cmd(
     db: DbOption = None,
-    limit: Annotated[int, typer.Option(min=1, metavar="N", help="How many recent runs.")] = 20,
+    limit: Annotated[
+        int, typer.Option(min=0, metavar="N", help="How many recent runs (0 = all).")
+    ] = 20,
     output_format: Annotated[
         str, typer.Option("--format", metavar="FORMAT", help="table or json.")
     ] = "table",
@@ -662,7 +742,7 @@ def runs_cmd(
     def show(store: Store) -> None:
         if output_format not in ("table", "json"):
             raise ConfigError(f"unknown --format {output_format!r}; choose table or json")
-        columns, rows = show_mod.recent_runs(store, limit)
+        columns, rows = show_mod.recent_runs(store, limit or None)
         if output_format == "json":
             sys.stdout.write(query.render(query.QueryResult(columns, rows), "json") + "\n")
             return
@@ -907,6 +987,8 @@ def merge_cmd(
     """Merge shard databases into --db; the same paper in several shards is stored once."""
     from summarizer.store import merge as merge_mod
 
+    with _clean_errors():  # every shard checked before the target is opened or created
+        merge_mod.check_shards(shards, db if db is not None else default_db_path())
     report = _with_store(db, lambda s: merge_mod.merge(s, shards))
     out.print(
         f"merged {report.shards} shards · {report.papers_added} papers and "
@@ -963,19 +1045,32 @@ def eval_cmd(
 @app.command("stats", cls=_Command)
 def stats_cmd(
     db: DbOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    output_format: Annotated[
+        str | None, typer.Option("--format", metavar="FORMAT", help="text or json.")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="The same as --format json.", hidden=True)
+    ] = False,
 ) -> None:
     """Counts by status and backend, cache hits, open failures by reason, cost."""
     from summarizer.outputs import stats
 
+    with _clean_errors():
+        if output_format not in (None, "text", "json"):
+            raise ConfigError(f"unknown --format {output_format!r}; choose text or json")
     result = _with_store(db, stats.collect, read_only=True)
-    if as_json:
+    if as_json or output_format == "json":
         sys.stdout.write(json.dumps(result.as_dict(), indent=2, default=str) + "\n")
         return
     _print_stats(result)
 
 
 def _print_stats(result: Stats) -> None:
+    if result.writing:
+        out.print(
+            "a run is writing this database: the counts are what it has committed so far "
+            "(its runs row is written when it finishes)"
+        )
     out.print(f"papers {result.papers} · sightings {result.sightings} · runs {result.runs}")
     out.print(
         f"cache hits {result.cache_hits} · extracted {result.extracted} · "

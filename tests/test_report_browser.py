@@ -97,6 +97,9 @@ def test_charts_table_and_evidence_in_chromium(isolated: Path, driver: Any) -> N
         if chart.get_attribute("data-empty") == "true":
             assert chart.find_element(By.CSS_SELECTOR, ".caption").text
             continue
+        if chart.get_attribute("data-single") == "true":  # one listing day: a count
+            assert chart.find_element(By.CSS_SELECTOR, ".count").text.startswith("2 papers")
+            continue
         marks = _wait(
             lambda c=chart: c.find_elements(By.CSS_SELECTOR, "svg .role-mark > *, canvas")
         )
@@ -167,7 +170,8 @@ def test_the_bundled_example_renders_and_its_screenshot_is_kept(
     rows = driver.find_elements(By.CSS_SELECTOR, "#papers tbody tr")
     assert len(rows) == 65  # the table holds every paper
     drawn = [c for c in driver.find_elements(By.CSS_SELECTOR, "[data-chart]")
-             if c.get_attribute("data-empty") != "true"]  # fmt: skip
+             if c.get_attribute("data-empty") != "true"
+             and c.get_attribute("data-single") != "true"]  # fmt: skip
     assert all(
         _wait(lambda c=c: c.find_elements(By.CSS_SELECTOR, "svg .role-mark > *, canvas"))
         for c in drawn
@@ -178,3 +182,43 @@ def test_the_bundled_example_renders_and_its_screenshot_is_kept(
         target = Path(__file__).resolve().parents[1] / "docs" / "digest.png"
         target.parent.mkdir(exist_ok=True)
         target.write_bytes(png)
+
+
+@pytest.mark.parametrize("width", [1280, 1400])
+def test_the_table_fits_a_laptop_and_sizes_read_in_billions(
+    isolated: Path, driver: Any, width: int
+) -> None:
+    """At 1280 and 1400 px the table shows title, category, code and date without scrolling
+    sideways, titles wrap to a few lines, the size axis reads 1B/10B (not 1G/10G), and the
+    examples' single listing day is a count, not one bar as wide as the chart."""
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    runner = CliRunner()
+    assert runner.invoke(app, ["run", str(examples), "-q"]).exit_code == 0
+    out = isolated / "digest.html"
+    assert runner.invoke(app, ["report", "--out", str(out)]).exit_code == 0
+    driver.set_window_size(width, 1000)
+    driver.get(out.as_uri())
+    wrap = driver.find_element(By.ID, "table-wrap")
+    assert driver.execute_script(
+        "return arguments[0].scrollWidth <= arguments[0].clientWidth", wrap
+    )
+    right = wrap.rect["x"] + wrap.rect["width"]
+    heads = {
+        th.text.split(" ")[0]: th.rect for th in driver.find_elements(By.CSS_SELECTOR, "#papers th")
+    }
+    for name in ("Title", "Task", "Code", "First"):
+        assert heads[name]["x"] + heads[name]["width"] <= right, name
+    assert wrap.rect["width"] >= 0.6 * width
+    line = 13 * 1.45
+    titles = driver.find_elements(By.CSS_SELECTOR, "#papers td.title")
+    tall = [t for t in titles if t.rect["height"] > 5 * line]
+    assert len(tall) <= len(titles) // 20, [t.text for t in tall]
+    day = driver.find_element(By.CSS_SELECTOR, '[data-chart="papers_per_day"]')
+    assert day.get_attribute("data-single") == "true"
+    assert day.find_element(By.CSS_SELECTOR, ".count").text.startswith("65 papers")
+    sizes = driver.find_element(By.CSS_SELECTOR, '[data-chart="model_sizes"]')
+    labels = _wait(
+        lambda: [t.text for t in sizes.find_elements(By.CSS_SELECTOR, ".role-axis-label text")]
+    )
+    assert "1B" in labels and "10B" in labels, labels
+    assert not any(label.endswith("G") for label in labels), labels

@@ -91,7 +91,8 @@ _BY_SUFFIX = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": 
 
 
 def format_for(out: str | Path, fmt: str | None) -> str:
-    """The format asked for, else the one ``out``'s extension names, else CSV."""
+    """The format asked for, else the one ``out``'s extension names (an extension that names
+    no export format is refused), else CSV for a name without one and for stdout."""
     if fmt is not None:
         if fmt not in EXPORT_FORMATS:
             raise ConfigError(
@@ -104,6 +105,12 @@ def format_for(out: str | Path, fmt: str | None) -> str:
     if suffix == ".json":
         raise ConfigError(
             f"--out {out}: exports are JSON Lines; name the file .jsonl (or pass --format jsonl)"
+        )
+    if suffix and suffix not in _BY_SUFFIX:
+        known = ", ".join(sorted(_BY_SUFFIX))
+        raise ConfigError(
+            f"--out {out}: cannot write a {suffix} file; name it {known} "
+            f"(or pass --format {'|'.join(EXPORT_FORMATS)}); nothing was written"
         )
     return _BY_SUFFIX.get(suffix, "csv")
 

@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 
 from summarizer.core.errors import ConfigError
-from summarizer.store.store import Store
+from summarizer.store.store import Store, sql_error
 
 QUERY_FORMATS = ("table", "csv", "json", "jsonl", "markdown")
 _ALLOWED = {
@@ -34,7 +34,7 @@ def run_query(store: Store, sql: str) -> QueryResult:
         try:
             statements = con.extract_statements(sql)
         except duckdb.Error as exc:
-            raise ConfigError(f"SQL error: {str(exc).splitlines()[0]}") from None
+            raise sql_error(exc) from None
     if not statements:
         raise ConfigError("empty query; pass a SELECT statement")
     for statement in statements:
@@ -50,7 +50,7 @@ def run_query(store: Store, sql: str) -> QueryResult:
             columns = [d[0] for d in cursor.description or []]
             return QueryResult(columns, cursor.fetchall())
         except duckdb.Error as exc:
-            raise ConfigError(f"SQL error: {str(exc).splitlines()[0]}") from None
+            raise sql_error(exc) from None
 
 
 def _plain(value: Any) -> Any:
@@ -78,6 +78,25 @@ def table_cells(result: QueryResult, max_rows: int) -> list[list[str]]:
     a 400k-row answer would take minutes on screen; files (csv, json) always get every row."""
     rows = result.rows[:max_rows] if max_rows > 0 else result.rows
     return [[_text(value) for value in row] for row in rows]
+
+
+MIN_COLUMN = 12
+"""Characters a table column gets at least (or its widest value, if narrower) before a
+result counts as too wide for the terminal and is shown one record per block."""
+
+
+def fits(columns: list[str], cells: list[list[str]], width: int) -> bool:
+    """Whether a table of these cells reads on a terminal ``width`` wide: every column at least
+    :data:`MIN_COLUMN` characters (less if its values and name are shorter), plus borders."""
+    needed = 1
+    for index, name in enumerate(columns):
+        values = [row[index] for row in cells]
+        natural = max([len(name), *(max(map(len, v.splitlines()), default=0) for v in values)])
+        links = [len(v) for v in values if "://" in v and " " not in v]
+        # a column of links keeps each link whole on its line (the table never folds them)
+        least = max(links) if links else min(natural, max(MIN_COLUMN, min(len(name), 20)))
+        needed += least + 3
+    return needed <= width
 
 
 def render(result: QueryResult, fmt: str) -> str:

@@ -375,16 +375,27 @@ def render_md(document: dict[str, Any], table_rows: int = 50) -> str:
     return "\n".join(lines) + "\n"
 
 
+_BY_SUFFIX = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
+
+
+def format_for(out: str | Path) -> str:
+    """The format ``out``'s extension names (.md, .markdown, .html, .htm), else HTML."""
+    return "html" if str(out) == "-" else _BY_SUFFIX.get(Path(out).suffix.lower(), "html")
+
+
 def report(
     store: Store,
     out: str | Path,
     where: str | None = None,
     since: date | None = None,
     title: str | None = None,
-    fmt: str = "html",
+    fmt: str | None = None,
     stdout: TextIO | None = None,
 ) -> int:
-    """Write the report to ``out`` (``-``: to ``stdout``); returns the number of papers in it."""
+    """Write the report to ``out`` (``-``: to ``stdout``); returns the number of papers in it.
+
+    The format is ``fmt``, else the one ``out``'s extension names, else HTML."""
+    fmt = fmt if fmt is not None else format_for(out)
     if fmt not in REPORT_FORMATS:
         raise ConfigError(f"unknown --format {fmt!r}; choose one of {', '.join(REPORT_FORMATS)}")
     if str(out).lower().endswith(".duckdb"):

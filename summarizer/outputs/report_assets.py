@@ -56,10 +56,14 @@ section[data-chart] h3{margin:0 0 6px;font-size:15px}.caption{margin:6px 0 0;col
 .empty{color:#8a5a00}
 #controls{display:flex;flex-wrap:wrap;gap:10px;align-items:center;margin-bottom:8px}
 #search{min-width:260px;padding:4px 6px}#shown{color:#5a6270}
-#layout{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:16px;align-items:start}
+#layout{display:grid;grid-template-columns:minmax(0,1fr) 380px;gap:16px;align-items:start}
+@media (max-width:1000px){#layout{grid-template-columns:minmax(0,1fr)}#viewer{position:static}}
 #table-wrap{max-height:80vh;overflow:auto;border:1px solid #dde1e7;background:#fff}
 table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{padding:4px 6px;border-bottom:1px solid #eef0f3;text-align:left;vertical-align:top}
+td.title{min-width:16em}td.title .sub{display:block;color:#5a6270;font-size:12px}
+td.nowrap{white-space:nowrap}td.category{min-width:9em}
+.count{font-size:40px;font-weight:600;margin:24px 0 4px}.count small{font-size:15px;font-weight:400;color:#5a6270}
 th{position:sticky;top:0;background:#f0f2f5;cursor:pointer;user-select:none;white-space:nowrap}
 th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after{content:" \\25BC"}
 tbody tr{cursor:pointer}tbody tr:hover{background:#f3f7ff}tbody tr.open{background:#e3edff}
@@ -120,7 +124,8 @@ JS = r"""
      caption: "Each tick is a model size a paper states for its own model (log scale).",
      data: C.sizes, spec: {
       mark: {type: "tick", thickness: 2}, encoding: {
-        x: {field: "params", type: "quantitative", title: "Parameters (log scale)", scale: {type: "log"}, axis: {format: "~s"}},
+        x: {field: "params", type: "quantitative", title: "Parameters (log scale)", scale: {type: "log"},
+            axis: {labelExpr: "sizeLabel(datum.value)"}},
         y: {field: "category", type: "nominal", title: "Task category"},
         tooltip: [{field: "text", title: "size"}, {field: "category"}]}}},
     {name: "gains", title: "Largest claimed gains per benchmark",
@@ -135,7 +140,7 @@ JS = r"""
      caption: "Share of extracted values whose evidence is stated in the abstract, per field.",
      data: C.grounded, spec: {
       mark: "bar", encoding: {
-        x: {field: "field", type: "nominal", title: "Field"},
+        x: {field: "field", type: "nominal", title: "Field", axis: {labelAngle: 0}},
         y: {field: "share", type: "quantitative", title: "Share grounded", axis: {format: "%"}, scale: {domain: [0, 1]}},
         tooltip: [{field: "field"}, {field: "values"}, {field: "share", format: ".1%"}]}}},
     {name: "runs", title: "Tokens and cost per run",
@@ -152,6 +157,29 @@ JS = r"""
           y: {field: "cost", type: "quantitative", title: "Cost (USD)"}}}
       ], resolve: {scale: {y: "independent"}}}}
   ];
+  // size axis: one tick per power of ten, read as 1M, 10B, 1T (d3's ~s would say 10G)
+  function decades(spec, rows) {
+    var values = rows.map(function (r) { return r.params; }).filter(function (v) { return v > 0; });
+    if (!values.length) { return spec; }
+    var lo = Math.floor(Math.log10(Math.min.apply(null, values)));
+    var hi = Math.ceil(Math.log10(Math.max.apply(null, values)));
+    if (hi === lo) { hi += 1; }
+    var ticks = [];
+    for (var e = lo; e <= hi; e++) { ticks.push(Math.pow(10, e)); }
+    var x = Object.assign({}, spec.encoding.x, {
+      scale: {type: "log", domain: [ticks[0], ticks[ticks.length - 1]]},
+      axis: {values: ticks, labelExpr: spec.encoding.x.axis.labelExpr, gridOpacity: 0.6}});
+    return Object.assign({}, spec, {encoding: Object.assign({}, spec.encoding, {x: x})});
+  }
+  if (typeof vega !== "undefined" && vega.expressionFunction) {
+    vega.expressionFunction("sizeLabel", function (v) {
+      var units = [[1e12, "T"], [1e9, "B"], [1e6, "M"], [1e3, "K"]];
+      for (var i = 0; i < units.length; i++) {
+        if (v >= units[i][0]) { return +(v / units[i][0]).toPrecision(3) + units[i][1]; }
+      }
+      return String(v);
+    });
+  }
   var chartsEl = document.getElementById("charts");
   CHARTS.forEach(function (c) {
     var box = el("section", {"data-chart": c.name});
@@ -163,7 +191,19 @@ JS = r"""
       empty ? (c.empty || "No data for this chart in the selected papers.") : c.caption));
     chartsEl.appendChild(box);
     if (empty) { box.setAttribute("data-empty", "true"); return; }
+    if (c.name === "papers_per_day" && c.data.length === 1) {
+      // one listing day: a bar as wide as the chart says nothing a number does not
+      var d = c.data[0];
+      box.setAttribute("data-single", "true");
+      var count = el("div", {"class": "count"}, d.papers + " papers ");
+      count.appendChild(el("small", null, "first seen on " + d.day + " \u00b7 " +
+        Math.round(100 * (d.share_code || 0)) + "% with code"));
+      plot.appendChild(count);
+      box.lastChild.textContent = "One listing day in this digest; a chart appears once there are several.";
+      return;
+    }
     var spec = Object.assign({width: "container", height: 240, data: {values: c.data}}, c.spec);
+    if (c.name === "model_sizes") { spec = decades(spec, c.data); }
     if (typeof vegaEmbed === "function") {
       vegaEmbed(plot, spec, {actions: false, renderer: "svg", mode: "vega-lite"})
         .then(function () { box.setAttribute("data-rendered", "true"); })
@@ -173,19 +213,17 @@ JS = r"""
 
   // -- table --
   var COLS = [
-    {key: "title", label: "Title", get: function (p) { return p[1]; }},
+    {key: "title", label: "Title \u00b7 method", get: function (p) { return p[1]; }},
     {key: "category", label: "Task category", get: function (p) { return p[2]; }},
-    {key: "method", label: "Method", get: function (p) { return p[3]; }},
     {key: "code", label: "Code", get: function (p) { return p[4]; }},
-    {key: "sizes", label: "Own model sizes", get: function (p) { return p[8].join("; "); }},
-    {key: "gains", label: "Gains", get: function (p) { return p[9].join("; "); }},
+    {key: "sizes", label: "Own sizes", get: function (p) { return p[8].join("; "); }},
     {key: "grounded", label: "Grounded", get: function (p) { return p[6] === null ? -1 : p[6]; }},
     {key: "day", label: "First seen", get: function (p) { return p[5]; }}
   ];
   var table = document.getElementById("papers");
   var headRow = table.tHead.rows[0];
   var body = table.tBodies[0];
-  var sort = {col: 7, dir: 1};
+  var sort = {col: 5, dir: 1};
   COLS.forEach(function (c, i) {
     var th = el("th", {"data-col": c.key, scope: "col"}, c.label);
     th.addEventListener("click", function () {
@@ -213,10 +251,13 @@ JS = r"""
   function row(p) {
     var tr = el("tr", {"data-paper-id": p[0]});
     if (p[0] === openId) { tr.className = "open"; }
-    tr.appendChild(el("td", null, p[1]));
-    tr.appendChild(el("td", null, p[2]));
-    tr.appendChild(el("td", null, p[3]));
-    var code = el("td");
+    // method and gains under the title: the row stays a few lines tall on a laptop screen
+    var title = el("td", {"class": "title"}, p[1]);
+    var sub = [p[3], p[9].join("; ")].filter(Boolean).join(" \u00b7 ");
+    if (sub) { title.appendChild(el("span", {"class": "sub"}, sub)); }
+    tr.appendChild(title);
+    tr.appendChild(el("td", {"class": "category"}, p[2]));
+    var code = el("td", {"class": "nowrap"});
     var url = safeUrl(p[4]);
     if (url) {
       var a = el("a", {href: url, rel: "noopener noreferrer", target: "_blank"}, "code");
@@ -224,10 +265,9 @@ JS = r"""
       code.appendChild(a);
     } else if (p[4]) { code.textContent = p[4]; }
     tr.appendChild(code);
-    tr.appendChild(el("td", null, p[8].join("; ")));
-    tr.appendChild(el("td", null, p[9].join("; ")));
-    tr.appendChild(el("td", null, pct(p[6])));
-    tr.appendChild(el("td", null, p[5]));
+    tr.appendChild(el("td", {"class": "nowrap"}, p[8].join("; ")));
+    tr.appendChild(el("td", {"class": "nowrap"}, pct(p[6])));
+    tr.appendChild(el("td", {"class": "nowrap"}, p[5]));
     tr.addEventListener("click", function () { open(p); });
     return tr;
   }

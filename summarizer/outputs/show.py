@@ -251,8 +251,8 @@ def render(detail: PaperDetail) -> Group:
     return Group(*parts)
 
 
-def recent_runs(store: Store, limit: int) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """The newest ``limit`` rows of the ``runs`` view, newest first."""
+def recent_runs(store: Store, limit: int | None) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The newest ``limit`` rows of the ``runs`` view (None: all), newest first."""
     with store.session() as con:
         cursor = con.execute(
             "SELECT started_at, seconds, backend, model, papers_read, cached, extracted, failed, "

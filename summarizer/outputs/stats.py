@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from summarizer.store.store import Store
+from summarizer.store.store import Store, writer_active
 
 
 @dataclass
@@ -26,6 +26,9 @@ class Stats:
     batch_tokens: int = 0
     """Of ``tokens``, those answered by provider batch jobs (billed at batch prices)."""
     batch_cost_usd: float = 0.0
+    writing: bool = False
+    """A run (or another writer) holds the database now: the counts are what it has
+    committed so far, and its runs row is written when it finishes."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: every breakdown is a list of objects with named fields."""
@@ -56,10 +59,11 @@ def collect(store: Store) -> Stats:
             "GROUP BY ALL ORDER BY 3 DESC"
         )
     ]
-    runs = one(
-        "SELECT count(*), coalesce(sum(cached), 0), coalesce(sum(extracted), 0) FROM run_log"
-    )[0]
-    stats.runs, stats.cache_hits, stats.extracted = int(runs[0]), int(runs[1]), int(runs[2])
+    # runs and cache hits are known once a run finishes; what is stored is counted as
+    # committed, so a run in progress shows its papers and results already
+    runs = one("SELECT count(*), coalesce(sum(cached), 0) FROM run_log")[0]
+    stats.runs, stats.cache_hits = int(runs[0]), int(runs[1])
+    stats.extracted = int(one("SELECT count(*) FROM extractions")[0][0])
     stats.failures_by_reason = [
         (r[0], r[1], r[2])
         for r in one(
@@ -78,4 +82,5 @@ def collect(store: Store) -> Stats:
     )[0]
     stats.tokens, stats.cost_usd = int(spend[0]), float(spend[1])
     stats.batch_tokens, stats.batch_cost_usd = int(spend[2]), float(spend[3])
+    stats.writing = writer_active(store.path)
     return stats

@@ -61,7 +61,7 @@ READER_WAIT = 10.0
 """Seconds a reader waits for a running writer to finish its current commit."""
 WRITER_WAIT = 600.0
 """Seconds a run waits for a reader (a long export, say) to let go of the file."""
-_NOT_DATABASES = {".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet", ".txt", ".md",
+NOT_DATABASES = {".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet", ".txt", ".md",
                   ".xml", ".atom", ".rss", ".gz", ".html", ".xlsx"}  # fmt: skip
 
 
@@ -70,7 +70,7 @@ def check_database_path(path: Path, *, read_only: bool) -> None:
     would treat it as an empty in-memory database and the run would be silently lost."""
     if path.is_dir():
         raise ConfigError(f"--db {path} is a directory; pass a database file such as {DEFAULT_DB}")
-    if path.suffix.lower() in _NOT_DATABASES:
+    if path.suffix.lower() in NOT_DATABASES:
         raise ConfigError(
             f"--db {path} names a {path.suffix} file, not a database; nothing was written. "
             f"Pass a .duckdb path (the default is {DEFAULT_DB})"
@@ -128,13 +128,32 @@ def _is_interrupt(exc: BaseException) -> bool:
     )
 
 
+def sql_error(exc: Exception) -> ConfigError:
+    """A query mistake as one line: DuckDB's first line and its hint ("Did you mean
+    "papers"?", the candidate columns), without the caret drawing."""
+    lines = [line.strip() for line in str(exc).strip().splitlines()]
+    hints = [line for line in lines[1:] if line.startswith(("Did you mean", "Candidate", "HINT"))]
+    return ConfigError(
+        "SQL error: " + "; ".join([lines[0] if lines else type(exc).__name__, *hints])
+    )
+
+
 def _is_lock_conflict(exc: Exception) -> bool:
     text = str(exc).lower()
     return "lock" in text or "conflicting" in text
 
 
 class _WriterLock:
-    """An exclusive lock on ``<db>.lock``: one writing process per database at a time."""
+    """An exclusive lock on ``<db>.lock``: one writing process per database at a time.
+
+    The file is deleted, still locked, when the writer closes, so no ``.lock`` outlives its
+    process. A second writer that opened the file just before that holds a lock on a deleted
+    file; after locking, each writer checks that the path still names the file it locked, and
+    starts again if not.
+    """
+
+    RETRY_WAIT = 0.5
+    """Seconds to keep trying while someone holds the file only briefly (a `stats` probe)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -142,21 +161,66 @@ class _WriterLock:
 
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = self.path.open("a+b")
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            raise StoreError(
-                f"database {self.path.with_suffix('')} is busy (another summarizer process is "
-                "writing it); retry when that run finishes"
-            ) from None
-        self._handle = handle
+        deadline = time.monotonic() + self.RETRY_WAIT
+        while True:
+            handle = self.path.open("a+b")
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.close()
+                if time.monotonic() < deadline:
+                    time.sleep(0.02)
+                    continue
+                raise StoreError(
+                    f"database {self.path.with_suffix('')} is busy (another summarizer process "
+                    "is writing it); retry when that run finishes"
+                ) from None
+            except BaseException:
+                handle.close()
+                raise
+            if _same_file(handle, self.path):
+                self._handle = handle
+                return
+            handle.close()  # locked a file its writer had just deleted: try the new one
 
     def close(self) -> None:
         if self._handle is not None:
+            try:
+                if _same_file(self._handle, self.path):
+                    self.path.unlink()
+            except OSError:
+                pass  # gone already, or a read-only folder: nothing is left to clean
             self._handle.close()
             self._handle = None
+
+
+def _same_file(handle: IO[bytes], path: Path) -> bool:
+    try:
+        held, named = os.fstat(handle.fileno()), os.stat(path)
+    except OSError:
+        return False
+    return (held.st_dev, held.st_ino) == (named.st_dev, named.st_ino)
+
+
+def writer_active(path: Path) -> bool:
+    """Whether a summarizer process is writing the database at ``path`` now (holds its lock
+    file). Never creates the lock file; a probe lasts microseconds, and a writer starting
+    meanwhile retries."""
+    if fcntl is None:
+        return False
+    try:
+        handle = path.with_name(path.name + ".lock").open("rb")
+    except OSError:
+        return False
+    with handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        except OSError:
+            return False
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        return False
 
 
 def _writer_lock(path: Path) -> _WriterLock | None:
@@ -332,7 +396,7 @@ class Store:
         except _INTERRUPTED:
             raise KeyboardInterrupt from None  # Ctrl-C while DuckDB ran a query: a stop
         except _QUERY_MISTAKES as exc:
-            raise ConfigError(f"SQL error: {str(exc).strip().splitlines()[0]}") from None
+            raise sql_error(exc) from None
         except duckdb.Error as exc:
             raise _store_error(self.path, exc) from None
         except RuntimeError as exc:

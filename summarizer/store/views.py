@@ -101,12 +101,12 @@ VIEWS = {
     """,
     "links": """
         SELECT paper_id, l.url, l.kind, l.grounded, l.url = code_url AS is_code_url,
-               l.start_char, l.end_char
-        FROM (SELECT e.paper_id, unnest(e.links) AS l, e.code_url
+               l.start_char, l.end_char, title
+        FROM (SELECT e.paper_id, unnest(e.links) AS l, e.code_url, p.title
               FROM paper_records p JOIN extractions e ON e.cache_key = p.current_key)
     """,
     "recall_warnings": """
-        SELECT e.paper_id, e.backend, e.model, unnest(e.recall_warnings) AS warning
+        SELECT e.paper_id, e.backend, e.model, unnest(e.recall_warnings) AS warning, p.title
         FROM paper_records p JOIN extractions e ON e.cache_key = p.current_key
     """,
     # one row per open problem: a record re-read or re-tried shows its latest failure only,
