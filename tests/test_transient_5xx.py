@@ -37,11 +37,8 @@ def test_generic_server_errors_are_retried_and_lose_no_paper(
         model="m", answerer="rules", fault_rates={"500": 0.3}, seed=7, retry_after=0.0
     )
     with FakeOpenAIServer(config) as fake:
-        result = CliRunner().invoke(
-            app,
-            ["run", str(papers), "--base-url", fake.base_url, "--model", "m", "-q"]
-            + ["--max-retries", "10"],
-        )
+        flags = ["--base-url", fake.base_url, "--model", "m", "--max-retries", "10", "-q"]
+        result = CliRunner().invoke(app, ["run", str(papers), *flags])
         served = fake.stats()
     assert result.exit_code == 0, result.output
     assert "failed 0" in result.stdout and "extracted 16" in result.stdout

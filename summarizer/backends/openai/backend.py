@@ -383,7 +383,7 @@ class OpenAIBackend(AsyncBackend):
                         f"({status}: {shorten(message)}); nothing was stored, try again later",
                         status=status,
                         error_type=f"http_{status}",
-                    )
+                    ) from None
                 return f"{status}: {shorten(message)}"
             except openai.APITimeoutError:
                 return f"timed out after {self.settings.timeout or CLIENT_TIMEOUT:g}s"
