@@ -103,11 +103,35 @@ DbOption = Annotated[
 FormatOption = Annotated[
     str | None,
     typer.Option(
-        "--format",
+        "--input-format",
         metavar="FORMAT",
         help=f"Input format: {', '.join(FORMATS)}. [default: detected]",
     ),
 ]
+LegacyFormatOption = Annotated[
+    str | None,
+    typer.Option("--format", hidden=True, help="The old spelling of --input-format."),
+]
+"""``--format`` names an output format everywhere else; where it named the input format it
+is kept, hidden, so scripts written for it still work."""
+LimitOption = Annotated[
+    int | None,
+    typer.Option(min=0, metavar="N", help="Read at most N papers (0: no limit)."),
+]
+
+
+def _input_format(given: str | None, legacy: str | None) -> str | None:
+    if given and legacy and given != legacy:
+        raise ConfigError(
+            f"--input-format {given!r} and --format {legacy!r} disagree; --format is the old "
+            "spelling of --input-format, give one"
+        )
+    return given or legacy
+
+
+def _limit(value: int | None) -> int | None:
+    """0 means no limit, as everywhere a count is a limit."""
+    return value or None
 Inputs = Annotated[
     list[Path],
     typer.Argument(metavar="INPUT", help="Files or folders to read; - reads stdin."),
@@ -294,21 +318,20 @@ def run(
             "configured. [default: rules, or openai when --model or --base-url is given]",
         ),
     ] = None,
-    limit: Annotated[
-        int | None, typer.Option(min=1, metavar="N", help="Read at most N papers.")
-    ] = None,
+    limit: LimitOption = None,
     input_format: FormatOption = None,
+    legacy_format: LegacyFormatOption = None,
     model: Annotated[
         str | None,
         typer.Option(
-            metavar="NAME", help="LLM model; implies --backend openai. [env: SUMMARIZER_MODEL]"
+            metavar="NAME", help="LLM model; implies --backend openai. [env var: SUMMARIZER_MODEL]"
         ),
     ] = None,
     base_url: Annotated[
         str | None,
         typer.Option(
             metavar="URL",
-            help="OpenAI-compatible endpoint; implies --backend openai. [env: OPENAI_BASE_URL]",
+            help="OpenAI-compatible endpoint; implies --backend openai. [env var: OPENAI_BASE_URL]",
         ),
     ] = None,
     mode: Annotated[
@@ -351,7 +374,7 @@ def run(
     ] = None,
     prices: Annotated[
         Path | None,
-        typer.Option(metavar="FILE", help="JSON price table. [env: SUMMARIZER_PRICES]"),
+        typer.Option(metavar="FILE", help="JSON price table. [env var: SUMMARIZER_PRICES]"),
     ] = None,
     strict_grounding: Annotated[
         bool,
@@ -447,10 +470,12 @@ def run(
     from summarizer.run import request as run_request
     from summarizer.run.progress import progress_reporter
 
+    with _clean_errors():
+        fmt = _input_format(input_format, legacy_format)
     asked = run_request.RunRequest(
         inputs=list(inputs or []), db=db, backend=backend, model=model, base_url=base_url,
-        mode=mode, prices=prices, max_reasks=max_reasks, timeout=timeout, fmt=input_format,
-        limit=limit, shard=shard, retry_failed=retry_failed, pending=pending, refresh=refresh,
+        mode=mode, prices=prices, max_reasks=max_reasks, timeout=timeout, fmt=fmt,
+        limit=_limit(limit), shard=shard, retry_failed=retry_failed, pending=pending, refresh=refresh,
         strict_grounding=strict_grounding, reprobe=reprobe, concurrency=concurrency, rpm=rpm,
         tpm=tpm, max_cost=max_cost, max_tokens=max_tokens, max_retries=max_retries,
         engine=engine, ray_address=ray_address, staging=staging, workers=workers, batch=batch,
@@ -481,18 +506,18 @@ def ingest(
     inputs: Inputs,
     db: DbOption = None,
     input_format: FormatOption = None,
-    limit: Annotated[
-        int | None, typer.Option(min=1, metavar="N", help="Read at most N papers.")
-    ] = None,
+    legacy_format: LegacyFormatOption = None,
+    limit: LimitOption = None,
 ) -> None:
     """Parse INPUTs and store the papers, without extracting."""
     from summarizer.run import pipeline
     from summarizer.store.store import Store
 
     with _clean_errors():
+        fmt = _input_format(input_format, legacy_format)
         pipeline.check_inputs(inputs)
         with Store(db, hold=False) as store:
-            report = pipeline.ingest(inputs, store, fmt=input_format, limit=limit)
+            report = pipeline.ingest(inputs, store, fmt=fmt, limit=_limit(limit))
     _print_report(report)
     if not report.clean:
         raise typer.Exit(1)
@@ -781,11 +806,11 @@ app.add_typer(batch_app, name="batch")
 
 ModelOption = Annotated[
     str | None,
-    typer.Option(metavar="NAME", help="LLM model. [env: SUMMARIZER_MODEL]"),
+    typer.Option(metavar="NAME", help="LLM model. [env var: SUMMARIZER_MODEL]"),
 ]
 BaseUrlOption = Annotated[
     str | None,
-    typer.Option(metavar="URL", help="OpenAI-compatible endpoint. [env: OPENAI_BASE_URL]"),
+    typer.Option(metavar="URL", help="OpenAI-compatible endpoint. [env var: OPENAI_BASE_URL]"),
 ]
 ModeOption = Annotated[
     str | None,
@@ -793,7 +818,7 @@ ModeOption = Annotated[
 ]
 PricesOption = Annotated[
     Path | None,
-    typer.Option(metavar="FILE", help="JSON price table. [env: SUMMARIZER_PRICES]"),
+    typer.Option(metavar="FILE", help="JSON price table. [env var: SUMMARIZER_PRICES]"),
 ]
 
 
@@ -927,10 +952,9 @@ def batch_export(
         Path, typer.Option("--out", metavar="FILE", help="Where to write the request JSONL.")
     ],
     db: DbOption = None,
-    limit: Annotated[
-        int | None, typer.Option(min=1, metavar="N", help="Read at most N papers.")
-    ] = None,
+    limit: LimitOption = None,
     input_format: FormatOption = None,
+    legacy_format: LegacyFormatOption = None,
     model: ModelOption = None,
     base_url: BaseUrlOption = None,
     mode: ModeOption = None,
@@ -948,8 +972,9 @@ def batch_export(
         if prices is not None:
             settings.extra["prices"] = str(prices)
         backend = get_backend("openai", settings)
+        fmt = _input_format(input_format, legacy_format)
         report = batches.export_requests(
-            inputs, store, backend, out_path, fmt=input_format, limit=limit
+            inputs, store, backend, out_path, fmt=fmt, limit=_limit(limit)
         )
         out.print(f"wrote {report.submitted} requests to {out_path} ({report.cached} cached)")
 

@@ -118,7 +118,7 @@ def test_csv_without_abstract_column_is_one_clear_error(tmp_path: Path) -> None:
     assert papers == []
     assert [str(e) for e in errors] == [
         f"{path}: line 1: no 'abstract' column (found: title, body); rename the column "
-        "or pass --format if this is not CSV"
+        "or pass --input-format if this is not CSV"
     ]
 
 

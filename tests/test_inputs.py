@@ -362,7 +362,7 @@ def test_a_non_paper_file_named_on_its_own_is_an_error(tmp_path: Path) -> None:
     assert notes == []
     assert [e.split(": ", 1)[1] for e in errors] == [
         "no papers found: expected a title line, a blank line and an abstract paragraph per "
-        "paper; pass --format if this is not a listing",
+        "paper; pass --input-format if this is not a listing",
         "a JSON object with no paper fields (title, abstract) and no list of papers under "
         "'papers', 'data', 'results', 'entries'",
     ]
@@ -379,9 +379,9 @@ def test_bad_records_inside_paper_files_in_a_folder_are_still_errors(tmp_path: P
     assert notes == []
     assert errors == [
         f"{folder / 'dated.txt'}: no papers found: expected a title line, a blank line and an "
-        "abstract paragraph per paper; pass --format if this is not a listing",
+        "abstract paragraph per paper; pass --input-format if this is not a listing",
         f"{folder / 'half.csv'}: line 1: no 'abstract' column (found: title, body); rename the "
-        "column or pass --format if this is not CSV",
+        "column or pass --input-format if this is not CSV",
         f"{folder / 'papers.jsonl'}: line 2: broken JSON at column 11 (Unterminated string "
         "starting at): the line ends too early; is it cut short? Fix or drop it",
     ]

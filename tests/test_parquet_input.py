@@ -160,7 +160,7 @@ def test_a_table_of_something_else_is_skipped_in_a_folder_and_rejected_when_name
     assert (papers, notes) == ([], [])
     assert errors == [
         f"{other}: no 'title' or 'abstract' column (found: name, email); rename the columns or "
-        "pass --format if this is not Parquet"
+        "pass --input-format if this is not Parquet"
     ]
 
 
@@ -209,7 +209,7 @@ def test_a_damaged_parquet_file_is_one_line_and_no_traceback(tmp_path: Path, db_
     for line in rejected:
         assert ": not a readable Parquet file (" in line
         assert line.endswith(
-            "is it complete? Export it again, or pass --format if it is not Parquet"
+            "is it complete? Export it again, or pass --input-format if it is not Parquet"
         )
 
 
@@ -237,7 +237,7 @@ def test_format_parquet_on_the_command_line(tmp_path: Path, db_path: Path) -> No
     path = _write(tmp_path / "export.txt", _papers(2))  # the name says listing
     code, _, err = _run(str(path))
     assert code == 1
-    assert f"rejected: {path}: file looks like Parquet, not listing; pass --format parquet" in err
+    assert f"rejected: {path}: file looks like Parquet, not listing; pass --input-format parquet" in err
     code, out, err = _run(str(path), "--format", "parquet")
     assert code == 0, err
     assert "papers read 2 (2 distinct)" in out

@@ -3,6 +3,7 @@ and has no result yet (row 6); an endpoint without its scheme says add http:// (
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -66,3 +67,34 @@ def test_a_base_url_without_its_scheme_says_add_http(seeds: Path, flag: str) -> 
     result = CliRunner().invoke(app, ["run", str(seeds), "--base-url", flag])
     assert result.exit_code == 2, result.output
     assert "add http://" in result.output
+
+
+def test_input_format_has_its_own_name_and_the_old_spelling_still_works(
+    seeds: Path, tmp_path: Path
+) -> None:
+    """Issue 22, row 17: `--format` names an output format everywhere; the input format is
+    `--input-format`, and `run --format` (the old spelling) still works, hidden."""
+    listing = str(seeds / "daily_papers_a.txt")
+    runner = CliRunner()
+    new = runner.invoke(app, ["run", listing, "--input-format", "listing", "-q"])
+    assert new.exit_code == 0, new.output
+    old = runner.invoke(app, ["ingest", listing, "--format", "listing"])
+    assert old.exit_code == 0, old.output
+    help_text = runner.invoke(app, ["run", "--help"]).output
+    assert "--input-format" in help_text
+    assert re.search(r"(?<![\w-])--format\b", help_text) is None  # the old spelling is hidden
+    clash = runner.invoke(app, ["run", listing, "--input-format", "listing", "--format", "csv"])
+    assert clash.exit_code == 2 and "disagree" in clash.output
+
+
+def test_limit_zero_means_no_limit(seeds: Path) -> None:
+    result = CliRunner().invoke(app, ["run", str(seeds), "--limit", "0", "-q"])
+    assert result.exit_code == 0, result.output
+    assert "papers read 213" in result.stdout
+
+
+def test_one_env_var_notation_in_every_help() -> None:
+    runner = CliRunner()
+    for command in (["run"], ["batch", "collect"], ["batch", "export"]):
+        text = runner.invoke(app, [*command, "--help"]).output
+        assert "[env:" not in text, command

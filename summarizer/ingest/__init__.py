@@ -235,7 +235,7 @@ def read_sightings(
     its :class:`Paper` built only when asked for (a run builds it only for papers that need
     work)."""
     if fmt is not None and fmt not in _PARSERS:
-        raise ConfigError(f"unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        raise ConfigError(f"unknown --input-format {fmt!r}; choose one of {', '.join(FORMATS)}")
     notify = on_skip or (lambda _: None)
     accepted = 0
     for item in _read_all(inputs, fmt, notify):

@@ -41,7 +41,7 @@ def _fields(element: ET.Element) -> dict[str, Any]:
 
 
 def _wrong_root(root: str) -> str:
-    hint = "; pass --format rss" if root in ("rss", "RDF") else ""
+    hint = "; pass --input-format rss" if root in ("rss", "RDF") else ""
     return f"no <entry> elements and the root is <{root}>, not <feed>: not an arXiv Atom feed{hint}"
 
 

@@ -145,7 +145,7 @@ def parse(source: Source) -> Iterator[Sighting | InputError]:
     if not seen_paper:
         message = (
             "no papers found: expected a title line, a blank line and an abstract paragraph "
-            "per paper; pass --format if this is not a listing"
+            "per paper; pass --input-format if this is not a listing"
         )
         # a date line makes it a listing whose papers did not parse; without one, not a listing
         yield InputError(name, None, message) if listing_date else NotPapers(name, None, message)

@@ -53,7 +53,7 @@ def _missing_columns(name: str, columns: Sequence[str]) -> InputError | None:
             name,
             None,
             f"no 'title' or 'abstract' column (found: {found}); "
-            "rename the columns or pass --format if this is not Parquet",
+            "rename the columns or pass --input-format if this is not Parquet",
         )
     if not has_title:
         return InputError(
@@ -90,7 +90,7 @@ def parse(source: Source) -> Iterator[Sighting | InputError]:
             name,
             None,
             f"not a readable Parquet file ({_reason(exc)}); "
-            "is it complete? Export it again, or pass --format if it is not Parquet",
+            "is it complete? Export it again, or pass --input-format if it is not Parquet",
         )
         return
     with parquet:

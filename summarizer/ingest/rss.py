@@ -67,7 +67,7 @@ def _fields(item: ET.Element) -> dict[str, Any]:
 
 
 def _wrong_root(root: str) -> str:
-    hint = "; pass --format atom" if root == "feed" else ""
+    hint = "; pass --input-format atom" if root == "feed" else ""
     return f"no <item> elements and the root is <{root}>, not <rss>: not an RSS feed{hint}"
 
 

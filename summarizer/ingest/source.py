@@ -24,7 +24,8 @@ from typing import BinaryIO
 from summarizer.core.errors import InputError
 
 FORMATS = ("listing", "jsonl", "json", "csv", "tsv", "atom", "rss", "parquet")
-"""Input format names, a public contract (`--format`): add, never rename."""
+"""Input format names, a public contract (`--input-format`, formerly `--format`): add, never
+rename."""
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -294,7 +295,7 @@ def check_readable(name: str, head: bytes, fmt: str | None = None) -> None:
         return
     if head.startswith(PARQUET_MAGIC) and b"\x00" in head:
         raise InputError(
-            name, None, f"file looks like Parquet, not {fmt or 'text'}; pass --format parquet"
+            name, None, f"file looks like Parquet, not {fmt or 'text'}; pass --input-format parquet"
         )
     if b"\x00" in head:
         raise InputError(name, None, "file looks binary (contains NUL bytes); expected text")

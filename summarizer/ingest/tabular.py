@@ -77,7 +77,7 @@ def _parse(src: Source, delimiter: str | None) -> Iterator[Sighting | InputError
             source,
             "line 1",
             f"no '{missing[0]}' column (found: {found}); rename the column "
-            "or pass --format if this is not CSV",
+            "or pass --input-format if this is not CSV",
         )
         return
     while True:
