@@ -14,15 +14,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from summarizer.core.paper import Paper
+from summarizer.store.rows import BatchJobRow
 from summarizer.store.store import Store
 from summarizer.store.tables import keys_table
 
-JOB_COLUMNS = (
-    "submission_id", "batch_id", "base_url", "model", "mode", "prompt_hash", "input_file_id",
-    "output_file_id", "error_file_id", "requests", "status", "completed", "failed",
-    "estimated_cost_usd", "cost_usd", "attempt", "created_at", "updated_at", "collected_at",
-    "backend", "params",
-)  # fmt: skip
+JOB_COLUMNS = BatchJobRow.columns()
+"""The columns of ``batch_jobs``, from its row spec."""
 CLOSED = ("collected", "abandoned")
 """Job states with nothing left to do."""
 EXPORTS = ("exporting", "exported")
@@ -38,8 +35,8 @@ def record_submission(
     store: Store, job: dict[str, Any], requests: Sequence[tuple[str, str]]
 ) -> None:
     """A new submission and its (cache_key, paper_id) requests, before anything is uploaded."""
-    row = {column: job.get(column) for column in JOB_COLUMNS}
-    row["created_at"] = row["updated_at"] = _now()
+    now = _now()
+    row = BatchJobRow(**(job | {"created_at": now, "updated_at": now})).values()
     columns = ", ".join(row)
     marks = ", ".join("?" for _ in row)
     keys, ids = zip(*requests, strict=True) if requests else ((), ())
@@ -55,6 +52,7 @@ def record_submission(
 
 
 def update_job(store: Store, submission_id: str, **fields: Any) -> None:
+    BatchJobRow.check(fields)
     fields["updated_at"] = _now()
     assignments = ", ".join(f"{name} = ?" for name in fields)
     with store.transaction() as con:

@@ -52,3 +52,62 @@ class RunRow:
 
     def values(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(kw_only=True)
+class BatchJobRow:
+    """One row of ``batch_jobs``: a submitted (or exported) request file and its fate."""
+
+    submission_id: str
+    batch_id: str | None = None
+    base_url: str | None = None
+    model: str
+    mode: str | None = None
+    prompt_hash: str | None = None
+    input_file_id: str | None = None
+    output_file_id: str | None = None
+    error_file_id: str | None = None
+    requests: int
+    status: str
+    completed: int | None = None
+    failed: int | None = None
+    estimated_cost_usd: float | None = None
+    cost_usd: float | None = None
+    attempt: int
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    collected_at: datetime | None = None
+    backend: str | None = None
+    """The backend that submitted it (migration 10; older rows: openai)."""
+    params: str | None = None
+    """The settings it was built with, as JSON (migration 10)."""
+
+    @classmethod
+    def columns(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+    @classmethod
+    def check(cls, names: Any) -> None:
+        """Refuse, at the call, a column the table does not have."""
+        unknown = set(names) - set(cls.columns())
+        if unknown:
+            raise TypeError(f"batch_jobs has no column {', '.join(sorted(unknown))}")
+
+    def values(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndpointRow:
+    """One row of ``endpoints``: what a probe found about an endpoint and model."""
+
+    base_url: str
+    model: str
+    mode: str
+    probed_at: datetime
+    refused: str | None = None
+    """The modes refused, with the server's words, as JSON."""
+    context_tokens: int | None = None
+
+    def values(self) -> dict[str, Any]:
+        return asdict(self)

@@ -904,22 +904,25 @@ class Store:
         )
 
     def save_endpoint(self, profile: EndpointProfile) -> None:
+        from summarizer.store.rows import EndpointRow
+
+        values = EndpointRow(
+            base_url=profile.base_url,
+            model=profile.model,
+            mode=profile.mode,
+            probed_at=profile.probed_at.astimezone(UTC).replace(tzinfo=None),
+            refused=json.dumps(profile.refused),
+            context_tokens=profile.context_tokens,
+        ).values()
         with self.transaction() as con:
             con.execute(
                 "DELETE FROM endpoints WHERE base_url = ? AND model = ?",
                 [profile.base_url, profile.model],
             )
             con.execute(
-                "INSERT INTO endpoints (base_url, model, mode, probed_at, refused, context_tokens)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    profile.base_url,
-                    profile.model,
-                    profile.mode,
-                    profile.probed_at.astimezone(UTC).replace(tzinfo=None),
-                    json.dumps(profile.refused),
-                    profile.context_tokens,
-                ],
+                f"INSERT INTO endpoints ({', '.join(values)})"
+                f" VALUES ({', '.join('?' for _ in values)})",
+                list(values.values()),
             )
 
     def record_run(self, row: RunRow) -> None:
