@@ -811,12 +811,7 @@ def collect_open(
 
 def status(store: Store) -> list[dict[str, Any]]:
     """Every batch job, newest last, as the ``batches`` view shows it."""
-    columns = [
-        "batch_id", "submission_id", "status", "requests", "completed", "failed", "age_seconds",
-        "estimated_cost_usd", "cost_usd", "attempt", "model", "created_at", "collected_at",
-    ]  # fmt: skip
-    rows = store.query(f"SELECT {', '.join(columns)} FROM batches ORDER BY created_at")
-    return [dict(zip(columns, row, strict=True)) for row in rows]
+    return stored.status(store)
 
 
 def open_count(store: Store) -> int:

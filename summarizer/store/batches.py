@@ -196,3 +196,15 @@ def spent(store: Store, batch_id: str) -> float:
         "SELECT coalesce(sum(cost_usd), 0) FROM llm_calls WHERE batch_id = ?", [batch_id]
     )
     return float(row[0][0])
+
+
+STATUS_COLUMNS = (
+    "batch_id", "submission_id", "status", "requests", "completed", "failed", "age_seconds",
+    "estimated_cost_usd", "cost_usd", "attempt", "model", "created_at", "collected_at",
+)  # fmt: skip
+
+
+def status(store: Store) -> list[dict[str, Any]]:
+    """Every batch job, newest last, as the ``batches`` view shows it."""
+    rows = store.query(f"SELECT {', '.join(STATUS_COLUMNS)} FROM batches ORDER BY created_at")
+    return [dict(zip(STATUS_COLUMNS, row, strict=True)) for row in rows]
