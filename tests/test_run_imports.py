@@ -27,6 +27,9 @@ PROVIDERS = (
     "summarizer.backends.openai",
 )
 """Only a run that calls an LLM (or runs on Ray) needs these."""
+EXTRACTION = ("pyarrow", "summarizer.backends.rules.extract")
+"""Only a run that extracts or writes results needs these: the rules compile their patterns
+on import, and pyarrow loads with the first write."""
 
 pytestmark = pytest.mark.slow  # a subprocess
 
@@ -44,6 +47,8 @@ def test_a_cached_rules_rerun_imports_no_provider_package(tmp_path: Path, seeds:
     assert "summarizer.store.store" in modules  # the probe sees what the run really loaded
     loaded = _loaded(modules, PROVIDERS)
     assert loaded == [], f"a cached re-run imported {loaded}"
+    extraction = _loaded(modules, EXTRACTION)
+    assert extraction == [], f"a cached re-run loaded the extraction side: {extraction}"
 
 
 def test_a_cached_rerun_with_the_default_backend_imports_no_provider_package(

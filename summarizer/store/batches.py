@@ -16,7 +16,6 @@ from typing import Any
 from summarizer.core.paper import Paper
 from summarizer.store.rows import BatchJobRow
 from summarizer.store.store import Store
-from summarizer.store.tables import keys_table
 
 JOB_COLUMNS = BatchJobRow.columns()
 """The columns of ``batch_jobs``, from its row spec."""
@@ -25,6 +24,14 @@ CLOSED = ("collected", "abandoned")
 EXPORTS = ("exporting", "exported")
 """States of a job written to a local request file (``batch export``): no provider runs it,
 ``batch import`` answers it, and its papers are not waiting in an open batch."""
+
+
+def keys_table(paper_ids: Sequence[str], keys: Sequence[str]) -> Any:
+    """(paper_id, cache_key) as Arrow; pyarrow loads here, not when a run asks whether any
+    batch is open."""
+    from summarizer.store.tables import keys_table as table
+
+    return table(paper_ids, keys)
 
 
 def _now() -> datetime:

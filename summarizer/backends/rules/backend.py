@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from summarizer.backends.base import Backend, BackendSettings, Capabilities
-from summarizer.backends.rules.extract import RULES_VERSION, extract_summary
+from summarizer.backends.rules.version import RULES_VERSION
 from summarizer.core.identity import CacheIdentity
-from summarizer.core.paper import Paper
-from summarizer.core.schema import Summary
+
+if TYPE_CHECKING:
+    from summarizer.core.paper import Paper
+    from summarizer.core.schema import Summary
+
+# The rules compile their patterns on import: they load with the first paper extracted, so a
+# cached re-run (which only needs the identity) never pays for them.
 
 
 class RulesBackend(Backend):
@@ -22,4 +29,6 @@ class RulesBackend(Backend):
         return self._identity
 
     def extract(self, paper: Paper) -> Summary:
+        from summarizer.backends.rules.extract import extract_summary
+
         return extract_summary(paper.title, paper.abstract)

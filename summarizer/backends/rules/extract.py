@@ -14,12 +14,11 @@ from summarizer.backends.rules.links import link_kinds, pick_code_url
 from summarizer.backends.rules.method import extract_method
 from summarizer.backends.rules.sizes import extract_sizes
 from summarizer.backends.rules.task import extract_task
+from summarizer.backends.rules.version import RULES_VERSION
 from summarizer.core.schema import ClaimedGain, Link, Method, ModelSize, Summary
 from summarizer.text.escapes import Unescaped
 from summarizer.text.sentences import Sentences
 from summarizer.text.urls import classify_link, find_links, normalise_url
-
-RULES_VERSION = "rules-3"
 
 __all__ = ["RULES_VERSION", "classify_link", "extract_summary", "normalise_url"]
 
