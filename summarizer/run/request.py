@@ -37,7 +37,7 @@ class RunRequest:
     """Everything a run is asked to do; the fields are the ``summarizer run`` flags."""
 
     inputs: list[str | Path] = field(default_factory=list)
-    db: Path | None = None
+    db: str | Path | None = None
     """The database; None: ``SUMMARIZER_DB`` or the default path."""
     backend: str | None = None
     """rules, openai, auto, or a registered name; None: rules, or openai when ``model`` or
