@@ -62,12 +62,38 @@ class _Console:
         return self._console
 
     def print(self, *objects: Any) -> None:
-        self._made().print(*objects)
+        self._made().print(*(_visible(o) for o in objects))
 
     @property
     def width(self) -> int:
         """The terminal's width (COLUMNS, else the terminal, else 80)."""
         return self._made().width
+
+
+_INVISIBLE = {
+    **{c: 0x2400 + c for c in range(0x20) if c not in (0x09, 0x0A)},  # ␛ for ESC, ...
+    0x7F: 0x2421,
+    **{c: 0xFFFD for c in range(0x80, 0xA0)},
+    **{c: 0xFFFD for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))},  # bidi controls
+}
+"""Terminal control characters (an ESC starting a colour or a link, a right-to-left
+override) as visible stand-ins, one character for one, so stored text and file names can
+never drive the terminal or reorder what it shows."""
+
+
+def _visible(item: Any) -> Any:
+    from rich.text import Text
+
+    if isinstance(item, str):
+        return item.translate(_INVISIBLE)
+    if isinstance(item, Text):
+        plain = item.plain
+        shown = plain.translate(_INVISIBLE)
+        if shown != plain:
+            item = item.copy()
+            item.plain = shown  # same length: the styles keep their places
+        return item
+    return item
 
 
 out = _Console()
@@ -214,9 +240,21 @@ def _read_only(db: Path | None) -> Store:
     return Store(db, read_only=True)
 
 
-def _with_store(db: Path | None, action: Callable[[Store], T], *, read_only: bool = False) -> T:
+def _with_store(
+    db: Path | None,
+    action: Callable[[Store], T],
+    *,
+    read_only: bool = False,
+    existing: bool = False,
+) -> T:
+    """Run ``action`` on the store; ``existing``: a command that writes only into a database
+    that already holds what it works on (`batch collect`, `batch import`) never creates one."""
     from summarizer.store.store import Store
 
+    with _clean_errors():
+        path = db if db is not None else default_db_path()
+        if existing and not path.exists():
+            raise StoreError(missing_database(path))
     with _clean_errors(), _read_only(db) if read_only else Store(db) as store:
         return action(store)
 
@@ -562,7 +600,7 @@ def _table(
         pad_edge=not compact,
     )
     for row in rows:
-        table.add_row(*(Text(cell) for cell in row))
+        table.add_row(*(Text(cell.translate(_INVISIBLE)) for cell in row))
     return table
 
 
@@ -940,7 +978,7 @@ def batch_collect(
         )
         _print_collect(report)
 
-    _with_store(db, go)
+    _with_store(db, go, existing=True)
 
 
 @batch_app.command("export", cls=_Command)
@@ -999,7 +1037,7 @@ def batch_import(
     def go(store: Store) -> None:
         _print_collect(batches.import_results(store, None, results, overrides=_overrides(prices)))
 
-    _with_store(db, go)
+    _with_store(db, go, existing=True)
 
 
 @app.command("merge", cls=_Command)
@@ -1014,10 +1052,11 @@ def merge_cmd(
 
     with _clean_errors():  # every shard checked before the target is opened or created
         merge_mod.check_shards(shards, db if db is not None else default_db_path())
+    target = db if db is not None else default_db_path()
     report = _with_store(db, lambda s: merge_mod.merge(s, shards))
     out.print(
-        f"merged {report.shards} shards · {report.papers_added} papers and "
-        f"{report.extractions_added} extractions added"
+        f"merged {report.shards} shard{'s' if report.shards != 1 else ''} into {target} · "
+        f"{report.papers_added} papers and {report.extractions_added} extractions added"
     )
 
 

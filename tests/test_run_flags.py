@@ -47,6 +47,7 @@ def test_a_stdin_run_cut_short_is_finished_by_run_pending(
     runner = CliRunner()
     cut = runner.invoke(app, ["run", "-", "--format", "listing", "-q"], input=text)
     assert cut.exit_code == 130, cut.output
+    assert "0 extraction calls" in cut.stdout  # none made: the rules never ran
     stored = _status_counts(db_path)
     assert stored.get("pending", 0) > 0 and "ok" not in stored
     monkeypatch.setattr(workers, "run_sync", real)

@@ -37,7 +37,7 @@ def test_three_shards_merge_into_one_database(seeds: Path, tmp_path: Path) -> No
     merged = tmp_path / "merged.duckdb"
     result = runner.invoke(app, ["merge", *map(str, shards), "--db", str(merged)])
     assert result.exit_code == 0, result.output
-    assert "merged 3 shards · 182 papers and 182 extractions added" in result.stdout
+    assert f"merged 3 shards into {merged} · 182 papers and 182 extractions added" in result.stdout
     assert counts(merged) == (182, 213, 182, 182, 182)
     again = runner.invoke(app, ["merge", *map(str, shards), "--db", str(merged)])
     assert "0 papers and 0 extractions added" in again.stdout

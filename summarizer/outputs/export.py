@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from summarizer.core.errors import ConfigError
+from summarizer.store.paths import refuse_to_overwrite_a_database
 
 if TYPE_CHECKING:
     from summarizer.store.store import Store
@@ -148,6 +149,7 @@ def export(
     target = Path(out)
     if target.is_dir():
         raise ConfigError(f"--out {target} is a directory; name a file, e.g. {target}/digest.csv")
+    refuse_to_overwrite_a_database(target, store.path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from summarizer.core.errors import ConfigError
+from summarizer.store.paths import refuse_to_overwrite_a_database
 
 if TYPE_CHECKING:
     from summarizer.store.store import Store
@@ -402,6 +403,7 @@ def report(
         raise ConfigError(f"--out {out} names a database; the report is an .html or .md file")
     target = None if str(out) == "-" else Path(out)
     if target is not None:
+        refuse_to_overwrite_a_database(target, store.path)
         if target.is_dir():
             raise ConfigError(f"--out {target} is a directory; name a file, e.g. digest.{fmt}")
         try:

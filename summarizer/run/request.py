@@ -151,14 +151,29 @@ def check(request: RunRequest) -> tuple[int, int] | None:
     return shard
 
 
-def build_backend(request: RunRequest, store: Store) -> AnyBackend:
+def _needs_failed_identity(request: RunRequest) -> bool:
+    return request.retry_failed and request.backend is None and not (
+        request.model or request.base_url
+    )
+
+
+def _check_budget(request: RunRequest, backend: AnyBackend) -> None:
+    """``--max-cost`` holds only when the model's price is known: live and for a batch
+    submission alike, checked before anything is opened."""
+    from summarizer.run import lifecycle
+    from summarizer.run.jobs import EngineSettings
+
+    lifecycle.check_budget_is_priced(backend, EngineSettings(max_cost=request.max_cost))
+
+
+def build_backend(request: RunRequest, store: Store | None) -> AnyBackend:
     """The backend a request names (see :func:`summarizer.backends.choose_backend`); for
     ``--retry-failed`` with none named, the backend and model that failed."""
     from summarizer.backends import BackendSettings, choose_backend, get_backend
 
     name = choose_backend(request.backend, llm_flags=bool(request.model or request.base_url))
     model = request.model
-    if request.retry_failed and request.backend is None and not (model or request.base_url):
+    if store is not None and _needs_failed_identity(request):
         name, model = retry_identity(store)
     settings = BackendSettings.from_env(
         model=model,
@@ -220,8 +235,14 @@ def run(
     # instructor logs each re-ask and retry; the run's own summary already says what happened
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
     outcome = RunOutcome()
+    # the backend first (a wrong name, a missing key, an unpriced --max-cost): a mistake
+    # leaves no empty database behind; only --retry-failed reads the store to choose it
+    chosen = None if _needs_failed_identity(request) else build_backend(request, None)
+    if chosen is not None:
+        _check_budget(request, chosen)
     with Store(request.db, hold=False) as store:
-        backend = build_backend(request, store)
+        backend = chosen or build_backend(request, store)
+        _check_budget(request, backend)
         if request.batch:
             return _submit(request, store, backend, outcome)
         _collect_finished(request, store, backend, outcome)

@@ -32,3 +32,24 @@ def staging_root(db_path: Path) -> Path:
 def journal_path(db_path: Path) -> Path:
     """Where a paid run journals each answer before it is committed (see run/journal.py)."""
     return db_path.with_name(db_path.name + ".journal")
+
+
+def is_database(path: Path) -> bool:
+    """Whether ``path`` is an existing DuckDB database file (by its header, not its name)."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(16)[8:12] == b"DUCK"
+    except OSError:
+        return False
+
+
+def refuse_to_overwrite_a_database(target: Path, db: Path, flag: str = "--out") -> None:
+    """An output file must never replace a database: the one being read, or any other."""
+    from summarizer.core.errors import ConfigError
+
+    same = target.exists() and db.exists() and target.resolve() == db.resolve()
+    if same or is_database(target):
+        raise ConfigError(
+            f"{flag} {target} is a database ({'the one being read' if same else 'DuckDB'}); "
+            "nothing was written. Name a new file, e.g. digest.csv"
+        )

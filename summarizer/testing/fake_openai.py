@@ -1064,10 +1064,16 @@ def main(argv: list[str] | None = None) -> None:
             env.setdefault("SUMMARIZER_MODEL", config.model)
             print(f"fake server on {server.base_url} (model {config.model})", file=sys.stderr)
             try:
-                code = subprocess.call(command, env=env)
+                child = subprocess.Popen(command, env=env)
             except OSError as exc:
                 print(f"cannot run {command[0]}: {exc.strerror}", file=sys.stderr)
-                code = 2
+                raise SystemExit(2) from None
+            try:
+                code = child.wait()
+            except KeyboardInterrupt:  # the command stops cleanly on its own Ctrl-C: wait
+                if child.poll() is None:
+                    child.send_signal(signal.SIGINT)
+                code = child.wait()
         raise SystemExit(code)
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
