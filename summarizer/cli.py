@@ -568,6 +568,7 @@ def _table(
     *,
     compact: bool = False,
     width: int | None = None,
+    minimums: list[int] | None = None,
 ) -> Table:
     """Cells are Text, so stored text is shown as written; long values fold, never cut, and
     a column of links keeps each link on one line so it can be copied whole. Given the
@@ -580,20 +581,22 @@ def _table(
         max((len(row[i]) for row in rows if "://" in row[i] and " " not in row[i]), default=None)
         for i in range(len(columns))
     ]
+    least = minimums or [0] * len(columns)  # each column's least readable width, if known
     others = sum(1 for w in widths if w is None)
     share = None
     if width is not None and others:
         left = width - 1 - 3 * len(columns) - sum(w for w in widths if w is not None)
-        share = max(1, left // others)
+        left -= sum(low for w, low in zip(widths, least, strict=True) if w is None)
+        share = max(1, left // others)  # what the other columns share beyond their least
     table = Table(
         *[
             Column(
                 Text(name),
                 overflow="fold",
-                min_width=link,
-                max_width=share if link is None else None,
+                min_width=link if link is not None else (low or None),
+                max_width=low + share if link is None and share is not None else None,
             )
-            for name, link in zip(columns, widths, strict=True)
+            for name, link, low in zip(columns, widths, least, strict=True)
         ],
         title=Text(title) if title else None,
         box=box.SIMPLE_HEAD if compact else box.HEAVY_HEAD,
@@ -638,7 +641,8 @@ def sql(
         if chosen == "table":
             cells = query.table_cells(result, max_rows)
             if query.fits(result.columns, cells, out.width):
-                out.print(_table(result.columns, cells, width=out.width))
+                least = query.least_widths(result.columns, cells)
+                out.print(_table(result.columns, cells, width=out.width, minimums=least))
             else:  # too wide: one record per block, `column  value` lines (psql's \x)
                 _print_records(result.columns, cells)
             if len(cells) < len(result.rows):

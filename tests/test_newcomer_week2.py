@@ -107,3 +107,26 @@ def test_the_offline_trial_wrapper_passes_ctrl_c_to_its_command(tmp_path: Path) 
     out, err = wrapper.communicate(timeout=30)
     assert wrapper.returncode == 130, err
     assert "child stopped" in out and "Traceback" not in err
+
+
+def test_the_readme_gains_query_at_80_columns_keeps_ids_and_words_whole(
+    seeds: Path, db_path: Path
+) -> None:
+    """A table is drawn only when every column gets its longest word (an id is never cut in
+    two) and running text gets readable lines; else one record per block."""
+    from tests.test_trust import _sql_at
+
+    assert CliRunner().invoke(app, ["run", str(seeds), "-q"]).exit_code == 0
+    query = (
+        "select paper_id, value, unit, metric, evidence from gains "
+        "where unit = '%' order by value desc limit 10"
+    )
+    lines = _sql_at(80, db_path, query)
+    text = "\n".join(lines)
+    assert all(len(line.rstrip()) <= 80 for line in lines)
+    ids = CliRunner().invoke(
+        app, ["sql", "--format", "csv", "select paper_id from gains where unit = '%'"]
+    )
+    for paper_id in ids.stdout.split()[1:]:
+        if paper_id[:6] in text:
+            assert paper_id in text, paper_id  # whole, not split over two lines

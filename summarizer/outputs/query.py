@@ -85,18 +85,36 @@ MIN_COLUMN = 12
 result counts as too wide for the terminal and is shown one record per block."""
 
 
-def fits(columns: list[str], cells: list[list[str]], width: int) -> bool:
-    """Whether a table of these cells reads on a terminal ``width`` wide: every column at least
-    :data:`MIN_COLUMN` characters (less if its values and name are shorter), plus borders."""
-    needed = 1
+LONG_TEXT = 24
+"""Characters a column of running text (evidence, abstracts) needs per line to be read as
+text rather than as a column of word fragments."""
+
+
+def least_widths(columns: list[str], cells: list[list[str]]) -> list[int]:
+    """Each column's least readable width: :data:`MIN_COLUMN` characters (less if its values
+    and name are shorter), never less than its longest word (a word, an id or a link is never
+    cut in two), and at least :data:`LONG_TEXT` for running text."""
+    least_of: list[int] = []
     for index, name in enumerate(columns):
         values = [row[index] for row in cells]
-        natural = max([len(name), *(max(map(len, v.splitlines()), default=0) for v in values)])
+        lines = [line for v in values for line in v.splitlines()]
+        natural = max([len(name), *map(len, lines)])
+        words = max([len(word) for line in lines for word in line.split()], default=0)
         links = [len(v) for v in values if "://" in v and " " not in v]
         # a column of links keeps each link whole on its line (the table never folds them)
         least = max(links) if links else min(natural, max(MIN_COLUMN, min(len(name), 20)))
-        needed += least + 3
-    return needed <= width
+        least = max(least, min(words, natural))
+        if natural > 3 * LONG_TEXT and not links:  # running text: readable lines, not shreds
+            least = max(least, LONG_TEXT)
+        least_of.append(least)
+    return least_of
+
+
+def fits(columns: list[str], cells: list[list[str]], width: int) -> bool:
+    """Whether a table of these cells reads on a terminal ``width`` wide: every column at its
+    least readable width (:func:`least_widths`), plus borders; else the result is shown one
+    record per block."""
+    return 1 + sum(w + 3 for w in least_widths(columns, cells)) <= width
 
 
 def render(result: QueryResult, fmt: str) -> str:
