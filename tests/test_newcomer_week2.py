@@ -130,3 +130,25 @@ def test_the_readme_gains_query_at_80_columns_keeps_ids_and_words_whole(
     for paper_id in ids.stdout.split()[1:]:
         if paper_id[:6] in text:
             assert paper_id in text, paper_id  # whole, not split over two lines
+
+
+def test_a_right_to_left_override_never_reorders_a_link_or_the_report(
+    tmp_path: Path, db_path: Path
+) -> None:
+    source = tmp_path / "rtl.jsonl"
+    source.write_text(
+        json.dumps(
+            {
+                "title": "RTL \u202etxt.exe paper",
+                "abstract": "We release code at https://github.com/org/rtl\u202etxt.exe today.",
+            }
+        )
+        + "\n"
+    )
+    runner = CliRunner()
+    assert runner.invoke(app, ["run", str(source), "-q"]).exit_code == 0
+    url = runner.invoke(app, ["sql", "--format", "csv", "select code_url from summaries"])
+    assert url.stdout.split() == ["code_url", "https://github.com/org/rtl"]
+    page = tmp_path / "r.html"
+    assert runner.invoke(app, ["report", "--out", str(page)]).exit_code == 0
+    assert "\u202e" not in page.read_text(encoding="utf-8")

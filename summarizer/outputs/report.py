@@ -296,9 +296,16 @@ def _charts(data: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 # -- writing ------------------------------------------------------------------------------------
 
 
+_BIDI_CONTROLS = {c: 0xFFFD for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+"""Right-to-left overrides and isolates: shown as a replacement mark, so a stored title can
+never make the page show its text reordered (``txt.exe`` read as ``exe.txt``)."""
+
+
 def _script_json(document: Any) -> str:
-    """JSON safe inside a <script> element: no ``<`` (so no ``</script>`` or ``<!--``)."""
+    """JSON safe inside a <script> element: no ``<`` (so no ``</script>`` or ``<!--``), and no
+    bidirectional control characters."""
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    text = text.translate(_BIDI_CONTROLS)
     return (
         text.replace("<", "\\u003c")
         .replace(">", "\\u003e")

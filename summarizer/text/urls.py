@@ -19,10 +19,13 @@ _TLDS = (
     "uk|de|cn|jp|fr|ca|au|ch|nl|kr|in|eu|us|ru|it|es|se|sg|hk|tw|be|at|cz|pl|il"
 )
 
+_INVISIBLE = "\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff"
+"""Zero-width and bidirectional control characters: never part of a link (a right-to-left
+override inside a link would make it show as another)."""
 _URL = re.compile(
-    r"(?P<scheme>https?://|ftp://)[^\s<>\"'{}|\\^`]+"
+    r"(?P<scheme>https?://|ftp://)[^\s<>\"'{}|\\^`" + _INVISIBLE + r"]+"
     r"|(?<![\w@/.\-])(?P<bare>(?:[a-z0-9](?:[a-z0-9\-]{0,62})\.)+(?:" + _TLDS + r"))"
-    r"(?P<path>/[^\s<>\"'{}|\\^`]*)?(?![\w\-])",
+    r"(?P<path>/[^\s<>\"'{}|\\^`" + _INVISIBLE + r"]*)?(?![\w\-])",
     re.IGNORECASE,
 )
 
