@@ -152,3 +152,17 @@ def test_a_right_to_left_override_never_reorders_a_link_or_the_report(
     page = tmp_path / "r.html"
     assert runner.invoke(app, ["report", "--out", str(page)]).exit_code == 0
     assert "\u202e" not in page.read_text(encoding="utf-8")
+
+
+def test_a_digest_exported_into_the_input_folder_is_skipped_by_the_next_run(
+    tmp_path: Path, db_path: Path
+) -> None:
+    folder = tmp_path / "listings"
+    folder.mkdir()
+    _papers(folder / "p.jsonl")
+    runner = CliRunner()
+    assert runner.invoke(app, ["run", str(folder), "-q"]).exit_code == 0
+    assert runner.invoke(app, ["export", "--out", str(folder / "digest.csv")]).exit_code == 0
+    again = runner.invoke(app, ["run", str(folder), "-q"])
+    assert again.exit_code == 0, again.output  # a note, not a rejection
+    assert "digest.csv" in again.output and "rejected 0" in again.stdout

@@ -69,6 +69,13 @@ def _parse(src: Source, delimiter: str | None) -> Iterator[Sighting | InputError
     missing = [
         keys[0] for keys in (TITLE_KEYS, ABSTRACT_KEYS) if not any(k in header for k in keys)
     ]
+    if missing == ["abstract"] and "paper_id" in header:  # our own digest (export), not papers
+        yield NotPapers(
+            source,
+            "line 1",
+            "a summarizer digest (paper_id, title, … and no abstract), not papers to read",
+        )
+        return
     if missing:
         found = ", ".join(h for h in header if h) or "none"
         # neither column: a table of something else, not papers; one of them: broken papers
