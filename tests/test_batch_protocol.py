@@ -202,6 +202,9 @@ def test_export_and_import_need_no_key_and_no_base_url(
     imported = invoke("batch", "import", str(results), "--db", db)
     assert imported.exit_code == 0, imported.output
     assert "stored 4" in imported.stdout and ok_count(Path(db)) == 4
+    status = invoke("batch", "status", "--format", "json", "--db", db)
+    (job,) = json.loads(status.stdout)
+    assert (job["status"], job["completed"], job["failed"]) == ("collected", 4, 0)
 
 
 def test_exporting_twice_writes_the_same_requests_again_where_asked(

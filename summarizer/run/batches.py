@@ -772,9 +772,10 @@ def import_results(
             if unanswered:
                 collector.fail(job, protocol, unanswered, f"{path}")
             done = not stored.pending(store, job["submission_id"])
+            completed, failed = stored.request_counts(store, job["submission_id"])
             stored.update_job(
                 store, job["submission_id"], cost_usd=stored.spent(store, marker),
-                output_file_id=str(path.resolve()),
+                output_file_id=str(path.resolve()), completed=completed, failed=failed,
                 **({"status": "collected", "collected_at": _now()} if done else {}),
             )  # fmt: skip
             collector.report.finished += 1

@@ -215,3 +215,14 @@ def status(store: Store) -> list[dict[str, Any]]:
     """Every batch job, newest last, as the ``batches`` view shows it."""
     rows = store.query(f"SELECT {', '.join(STATUS_COLUMNS)} FROM batches ORDER BY created_at")
     return [dict(zip(STATUS_COLUMNS, row, strict=True)) for row in rows]
+
+
+def request_counts(store: Store, submission_id: str) -> tuple[int, int]:
+    """(stored, failed) requests of a submission, for the counts ``batch status`` shows."""
+    rows = store.query(
+        "SELECT count(*) FILTER (WHERE state = 'stored'), count(*) FILTER (WHERE state = 'failed')"
+        " FROM batch_requests WHERE submission_id = ?",
+        [submission_id],
+    )
+    stored_, failed = rows[0]
+    return int(stored_), int(failed)
