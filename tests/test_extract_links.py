@@ -177,15 +177,20 @@ def kinds(text: str) -> list[tuple[str, str]]:
 @pytest.mark.parametrize(
     ("text", "kind"),
     [
-        # what the clause says the link holds decides, whatever the host
+        # what the clause says the link holds decides, except on a code host (schema 3)
         ("The winning datasets are released at https://www.data-comp.ai.", "data"),
-        ("Our benchmark is publicly available at https://github.com/acme/bench.", "data"),
         ("Pretrained models are available at https://bit.ly/3xYz.", "model"),
         ("Quantized checkpoints can be downloaded from https://huggingface.co/acme/q4.", "model"),
         ("We release the weights at https://acme.org/weights.", "model"),
         ("Try our demo at https://acme.org/try.", "demo"),
         ("See our project page: https://acme.github.io/gizmo.", "project"),
-        ("A curated list of papers is maintained at https://github.com/acme/awesome-x.", "other"),
+        # a repository on a code host is the paper's code, whatever it holds (schema 3)
+        ("Our benchmark is publicly available at https://github.com/acme/bench.", "code"),
+        ("A curated list of papers is maintained at https://github.com/acme/awesome-x.", "code"),
+        ("MiniCPM models are available at https://github.com/OpenBMB/MiniCPM.", "code"),
+        ("Our dataset is openly available at https://gitlab.example.de/grp/data.", "code"),
+        ("Datasets are on https://gitee.com/acme/tbys.", "code"),
+        ("A curated list of papers is maintained at https://acme.org/awesome-x.", "other"),
         # the paper itself
         ("Full version: https://arxiv.org/abs/2401.00001.", "paper"),
         ("See https://doi.org/10.1000/xyz for details.", "paper"),

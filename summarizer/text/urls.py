@@ -43,7 +43,8 @@ _KNOWN_BARE_HOSTS = re.compile(
 )
 
 _CODE_HOSTS = re.compile(
-    r"^(?:www\.)?(?:github\.com|gitlab\.com|bitbucket\.org|codeberg\.org|sourceforge\.net)$"
+    r"^(?:www\.)?(?:github\.com|gitlab\.com|gitlab\.[a-z0-9.\-]+|bitbucket\.org|codeberg\.org|"
+    r"gitee\.com|sourceforge\.net)$"
 )
 
 _HUB_HOSTS = re.compile(r"^(?:www\.)?(?:huggingface\.co|hf\.co|zenodo\.org|kaggle\.com)$")

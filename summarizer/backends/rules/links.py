@@ -200,6 +200,8 @@ def _kind(
     our hub page X and GitHub Y" the hub page holds the models."""
     if link.kind == "paper":
         return "paper"
+    if link.kind == "code" and _is_repo(link.url):
+        return "code"  # a repository on a code host is code, whatever it holds (schema 3)
     if _points_elsewhere(link, sentences) and not _listed_with_code(link, sentences):
         return _pointer_kind(link, sentences)
     for part in (before, after):
