@@ -195,7 +195,7 @@ def run(
     identity = backend.identity
     report = RunReport(db_path=store.path, backend=identity.backend, model=identity.model)
     report.cost_known = lifecycle.price_known(backend)
-    check_budget_is_priced(backend, settings)
+    lifecycle.check_budget_is_priced(backend, settings)
     journal = None
     if backend.capabilities.billable:
         from summarizer.run.journal import Journal, journal_path
@@ -352,13 +352,6 @@ async def _run_async(context: _RunContext, backend: AsyncBackend, chunks: _Chunk
         report.timeouts = engine.flight.timeouts
         await backend.aclose()
 
-
-# Kept importable from here: callers and tests named them before the plan and the
-# lifecycle had modules of their own.
-check_budget_is_priced = lifecycle.check_budget_is_priced
-expected_papers = lifecycle.expected_papers
-cost_notice = lifecycle.cost_notice
-run_row = lifecycle.run_row
 
 __all__ = [
     "DEFAULT_CHUNK",

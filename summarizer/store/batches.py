@@ -124,24 +124,7 @@ def mark(
 
 def papers(store: Store, paper_ids: Sequence[str]) -> dict[str, Paper]:
     """Stored papers by id, rebuilt from their first sighting (to resubmit or retry them)."""
-    if not paper_ids:
-        return {}
-    with store.session() as con:
-        con.register("wanted", keys_table(paper_ids, paper_ids))
-        rows = con.execute(
-            """
-            SELECT p.title, p.abstract, s.source, s.record, p.paper_id, p.content_hash
-            FROM paper_records p
-            JOIN (SELECT paper_id, min(source) AS source, min(record) AS record
-                  FROM sightings GROUP BY paper_id) s USING (paper_id)
-            WHERE p.paper_id IN (SELECT paper_id FROM wanted)
-            """
-        ).fetchall()
-        con.unregister("wanted")
-    return {
-        pid: Paper(title=t, abstract=a, source=src, record=rec, paper_id=pid, content_hash=h)
-        for t, a, src, rec, pid, h in rows
-    }
+    return {paper.paper_id: paper for paper in store.papers_by_id(paper_ids)}
 
 
 def open_count(store: Store) -> int:
