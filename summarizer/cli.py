@@ -158,6 +158,8 @@ def _input_format(given: str | None, legacy: str | None) -> str | None:
 def _limit(value: int | None) -> int | None:
     """0 means no limit, as everywhere a count is a limit."""
     return value or None
+
+
 Inputs = Annotated[
     list[Path],
     typer.Argument(metavar="INPUT", help="Files or folders to read; - reads stdin."),

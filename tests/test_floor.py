@@ -145,8 +145,29 @@ def _restore_fixture(tmp_path: Path) -> tuple[Path, Path]:
         [FIXTURE_DIR, new],
     )
     con.execute("UPDATE failure_log SET source = replace(source, ?, ?)", [FIXTURE_DIR, new])
+    _rekey(con)
     con.close()
     return db, inputs
+
+
+def _rekey(con: duckdb.DuckDBPyConnection) -> None:
+    """The fixture's results as the rules of today would have keyed them: the keys derive from
+    the content hashes the old code stored, and the rules' identity (its version and the
+    schema) has moved on since on purpose; ids and hashes are what this fixture pins."""
+    from summarizer.backends.rules.backend import RulesBackend
+    from summarizer.core.identity import cache_key
+
+    identity = RulesBackend().identity
+    for paper_id, content_hash in con.execute(
+        "SELECT paper_id, content_hash FROM paper_records"
+    ).fetchall():
+        key = cache_key(content_hash, identity)
+        con.execute(
+            "UPDATE extractions SET cache_key = ?, model = ?, schema_version = ? "
+            "WHERE paper_id = ?",
+            [key, identity.model, identity.schema_version, paper_id],
+        )
+        con.execute("UPDATE paper_records SET current_key = ? WHERE paper_id = ?", [key, paper_id])
 
 
 def _rejections(output: str, inputs: Path) -> list[str]:

@@ -10,6 +10,7 @@ import duckdb
 
 from summarizer.backends.rules.backend import RulesBackend
 from summarizer.core.paper import Paper
+from summarizer.core.schema import SCHEMA_VERSION
 from summarizer.ingest import read_papers
 from summarizer.run import pipeline
 from summarizer.store.migrations import MIGRATIONS
@@ -99,8 +100,11 @@ def test_the_next_run_re_extracts_what_schema_2_invalidates_and_nothing_else(
         assert (report.new, report.extracted, report.cached) == (0, 1, 0)
         again = pipeline.run([papers], store, RulesBackend())
         assert (again.extracted, again.cached) == (0, 1)
-        # the schema-1 row is kept beside the new one; the paper now points at schema 2
-        assert store.query("select schema_version from extractions order by 1") == [(1,), (2,)]
+        # the schema-1 row is kept beside the new one; the paper now points at the new schema
+        assert store.query("select schema_version from extractions order by 1") == [
+            (1,),
+            (SCHEMA_VERSION,),
+        ]
         (row,) = store.query("select task_category, model_sizes from summaries")
         assert row == ("other", [7e9])
         assert store.query("select role from model_sizes") == [("own",)]
@@ -111,9 +115,9 @@ def test_a_backend_configuration_unchanged_but_for_the_schema_is_a_new_cache_key
 
     old = CacheIdentity(backend="counting", model="m", schema_version=1)
     new = CacheIdentity(backend="counting", model="m")
-    assert new.schema_version == 2
+    assert new.schema_version == SCHEMA_VERSION
     assert cache_key("h", old) != cache_key("h", new)
-    assert CountingBackend().identity.schema_version == 2
+    assert CountingBackend().identity.schema_version == SCHEMA_VERSION
 
 
 def test_exact_evidence_is_stored_as_a_span_and_read_back_as_text(tmp_path: Path) -> None:

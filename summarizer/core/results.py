@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from summarizer.core.identity import CacheIdentity
 from summarizer.core.schema import GainUnit, LinkKind, SizeRole, Summary
@@ -50,6 +50,22 @@ class GroundedGain(TypedDict):
     evidence_end: int | None
 
 
+class GroundedResult(TypedDict):
+    """An absolute score of the paper's own method, grounded like a gain: by its number."""
+
+    benchmark: str | None
+    metric: str | None
+    value: float
+    unit: str | None
+    setting: str | None
+    evidence: str
+    start_char: int | None
+    end_char: int | None
+    grounded: bool
+    evidence_start: int | None
+    evidence_end: int | None
+
+
 @dataclass
 class GroundedSummary:
     """A Summary plus, per value, where it sits in the abstract and whether it is grounded.
@@ -62,22 +78,29 @@ class GroundedSummary:
     links: list[GroundedLink] = field(default_factory=list)
     model_sizes: list[GroundedSize] = field(default_factory=list)
     gains: list[GroundedGain] = field(default_factory=list)
+    results: list[GroundedResult] = field(default_factory=list)
     code_url: str | None = None
     code_url_grounded: bool | None = None
     evidence_spans: dict[str, tuple[int, int]] = field(default_factory=dict)
     """task/method/code_url evidence that is an exact slice of the abstract: where it stands."""
     recall_warnings: list[str] = field(default_factory=list)
 
+    def values(self, name: str) -> list[Any]:
+        """The grounded values of one field of :data:`summarizer.core.fields.FIELDS`."""
+        return getattr(self, name)
+
     @property
     def checked(self) -> int:
+        from summarizer.core.fields import FIELDS  # fields names these shapes: import late
+
         code = 0 if self.code_url is None else 1
-        return len(self.links) + len(self.model_sizes) + len(self.gains) + code
+        return sum(len(self.values(f.name)) for f in FIELDS) + code
 
     @property
     def ungrounded(self) -> int:
-        missing = sum(1 for v in self.links if not v["grounded"])
-        missing += sum(1 for s in self.model_sizes if not s["grounded"])
-        missing += sum(1 for g in self.gains if not g["grounded"])
+        from summarizer.core.fields import FIELDS
+
+        missing = sum(1 for f in FIELDS for v in self.values(f.name) if not v["grounded"])
         return missing + (1 if self.code_url is not None and not self.code_url_grounded else 0)
 
     @property

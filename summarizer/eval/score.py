@@ -38,6 +38,16 @@ class GoldGain:
 
 
 @dataclass(frozen=True, slots=True)
+class GoldResult:
+    """v3: an absolute score of the paper's own method."""
+
+    value: float
+    benchmark: str | None
+    metric: str | None = None
+    unit: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class GoldLink:
     url: str
     kind: str | None = None
@@ -61,6 +71,8 @@ class GoldRecord:
     method_name: str | None
     method_aliases: tuple[str, ...] = ()
     task_category: str | None = None
+    results: tuple[GoldResult, ...] | None = None
+    """v3 only: None in older gold, which never labelled results."""
 
     @property
     def key(self) -> str:
@@ -107,6 +119,12 @@ def gold_record(row: Mapping[str, Any]) -> GoldRecord:
         method_name=row.get("method_name"),
         method_aliases=tuple(row.get("method_aliases") or ()),
         task_category=row.get("task_category"),
+        results=None
+        if "results" not in row
+        else tuple(
+            GoldResult(float(r["value"]), r.get("benchmark"), r.get("metric"), r.get("unit"))
+            for r in row["results"] or ()
+        ),
     )
 
 
@@ -226,6 +244,38 @@ def score_gains(pairs: Iterable[tuple[Summary, GoldRecord]]) -> FieldScore:
         n_pred += len(predicted)
         n_gold += len(gold.gains)
     return _prf("gains", tp, n_pred, n_gold, n_gold)
+
+
+def _words(text: str | None) -> set[str]:
+    return {w for w in normalise_text(text or "").split() if len(w) > 1}
+
+
+def benchmark_matches(predicted: str | None, gold: str | None) -> bool:
+    """Benchmarks are named loosely ("COCO person detection" vs "COCO"): the same when both
+    are unnamed, or one's words hold the other's."""
+    p, g = _words(predicted), _words(gold)
+    if not p or not g:
+        return not p and not g
+    return p <= g or g <= p
+
+
+def score_results(pairs: Iterable[tuple[Summary, GoldRecord]]) -> FieldScore:
+    """A result matches on value (1% tolerance) and benchmark (v3 gold only)."""
+    tp = n_pred = n_gold = 0
+    for pred, gold in pairs:
+        if gold.results is None:
+            continue
+        predicted = list({(r.value, r.benchmark) for r in pred.results})
+        tp += _matched(
+            predicted,
+            gold.results,
+            lambda p, g: (
+                _close(p[0], g.value, GAIN_TOLERANCE) and benchmark_matches(p[1], g.benchmark)
+            ),
+        )
+        n_pred += len(predicted)
+        n_gold += len(gold.results)
+    return _prf("results", tp, n_pred, n_gold, n_gold)
 
 
 def score_gain_metrics(pairs: Iterable[tuple[Summary, GoldRecord]]) -> FieldScore:
@@ -348,6 +398,7 @@ def score(predictions: Mapping[str, Summary], gold: Sequence[GoldRecord]) -> lis
     """
     pairs, missing = pair_up(predictions, gold)
     pairs.extend((Summary.empty(), record) for record in missing)
+    labels_results = any(record.results is not None for record in gold)
     return [
         scorer(pairs)
         for scorer in (
@@ -360,6 +411,7 @@ def score(predictions: Mapping[str, Summary], gold: Sequence[GoldRecord]) -> lis
             score_gain_metrics,
             score_link_kinds,
             score_task_category,
+            *((score_results,) if labels_results else ()),
         )
     ]
 

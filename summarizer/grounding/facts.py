@@ -112,8 +112,22 @@ class AbstractFacts:
         """Where the abstract states this gain: its number with its unit (or at all, if
         unitless or in points, which abstracts often leave unwritten)."""
         if unit is None or unit == "points":
-            return [span for v, span in self.numbers if _same(v, value)]
+            stated = [span for v, span in self.numbers if _same(v, value)]
+            return stated if stated or unit is None else self.differences(value)
         return [span for v, u, span in self.with_units if u == unit and _same(v, value)]
+
+    def differences(self, value: float) -> list[Span]:
+        """A points gain computed from a from->to pair ("from 4.8% to 42.4%" is 37.6 points):
+        where two nearby numbers differ by it, the span covering both."""
+        numbers = self.numbers
+        found: list[Span] = []
+        for i, (a, first) in enumerate(numbers):
+            for b, second in numbers[i + 1 : i + 3]:
+                if second.start - first.end > _PAIR_GAP:
+                    break
+                if _same(abs(b - a), value):
+                    found.append(Span(first.start, second.end, "exact"))
+        return found
 
     def has_gain(self, value: float, unit: str | None) -> bool:
         return bool(self.gain_mentions(value, unit))
@@ -132,6 +146,10 @@ class AbstractFacts:
         """The abstract's own spelling of a link it states, and where; None if it does not."""
         key = link_key(url)
         return self.links.get(key) or self.loose_links.get(key)
+
+
+_PAIR_GAP = 40
+"""At most this many characters between the two numbers of a from->to pair."""
 
 
 def _same(a: float, b: float) -> bool:

@@ -10,7 +10,14 @@ are flagged, never silently trusted.
 
 from __future__ import annotations
 
-from summarizer.core.results import GroundedGain, GroundedLink, GroundedSize, GroundedSummary
+from summarizer.core.fields import FIELDS
+from summarizer.core.results import (
+    GroundedGain,
+    GroundedLink,
+    GroundedResult,
+    GroundedSize,
+    GroundedSummary,
+)
 from summarizer.core.schema import Summary
 from summarizer.grounding.facts import AbstractFacts
 from summarizer.grounding.locate import Span, locate
@@ -133,6 +140,24 @@ def ground(
                 evidence_end=exact and exact[1],
             )
         )
+    for score in summary.results:
+        unit = score.unit if score.unit in ("%", "x") else None  # other units: the number
+        span = _value_span(score.evidence, abstract, facts.gain_mentions(score.value, unit))
+        result.results.append(
+            GroundedResult(
+                benchmark=score.benchmark,
+                metric=score.metric,
+                value=score.value,
+                unit=score.unit,
+                setting=score.setting,
+                evidence=score.evidence,
+                start_char=span.start if span else None,
+                end_char=span.end if span else None,
+                grounded=span is not None,
+                evidence_start=(exact := _exact(score.evidence, abstract)) and exact[0],
+                evidence_end=exact and exact[1],
+            )
+        )
     for name, evidence in (
         ("task", summary.task_evidence),
         ("method", summary.method.evidence),
@@ -147,9 +172,8 @@ def ground(
     if reference is not None:
         result.recall_warnings = cross_check(summary, reference)
     if strict:
-        result.links = [v for v in result.links if v["grounded"]]
-        result.model_sizes = [v for v in result.model_sizes if v["grounded"]]
-        result.gains = [v for v in result.gains if v["grounded"]]
+        for field in FIELDS:
+            setattr(result, field.name, [v for v in result.values(field.name) if v["grounded"]])
         if not result.code_url_grounded:
             result.code_url, result.code_url_grounded = None, None
     return result

@@ -216,7 +216,9 @@ def run(
         # a paid call is logged as it happens; a free one counts when its paper lands (a
         # chunk cut short by Ctrl-C made no calls for the papers it never extracted)
         billed = backend.capabilities.billable
-        report.calls = max(report.calls, sink.spend.calls) if billed else sink.extracted + sink.failed
+        report.calls = (
+            max(report.calls, sink.spend.calls) if billed else sink.extracted + sink.failed
+        )
         report.prompt_tokens = sink.spend.prompt_tokens
         report.completion_tokens = sink.spend.completion_tokens
         report.cost_usd = sink.spend.cost_usd

@@ -100,9 +100,7 @@ def parse_files(files: pa.Table, *, fmt: str | None) -> Iterator[pa.Table]:
             if len(rows) >= READ_BLOCK:
                 yield pa.Table.from_pylist(rows, schema=READ_SCHEMA)
                 rows = []
-        rows.extend(
-            _read_row(file_index, position + i, s, names) for i, s in enumerate(skipped)
-        )
+        rows.extend(_read_row(file_index, position + i, s, names) for i, s in enumerate(skipped))
         if rows:
             yield pa.Table.from_pylist(rows, schema=READ_SCHEMA)
 

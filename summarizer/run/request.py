@@ -152,8 +152,8 @@ def check(request: RunRequest) -> tuple[int, int] | None:
 
 
 def _needs_failed_identity(request: RunRequest) -> bool:
-    return request.retry_failed and request.backend is None and not (
-        request.model or request.base_url
+    return (
+        request.retry_failed and request.backend is None and not (request.model or request.base_url)
     )
 
 

@@ -24,15 +24,10 @@ from typing import Any, Generic, Literal, TypeVar, get_args, get_origin
 import pyarrow as pa
 
 from summarizer.core.calls import CallRecord
+from summarizer.core.fields import FIELDS, ValueField
 from summarizer.core.paper import Paper
-from summarizer.core.results import (
-    Extraction,
-    Failure,
-    GroundedGain,
-    GroundedLink,
-    GroundedSize,
-)
-from summarizer.core.schema import ClaimedGain, Link, Method, ModelSize, Summary
+from summarizer.core.results import Extraction, Failure
+from summarizer.core.schema import Method, Summary
 
 T = TypeVar("T")
 
@@ -183,14 +178,38 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-LINK_STRUCT = struct_of(GroundedLink)
-SIZE_STRUCT = struct_of(GroundedSize)
-GAIN_STRUCT = struct_of(GroundedGain)
+STRUCTS = {field.name: struct_of(field.grounded) for field in FIELDS}
+"""Each value field's stored struct, fields in the order of its grounded TypedDict."""
+LINK_STRUCT, SIZE_STRUCT, GAIN_STRUCT = STRUCTS["links"], STRUCTS["model_sizes"], STRUCTS["gains"]
 _SPANS = ("evidence_start", "evidence_end")
 _SIZE_STRUCT_V7 = pa.struct([f for f in SIZE_STRUCT if f.name not in _SPANS])
 _SIZE_STRUCT_V1 = pa.struct([f for f in _SIZE_STRUCT_V7 if f.name != "role"])
 _GAIN_STRUCT_V7 = pa.struct([f for f in GAIN_STRUCT if f.name not in _SPANS])
 _ADD_SPANS = "evidence_start := NULL::INTEGER, evidence_end := NULL::INTEGER"
+_HISTORY: dict[str, tuple[tuple[int, pa.DataType, str], ...]] = {
+    "model_sizes": (
+        (6, pa.list_(_SIZE_STRUCT_V1), "[struct_insert(s, role := NULL::VARCHAR) FOR s IN model_sizes]"),
+        (8, pa.list_(_SIZE_STRUCT_V7), f"[struct_insert(s, {_ADD_SPANS}) FOR s IN model_sizes]"),
+    ),
+    "gains": (
+        (8, pa.list_(_GAIN_STRUCT_V7), f"[struct_insert(g, {_ADD_SPANS}) FOR g IN gains]"),
+    ),
+}  # fmt: skip
+"""The earlier types of the value columns (see :attr:`Column.was`)."""
+
+
+def _value_column(field: ValueField) -> Column[Extraction]:
+    def get(r: Extraction) -> list[Any]:
+        values = r.grounded.values(field.name)
+        return _spanned(values) if field.spans_evidence else values
+
+    return Column(
+        field.name,
+        pa.list_(STRUCTS[field.name]),
+        get,
+        since=field.since,
+        was=_HISTORY.get(field.name, ()),
+    )
 
 
 def _spanned(values: list[Any]) -> list[Any]:
@@ -252,32 +271,7 @@ EXTRACTIONS: TableSpec[Extraction] = TableSpec(
         E("code_url", pa.string(), lambda r: r.grounded.code_url),
         E("code_url_evidence", pa.string(), _evidence("code_url")),
         E("code_url_grounded", pa.bool_(), lambda r: r.grounded.code_url_grounded),
-        E("links", pa.list_(LINK_STRUCT), lambda r: r.grounded.links),
-        E(
-            "model_sizes",
-            pa.list_(SIZE_STRUCT),
-            lambda r: _spanned(r.grounded.model_sizes),
-            was=(
-                (
-                    6,
-                    pa.list_(_SIZE_STRUCT_V1),
-                    "[struct_insert(s, role := NULL::VARCHAR) FOR s IN model_sizes]",
-                ),
-                (
-                    8,
-                    pa.list_(_SIZE_STRUCT_V7),
-                    f"[struct_insert(s, {_ADD_SPANS}) FOR s IN model_sizes]",
-                ),
-            ),
-        ),
-        E(
-            "gains",
-            pa.list_(GAIN_STRUCT),
-            lambda r: _spanned(r.grounded.gains),
-            was=(
-                (8, pa.list_(_GAIN_STRUCT_V7), f"[struct_insert(g, {_ADD_SPANS}) FOR g IN gains]"),
-            ),
-        ),
+        *(_value_column(field) for field in FIELDS if field.since is None),
         E("grounded_ratio", pa.float64(), lambda r: r.grounded.grounded_ratio),
         E("ungrounded", pa.int32(), lambda r: r.grounded.ungrounded),
         E("prompt_tokens", pa.int64(), _usage("prompt_tokens")),
@@ -293,6 +287,7 @@ EXTRACTIONS: TableSpec[Extraction] = TableSpec(
         E("method_evidence_end", pa.int32(), _span("method", 1), since=8),
         E("code_url_evidence_start", pa.int32(), _span("code_url", 0), since=8),
         E("code_url_evidence_end", pa.int32(), _span("code_url", 1), since=8),
+        *(_value_column(field) for field in FIELDS if field.since is not None),
     ),
 )
 """One stored summary: the grounded values plus the identity and usage that produced them."""
@@ -437,6 +432,18 @@ SIGHTINGS: TableSpec[Sighted] = TableSpec(
 """Every time a paper was read: which file, which record, which listing day."""
 
 
+def _item(field: ValueField, stored: Mapping[str, Any], evidence: str | None) -> Any:
+    """One stored struct back to the value a backend stated; a field an older schema did not
+    have reads as its declared default."""
+    values = {name: stored.get(name) for name in field.item.model_fields}
+    for name, default in field.defaults:
+        if values.get(name) is None:
+            values[name] = default
+    if "evidence" in values:
+        values["evidence"] = evidence or ""
+    return field.item.model_validate(values)
+
+
 def summary_of(row: Mapping[str, Any], abstract: str | None = None) -> Summary:
     """A stored extractions row back to the Summary it was made from: the inverse of
     :data:`EXTRACTIONS`, kept next to it. Evidence stored as a span is read back from
@@ -450,14 +457,13 @@ def summary_of(row: Mapping[str, Any], abstract: str | None = None) -> Summary:
     row = dict(row)
     for name in ("task_evidence", "method_evidence", "code_url_evidence"):
         row[name] = text(row.get(name), row.get(f"{name}_start"), row.get(f"{name}_end"))
-    for column in ("gains", "model_sizes"):
-        row[column] = [
-            {
-                **v,
-                "evidence": text(v.get("evidence"), v.get("evidence_start"), v.get("evidence_end")),
-            }
-            for v in row.get(column) or []
+    lists = {
+        field.attribute: [
+            _item(field, v, text(v.get("evidence"), v.get("evidence_start"), v.get("evidence_end")))
+            for v in row.get(field.name) or []
         ]
+        for field in FIELDS
+    }
     return Summary(
         task=row["task"],
         task_evidence=row.get("task_evidence"),
@@ -467,28 +473,7 @@ def summary_of(row: Mapping[str, Any], abstract: str | None = None) -> Summary:
             description=row["method_description"],
             evidence=row.get("method_evidence"),
         ),
-        claimed_gains=[
-            ClaimedGain(
-                metric=g["metric"],
-                value=g["value"],
-                unit=g["unit"],
-                benchmark=g["benchmark"],
-                baseline=g["baseline"],
-                evidence=g["evidence"] or "",
-            )
-            for g in row["gains"] or []
-        ],
-        model_sizes=[
-            ModelSize(
-                text=s["text"] or "",
-                params=s["params"],
-                vague=bool(s["vague"]),
-                role=s.get("role") or "own",
-                evidence=s["evidence"] or "",
-            )
-            for s in row["model_sizes"] or []
-        ],
+        **lists,
         code_url=row["code_url"],
         code_url_evidence=row.get("code_url_evidence"),
-        links=[Link(url=link["url"], kind=link["kind"]) for link in row["links"] or []],
     )

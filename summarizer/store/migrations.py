@@ -196,6 +196,18 @@ def _batch_identity(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE batch_jobs ADD COLUMN params VARCHAR")
 
 
+def _schema_v3(con: duckdb.DuckDBPyConnection) -> None:
+    """Extraction schema 3: results (absolute scores of the paper's own method).
+
+    Rows extracted under schema 2 keep their values and read as having no results (NULL);
+    they stay current until a run re-extracts them, as schema 2 did with schema-1 rows.
+    """
+    from summarizer.store import columns
+
+    for statement in columns.EXTRACTIONS.added_in(11):
+        con.execute(statement)
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("initial tables", _initial_tables),
     ("llm_calls log", _llm_calls),
@@ -207,6 +219,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("evidence stored as spans of the abstract", _evidence_spans),
     ("staged part files loaded by distributed runs", _staged_parts),
     ("batch jobs record the backend and settings that submitted them", _batch_identity),
+    ("extraction schema 3: results", _schema_v3),
 ]
 
 

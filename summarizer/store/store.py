@@ -28,6 +28,7 @@ import duckdb
 
 from summarizer.core.endpoint import EndpointProfile
 from summarizer.core.errors import ConfigError, StoreError
+from summarizer.core.fields import FIELDS
 from summarizer.core.paper import Paper
 from summarizer.store.paths import DEFAULT_DB, default_db_path, missing_database
 
@@ -318,6 +319,25 @@ class IngestOutcome:
     """Already-stored papers whose current result is not the one this run wants."""
 
 
+def _strict_update() -> str:
+    """``--strict-grounding`` over stored rows: what :func:`summarizer.grounding.ground.ground`
+    does with ``strict`` on a new result, for every field of :data:`FIELDS`."""
+    lists = "".join(f"{f.name} = [v FOR v IN {f.name} IF v.grounded], " for f in FIELDS)
+    counted = " + ".join(f"len([v FOR v IN coalesce({f.name}, []) IF v.grounded])" for f in FIELDS)
+    return (
+        f"UPDATE extractions SET {lists}"
+        "code_url = CASE WHEN code_url_grounded THEN code_url END, "
+        "code_url_grounded = CASE WHEN code_url_grounded THEN true END, "
+        "ungrounded = 0, "
+        f"grounded_ratio = CASE WHEN {counted} + CASE WHEN code_url_grounded THEN 1 ELSE 0 END > 0 "
+        "THEN 1.0 END "
+        "WHERE ungrounded > 0 AND cache_key IN (SELECT cache_key FROM strict_keys)"
+    )
+
+
+_STRICT_UPDATE = _strict_update()
+
+
 class Store:
     """A DuckDB database holding papers, extractions, failures and the public views.
 
@@ -526,10 +546,7 @@ class Store:
                 return outcome
             now = datetime.now(UTC).replace(tzinfo=None)
             batch = columns.SIGHTED.arrow(
-                [
-                    columns.Sighted(p, wanted.get(p.content_hash), now)
-                    for p in outcome.papers
-                ]
+                [columns.Sighted(p, wanted.get(p.content_hash), now) for p in outcome.papers]
             )
             is_new = pa.array([p.paper_id in fresh for p in outcome.papers], pa.bool_())
             widens = pa.array([p.paper_id in widen for p in outcome.papers], pa.bool_())
@@ -640,8 +657,7 @@ class Store:
                 for name in PAPER_FILLS
             )
             firsts = ", ".join(
-                f"first({name} ORDER BY source, record) FILTER (WHERE NOT {_empty(name)})"
-                f" AS {name}"
+                f"first({name} ORDER BY source, record) FILTER (WHERE NOT {_empty(name)}) AS {name}"
                 for name in PAPER_FILLS
             )
             missing = " OR ".join(
@@ -863,24 +879,7 @@ class Store:
 
         with self.transaction() as con:
             con.register("strict_keys", pa.table({"cache_key": list(keys)}))
-            row = con.execute(
-                """
-                UPDATE extractions SET
-                    links = [v FOR v IN links IF v.grounded],
-                    model_sizes = [v FOR v IN model_sizes IF v.grounded],
-                    gains = [v FOR v IN gains IF v.grounded],
-                    code_url = CASE WHEN code_url_grounded THEN code_url END,
-                    code_url_grounded = CASE WHEN code_url_grounded THEN true END,
-                    ungrounded = 0,
-                    grounded_ratio = CASE
-                        WHEN len([v FOR v IN links IF v.grounded])
-                           + len([v FOR v IN model_sizes IF v.grounded])
-                           + len([v FOR v IN gains IF v.grounded])
-                           + CASE WHEN code_url_grounded THEN 1 ELSE 0 END > 0
-                        THEN 1.0 END
-                WHERE ungrounded > 0 AND cache_key IN (SELECT cache_key FROM strict_keys)
-                """
-            ).fetchone()
+            row = con.execute(_STRICT_UPDATE).fetchone()
             con.unregister("strict_keys")
         return int(row[0]) if row else 0
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import typing
 
-from summarizer.core.results import GroundedGain, GroundedSize
+from summarizer.core.results import GroundedGain, GroundedResult, GroundedSize
 
 
 def _text(alias: str, field: str = "evidence") -> str:
@@ -71,7 +71,10 @@ VIEWS = {
             e.task_category,
             """
     + _text("e", "task_evidence")
-    + """ AS task_evidence
+    + """ AS task_evidence,
+            """
+    + _with_text(GroundedResult, "r", "results")
+    + """ AS results
         FROM paper_records p
         LEFT JOIN extractions e ON e.cache_key = p.current_key
         LEFT JOIN (SELECT DISTINCT paper_id FROM failure_log WHERE stage = 'extract') f
@@ -96,6 +99,17 @@ VIEWS = {
     + """ AS evidence,
                g.grounded, task, title, first_seen, task_category, g.start_char, g.end_char
         FROM (SELECT e.paper_id, unnest(e.gains) AS g, e.task, p.title, p.first_seen,
+                     e.task_category, p.abstract
+              FROM paper_records p JOIN extractions e ON e.cache_key = p.current_key)
+    """,
+    # schema-2 rows have no results column value (NULL): they list none
+    "results": """
+        SELECT paper_id, r.benchmark, r.metric, r.value, r.unit, r.setting,
+               """
+    + _text("r").replace("p.abstract", "abstract")
+    + """ AS evidence,
+               r.grounded, task, title, first_seen, task_category, r.start_char, r.end_char
+        FROM (SELECT e.paper_id, unnest(e.results) AS r, e.task, p.title, p.first_seen,
                      e.task_category, p.abstract
               FROM paper_records p JOIN extractions e ON e.cache_key = p.current_key)
     """,
@@ -152,8 +166,8 @@ VIEWS["batches"] = """
     FROM batch_jobs j
 """
 VIEW_ORDER = [
-    "papers", "failures", "summaries", "model_sizes", "gains", "links", "recall_warnings", "runs",
-    "batches",
+    "papers", "failures", "summaries", "model_sizes", "gains", "results", "links",
+    "recall_warnings", "runs", "batches",
 ]  # fmt: skip
 
 

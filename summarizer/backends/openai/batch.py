@@ -85,7 +85,7 @@ def parse_line(backend: OpenAIBackend, raw: str) -> BatchAnswer | None:
         return BatchAnswer(custom_id, None, None, message, status)
     usage = _usage(backend, body.get("usage") or {})
     try:
-        completion = openai.types.chat.ChatCompletion.model_validate(body)
+        completion = openai.types.chat.ChatCompletion.model_validate(_upgraded(body))
         summary = process_response(
             completion,
             response_model=response_model(backend.mode, backend.context_tokens),
@@ -98,6 +98,24 @@ def parse_line(backend: OpenAIBackend, raw: str) -> BatchAnswer | None:
     except Exception as exc:  # instructor's own errors (incomplete output, refusals)
         return BatchAnswer(custom_id, None, usage, f"invalid answer: {type(exc).__name__}", status)
     return BatchAnswer(custom_id, Summary.model_validate(summary.model_dump()), usage, None, 200)
+
+
+def _upgraded(body: dict[str, Any]) -> dict[str, Any]:
+    """An answer to a request sent under schema 2 (a batch still open across the upgrade) has
+    no ``results``: it reads as having none, as a stored schema-2 row does, so the paid answer
+    is kept rather than rejected."""
+    for choice in body.get("choices") or []:
+        message = (choice or {}).get("message") or {}
+        calls = message.get("tool_calls") or []
+        holders = [(c.get("function") or {}, "arguments") for c in calls] + [(message, "content")]
+        for holder, key in holders:
+            try:
+                answer = json.loads(holder.get(key) or "")
+            except (TypeError, ValueError):
+                continue
+            if isinstance(answer, dict) and "claimed_gains" in answer and "results" not in answer:
+                holder[key] = json.dumps(answer | {"results": []})
+    return body
 
 
 def _error_text(error: Any) -> str | None:

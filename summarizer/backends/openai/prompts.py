@@ -15,7 +15,7 @@ from pathlib import Path
 
 from summarizer.core.errors import ConfigError
 
-DEFAULT_PROMPT = "extract_v2"
+DEFAULT_PROMPT = "extract_v3"
 _PACKAGE_DIR = Path(__file__).resolve().parents[2]  # summarizer/
 
 

@@ -9,13 +9,14 @@ read the unescaped text (``88\\%`` as ``88%``) and their evidence is mapped back
 from __future__ import annotations
 
 from summarizer.backends.rules.category import choose_category
-from summarizer.backends.rules.gains import extract_gains
+from summarizer.backends.rules.gains import extract_gains, extract_results
 from summarizer.backends.rules.links import link_kinds, pick_code_url
 from summarizer.backends.rules.method import extract_method
 from summarizer.backends.rules.sizes import extract_sizes
 from summarizer.backends.rules.task import extract_task
 from summarizer.backends.rules.version import RULES_VERSION
-from summarizer.core.schema import ClaimedGain, Link, Method, ModelSize, Summary
+from summarizer.core.fields import FIELDS
+from summarizer.core.schema import ClaimedGain, Link, Method, ModelSize, Result, Summary
 from summarizer.text.escapes import Unescaped
 from summarizer.text.sentences import Sentences
 from summarizer.text.urls import classify_link, find_links, normalise_url
@@ -37,6 +38,8 @@ def _extract(title: str, abstract: str) -> Summary:
     code = pick_code_url(links, kinds)
     method = extract_method(title, abstract, sentences)
     task = extract_task(title, sentences)
+    gains = extract_gains(abstract, sentences, method.name)
+    results = extract_results(abstract, sentences, method.name)
     return Summary(
         task=task.task,
         task_evidence=task.evidence,
@@ -51,7 +54,18 @@ def _extract(title: str, abstract: str) -> Summary:
                 baseline=g.baseline,
                 evidence=g.evidence,
             )
-            for g in extract_gains(abstract, sentences, method.name)
+            for g in gains
+        ],
+        results=[
+            Result(
+                benchmark=r.benchmark,
+                metric=r.metric,
+                value=r.value,
+                unit=r.unit,
+                setting=r.setting,
+                evidence=r.evidence,
+            )
+            for r in results
         ],
         model_sizes=[
             ModelSize(text=s.text, params=s.params, vague=s.vague, role=s.role, evidence=evidence)
@@ -74,11 +88,13 @@ def _restore_evidence(summary: Summary, text: Unescaped) -> Summary:
             "task_evidence": back(summary.task_evidence),
             "code_url_evidence": back(summary.code_url_evidence),
             "method": summary.method.model_copy(update={"evidence": back(summary.method.evidence)}),
-            "claimed_gains": [
-                g.model_copy(update={"evidence": back(g.evidence)}) for g in summary.claimed_gains
-            ],
-            "model_sizes": [
-                s.model_copy(update={"evidence": back(s.evidence)}) for s in summary.model_sizes
-            ],
+            **{
+                field.attribute: [
+                    v.model_copy(update={"evidence": back(v.evidence)})
+                    for v in getattr(summary, field.attribute)
+                ]
+                for field in FIELDS
+                if "evidence" in field.item.model_fields
+            },
         }
     )

@@ -282,3 +282,23 @@ def extract_gains(
         for offset, value, unit in sorted(found, key=lambda item: item[0]):
             add(value, unit, sentence, offset, s_start)
     return gains
+
+
+@dataclass(frozen=True, slots=True)
+class FoundResult:
+    """One absolute score of the paper's own method, with what sits near it."""
+
+    benchmark: str | None
+    metric: str | None
+    value: float
+    unit: str | None
+    setting: str | None
+    evidence: str
+    start: int
+
+
+def extract_results(
+    text: str, sentences: Sentences, method_name: str | None = None
+) -> list[FoundResult]:
+    """Absolute scores claimed for the paper's own method, in order."""
+    return []
