@@ -154,3 +154,15 @@ def test_server_words_are_shortened_to_one_printable_line() -> None:
     line = shorten(hostile)
     assert "\x1b" not in line and "\n" not in line and len(line) == 160
     assert line.startswith("bad [31m request [/INST] :smile:")
+
+
+def test_the_plain_schema_keeps_every_required_field_and_says_null_as_a_type_list() -> None:
+    """The small-context schema drops annotations, not fields: a field named `description`
+    (the method's) stays, and `X | None` is a type list."""
+    from summarizer.backends.openai.endpoint import PlainSummary
+
+    schema = PlainSummary.model_json_schema()
+    for shape in [schema, *schema["$defs"].values()]:
+        assert set(shape["required"]) == set(shape["properties"]), shape
+    assert schema["$defs"]["Method"]["properties"]["description"] == {"type": ["string", "null"]}
+    assert "description" not in schema["properties"]["task"]

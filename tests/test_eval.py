@@ -21,7 +21,7 @@ def test_eval_prints_per_field_table_and_records_it(seeds: Path, db_path: Path) 
     assert "rules · rules-" in result.stdout and "65 of 65 gold papers" in result.stdout
     fields = [
         "code_url", "links", "model_sizes", "gains", "method_name",
-        "own_sizes", "gain_metrics", "link_kinds", "task_category",
+        "own_sizes", "gain_metrics", "link_kinds", "task_category", "results",
     ]  # fmt: skip
     for field in fields:
         assert field in result.stdout

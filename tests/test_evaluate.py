@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.core.schema import ClaimedGain, Link, Method, ModelSize, Summary
+from summarizer.core.schema import ClaimedGain, Link, Method, ModelSize, Result, Summary
 from summarizer.eval.score import (
     FieldScore,
     GoldGain,
@@ -15,6 +15,7 @@ from summarizer.eval.score import (
     GoldRecord,
     GoldSize,
     ascii_name,
+    gold_record,
     load_gold,
     score,
 )
@@ -101,6 +102,36 @@ def test_gains_need_value_and_unit() -> None:
     record = gold(gains=(GoldGain(2.0, "%"), GoldGain(3.0, "points")))
     s = by_field(score({"T": pred(claimed_gains=gains)}, [record]))["gains"]
     assert (s.precision, s.recall) == (0.5, 0.5)
+
+
+def test_results_are_scored_apart_from_gains_on_value_and_benchmark() -> None:
+    """A v3 gold line scores results (value and benchmark) in their own row; an absolute
+    score stored as a gain is a false gain, not a result."""
+    row = {
+        "title": "T", "code_url": None, "links": [], "model_sizes": [], "method_name": None,
+        "gains": [{"value": 3.1, "unit": "points"}],
+        "results": [{"benchmark": "COCO person detection", "metric": "recall", "value": 84.5,
+                     "unit": "%", "setting": None},
+                    {"benchmark": "MMLU", "metric": None, "value": 70.0, "unit": "%",
+                     "setting": None}],
+    }  # fmt: skip
+    (record,) = [gold_record(row)]
+    results = [
+        Result(benchmark="COCO", metric="recall", value=84.5, unit="%", setting=None,
+               evidence="e"),
+        Result(benchmark="GSM8K", metric=None, value=70.0, unit="%", setting=None, evidence="e"),
+    ]  # fmt: skip
+    gains = [
+        ClaimedGain(metric=None, value=3.1, unit="points", benchmark=None, baseline=None,
+                    evidence="e"),
+        ClaimedGain(metric=None, value=84.5, unit="%", benchmark=None, baseline=None,
+                    evidence="e"),
+    ]  # fmt: skip
+    scores = by_field(score({"T": pred(results=results, claimed_gains=gains)}, [record]))
+    assert (scores["results"].precision, scores["results"].recall) == (0.5, 0.5)
+    assert (scores["gains"].precision, scores["gains"].recall) == (0.5, 1.0)
+    # a gold file that never labels results has no results row to miss
+    assert "results" not in by_field(score({"T": pred(results=results)}, [gold()]))
 
 
 def test_method_name_recall_uses_name_or_description() -> None:

@@ -347,8 +347,8 @@ def test_no_mode_that_works_stops_the_run_before_the_batch(tmp_path: Path) -> No
 def test_a_context_limit_is_learned_and_the_answer_sized_to_fit(tmp_path: Path) -> None:
     too_long = error(
         400,
-        "This model's maximum context length is 2048 tokens. However, you requested 2724 "
-        "tokens (1700 in the messages, 1024 in the completion).",
+        "This model's maximum context length is 2048 tokens. However, you requested 3024 "
+        "tokens (2000 in the messages, 1024 in the completion).",
     )
     script = Script(too_long, completion(summary_json()))
     report, _ = run_one(tmp_path, script)

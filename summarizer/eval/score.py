@@ -20,6 +20,7 @@ from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 
+from summarizer.core.fields import FIELDS
 from summarizer.core.paper import normalise_text
 from summarizer.core.schema import Summary
 from summarizer.text.metrics import metric_kind
@@ -398,22 +399,29 @@ def score(predictions: Mapping[str, Summary], gold: Sequence[GoldRecord]) -> lis
     """
     pairs, missing = pair_up(predictions, gold)
     pairs.extend((Summary.empty(), record) for record in missing)
-    labels_results = any(record.results is not None for record in gold)
-    return [
-        scorer(pairs)
-        for scorer in (
-            score_code_url,
-            score_links,
-            score_model_sizes,
-            score_gains,
-            score_method_name,
-            score_own_model_sizes,
-            score_gain_metrics,
-            score_link_kinds,
-            score_task_category,
-            *((score_results,) if labels_results else ()),
-        )
-    ]
+    scorers = [score_code_url, *PAPER_SCORERS]
+    for field in FIELDS:
+        scorers.extend(FIELD_SCORERS[field.name])
+    labelled = [s for s in scorers if s is not score_results or _labels_results(gold)]
+    return [scorer(pairs) for scorer in labelled]
+
+
+def _labels_results(gold: Sequence[GoldRecord]) -> bool:
+    """Results are scored only against gold that labels them (v3): an older file has none
+    to miss."""
+    return any(record.results is not None for record in gold)
+
+
+Scorer = Callable[[list[tuple[Summary, GoldRecord]]], FieldScore]
+FIELD_SCORERS: dict[str, tuple[Scorer, ...]] = {
+    "links": (score_links, score_link_kinds),
+    "model_sizes": (score_model_sizes, score_own_model_sizes),
+    "gains": (score_gains, score_gain_metrics),
+    "results": (score_results,),
+}
+"""How each value field of :data:`summarizer.core.fields.FIELDS` is scored."""
+PAPER_SCORERS: tuple[Scorer, ...] = (score_method_name, score_task_category)
+"""The one-per-paper fields besides ``code_url``."""
 
 
 def format_table(scores: Sequence[FieldScore]) -> str:
