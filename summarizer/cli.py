@@ -82,8 +82,11 @@ never drive the terminal or reorder what it shows."""
 
 
 def _visible(item: Any) -> Any:
+    from rich.console import Group
     from rich.text import Text
 
+    if isinstance(item, Group):  # `show`: a paper's lines, each made visible
+        return Group(*(_visible(part) for part in item.renderables))
     if isinstance(item, str):
         return item.translate(_INVISIBLE)
     if isinstance(item, Text):

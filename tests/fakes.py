@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Self
 
 from summarizer.backends import Backend, BackendSettings, Capabilities
 from summarizer.core.identity import CacheIdentity
 from summarizer.core.paper import Paper
-from summarizer.core.schema import ModelSize, Summary
+from summarizer.core.schema import ModelSize, Result, Summary
 
 
 @dataclass
@@ -96,3 +98,40 @@ class FakeClock:
         self.sleeps.append(seconds)
         self.now += max(seconds, self.TICK)
         await asyncio.sleep(0)  # still yield to other tasks, as a real sleep does
+
+
+def give_results(db: Path, results: Mapping[str, Sequence[Result]]) -> None:
+    """Give the current extraction of each paper (by title) these results, stored as a backend
+    that reports them would store them: grounded against the abstract, through ``Store.save``.
+    (The rules report no results yet; an LLM does. No run is logged.)"""
+    from summarizer.core.identity import CacheIdentity
+    from summarizer.core.results import Extraction
+    from summarizer.grounding import ground
+    from summarizer.store.columns import summary_of
+    from summarizer.store.store import Store
+
+    with Store(db) as store:
+        with store.session() as con:
+            cursor = con.execute(
+                "SELECT e.*, p.abstract, p.title AS paper_title FROM extractions e "
+                "JOIN paper_records p ON e.cache_key = p.current_key WHERE p.title IN "
+                f"({', '.join('?' for _ in results)})",
+                list(results),
+            )
+            names = [d[0] for d in cursor.description or []]
+            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        assert {row["paper_title"] for row in rows} == set(results), "a title matched no paper"
+        extractions = []
+        for row in rows:
+            summary = summary_of(row, row["abstract"]).model_copy(
+                update={"results": list(results[row["paper_title"]])}
+            )
+            identity = CacheIdentity(
+                row["backend"], row["model"], row["prompt_hash"] or "", row["schema_version"]
+            )
+            extractions.append(
+                Extraction(
+                    row["paper_id"], row["cache_key"], identity, ground(summary, row["abstract"])
+                )
+            )
+        store.save(extractions, replace=True)

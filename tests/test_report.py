@@ -99,11 +99,11 @@ def test_html_is_self_contained_with_the_dom_contract(hostile_db: Path, isolated
     for name in ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js"):
         assert f'<script data-vendor="{name}">' in page
     # the DOM contract lives in the page's script
-    for name in ("papers_per_day", "model_sizes", "gains", "grounded", "runs"):
+    for name in ("papers_per_day", "model_sizes", "gains", "results", "grounded", "runs"):
         assert f'name: "{name}"' in own
     for attr in ('"data-chart"', '"data-paper-id"', '"data-field"'):
         assert attr in own
-    for field in ("code_url", "link", "model_size", "gain", "method", "task"):
+    for field in ("code_url", "link", "model_size", "gain", "result", "method", "task"):
         assert f"{field}:" in own
     assert "innerHTML" not in own
     assert "<title>Weekly &lt;b&gt;digest&lt;/b&gt;</title>" in page

@@ -16,6 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer.cli import app
+from summarizer.core.schema import Result
+from tests.fakes import give_results
 
 selenium = pytest.importorskip("selenium")
 from selenium import webdriver  # noqa: E402
@@ -39,7 +41,7 @@ PAPERS = [
         "abstract": (
             "Machine translation is hard for low-resource languages. We introduce EvilNet, "
             "a 7B parameter model. EvilNet improves BLEU by 3.2 points on WMT22 over GPT-4. "
-            "Code is available at https://github.com/evil/evilnet."
+            "Code is available at https://github.com/evil/evilnet. It scores 41.7 BLEU."
         ),
     },
     {
@@ -81,6 +83,10 @@ def test_charts_table_and_evidence_in_chromium(isolated: Path, driver: Any) -> N
     source = isolated / "papers.jsonl"
     source.write_text("".join(json.dumps(p) + "\n" for p in PAPERS), encoding="utf-8")
     assert runner.invoke(app, ["run", str(source), "--backend", "rules"]).exit_code == 0
+    hostile = "WMT22 <img src=x onerror=alert(4)></text><script>alert(5)</script>"
+    result = Result(benchmark=hostile, metric="BLEU", value=41.7, unit=None, setting="</script>",
+                    evidence="It scores 41.7 BLEU.")  # fmt: skip
+    give_results(isolated / "db" / "summarizer.duckdb", {PAPERS[0]["title"]: [result]})
     out = isolated / "digest.html"
     assert runner.invoke(app, ["report", "--out", str(out)]).exit_code == 0
 
@@ -90,6 +96,7 @@ def test_charts_table_and_evidence_in_chromium(isolated: Path, driver: Any) -> N
         "papers_per_day",
         "model_sizes",
         "gains",
+        "results",
         "grounded",
         "runs",
     }
@@ -110,6 +117,12 @@ def test_charts_table_and_evidence_in_chromium(isolated: Path, driver: Any) -> N
     # nothing was requested from the network, and no injected script ran
     assert driver.execute_script("return performance.getEntriesByType('resource').length") == 0
     assert driver.find_elements(By.CSS_SELECTOR, "img") == []
+    assert driver.find_elements(By.CSS_SELECTOR, "#charts script") == []
+    # the results chart names the hostile benchmark as text, and its paper beside the bar
+    results = driver.find_element(By.CSS_SELECTOR, '[data-chart="results"]')
+    texts = _wait(lambda: [t.text for t in results.find_elements(By.CSS_SELECTOR, "svg text")])
+    assert any(t.startswith("WMT22 <img src=x") for t in texts), texts
+    assert any(t.startswith("41.7 \u00b7 </script><img") for t in texts), texts
 
     rows = driver.find_elements(By.CSS_SELECTOR, "#papers tbody tr")
     assert len(rows) == 2
@@ -139,13 +152,15 @@ def test_charts_table_and_evidence_in_chromium(isolated: Path, driver: Any) -> N
     card = driver.find_element(By.CSS_SELECTOR, f'#viewer [data-paper-id="{paper_id}"]')
     assert "</script>" in card.find_element(By.TAG_NAME, "h3").text
     fields = {m.get_attribute("data-field") for m in card.find_elements(By.CSS_SELECTOR, "mark")}
-    assert {"code_url", "model_size", "gain", "method"} <= fields
+    assert {"code_url", "model_size", "gain", "result", "method"} <= fields
     code = card.find_element(By.CSS_SELECTOR, 'mark[data-field="code_url"]')
     assert code.text.startswith("https://github.com/evil/evilnet")
     legend = {
         e.get_attribute("data-legend") for e in card.find_elements(By.CSS_SELECTOR, "[data-legend]")
     }
     assert fields <= legend
+    values = [b.text for b in card.find_elements(By.CSS_SELECTOR, 'button[data-value="result"]')]
+    assert values == [f"result: 41.7 BLEU on {hostile} (</script>)"]
     card.find_element(By.CSS_SELECTOR, 'button[data-value="gain"]').click()
     flashed = _wait(lambda: card.find_elements(By.CSS_SELECTOR, "mark.flash"))
     assert flashed and flashed[0].get_attribute("data-field") == "gain"

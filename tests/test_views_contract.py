@@ -69,4 +69,4 @@ def test_the_digest_lists_own_sizes_and_the_category(tmp_path: Path) -> None:
         (row,) = csv.DictReader(handle)
     assert row["model_sizes"] == "7B"
     assert row["task_category"] == "model-merging"
-    assert list(row)[-1] == "task_category"  # appended: existing columns keep their places
+    assert list(row)[-2:] == ["task_category", "results"]  # appended: the others keep places

@@ -29,14 +29,38 @@ _SIZE_TEXT = """
          WHEN s.params >= 1e3 THEN rtrim(rtrim(printf('%.2f', s.params / 1e3), '0'), '.') || 'K'
          ELSE CAST(s.params AS VARCHAR) END
 """
-_GAIN_TEXT = """
+
+
+def _words(expression: str) -> str:
+    """Text a backend wrote, on one line: control characters (a newline, an escape) as spaces."""
+    return f"regexp_replace({expression}, '[\\x00-\\x1f\\x7f]', ' ', 'g')"
+
+
+def _with_unit(alias: str) -> str:
+    """A value as :func:`summarizer.outputs.values.with_unit` writes it: ``12%``, ``2.3x``,
+    ``3.1 points``, ``120 FPS``."""
+    return (
+        f"rtrim(rtrim(printf('%.4f', {alias}.value), '0'), '.') || coalesce(CASE "
+        f"WHEN {alias}.unit IN ('%', 'x') THEN {alias}.unit ELSE ' ' || {_words(alias + '.unit')} "
+        "END, '')"
+    )
+
+
+_GAIN_TEXT = f"""
     concat_ws(' ',
-        rtrim(rtrim(printf('%.4f', g.value), '0'), '.') || coalesce(
-            CASE g.unit WHEN 'points' THEN ' points' ELSE g.unit END, ''),
-        g.metric,
-        CASE WHEN g.benchmark IS NOT NULL THEN 'on ' || g.benchmark END,
-        CASE WHEN g.baseline IS NOT NULL THEN 'vs ' || g.baseline END,
+        {_with_unit("g")},
+        {_words("g.metric")},
+        CASE WHEN g.benchmark IS NOT NULL THEN 'on ' || {_words("g.benchmark")} END,
+        CASE WHEN g.baseline IS NOT NULL THEN 'vs ' || {_words("g.baseline")} END,
         CASE WHEN NOT g.grounded THEN '[ungrounded]' END)
+"""
+_RESULT_TEXT = f"""
+    concat_ws(' ',
+        {_with_unit("r")},
+        {_words("r.metric")},
+        CASE WHEN r.benchmark IS NOT NULL THEN 'on ' || {_words("r.benchmark")} END,
+        CASE WHEN r.setting IS NOT NULL THEN '(' || {_words("r.setting")} || ')' END,
+        CASE WHEN NOT r.grounded THEN '[ungrounded]' END)
 """
 
 
@@ -68,8 +92,11 @@ DIGEST: dict[str, str] = {
     "backend": "backend",
     "model": "model",
     "task_category": "task_category",
+    "results": f"array_to_string([{_RESULT_TEXT} FOR r IN results], '; ')",
 }
-"""The digest's fixed columns (documented in the README), each as text."""
+"""The digest's fixed columns (documented in the README), each as text. Their names and order
+are a contract: a new column goes at the end. Every field of
+:data:`~summarizer.core.fields.FIELDS` has the column of its name (a contract test checks)."""
 
 
 def _filters(where: str | None, since: date | None) -> str:

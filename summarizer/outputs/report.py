@@ -6,8 +6,8 @@ so 1,000 papers with their abstracts stay well under 3 MB), the styles, the scri
 data. A Content-Security-Policy (``default-src 'none'``) keeps the page from making any
 network request when opened.
 
-Data come from the public views (summaries, papers, model_sizes, gains, links, runs) with
-the same ``--where``/``--since`` semantics as ``export``: ``--where`` is a filter on the
+Data come from the public views (summaries, papers, runs and the view of each value field of
+:data:`~summarizer.core.fields.FIELDS`: links, model_sizes, gains, results) with the same ``--where``/``--since`` semantics as ``export``: ``--where`` is a filter on the
 summaries view and picks the papers; every other view is read for those papers. The
 runs chart is not filtered by paper (a run has none); ``--since`` applies to its start.
 
@@ -21,13 +21,18 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from summarizer.core.errors import ConfigError
+from summarizer.core.fields import BY_NAME, FIELDS
+from summarizer.outputs.values import gain_text, result_text, with_unit
 from summarizer.store.paths import refuse_to_overwrite_a_database
 
 if TYPE_CHECKING:
@@ -37,6 +42,49 @@ REPORT_FORMATS = ("html", "md")
 VENDOR_FILES = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
 DEFAULT_TITLE = "Paper digest"
 TOP_BENCHMARKS = 25
+CHART_TEXT = 80
+"""Characters of stored text a chart label or tooltip shows (a benchmark name can be long)."""
+_CONTROLS = dict.fromkeys((*range(0x20), 0x7F), " ")
+"""Control characters (a newline, an escape) read as spaces in one-line text."""
+
+
+@dataclass(frozen=True)
+class Reported:
+    """How the report reads and shows the values of one field of :data:`FIELDS`."""
+
+    columns: str
+    """What it reads from the field's view, besides paper_id, grounded, start_char, end_char."""
+    text: Callable[[dict[str, Any]], str]
+    """One value in words: its highlight's label in the viewer, its entry in the table."""
+    words: str
+    """The field's name in the viewer's legend."""
+    colour: str
+    """Its highlight in the abstract."""
+
+
+REPORTED: dict[str, Reported] = {
+    "links": Reported("url, kind, is_code_url", lambda v: str(v["url"]), "link", "#d3f3d9"),
+    "model_sizes": Reported(
+        "params, text, coalesce(role, 'own') AS role, task_category",
+        lambda v: str(v["text"]), "model size", "#b9dcff",
+    ),
+    "gains": Reported(
+        "metric, value, unit, benchmark, baseline, evidence, title", gain_text, "gain", "#ffdf8a"
+    ),
+    "results": Reported(
+        "benchmark, metric, value, unit, setting, evidence, title",
+        result_text, "result", "#f5c2e0",
+    ),
+}  # fmt: skip
+"""Per field of :data:`FIELDS` (a contract test checks each has one)."""
+
+MARKS: dict[str, tuple[str, str]] = {
+    "code_url": ("code URL", "#9be7a8"),
+    **{BY_NAME[name].label: (shown.words, shown.colour) for name, shown in REPORTED.items()},
+    "method": ("method", "#e3cdff"),
+    "task": ("task", "#e07a5f"),
+}
+"""What the viewer highlights (``data-field``), in legend order: its words and colour."""
 
 
 def _filters(where: str | None, since: date | None) -> str:
@@ -84,23 +132,15 @@ def collect(store: Store, where: str | None = None, since: date | None = None) -
                     f"{text[0] if text else type(exc).__name__}"
                 ) from None
             raise
-        sizes = _rows(
-            con,
-            f"SELECT paper_id, params, text, grounded, coalesce(role, 'own') AS role, "
-            f"task_category, start_char, end_char FROM model_sizes "
-            f"WHERE paper_id IN ({chosen}) ORDER BY paper_id, start_char NULLS LAST",
-        )
-        gains = _rows(
-            con,
-            f"SELECT paper_id, metric, value, unit, benchmark, baseline, evidence, grounded, "
-            f"title, start_char, end_char FROM gains WHERE paper_id IN ({chosen}) "
-            f"ORDER BY paper_id, start_char NULLS LAST",
-        )
-        links = _rows(
-            con,
-            f"SELECT paper_id, url, kind, grounded, is_code_url, start_char, end_char "
-            f"FROM links WHERE paper_id IN ({chosen}) ORDER BY paper_id, start_char NULLS LAST",
-        )
+        values = {
+            f.name: _rows(
+                con,
+                f"SELECT paper_id, {REPORTED[f.name].columns}, grounded, start_char, end_char "
+                f"FROM {f.name} WHERE paper_id IN ({chosen}) "
+                f"ORDER BY paper_id, start_char NULLS LAST",
+            )
+            for f in FIELDS
+        }
         run_filter = f"AND started_at >= DATE '{since.isoformat()}'" if since else ""
         runs = _rows(
             con,
@@ -108,26 +148,16 @@ def collect(store: Store, where: str | None = None, since: date | None = None) -
             "cost_usd, extracted FROM runs "
             f"WHERE coalesce(backend, '') NOT IN ('', 'rules') {run_filter} ORDER BY started_at",
         )
-    return {"papers": papers, "sizes": sizes, "gains": gains, "links": links, "runs": runs}
+    return {"papers": papers, **values, "runs": runs}
 
 
 # -- shaping ------------------------------------------------------------------------------------
 
 
-def _number(value: float) -> str:
-    return f"{value:.4f}".rstrip("0").rstrip(".")
-
-
-def gain_text(g: dict[str, Any]) -> str:
-    unit = g.get("unit") or ""
-    parts = [_number(g["value"]) + (" points" if unit == "points" else unit)]
-    if g.get("metric"):
-        parts.append(str(g["metric"]))
-    if g.get("benchmark"):
-        parts.append(f"on {g['benchmark']}")
-    if g.get("baseline"):
-        parts.append(f"vs {g['baseline']}")
-    return " ".join(parts)
+def _short(text: Any, limit: int = CHART_TEXT) -> str:
+    """Stored text cut for a chart's label or tooltip: one line, at most ``limit`` characters."""
+    one_line = " ".join(str(text or "").translate(_CONTROLS).split())
+    return one_line if len(one_line) <= limit else one_line[: limit - 1] + "\u2026"
 
 
 def _utf16(text: str) -> Any:
@@ -161,9 +191,9 @@ def _span_ok(start: Any, end: Any, length: int) -> bool:
 def shape(data: dict[str, Any], title: str) -> dict[str, Any]:
     """The JSON document the page reads: papers (compact rows) and one dataset per chart."""
     by_paper: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    for kind in ("sizes", "gains", "links"):
-        for row in data[kind]:
-            by_paper.setdefault(row["paper_id"], {}).setdefault(kind, []).append(row)
+    for f in FIELDS:
+        for row in data[f.name]:
+            by_paper.setdefault(row["paper_id"], {}).setdefault(f.name, []).append(row)
     papers = []
     for p in data["papers"]:
         abstract = p["abstract"] or ""
@@ -183,25 +213,26 @@ def shape(data: dict[str, Any], title: str) -> dict[str, Any]:
                 loose.append([field, label, ok])  # noqa: B023
 
         code_span = None
-        for link in extra.get("links", []):
-            if link.get("is_code_url") and _span_ok(link["start_char"], link["end_char"], n):
-                code_span = (link["start_char"], link["end_char"])
-            else:
-                add("link", link["start_char"], link["end_char"], link["url"], link["grounded"])
+        for f in FIELDS:
+            for v in extra.get(f.name, []):
+                code_link = f.name == "links" and v["is_code_url"]
+                if code_link and _span_ok(v["start_char"], v["end_char"], n):
+                    code_span = (v["start_char"], v["end_char"])  # highlighted as code_url
+                    continue
+                add(
+                    f.label, v["start_char"], v["end_char"], REPORTED[f.name].text(v), v["grounded"]
+                )
         if p.get("code_url"):
             code_span = code_span or _find(p["code_url"], abstract)
             start, end = code_span or (None, None)
             add("code_url", start, end, p["code_url"], p.get("code_url_grounded"))
-        own_sizes = []
-        for s in extra.get("sizes", []):
-            add("model_size", s["start_char"], s["end_char"], s["text"], s["grounded"])
-            if s["role"] == "own" and s["params"] is not None:
-                own_sizes.append(s["text"])
-        gains = []
-        for g in extra.get("gains", []):
-            text = gain_text(g)
-            gains.append(text)
-            add("gain", g["start_char"], g["end_char"], text, g["grounded"])
+        own_sizes = [
+            s["text"]
+            for s in extra.get("model_sizes", [])
+            if s["role"] == "own" and s["params"] is not None
+        ]
+        gains = [gain_text(g) for g in extra.get("gains", [])]
+        results = [result_text(r) for r in extra.get("results", [])]
         if p.get("method_name"):
             start, end = _find(p["method_name"], abstract) or (None, None)
             add("method", start, end, p["method_name"], start is not None)
@@ -223,6 +254,7 @@ def shape(data: dict[str, Any], title: str) -> dict[str, Any]:
                 gains,
                 spans,
                 loose,
+                results,
             ]
         )
     return {"title": title, "papers": papers, "charts": _charts(data)}
@@ -241,7 +273,7 @@ def _charts(data: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     ]
     sizes = [
         {"category": s["task_category"] or "(none)", "params": s["params"], "text": s["text"]}
-        for s in data["sizes"]
+        for s in data["model_sizes"]
         if s["role"] == "own" and s["params"] and s["params"] > 0
     ]
     best: dict[str, dict[str, Any]] = {}
@@ -275,9 +307,9 @@ def _charts(data: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     for p in data["papers"]:
         if p.get("code_url"):
             count("code_url", p.get("code_url_grounded"))
-    for kind, field in (("links", "link"), ("sizes", "model_size"), ("gains", "gain")):
-        for row in data[kind]:
-            count(field, row["grounded"])
+    for f in FIELDS:
+        for row in data[f.name]:
+            count(f.label, row["grounded"])
     grounded = [
         {"field": f, "values": t[0], "share": round(t[1] / t[0], 4)}
         for f, t in sorted(tally.items())
@@ -290,7 +322,62 @@ def _charts(data: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         }
         for r in data["runs"]
     ]
-    return {"per_day": per_day, "sizes": sizes, "gains": gains, "grounded": grounded, "runs": runs}
+    return {
+        "per_day": per_day,
+        "sizes": sizes,
+        "gains": gains,
+        "results": best_results(data["results"]),
+        "grounded": grounded,
+        "runs": runs,
+    }
+
+
+LOWER_IS_BETTER = re.compile(
+    r"\b(?:error|errors|wer|cer|ter|fid|fvd|kid|perplexity|ppl|loss|nll|mae|mse|rmse|eer|"
+    r"latency|distance|bpc|bpb|bits per)\b",
+    re.IGNORECASE,
+)
+"""Metrics whose best value is the lowest (word error rate, FID, perplexity, latency)."""
+
+
+def best_results(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The best grounded result on each benchmark, metric and unit, with its paper: for the
+    :data:`TOP_BENCHMARKS` reported by the most papers. Highest wins, lowest for a metric
+    :data:`LOWER_IS_BETTER` names."""
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for r in rows:
+        if not r.get("grounded") or not r.get("benchmark") or r.get("value") is None:
+            continue
+        key = (
+            str(r["benchmark"]).casefold(),
+            str(r.get("metric") or "").casefold(),
+            r.get("unit") or "",
+        )
+        groups.setdefault(key, []).append(r)
+    ranked = sorted(groups.items(), key=lambda kv: (-len({r["paper_id"] for r in kv[1]}), kv[0]))
+    best = []
+    for _key, group in ranked[:TOP_BENCHMARKS]:
+        lower = bool(LOWER_IS_BETTER.search(str(group[0].get("metric") or "")))
+        top = (min if lower else max)(group, key=lambda r: r["value"])
+        named = " \u00b7 ".join(
+            str(part) for part in (top["benchmark"], top.get("metric"), top.get("unit")) if part
+        )
+        best.append(
+            {
+                "label": _short(named),
+                "value": top["value"],
+                "unit": top.get("unit") or "(none)",
+                "best": _short(
+                    f"{with_unit(top['value'], top.get('unit'))} \u00b7 {top.get('title')}"
+                ),
+                "result": _short(result_text(top)),
+                "paper": _short(top.get("title")),
+                "better": "lower" if lower else "higher",
+                "papers": len({r["paper_id"] for r in group}),
+                "evidence": _short(top.get("evidence"), 4 * CHART_TEXT),
+            }
+        )
+    return best
 
 
 # -- writing ------------------------------------------------------------------------------------
@@ -326,20 +413,38 @@ def _vendor() -> str:
     return "\n".join(parts)
 
 
+def _marks_js() -> str:
+    """The viewer's fields (``data-field`` to legend words), a JavaScript object literal."""
+    return (
+        "{"
+        + ", ".join(f"{field}: {json.dumps(words)}" for field, (words, _) in MARKS.items())
+        + "}"
+    )
+
+
+def _marks_css() -> str:
+    """One highlight colour per field; ``task`` is underlined rather than filled."""
+    rules = [f".f-{field}{{background:{colour}}}" for field, (_, colour) in MARKS.items()]
+    return (
+        "".join(rules)
+        + f"mark.f-task{{background:none;border-bottom:2px solid {MARKS['task'][1]}}}"
+    )
+
+
 def render_html(document: dict[str, Any]) -> str:
     from summarizer.outputs.report_assets import CSS, JS, TEMPLATE
 
     return (
         TEMPLATE.replace("%%TITLE%%", html.escape(document["title"]))
-        .replace("%%CSS%%", CSS)
+        .replace("%%CSS%%", CSS.replace("%%MARKS%%", _marks_css()))
         .replace("%%VENDOR%%", _vendor())
         .replace("%%DATA%%", _script_json(document))
-        .replace("%%JS%%", JS)
+        .replace("%%JS%%", JS.replace("%%MARKS%%", _marks_js()))
     )
 
 
 def _md_cell(value: Any) -> str:
-    text = " ".join(str(value if value is not None else "").split())
+    text = " ".join(str(value if value is not None else "").translate(_CONTROLS).split())
     return (
         html.escape(text, quote=False).replace("|", "\\|").replace("[", "\\[").replace("]", "\\]")
     )
@@ -366,18 +471,23 @@ def render_md(document: dict[str, Any], table_rows: int = 50) -> str:
         lines.append("- **Largest claimed gains:**")
         for g in gains:
             lines.append(f"  - {_md_cell(g['claim'])}: {_md_cell(g['paper'])}")
-    lines += ["", "| title | task category | method | code | own sizes | gains | grounded |"]
-    lines.append("|---|---|---|---|---|---|---|")
+    results = document["charts"]["results"][:5]
+    if results:
+        lines.append("- **Best results per benchmark:**")
+        for r in results:
+            lines.append(
+                f"  - {_md_cell(r['result'])}: {_md_cell(r['paper'])} ({r['better']} is better; "
+                f"{r['papers']} paper{'s' if r['papers'] != 1 else ''} reporting)"
+            )
+    lines += [
+        "",
+        "| title | task category | method | code | own sizes | gains | results | grounded |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for p in papers[:table_rows]:
         ratio = "" if p[6] is None else f"{p[6]:.0%}"
-        lines.append(
-            "| "
-            + " | ".join(
-                _md_cell(v)
-                for v in (p[1], p[2], p[3], p[4], "; ".join(p[8]), "; ".join(p[9]), ratio)
-            )
-            + " |"
-        )
+        cells = (p[1], p[2], p[3], p[4], *("; ".join(p[i]) for i in (8, 9, 12)), ratio)
+        lines.append("| " + " | ".join(_md_cell(v) for v in cells) + " |")
     if total > table_rows:
         lines += ["", f"… and {total - table_rows} more papers (see the HTML report)."]
     return "\n".join(lines) + "\n"

@@ -3,9 +3,11 @@
 The script reads the JSON document from ``#report-data`` and builds every element with
 ``createElement``/``textContent``; it never assigns ``innerHTML``. Paper rows are compact
 arrays: ``[paper_id, title, task_category, method, code_url, first_seen, grounded_ratio,
-abstract, own_sizes, gains, spans, loose]``; a span is ``[field, start, end, label,
+abstract, own_sizes, gains, spans, loose, results]``; a span is ``[field, start, end, label,
 grounded]`` in UTF-16 offsets of the abstract (label null: the
-span's own text), a loose value ``[field, label, grounded]``.
+span's own text), a loose value ``[field, label, grounded]``. ``%%MARKS%%`` in the styles
+and the script is replaced by the highlighted fields (``report.MARKS``), their colours and
+legend words.
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ section[data-chart] h3{margin:0 0 6px;font-size:15px}.caption{margin:6px 0 0;col
 #table-wrap{max-height:80vh;overflow:auto;border:1px solid #dde1e7;background:#fff}
 table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{padding:4px 6px;border-bottom:1px solid #eef0f3;text-align:left;vertical-align:top}
-td.title{min-width:16em}td.title .sub{display:block;color:#5a6270;font-size:12px}
+td.title{min-width:16em}td.title .sub{display:block;color:#5a6270;font-size:12px;overflow-wrap:anywhere}
 td.nowrap{white-space:nowrap}td.category{min-width:9em}
 .count{font-size:40px;font-weight:600;margin:24px 0 4px}.count small{font-size:15px;font-weight:400;color:#5a6270}
 th{position:sticky;top:0;background:#f0f2f5;cursor:pointer;user-select:none;white-space:nowrap}
@@ -73,11 +75,9 @@ tbody tr{cursor:pointer}tbody tr:hover{background:#f3f7ff}tbody tr.open{backgrou
 .legend{display:flex;flex-wrap:wrap;gap:8px;margin:8px 0;font-size:12px}
 .legend span{display:inline-flex;align-items:center;gap:4px}.swatch{width:12px;height:12px;border-radius:2px;display:inline-block}
 mark{background:none;color:inherit;padding:0 1px;border-radius:2px}
-.f-code_url{background:#9be7a8}.f-link{background:#d3f3d9}.f-model_size{background:#b9dcff}
-.f-gain{background:#ffdf8a}.f-method{background:#e3cdff}
-mark.f-task{border-bottom:2px solid #e07a5f}.swatch.f-task{background:#e07a5f}
+%%MARKS%%
 mark.ungrounded{outline:2px dashed #c0392b}mark.flash{box-shadow:0 0 0 3px #ff5a36}
-.values{list-style:none;padding:0;margin:8px 0}.values li{margin:2px 0}
+.values{list-style:none;padding:0;margin:8px 0}.values li{margin:2px 0;overflow-wrap:anywhere}
 .values button{border:0;background:none;cursor:pointer;text-align:left;padding:1px 2px;font:inherit}
 .values button:hover{text-decoration:underline}
 .flag{color:#c0392b;font-weight:600}.ungrounded-box{border-left:3px solid #c0392b;padding:4px 8px;margin:8px 0;background:#fff5f4}
@@ -88,8 +88,7 @@ JS = r"""
   "use strict";
   var DOC = JSON.parse(document.getElementById("report-data").textContent);
   var P = DOC.papers;
-  var FIELDS = {code_url: "code URL", link: "link", model_size: "model size", gain: "gain",
-                method: "method", task: "task"};
+  var FIELDS = %%MARKS%%;
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
     if (attrs) { for (var k in attrs) { node.setAttribute(k, attrs[k]); } }
@@ -136,6 +135,21 @@ JS = r"""
         x: {field: "value", type: "quantitative", title: "Claimed gain (in its unit)"},
         color: {field: "unit", type: "nominal", title: "Unit"},
         tooltip: [{field: "claim"}, {field: "paper"}, {field: "evidence"}]}}},
+    {name: "results", title: "Best result per benchmark",
+     caption: "The best grounded score reported on each benchmark and metric (the lowest for error-like metrics: error rate, FID, perplexity, latency), with its paper; the benchmarks most papers report first. Hover for the evidence.",
+     empty: "No grounded results with a named benchmark in the selected papers.",
+     data: C.results, spec: {
+      encoding: {
+        y: {field: "label", type: "nominal", sort: null, title: "Benchmark \u00b7 metric \u00b7 unit", axis: {labelLimit: 220}},
+        tooltip: [{field: "result", title: "best"}, {field: "paper"}, {field: "better", title: "better is"},
+                  {field: "papers", title: "papers reporting"}, {field: "evidence"}]},
+      layer: [
+        {mark: {type: "bar", opacity: 0.5}, encoding: {
+          x: {field: "value", type: "quantitative", title: "Best score (in its unit)"},
+          color: {field: "unit", type: "nominal", title: "Unit"}}},
+        {mark: {type: "text", align: "left", dx: 4, color: "#1d2330"}, encoding: {
+          x: {datum: 0}, text: {field: "best"}}}
+      ]}},
     {name: "grounded", title: "Share of values grounded",
      caption: "Share of extracted values whose evidence is stated in the abstract, per field.",
      data: C.grounded, spec: {
@@ -204,6 +218,7 @@ JS = r"""
     }
     var spec = Object.assign({width: "container", height: 240, data: {values: c.data}}, c.spec);
     if (c.name === "model_sizes") { spec = decades(spec, c.data); }
+    if (c.name === "results") { spec.height = Math.max(60, 22 * c.data.length); }  // a row per bar
     if (typeof vegaEmbed === "function") {
       vegaEmbed(plot, spec, {actions: false, renderer: "svg", mode: "vega-lite"})
         .then(function () { box.setAttribute("data-rendered", "true"); })
@@ -251,9 +266,10 @@ JS = r"""
   function row(p) {
     var tr = el("tr", {"data-paper-id": p[0]});
     if (p[0] === openId) { tr.className = "open"; }
-    // method and gains under the title: the row stays a few lines tall on a laptop screen
+    // method, gains and results under the title: the row stays a few lines tall on a laptop
     var title = el("td", {"class": "title"}, p[1]);
-    var sub = [p[3], p[9].join("; ")].filter(Boolean).join(" \u00b7 ");
+    var sub = [p[3], p[9].length ? "gains: " + p[9].join("; ") : "",
+               p[12].length ? "results: " + p[12].join("; ") : ""].filter(Boolean).join(" \u00b7 ");
     if (sub) { title.appendChild(el("span", {"class": "sub"}, sub)); }
     tr.appendChild(title);
     tr.appendChild(el("td", {"class": "category"}, p[2]));
@@ -281,7 +297,7 @@ JS = r"""
       if (f && p[5] < f) { return false; }
       if (t && p[5] > t) { return false; }
       if (q) {
-        var hay = (p[1] + " " + p[2] + " " + p[3] + " " + p[9].join(" ")).toLowerCase();
+        var hay = (p[1] + " " + p[2] + " " + p[3] + " " + p[9].join(" ") + " " + p[12].join(" ")).toLowerCase();
         if (hay.indexOf(q) < 0) { return false; }
       }
       return true;

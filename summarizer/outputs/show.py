@@ -7,6 +7,7 @@ value's evidence highlighted; ``--format json`` gives the same as one object.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -15,18 +16,47 @@ from rich.console import Group
 from rich.text import Text
 
 from summarizer.core.errors import ConfigError
+from summarizer.core.fields import BY_NAME, FIELDS
 from summarizer.core.paper import parse_arxiv_id
 from summarizer.grounding import locate
+from summarizer.outputs.values import gain_text, result_text
 from summarizer.store.store import Store
 
 MAX_LISTED = 10
+
+
+def _size_words(size: dict[str, Any]) -> str:
+    text = f"{size['text']} ({size['params']:g})" if size["params"] else size["text"]
+    return text + (f", {size['role']}" if size.get("role") else "")
+
+
+@dataclass(frozen=True)
+class Shown:
+    """How ``show`` prints the values of one field of :data:`FIELDS`."""
+
+    words: Callable[[dict[str, Any]], str]
+    """One value in words, after its label ("gain: ")."""
+    marked: str
+    """The item key whose text is highlighted at the value's span (the value as written)."""
+    style: str
+    """Its highlight in the abstract."""
+    quote: bool = True
+    """Whether the line ends with the value's «evidence»."""
+
+
+SHOWN: dict[str, Shown] = {
+    "links": Shown(lambda link: f"{link['url']} ({link['kind']})", "url", "green", quote=False),
+    "model_sizes": Shown(_size_words, "text", "bold cyan"),
+    "gains": Shown(gain_text, "evidence", "bold yellow"),
+    "results": Shown(result_text, "evidence", "bold magenta"),
+}
+"""Per field of :data:`FIELDS` (a contract test checks each has one)."""
+
 _STYLES = {
     "task": "underline",
     "method": "bold",
     "code_url": "bold green",
-    "link": "green",
-    "model_size": "bold cyan",
-    "gain": "bold yellow",
+    **{BY_NAME[name].label: shown.style for name, shown in SHOWN.items()},
 }
 
 
@@ -117,8 +147,10 @@ def _evidence_text(abstract: str, row: dict[str, Any]) -> None:
 
     for name in ("task_evidence", "method_evidence", "code_url_evidence"):
         row[name] = text(row.get(name), row.get(f"{name}_start"), row.get(f"{name}_end"))
-    for column in ("model_sizes", "gains"):
-        for item in row.get(column) or []:
+    for f in FIELDS:
+        if not f.spans_evidence:
+            continue
+        for item in row.get(f.name) or []:
             item["evidence"] = text(
                 item.get("evidence"), item.get("evidence_start"), item.get("evidence_end")
             )
@@ -137,13 +169,12 @@ def _evidence(abstract: str, row: dict[str, Any]) -> list[Evidence]:
     quoted("task", row.get("task_evidence"))
     quoted("method", row.get("method_evidence"))
     quoted("code_url", row.get("code_url_evidence"))
-    for kind, values, label in (
-        ("link", row.get("links") or [], "url"),
-        ("model_size", row.get("model_sizes") or [], "text"),
-        ("gain", row.get("gains") or [], "evidence"),
-    ):
-        for value in values:
-            found.append(Evidence(kind, str(value[label]), value["start_char"], value["end_char"]))
+    for f in FIELDS:
+        marked = SHOWN[f.name].marked
+        for value in row.get(f.name) or []:
+            found.append(
+                Evidence(f.label, str(value[marked]), value["start_char"], value["end_char"])
+            )
     return found
 
 
@@ -207,38 +238,14 @@ def render(detail: PaperDetail) -> Group:
         parts.append(
             code + _grounded(row.get("code_url_grounded")) if row.get("code_url") else code
         )
-        for size in row.get("model_sizes") or []:
-            parts.append(
-                Text.assemble(
-                    ("model size: ", "bold"),
-                    f"{size['text']} ({size['params']:g})" if size["params"] else size["text"],
-                    f", {size['role']}" if size.get("role") else "",
-                )
-                + _grounded(size["grounded"])
-                + Text(f"  «{size['evidence']}»", style="dim")
-            )
-        for gain in row.get("gains") or []:
-            unit = gain["unit"] or ""
-            what = " ".join(
-                p
-                for p in (
-                    f"{gain['value']:g}{unit}",
-                    gain["metric"] or "",
-                    f"on {gain['benchmark']}" if gain["benchmark"] else "",
-                    f"vs {gain['baseline']}" if gain["baseline"] else "",
-                )
-                if p
-            )
-            parts.append(
-                Text.assemble(("gain: ", "bold"), what)
-                + _grounded(gain["grounded"])
-                + Text(f"  «{gain['evidence']}»", style="dim")
-            )
-        for link in row.get("links") or []:
-            parts.append(
-                Text.assemble(("link: ", "bold"), f"{link['url']} ({link['kind']})")
-                + _grounded(link["grounded"])
-            )
+        for f in FIELDS:
+            shown = SHOWN[f.name]
+            for value in row.get(f.name) or []:
+                line = Text.assemble((f"{f.label.replace('_', ' ')}: ", "bold"), shown.words(value))
+                line += _grounded(value["grounded"])
+                if shown.quote:
+                    line += Text(f"  «{value['evidence']}»", style="dim")
+                parts.append(line)
         if row.get("grounded_ratio") is not None:
             parts.append(Text(f"grounded {row['grounded_ratio']:.0%} of checked values"))
     for failure in detail.failures:
