@@ -82,3 +82,41 @@ def test_the_report_reads_each_field_from_its_view(tmp_path: Path) -> None:
     with Store(tmp_path / "db.duckdb") as store:
         data = report.collect(store)
     assert {f.name for f in FIELDS} <= set(data)
+
+
+def test_every_field_is_grounded_scored_stored_and_viewed() -> None:
+    """The layers below the outputs: grounding gives every field its values, `eval` has a
+    scorer for each, the store a column and a view of each."""
+    from summarizer.core.schema import ClaimedGain, Link, ModelSize, Result, Summary
+    from summarizer.eval.score import FIELD_SCORERS
+    from summarizer.grounding.ground import ground
+    from summarizer.store.columns import EXTRACTIONS
+    from summarizer.store.views import VIEWS
+
+    abstract = (
+        "Our Gizmo-7B improves accuracy by 2.5% and reaches 81.2% on MMLU. "
+        "Code: https://github.com/acme/gizmo"
+    )
+    one_each = {
+        "links": [Link(url="https://github.com/acme/gizmo", kind="code")],
+        "model_sizes": [
+            ModelSize(text="7B", params=7e9, vague=False, role="own", evidence="Gizmo-7B")
+        ],
+        "claimed_gains": [
+            ClaimedGain(metric="accuracy", value=2.5, unit="%", benchmark=None, baseline=None,
+                        evidence="improves accuracy by 2.5%")
+        ],
+        "results": [
+            Result(benchmark="MMLU", metric=None, value=81.2, unit="%", setting=None,
+                   evidence="reaches 81.2% on MMLU")
+        ],
+    }  # fmt: skip
+    assert set(one_each) == {f.attribute for f in FIELDS}, "add the new field here"
+    grounded = ground(Summary.empty().model_copy(update=one_each), abstract, strict=True)
+    for field in FIELDS:
+        values = grounded.values(field.name)
+        assert len(values) == 1 and values[0]["grounded"], field.name
+        assert field.name in FIELD_SCORERS, field.name
+        assert field.name in EXTRACTIONS.names, field.name
+    assert {"model_sizes", "gains", "results", "links"} <= set(VIEWS)
+    assert grounded.checked == 4 and grounded.ungrounded == 0
