@@ -8,15 +8,18 @@ printed literally: the consoles interpret no markup and no emoji codes.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_args, get_origin
 
 import typer
 import typer.core
+from typer._coercion import RuntimeParam, build_runtime_param
+from typer._param_types import coerce_cli_path
 
 from summarizer import __version__
 from summarizer.core.errors import ConfigError, Interrupted, StoreError, SummarizerError
@@ -37,7 +40,102 @@ if TYPE_CHECKING:
 # instructor come in with them), and rich is loaded by the first line printed;
 # tests/test_startup.py holds this in place.
 
+_UNSURE = object()
+_DIGITS = {int: re.compile(r"-?[0-9]+"), float: re.compile(r"-?[0-9]+(?:\.[0-9]+)?")}
+
+
+class _PlainValue(RuntimeParam):
+    """Typer (0.2x) turns every parameter's value into its type with a pydantic TypeAdapter,
+    one built per parameter: importing pydantic and building them costs more than a cached
+    run's own work. The values our commands take (str, bool, int, float, Path, a list of
+    them, plain numbers) are converted here as those adapters convert them; any other value
+    (a number with a sign, spaces or an exponent, one out of range, an empty path) goes to
+    typer's own adapter, errors included."""
+
+    def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+        if get_origin(self.annotation) is list:
+            (kind,) = get_args(self.annotation)
+            items = [self._plain(kind, item, param, ctx) for item in _as_list(value)]
+            done: Any = _UNSURE if any(item is _UNSURE for item in items) else items
+        else:
+            done = self._plain(self.annotation, value, param, ctx)
+        if done is _UNSURE:
+            typer_own = build_runtime_param(param.type_descriptor)
+            return typer_own._coerce_value(value, param=param, ctx=ctx)
+        return done
+
+    def _plain(self, kind: Any, value: Any, param: Any, ctx: Any) -> Any:
+        info = self.parameter_info
+        if info.parser is not None or info.clamp:
+            return _UNSURE
+        if kind is str or kind is bool:
+            return value if type(value) is kind else _UNSURE
+        if kind is int or kind is float:
+            number_already = type(value) is kind or (kind is float and type(value) is int)
+            if not number_already and not (type(value) is str and _DIGITS[kind].fullmatch(value)):
+                return _UNSURE
+            number = kind(value)
+            low, high = info.min, info.max
+            if (low is not None and number < low) or (high is not None and number > high):
+                return _UNSURE
+            return number
+        if kind is Path and info.path_type is None:
+            if type(value) is str and value:
+                value = Path(value)  # what pydantic makes of a str
+            if isinstance(value, Path):
+                return coerce_cli_path(value, info, path_type=Path, param=param, ctx=ctx)
+        return _UNSURE
+
+
+def _as_list(value: Any) -> list[Any] | tuple[Any, ...]:
+    return value if isinstance(value, list | tuple) else [value]
+
+
+def _plain_values(params: list[Any]) -> None:
+    """Give each parameter whose value typer has not yet converted the plain conversion."""
+    for param in params:
+        if getattr(param, "_runtime_param", False) is None:
+            descriptor = param.type_descriptor
+            if descriptor.file_annotation is None:
+                param._runtime_param = _PlainValue(descriptor.parameter_info, descriptor.annotation)
+
+
+class _Group(typer.core.TyperGroup):
+    """The root and ``batch``: their own options converted without pydantic (_PlainValue)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        _plain_values(self.get_params(ctx))
+        return super().parse_args(ctx, args)
+
+
+class _Command(typer.core.TyperCommand):
+    """Plain help: argument names without Python types beside them (typer would print
+    ``INPUT <list[Path]>``), options as click lays them out. Values are converted without
+    pydantic (_PlainValue)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        _plain_values(self.get_params(ctx))
+        return super().parse_args(ctx, args)
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        arguments: list[tuple[str, str]] = []
+        options: list[tuple[str, str]] = []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if param.param_type_name == "argument":
+                arguments.append((record[0].split(" <", 1)[0], record[1]))
+            else:
+                options.append(record)
+        for title, records in (("Arguments", arguments), ("Options", options)):
+            if records:
+                with formatter.section(title):
+                    formatter.write_dl(records)
+
+
 app = typer.Typer(
+    cls=_Group,
     add_completion=True,
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -62,7 +160,15 @@ class _Console:
         return self._console
 
     def print(self, *objects: Any) -> None:
-        self._made().print(*(_visible(o) for o in objects))
+        shown = [_visible(o) for o in objects]
+        if all(type(o) is str and "\t" not in o for o in shown):
+            # plain text: what rich would write (no markup, emoji, highlighting or wrapping
+            # here; only tabs it would expand), without loading rich
+            stream = sys.stderr if self._stderr else sys.stdout
+            stream.write(" ".join(shown) + "\n")
+            stream.flush()
+            return
+        self._made().print(*shown)
 
     @property
     def width(self) -> int:
@@ -82,10 +188,10 @@ never drive the terminal or reorder what it shows."""
 
 
 def _visible(item: Any) -> Any:
-    from rich.text import Text
-
     if isinstance(item, str):
         return item.translate(_INVISIBLE)
+    from rich.text import Text
+
     if isinstance(item, Text):
         plain = item.plain
         shown = plain.translate(_INVISIBLE)
@@ -166,27 +272,6 @@ Inputs = Annotated[
 ]
 
 
-class _Command(typer.core.TyperCommand):
-    """Plain help: argument names without Python types beside them (typer would print
-    ``INPUT <list[Path]>``), options as click lays them out."""
-
-    def format_options(self, ctx: Any, formatter: Any) -> None:
-        arguments: list[tuple[str, str]] = []
-        options: list[tuple[str, str]] = []
-        for param in self.get_params(ctx):
-            record = param.get_help_record(ctx)
-            if record is None:
-                continue
-            if param.param_type_name == "argument":
-                arguments.append((record[0].split(" <", 1)[0], record[1]))
-            else:
-                options.append(record)
-        for title, records in (("Arguments", arguments), ("Options", options)):
-            if records:
-                with formatter.section(title):
-                    formatter.write_dl(records)
-
-
 def _version(value: bool) -> None:
     if value:
         out.print(f"summarizer {__version__}")
@@ -262,15 +347,16 @@ def _with_store(
 
 
 def _print_report(report: RunReport) -> None:
-    from rich.text import Text
-
     if report.recovered:
         err.print(f"recovered {report.recovered} results journaled by an interrupted run")
     for note in report.notes:
-        err.print(Text(f"note: {note}"))
+        err.print(f"note: {note}")
     shown = report.rejections[:MAX_SHOWN_REJECTIONS]
-    for line in shown:
-        err.print(Text.assemble(("rejected: ", "yellow"), line))
+    if shown:
+        from rich.text import Text
+
+        for line in shown:
+            err.print(Text.assemble(("rejected: ", "yellow"), line))
     if report.rejected > len(shown):
         err.print(
             f"... and {report.rejected - len(shown)} more rejected; "
@@ -305,10 +391,10 @@ def _print_report(report: RunReport) -> None:
         )
     out.print(line)
     if report.probe:
-        out.print(Text(f"endpoint: {report.probe}"))
+        out.print(f"endpoint: {report.probe}")
     if report.stopped:
-        out.print(Text(f"stopped early: {report.stopped}"))
-    out.print(Text(f"database: {report.db_path}"))
+        out.print(f"stopped early: {report.stopped}")
+    out.print(f"database: {report.db_path}")
 
 
 def _print_submission(report: Any) -> None:
@@ -505,8 +591,6 @@ def run(
     ] = None,
 ) -> None:
     """Ingest INPUTs, extract every paper not already cached, and store the results."""
-    from rich.text import Text
-
     from summarizer.run import request as run_request
     from summarizer.run.progress import progress_reporter
 
@@ -527,10 +611,10 @@ def run(
 
     with _clean_errors():
         outcome = run_request.run(
-            asked, reporter=bar, notice=lambda line: err.print(Text(f"note: {line}"))
+            asked, reporter=bar, notice=lambda line: err.print(f"note: {line}")
         )
     for note in outcome.notes:
-        err.print(Text(f"note: {note}"))
+        err.print(f"note: {note}")
     if outcome.submitted is not None:
         _print_submission(outcome.submitted)
     for collected in outcome.collected:
@@ -842,6 +926,7 @@ def _backend_cell(run: dict[str, Any]) -> str:
 
 
 batch_app = typer.Typer(
+    cls=_Group,
     help="Provider batch jobs: status, collect, export and import.",
     no_args_is_help=True,
     rich_markup_mode=None,
