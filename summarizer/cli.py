@@ -5,9 +5,9 @@ Everything printed that came from a user's data (titles, abstracts, paths, SQL r
 printed literally: the consoles interpret no markup and no emoji codes.
 """
 
-from __future__ import annotations
-
+import copy
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -23,7 +23,7 @@ from typer._param_types import coerce_cli_path
 
 from summarizer import __version__
 from summarizer.core.errors import ConfigError, Interrupted, StoreError, SummarizerError
-from summarizer.ingest import FORMATS
+from summarizer.core.formats import INPUT_FORMATS as FORMATS
 from summarizer.outputs.export import EXPORT_FORMATS
 from summarizer.store.paths import DEFAULT_DB, default_db_path, missing_database
 
@@ -150,7 +150,7 @@ class _Console:
         self._stderr = stderr
         self._console: Console | None = None
 
-    def _made(self) -> Console:
+    def _made(self) -> "Console":
         if self._console is None:
             from rich.console import Console
 
@@ -320,7 +320,7 @@ def _clean_errors() -> Iterator[None]:
         raise typer.Exit(Interrupted.exit_code) from None
 
 
-def _read_only(db: Path | None) -> Store:
+def _read_only(db: Path | None) -> "Store":
     """Commands that only read never create a database; a missing one is one line."""
     from summarizer.store.store import Store
 
@@ -329,7 +329,7 @@ def _read_only(db: Path | None) -> Store:
 
 def _with_store(
     db: Path | None,
-    action: Callable[[Store], T],
+    action: "Callable[[Store], T]",
     *,
     read_only: bool = False,
     existing: bool = False,
@@ -346,7 +346,7 @@ def _with_store(
         return action(store)
 
 
-def _print_report(report: RunReport) -> None:
+def _print_report(report: "RunReport") -> None:
     if report.recovered:
         err.print(f"recovered {report.recovered} results journaled by an interrupted run")
     for note in report.notes:
@@ -655,7 +655,7 @@ def _table(
     compact: bool = False,
     width: int | None = None,
     minimums: list[int] | None = None,
-) -> Table:
+) -> "Table":
     """Cells are Text, so stored text is shown as written; long values fold, never cut, and
     a column of links keeps each link on one line so it can be copied whole. Given the
     ``width`` to fit, the other columns share what the links leave (rich alone overflows)."""
@@ -718,7 +718,7 @@ def sql(
 
     chosen = output_format or ("table" if sys.stdout.isatty() else "csv")
 
-    def show(store: Store) -> None:
+    def show(store: "Store") -> None:
         if chosen not in query.QUERY_FORMATS:
             raise ConfigError(
                 f"unknown --format {chosen!r}; choose one of {', '.join(query.QUERY_FORMATS)}"
@@ -866,7 +866,7 @@ def show_cmd(
     """One paper's whole extraction, every value with its evidence in the abstract."""
     from summarizer.outputs import show as show_mod
 
-    def show(store: Store) -> None:
+    def show(store: "Store") -> None:
         if output_format not in ("text", "json"):
             raise ConfigError(f"unknown --format {output_format!r}; choose text or json")
         detail = show_mod.paper_detail(store, paper)
@@ -892,7 +892,7 @@ def runs_cmd(
     from summarizer.outputs import query
     from summarizer.outputs import show as show_mod
 
-    def show(store: Store) -> None:
+    def show(store: "Store") -> None:
         if output_format not in ("table", "json"):
             raise ConfigError(f"unknown --format {output_format!r}; choose table or json")
         columns, rows = show_mod.recent_runs(store, limit or None)
@@ -996,7 +996,7 @@ def batch_status(
     """Each batch job: state, counts, age, estimated and actual cost (the batches view)."""
     from summarizer.run import batches
 
-    def show(store: Store) -> None:
+    def show(store: "Store") -> None:
         if output_format not in ("table", "json"):
             raise ConfigError(f"unknown --format {output_format!r}; choose table or json")
         rows = batches.status(store)
@@ -1062,7 +1062,7 @@ def batch_collect(
     batch is collected with the backend, model, endpoint and mode it was submitted with."""
     from summarizer.run import batches
 
-    def go(store: Store) -> None:
+    def go(store: "Store") -> None:
         settings = batches.BatchSettings(live_retry=live_retry, strict_grounding=strict_grounding)
         report = batches.collect(
             store, settings=settings, overrides=_overrides(prices), wait=wait, poll=poll
@@ -1093,7 +1093,7 @@ def batch_export(
     (for `vllm run-batch` or another provider); store its output with `batch import`."""
     from summarizer.run import batches
 
-    def go(store: Store) -> None:
+    def go(store: "Store") -> None:
         from summarizer.backends import BackendSettings, get_backend
 
         settings = BackendSettings.from_env(model=model, base_url=base_url, mode=mode)
@@ -1125,7 +1125,7 @@ def batch_import(
     (read with the model and mode they were exported with; no API key needed)."""
     from summarizer.run import batches
 
-    def go(store: Store) -> None:
+    def go(store: "Store") -> None:
         _print_collect(batches.import_results(store, None, results, overrides=_overrides(prices)))
 
     _with_store(db, go, existing=True)
@@ -1220,7 +1220,7 @@ def stats_cmd(
     _print_stats(result)
 
 
-def _print_stats(result: Stats) -> None:
+def _print_stats(result: "Stats") -> None:
     if result.writing:
         out.print(
             "a run is writing this database: the counts are what it has committed so far "
@@ -1252,4 +1252,34 @@ def _breakdown(title: str, columns: list[str], rows: list[Any]) -> None:
 
 
 def main() -> None:
-    app()
+    _app_for(sys.argv[1:])()
+
+
+def _app_for(args: list[str]) -> typer.Typer:
+    """The app with only the command that ``args`` names, when they name one after nothing
+    but the root's ``--db``: typer builds every command it holds (each parameter of each),
+    and a command line runs one. Anything else (a root option, no command, a mistyped one,
+    shell completion) gets the whole app, and so the same help and errors as ever."""
+    if any(name.startswith("_") and name.endswith("_COMPLETE") for name in os.environ):
+        return app
+    rest = list(args)
+    while rest and (rest[0] == "--db" or rest[0].startswith("--db=")):
+        rest = rest[1:] if rest[0].startswith("--db=") else rest[2:]
+    if not rest:
+        return app
+    commands = [
+        info
+        for info in app.registered_commands
+        if (
+            info.name
+            or typer.main.get_command_name(info.callback.__name__ if info.callback else "")
+        )
+        == rest[0]
+    ]
+    groups = [info for info in app.registered_groups if info.name == rest[0]]
+    if len(commands) + len(groups) != 1:
+        return app
+    only = copy.copy(app)
+    only.registered_commands = commands
+    only.registered_groups = groups
+    return only

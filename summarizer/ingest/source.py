@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import BinaryIO
 
 from summarizer.core.errors import InputError
+from summarizer.core.formats import INPUT_FORMATS
 
-FORMATS = ("listing", "jsonl", "json", "csv", "tsv", "atom", "rss", "parquet")
-"""Input format names, a public contract (`--input-format`, formerly `--format`): add, never
-rename."""
+FORMATS = INPUT_FORMATS
+"""Input format names (:mod:`summarizer.core.formats`), a public contract."""
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"

@@ -92,6 +92,11 @@ def check_database_path(path: Path, *, read_only: bool) -> None:
 
 def _check_ours(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     """A DuckDB file with tables of its own but not ours is someone else's database."""
+    try:  # ours (the usual case): answered without listing the tables
+        con.execute("SELECT 1 FROM main.schema_migrations LIMIT 0").fetchall()
+        return
+    except duckdb.CatalogException:
+        pass
     tables = {
         row[0]
         for row in con.execute(
