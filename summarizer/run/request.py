@@ -255,7 +255,25 @@ def run(
         _collect_finished(request, store, backend, outcome)
         with _progress(reporter, backend) as progress:
             outcome.report = _execute(request, store, backend, shard, progress, notice)
+        _compact(store, outcome)
     return outcome
+
+
+def _compact(store: Store, outcome: RunOutcome) -> None:
+    """After a run that wrote, the database without the free space its commits left
+    (:mod:`summarizer.store.compact`: only when there is much, and never at the risk of the
+    stored data). Not after Ctrl-C, and a failure is a note, not the run's failure."""
+    from summarizer.core.errors import SummarizerError
+
+    report = outcome.report
+    if report is None or isinstance(report.stopped, Interrupted):
+        return
+    if not (report.new or report.extracted or report.failed or outcome.collected):
+        return  # nothing written: nothing freed
+    try:
+        store.compact()
+    except (SummarizerError, OSError) as error:
+        outcome.notes.append(f"the database was not compacted ({error}); its data is intact")
 
 
 def _quiet_instructor() -> None:

@@ -380,6 +380,10 @@ class Store:
         self._migrated = read_only
         check_database_path(self.path, read_only=read_only)
         self._lock = None if read_only else _writer_lock(self.path)
+        if self._lock is not None:
+            from summarizer.store.compact import remove_scratch
+
+            remove_scratch(self.path)  # a copy a killed compaction left
         try:
             with self.session():
                 pass
@@ -954,6 +958,13 @@ class Store:
                 f" VALUES ({', '.join('?' for _ in values)})",
                 list(values.values()),
             )
+
+    def compact(self) -> bool:
+        """Rewrite the database without the free space runs left in it, if there is much
+        (:mod:`summarizer.store.compact`); True if it was rewritten."""
+        from summarizer.store.compact import compact
+
+        return compact(self)
 
     def record_run(self, row: RunRow) -> None:
         """One ``run_log`` row; its columns are :class:`RunRow`'s fields."""
