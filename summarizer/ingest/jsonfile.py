@@ -9,7 +9,7 @@ the inner fields win over the outer ones.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from summarizer.core.errors import InputError
@@ -90,7 +90,7 @@ def _line_records(value: Any, record: str, source: str) -> Iterator[Sighting | I
         yield _record_to_paper(item, source, f"{record} record {index}")
 
 
-_SCAN = json.JSONDecoder().scan_once
+_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 """The C scanner behind ``json.loads``, called on a line directly: what ``json.loads`` does
 for a line that starts with its value, without the three Python calls around it."""
 _TRAILING = " \t\r"
@@ -127,7 +127,7 @@ def parse_lines(source: Source) -> Iterator[Sighting | InputError]:
     first = True
     for start, lines in decoded_line_blocks(source):
         for number, text in enumerate(lines, start):
-            if type(text) is not str:
+            if not isinstance(text, str):
                 yield text
                 continue
             value = _scanned(text) if text[:1] == "{" else _SLOW
