@@ -211,6 +211,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(args.code.resolve())
     env.pop("SUMMARIZER_DB", None)
+    # as installed: Python keeps its bytecode (a checkout run with PYTHONDONTWRITEBYTECODE
+    # would compile every module of ours again at each start, which no user's install does)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     work = Path(tempfile.mkdtemp(prefix="summarizer-floor-"))
     rows: list[dict[str, Any]] = []
     big: dict[str, Any] | None = None

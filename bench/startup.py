@@ -67,6 +67,9 @@ def main(argv: list[str] | None = None) -> None:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
     env.pop("SUMMARIZER_DB", None)
+    # as installed: Python keeps its bytecode (a checkout run with PYTHONDONTWRITEBYTECODE
+    # would compile every module of ours again at each start, which no user's install does)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     cli = summarizer_command()
     work = Path(tempfile.mkdtemp(prefix="summarizer-startup-"))
     try:

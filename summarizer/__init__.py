@@ -11,6 +11,8 @@ command line start without pydantic, pyarrow, openai or instructor.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 from summarizer.core.errors import (
@@ -76,13 +78,22 @@ _LAZY = {
 }
 """Where each public name lives; it is imported on first use."""
 
-# `run` and `ingest` name both a function and a subpackage. The subpackages are loaded
-# here (their __init__ modules are light), so importing summarizer.run.pipeline later never
-# rebinds summarizer.run: the attributes go back to naming the functions, as before.
-for _package in ("ingest", "run"):
-    importlib.import_module(f"{__name__}.{_package}")
-    del globals()[_package]
-del _package
+_FUNCTIONS_NOT_PACKAGES = frozenset(("ingest", "run"))
+
+
+class _Package(types.ModuleType):
+    """`run` and `ingest` name both a function and a subpackage. Loading a subpackage binds
+    it on its parent; this package keeps no such binding, so ``summarizer.run`` and
+    ``summarizer.ingest`` go on naming the functions (``__getattr__``), and neither
+    subpackage is loaded before it is used (``summarizer --help`` needs neither)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _FUNCTIONS_NOT_PACKAGES and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str) -> Any:

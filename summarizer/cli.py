@@ -5,22 +5,25 @@ Everything printed that came from a user's data (titles, abstracts, paths, SQL r
 printed literally: the consoles interpret no markup and no emoji codes.
 """
 
-from __future__ import annotations
-
+import copy
 import json
+import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_args, get_origin
 
 import typer
 import typer.core
+from typer._coercion import RuntimeParam, build_runtime_param
+from typer._param_types import coerce_cli_path
 
 from summarizer import __version__
 from summarizer.core.errors import ConfigError, Interrupted, StoreError, SummarizerError
-from summarizer.ingest import FORMATS
+from summarizer.core.formats import INPUT_FORMATS as FORMATS
 from summarizer.outputs.export import EXPORT_FORMATS
 from summarizer.store.paths import DEFAULT_DB, default_db_path, missing_database
 
@@ -37,7 +40,102 @@ if TYPE_CHECKING:
 # instructor come in with them), and rich is loaded by the first line printed;
 # tests/test_startup.py holds this in place.
 
+_UNSURE = object()
+_DIGITS = {int: re.compile(r"-?[0-9]+"), float: re.compile(r"-?[0-9]+(?:\.[0-9]+)?")}
+
+
+class _PlainValue(RuntimeParam):
+    """Typer (0.2x) turns every parameter's value into its type with a pydantic TypeAdapter,
+    one built per parameter: importing pydantic and building them costs more than a cached
+    run's own work. The values our commands take (str, bool, int, float, Path, a list of
+    them, plain numbers) are converted here as those adapters convert them; any other value
+    (a number with a sign, spaces or an exponent, one out of range, an empty path) goes to
+    typer's own adapter, errors included."""
+
+    def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+        if get_origin(self.annotation) is list:
+            (kind,) = get_args(self.annotation)
+            items = [self._plain(kind, item, param, ctx) for item in _as_list(value)]
+            done: Any = _UNSURE if any(item is _UNSURE for item in items) else items
+        else:
+            done = self._plain(self.annotation, value, param, ctx)
+        if done is _UNSURE:
+            typer_own = build_runtime_param(param.type_descriptor)
+            return typer_own._coerce_value(value, param=param, ctx=ctx)
+        return done
+
+    def _plain(self, kind: Any, value: Any, param: Any, ctx: Any) -> Any:
+        info = self.parameter_info
+        if info.parser is not None or info.clamp:
+            return _UNSURE
+        if kind is str or kind is bool:
+            return value if type(value) is kind else _UNSURE
+        if kind is int or kind is float:
+            number_already = type(value) is kind or (kind is float and type(value) is int)
+            if not number_already and not (type(value) is str and _DIGITS[kind].fullmatch(value)):
+                return _UNSURE
+            number = kind(value)
+            low, high = info.min, info.max
+            if (low is not None and number < low) or (high is not None and number > high):
+                return _UNSURE
+            return number
+        if kind is Path and info.path_type is None:
+            if type(value) is str and value:
+                value = Path(value)  # what pydantic makes of a str
+            if isinstance(value, Path):
+                return coerce_cli_path(value, info, path_type=Path, param=param, ctx=ctx)
+        return _UNSURE
+
+
+def _as_list(value: Any) -> list[Any] | tuple[Any, ...]:
+    return value if isinstance(value, list | tuple) else [value]
+
+
+def _plain_values(params: list[Any]) -> None:
+    """Give each parameter whose value typer has not yet converted the plain conversion."""
+    for param in params:
+        if getattr(param, "_runtime_param", False) is None:
+            descriptor = param.type_descriptor
+            if descriptor.file_annotation is None:
+                param._runtime_param = _PlainValue(descriptor.parameter_info, descriptor.annotation)
+
+
+class _Group(typer.core.TyperGroup):
+    """The root and ``batch``: their own options converted without pydantic (_PlainValue)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        _plain_values(self.get_params(ctx))
+        return super().parse_args(ctx, args)
+
+
+class _Command(typer.core.TyperCommand):
+    """Plain help: argument names without Python types beside them (typer would print
+    ``INPUT <list[Path]>``), options as click lays them out. Values are converted without
+    pydantic (_PlainValue)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        _plain_values(self.get_params(ctx))
+        return super().parse_args(ctx, args)
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        arguments: list[tuple[str, str]] = []
+        options: list[tuple[str, str]] = []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if param.param_type_name == "argument":
+                arguments.append((record[0].split(" <", 1)[0], record[1]))
+            else:
+                options.append(record)
+        for title, records in (("Arguments", arguments), ("Options", options)):
+            if records:
+                with formatter.section(title):
+                    formatter.write_dl(records)
+
+
 app = typer.Typer(
+    cls=_Group,
     add_completion=True,
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -52,7 +150,7 @@ class _Console:
         self._stderr = stderr
         self._console: Console | None = None
 
-    def _made(self) -> Console:
+    def _made(self) -> "Console":
         if self._console is None:
             from rich.console import Console
 
@@ -62,7 +160,15 @@ class _Console:
         return self._console
 
     def print(self, *objects: Any) -> None:
-        self._made().print(*(_visible(o) for o in objects))
+        shown = [_visible(o) for o in objects]
+        if all(type(o) is str and "\t" not in o for o in shown):
+            # plain text: what rich would write (no markup, emoji, highlighting or wrapping
+            # here; only tabs it would expand), without loading rich
+            stream = sys.stderr if self._stderr else sys.stdout
+            stream.write(" ".join(shown) + "\n")
+            stream.flush()
+            return
+        self._made().print(*shown)
 
     @property
     def width(self) -> int:
@@ -82,13 +188,14 @@ never drive the terminal or reorder what it shows."""
 
 
 def _visible(item: Any) -> Any:
+    if isinstance(item, str):
+        return item.translate(_INVISIBLE)
     from rich.console import Group
     from rich.text import Text
 
     if isinstance(item, Group):  # `show`: a paper's lines, each made visible
         return Group(*(_visible(part) for part in item.renderables))
-    if isinstance(item, str):
-        return item.translate(_INVISIBLE)
+
     if isinstance(item, Text):
         plain = item.plain
         shown = plain.translate(_INVISIBLE)
@@ -169,27 +276,6 @@ Inputs = Annotated[
 ]
 
 
-class _Command(typer.core.TyperCommand):
-    """Plain help: argument names without Python types beside them (typer would print
-    ``INPUT <list[Path]>``), options as click lays them out."""
-
-    def format_options(self, ctx: Any, formatter: Any) -> None:
-        arguments: list[tuple[str, str]] = []
-        options: list[tuple[str, str]] = []
-        for param in self.get_params(ctx):
-            record = param.get_help_record(ctx)
-            if record is None:
-                continue
-            if param.param_type_name == "argument":
-                arguments.append((record[0].split(" <", 1)[0], record[1]))
-            else:
-                options.append(record)
-        for title, records in (("Arguments", arguments), ("Options", options)):
-            if records:
-                with formatter.section(title):
-                    formatter.write_dl(records)
-
-
 def _version(value: bool) -> None:
     if value:
         out.print(f"summarizer {__version__}")
@@ -238,7 +324,7 @@ def _clean_errors() -> Iterator[None]:
         raise typer.Exit(Interrupted.exit_code) from None
 
 
-def _read_only(db: Path | None) -> Store:
+def _read_only(db: Path | None) -> "Store":
     """Commands that only read never create a database; a missing one is one line."""
     from summarizer.store.store import Store
 
@@ -247,7 +333,7 @@ def _read_only(db: Path | None) -> Store:
 
 def _with_store(
     db: Path | None,
-    action: Callable[[Store], T],
+    action: "Callable[[Store], T]",
     *,
     read_only: bool = False,
     existing: bool = False,
@@ -264,16 +350,17 @@ def _with_store(
         return action(store)
 
 
-def _print_report(report: RunReport) -> None:
-    from rich.text import Text
-
+def _print_report(report: "RunReport") -> None:
     if report.recovered:
         err.print(f"recovered {report.recovered} results journaled by an interrupted run")
     for note in report.notes:
-        err.print(Text(f"note: {note}"))
+        err.print(f"note: {note}")
     shown = report.rejections[:MAX_SHOWN_REJECTIONS]
-    for line in shown:
-        err.print(Text.assemble(("rejected: ", "yellow"), line))
+    if shown:
+        from rich.text import Text
+
+        for line in shown:
+            err.print(Text.assemble(("rejected: ", "yellow"), line))
     if report.rejected > len(shown):
         err.print(
             f"... and {report.rejected - len(shown)} more rejected; "
@@ -308,10 +395,10 @@ def _print_report(report: RunReport) -> None:
         )
     out.print(line)
     if report.probe:
-        out.print(Text(f"endpoint: {report.probe}"))
+        out.print(f"endpoint: {report.probe}")
     if report.stopped:
-        out.print(Text(f"stopped early: {report.stopped}"))
-    out.print(Text(f"database: {report.db_path}"))
+        out.print(f"stopped early: {report.stopped}")
+    out.print(f"database: {report.db_path}")
 
 
 def _print_submission(report: Any) -> None:
@@ -508,8 +595,6 @@ def run(
     ] = None,
 ) -> None:
     """Ingest INPUTs, extract every paper not already cached, and store the results."""
-    from rich.text import Text
-
     from summarizer.run import request as run_request
     from summarizer.run.progress import progress_reporter
 
@@ -530,10 +615,10 @@ def run(
 
     with _clean_errors():
         outcome = run_request.run(
-            asked, reporter=bar, notice=lambda line: err.print(Text(f"note: {line}"))
+            asked, reporter=bar, notice=lambda line: err.print(f"note: {line}")
         )
     for note in outcome.notes:
-        err.print(Text(f"note: {note}"))
+        err.print(f"note: {note}")
     if outcome.submitted is not None:
         _print_submission(outcome.submitted)
     for collected in outcome.collected:
@@ -574,7 +659,7 @@ def _table(
     compact: bool = False,
     width: int | None = None,
     minimums: list[int] | None = None,
-) -> Table:
+) -> "Table":
     """Cells are Text, so stored text is shown as written; long values fold, never cut, and
     a column of links keeps each link on one line so it can be copied whole. Given the
     ``width`` to fit, the other columns share what the links leave (rich alone overflows)."""
@@ -637,7 +722,7 @@ def sql(
 
     chosen = output_format or ("table" if sys.stdout.isatty() else "csv")
 
-    def show(store: Store) -> None:
+    def show(store: "Store") -> None:
         if chosen not in query.QUERY_FORMATS:
             raise ConfigError(
                 f"unknown --format {chosen!r}; choose one of {', '.join(query.QUERY_FORMATS)}"
@@ -785,7 +870,7 @@ def show_cmd(
     """One paper's whole extraction, every value with its evidence in the abstract."""
     from summarizer.outputs import show as show_mod
 
-    def show(store: Store) -> None:
+    def show(store: "Store") -> None:
         if output_format not in ("text", "json"):
             raise ConfigError(f"unknown --format {output_format!r}; choose text or json")
         detail = show_mod.paper_detail(store, paper)
@@ -811,7 +896,7 @@ def runs_cmd(
     from summarizer.outputs import query
     from summarizer.outputs import show as show_mod
 
-    def show(store: Store) -> None:
+    def show(store: "Store") -> None:
         if output_format not in ("table", "json"):
             raise ConfigError(f"unknown --format {output_format!r}; choose table or json")
         columns, rows = show_mod.recent_runs(store, limit or None)
@@ -845,6 +930,7 @@ def _backend_cell(run: dict[str, Any]) -> str:
 
 
 batch_app = typer.Typer(
+    cls=_Group,
     help="Provider batch jobs: status, collect, export and import.",
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -914,7 +1000,7 @@ def batch_status(
     """Each batch job: state, counts, age, estimated and actual cost (the batches view)."""
     from summarizer.run import batches
 
-    def show(store: Store) -> None:
+    def show(store: "Store") -> None:
         if output_format not in ("table", "json"):
             raise ConfigError(f"unknown --format {output_format!r}; choose table or json")
         rows = batches.status(store)
@@ -980,7 +1066,7 @@ def batch_collect(
     batch is collected with the backend, model, endpoint and mode it was submitted with."""
     from summarizer.run import batches
 
-    def go(store: Store) -> None:
+    def go(store: "Store") -> None:
         settings = batches.BatchSettings(live_retry=live_retry, strict_grounding=strict_grounding)
         report = batches.collect(
             store, settings=settings, overrides=_overrides(prices), wait=wait, poll=poll
@@ -1011,7 +1097,7 @@ def batch_export(
     (for `vllm run-batch` or another provider); store its output with `batch import`."""
     from summarizer.run import batches
 
-    def go(store: Store) -> None:
+    def go(store: "Store") -> None:
         from summarizer.backends import BackendSettings, get_backend
 
         settings = BackendSettings.from_env(model=model, base_url=base_url, mode=mode)
@@ -1043,7 +1129,7 @@ def batch_import(
     (read with the model and mode they were exported with; no API key needed)."""
     from summarizer.run import batches
 
-    def go(store: Store) -> None:
+    def go(store: "Store") -> None:
         _print_collect(batches.import_results(store, None, results, overrides=_overrides(prices)))
 
     _with_store(db, go, existing=True)
@@ -1138,7 +1224,7 @@ def stats_cmd(
     _print_stats(result)
 
 
-def _print_stats(result: Stats) -> None:
+def _print_stats(result: "Stats") -> None:
     if result.writing:
         out.print(
             "a run is writing this database: the counts are what it has committed so far "
@@ -1170,4 +1256,34 @@ def _breakdown(title: str, columns: list[str], rows: list[Any]) -> None:
 
 
 def main() -> None:
-    app()
+    _app_for(sys.argv[1:])()
+
+
+def _app_for(args: list[str]) -> typer.Typer:
+    """The app with only the command that ``args`` names, when they name one after nothing
+    but the root's ``--db``: typer builds every command it holds (each parameter of each),
+    and a command line runs one. Anything else (a root option, no command, a mistyped one,
+    shell completion) gets the whole app, and so the same help and errors as ever."""
+    if any(name.startswith("_") and name.endswith("_COMPLETE") for name in os.environ):
+        return app
+    rest = list(args)
+    while rest and (rest[0] == "--db" or rest[0].startswith("--db=")):
+        rest = rest[1:] if rest[0].startswith("--db=") else rest[2:]
+    if not rest:
+        return app
+    commands = [
+        info
+        for info in app.registered_commands
+        if (
+            info.name
+            or typer.main.get_command_name(info.callback.__name__ if info.callback else "")
+        )
+        == rest[0]
+    ]
+    groups = [info for info in app.registered_groups if info.name == rest[0]]
+    if len(commands) + len(groups) != 1:
+        return app
+    only = copy.copy(app)
+    only.registered_commands = commands
+    only.registered_groups = groups
+    return only

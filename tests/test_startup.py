@@ -24,10 +24,10 @@ LLM_CLIENT = ("openai", "instructor", "httpx", "tenacity")
 """Only an LLM run needs these."""
 NOT_FOR_COMMAND_HELP = (*LLM_CLIENT, "pyarrow", "duckdb")
 NOT_FOR_HELP = (*NOT_FOR_COMMAND_HELP, "pydantic", "pydantic_core")
-NOT_FOR_SQL = (*LLM_CLIENT, "pyarrow")
-# Our code loads pydantic only where it validates a Summary, but typer (0.29) passes every
-# parameter it parses through a pydantic TypeAdapter, its own --help and completion options
-# included; so every command line but the bare `summarizer --help` loads pydantic.
+NOT_FOR_SQL = (*LLM_CLIENT, "pyarrow", "pydantic", "pydantic_core", "rich")
+# Typer (0.2x) would pass every parameter it parses through a pydantic TypeAdapter; the
+# CLI converts its plain values itself (cli._PlainValue), so a command line loads pydantic
+# only where our code validates a Summary.
 
 PROBE = """
 import json, os, sys
@@ -89,6 +89,64 @@ def test_sql_loads_neither_pyarrow_nor_the_llm_client(tmp_path: Path) -> None:
     assert result.stdout.splitlines() == ["one", "1"]
     assert "duckdb" in modules  # the probe sees what the command really loaded
     assert _loaded(modules, NOT_FOR_SQL) == []
+
+
+HELP_MAY_LOAD = frozenset(
+    {
+        "__future__",
+        "summarizer",
+        "summarizer.cli",
+        "summarizer.core",
+        "summarizer.core.errors",
+        "summarizer.core.formats",
+        "summarizer.outputs",
+        "summarizer.outputs.export",
+        "summarizer.store",
+        "summarizer.store.paths",
+    }
+)
+"""All that `summarizer --help` loads beyond typer itself (and typer's and the codecs'
+own submodules)."""
+SQL_MAY_LOAD = HELP_MAY_LOAD | {
+    "summarizer.core.endpoint",
+    "summarizer.core.paper",
+    "summarizer.outputs.query",
+    "summarizer.store.store",
+    "unicodedata",
+}
+"""All that `summarizer sql` loads beyond typer and DuckDB."""
+
+
+def _floor(code: str) -> set[str]:
+    """The modules a fresh interpreter has after ``code``."""
+    probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
+def _beyond(modules: set[str], floor: set[str]) -> set[str]:
+    return {m for m in modules - floor if not m.startswith(("typer.", "encodings.", "_frozen_"))}
+
+
+def test_help_loads_only_the_pinned_modules_beyond_typer(tmp_path: Path) -> None:
+    """`summarizer --help` is typer's help and little else: each module it loads beyond
+    `import typer` is pinned here (issue 24). Adding an import on its path fails this test;
+    pin the module only if --help really needs it."""
+    _, modules = _run_cli(tmp_path, "--help")
+    extra = _beyond(modules, _floor("import typer")) - HELP_MAY_LOAD
+    assert extra == set(), f"--help loads {sorted(extra)} beyond the pinned set"
+
+
+def test_sql_loads_only_the_pinned_modules_beyond_typer_and_duckdb(tmp_path: Path) -> None:
+    """The same for `summarizer sql`, beyond `import typer, duckdb`: no pydantic (typer's
+    parameter adapters are replaced), no pyarrow, no rich for CSV output, no run side."""
+    db = tmp_path / "s.duckdb"
+    Store(db).close()
+    result, modules = _run_cli(tmp_path, "sql", "select 1 AS one", "--db", str(db))
+    assert result.stdout.splitlines() == ["one", "1"]
+    extra = _beyond(modules, _floor("import typer, duckdb")) - SQL_MAY_LOAD
+    assert extra == set(), f"sql loads {sorted(extra)} beyond the pinned set"
 
 
 def test_the_public_names_still_import_from_the_package() -> None:

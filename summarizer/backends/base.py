@@ -21,10 +21,10 @@ from summarizer.core.calls import CallRecord, CallSink
 from summarizer.core.endpoint import EndpointProfile
 from summarizer.core.identity import CacheIdentity
 from summarizer.core.paper import Paper
-from summarizer.core.schema import Summary
 
 if TYPE_CHECKING:
     from summarizer.backends.batch import BatchProtocol
+    from summarizer.core.schema import Summary
 
 HeaderObserver = Callable[[int, Mapping[str, str]], None]
 """Called with (HTTP status, response headers) for every response a backend receives."""

@@ -18,13 +18,12 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from summarizer.core.paper import Paper
-from summarizer.core.results import Usage
-from summarizer.core.schema import Summary
-
 if TYPE_CHECKING:
     from summarizer.backends.base import AsyncBackend
     from summarizer.core.endpoint import EndpointProfile
+    from summarizer.core.paper import Paper
+    from summarizer.core.results import Usage
+    from summarizer.core.schema import Summary
 
 
 @dataclass

@@ -6,12 +6,14 @@ import dataclasses
 import functools
 import importlib
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from summarizer.backends.base import AnyBackend, AsyncBackend, Backend, BackendSettings
 from summarizer.backends.batch import BatchProtocol, Submission
 from summarizer.core.errors import ConfigError
-from summarizer.core.schema import Summary
+
+if TYPE_CHECKING:
+    from summarizer.core.schema import Summary
 
 _REGISTRY: dict[str, str] = {
     "rules": "summarizer.backends.rules.backend:RulesBackend",

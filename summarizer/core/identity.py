@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from summarizer.core.schema import SCHEMA_VERSION
+from summarizer.core.vocabulary import SCHEMA_VERSION
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from summarizer.core.identity import CacheIdentity
-from summarizer.core.schema import GainUnit, LinkKind, SizeRole, Summary
+from summarizer.core.vocabulary import GainUnit, LinkKind, SizeRole
+
+if TYPE_CHECKING:
+    from summarizer.core.schema import Summary
 
 
 class GroundedLink(TypedDict):

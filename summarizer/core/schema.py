@@ -6,7 +6,7 @@ structured-output rules: every field is required and "absent" is spelled
 ``grounded`` flag) is computed afterwards by :mod:`summarizer.grounding.ground` and
 is deliberately not part of what the model may claim.
 
-Bump :data:`SCHEMA_VERSION` whenever a field's meaning changes: it is part of
+Bump :data:`SCHEMA_VERSION` (in :mod:`summarizer.core.vocabulary`) whenever a field's meaning changes: it is part of
 the cache key, so a bump re-extracts exactly the papers it invalidates.
 """
 
@@ -18,30 +18,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from summarizer.core.taxonomy import TASK_CATEGORIES
 
-SCHEMA_VERSION = 3
-"""2: link kinds (data, model, demo, paper), size roles, task_category, gain metrics read
-from the words next to the number, sizes grounded only with their magnitude.
-3: gains are improvements only (an absolute score is a result, a from->to pair a gain in
-points, a range its upper bound); results (absolute scores of the paper's own method); a
-size's role ``own`` only for models the paper trains, releases, proposes or applies its
-method to; a repository on a code host is always the paper's code."""
-
-GainUnit = Literal["%", "x", "points"]
-LinkKind = Literal["code", "data", "model", "demo", "project", "hub", "paper", "other"]
-SizeRole = Literal["own", "baseline", "other"]
-GainMetric = Literal["accuracy", "speed", "memory", "cost", "error", "other"]
-LINK_KINDS: tuple[LinkKind, ...] = (
-    "code",
-    "data",
-    "model",
-    "demo",
-    "project",
-    "hub",
-    "paper",
-    "other",
-)
-SIZE_ROLES: tuple[SizeRole, ...] = ("own", "baseline", "other")
-GAIN_METRICS: tuple[GainMetric, ...] = ("accuracy", "speed", "memory", "cost", "error", "other")
+# defined in vocabulary.py (bump the version there), named here too
+from summarizer.core.vocabulary import GAIN_METRICS as GAIN_METRICS
+from summarizer.core.vocabulary import LINK_KINDS as LINK_KINDS
+from summarizer.core.vocabulary import SCHEMA_VERSION as SCHEMA_VERSION
+from summarizer.core.vocabulary import SIZE_ROLES as SIZE_ROLES
+from summarizer.core.vocabulary import GainMetric as GainMetric
+from summarizer.core.vocabulary import GainUnit as GainUnit
+from summarizer.core.vocabulary import LinkKind as LinkKind
+from summarizer.core.vocabulary import SizeRole as SizeRole
 
 if TYPE_CHECKING:
     TaskCategory = str

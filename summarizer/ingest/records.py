@@ -61,7 +61,7 @@ def clean_words(value: str) -> str:
     return " ".join(clean_text(value).split())
 
 
-def text_identity(title: str, abstract: str) -> tuple[str, str, str]:
+def text_identity(title: str, abstract: str, *, plain: bool = False) -> tuple[str, str, str]:
     """The stored title and abstract (cleaned and spaces joined, as :class:`Paper` keeps them)
     and their content hash: exactly ``Paper(clean_text(title), clean_text(abstract))``'s
     title, abstract and content_hash, faster.
@@ -70,7 +70,21 @@ def text_identity(title: str, abstract: str) -> tuple[str, str, str]:
     as it is and case is folded: case folding never makes, drops or changes whitespace (true
     of every code point; ``tests/test_floor.py`` checks it). For ASCII, NFKC changes
     nothing and case folding is lower-casing.
+
+    ``plain``: the caller knows that neither text holds a control character (0x00-0x1F,
+    DEL) or two spaces in a row (a JSON line with no backslash, no DEL and no two spaces:
+    JSON allows no raw control character in a string). ASCII text like that is clean once
+    neither end is a space, and is not scanned again.
     """
+    if (
+        plain
+        and title.isascii()
+        and abstract.isascii()
+        and title[:1] != " " != title[-1:]
+        and abstract[:1] != " " != abstract[-1:]
+    ):
+        payload = title.lower() + "\n" + abstract.lower()
+        return title, abstract, hashlib.sha256(payload.encode("ascii")).hexdigest()
     title = clean_words(title)
     abstract = clean_words(abstract)
     if title.isascii() and abstract.isascii():
@@ -198,8 +212,10 @@ def read_record(
     source: str,
     record: str,
     listing_date: date | None = None,
+    plain: bool = False,
 ) -> Sighting:
-    """Validate one record's fields and hash its text, or raise InputError naming it."""
+    """Validate one record's fields and hash its text, or raise InputError naming it;
+    ``plain`` as :func:`text_identity` has it."""
     lowered = _lowered(fields)
     title = _pick(lowered, TITLE_KEYS)
     abstract = _pick(lowered, ABSTRACT_KEYS)
@@ -220,7 +236,7 @@ def read_record(
         raise InputError(
             source, record, f"title is {len(title):,} characters (limit {MAX_TITLE_CHARS:,})"
         )
-    title, abstract, digest = text_identity(title, abstract)
+    title, abstract, digest = text_identity(title, abstract, plain=plain)
     return Sighting(
         title=title,
         abstract=abstract,

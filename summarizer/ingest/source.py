@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import BinaryIO
 
 from summarizer.core.errors import InputError
+from summarizer.core.formats import INPUT_FORMATS
 
-FORMATS = ("listing", "jsonl", "json", "csv", "tsv", "atom", "rss", "parquet")
-"""Input format names, a public contract (`--input-format`, formerly `--format`): add, never
-rename."""
+FORMATS = INPUT_FORMATS
+"""Input format names (:mod:`summarizer.core.formats`), a public contract."""
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -375,6 +375,59 @@ def decoded_lines(source: Source) -> Iterator[tuple[int, str | InputError]]:
             if number == 1:
                 text = text.removeprefix("\ufeff")
             yield number, text
+
+
+LINE_BLOCK = 1 << 20
+"""Bytes :func:`decoded_line_blocks` reads and decodes at a time."""
+
+
+def decoded_line_blocks(source: Source) -> Iterator[tuple[int, list[str | InputError]]]:
+    """:func:`decoded_lines` a block at a time: (the first line's number, the lines without
+    their ``\n``), read in one call and cut at ``\n`` only, as a file's lines are. A line
+    that is not valid UTF-8 is the same InputError :func:`decoded_lines` gives, and the
+    good lines around it are kept."""
+    number = 1
+    rest: list[bytes] = []  # the start of a line that goes on in the next read
+    with source.open() as handle:
+        read = getattr(handle, "read1", handle.read)  # whatever came before a read error
+        while data := read(LINE_BLOCK):
+            cut = data.rfind(b"\n") + 1
+            if not cut:
+                rest.append(data)
+                continue
+            block = b"".join([*rest, data[: cut - 1]]) if rest else data[: cut - 1]
+            rest = [data[cut:]] if cut < len(data) else []
+            lines = _block_lines(block, number, source.name)
+            yield number, lines
+            number += len(lines)
+        if rest:
+            yield number, _block_lines(b"".join(rest), number, source.name)
+
+
+def _block_lines(block: bytes, number: int, name: str) -> list[str | InputError]:
+    """The lines of ``block`` (whole lines, the last one's ``\n`` taken off) as text. Each
+    line is decoded on its own: cutting one decoded block would make every line as wide as
+    the widest character of the block, and cost more than decoding."""
+    raws = block.split(b"\n")
+    lines: list[str | InputError]
+    try:
+        lines = [raw.decode("utf-8") for raw in raws]
+    except UnicodeDecodeError:
+        lines = [_decoded_line(raw, at, name) for at, raw in enumerate(raws, number)]
+    if number == 1 and isinstance(lines[0], str):
+        lines[0] = lines[0].removeprefix("\ufeff")
+    return lines
+
+
+def _decoded_line(raw: bytes, number: int, name: str) -> str | InputError:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return InputError(
+            name,
+            f"line {number}",
+            f"not valid UTF-8 (byte {exc.start + 1} of the line); re-save the file as UTF-8",
+        )
 
 
 def read_text(source: Source) -> str:

@@ -11,10 +11,10 @@ from summarizer.core.calls import redact
 from summarizer.core.errors import ExtractionError
 from summarizer.core.identity import CacheIdentity, cache_key
 from summarizer.core.paper import Paper
-from summarizer.core.results import Extraction, Failure
 
 if TYPE_CHECKING:
     from summarizer.core.calls import CallRecord
+    from summarizer.core.results import Extraction, Failure
     from summarizer.run.sink import Spend
 
 
@@ -46,6 +46,8 @@ def make_jobs(papers: Sequence[Paper], backend: AnyBackend) -> list[Job]:
 def failure_for(
     job: Job, exc: BaseException, identity: CacheIdentity, attempts: int = 1, tokens: int = 0
 ) -> Failure:
+    from summarizer.core.results import Failure  # with pydantic: only a run that extracts
+
     error_type = getattr(exc, "error_type", None) or type(exc).__name__
     if isinstance(exc, ExtractionError):
         attempts = max(attempts, exc.attempts)

@@ -305,6 +305,8 @@ def _run_chunks(context: _RunContext, backend: Backend, chunks: _Chunks) -> None
             with context.plan.store.session():
                 sink.flush()
                 todo = context.plan_chunk(chunk)
+            if todo:  # extraction takes a while: readers may open the file meanwhile
+                context.plan.store.let_go()
             chunks.settled(context.needed_work)
             report.calls += len(todo)
             submitted: list[Pending] = []
@@ -333,6 +335,7 @@ async def _run_async(context: _RunContext, backend: AsyncBackend, chunks: _Chunk
     from summarizer.run.engine import AsyncEngine
 
     engine = AsyncEngine(backend, context.sink, context.settings, context.reporter)
+    context.plan.store.let_go()  # an LLM run talks to its endpoint before the first chunk
     try:
         await lifecycle.settle_endpoint(
             context.plan.store, backend, report, reprobe=context.reprobe, notice=context.notice

@@ -217,6 +217,11 @@ def retry_identity(store: Store) -> tuple[str, str | None]:
     return backend, (None if backend == "rules" else model)
 
 
+LINGER = 1.0
+"""Seconds a run keeps the database open across its first steps and its cached chunks
+(:class:`Store`'s ``linger``): a re-run that finds everything cached opens it once."""
+
+
 def run(
     request: RunRequest,
     *,
@@ -227,28 +232,56 @@ def run(
     Reporter, or a function of the chosen backend returning a context manager that yields
     one (the CLI's progress bar); ``notice`` gets the lines a user should see before a paid
     run spends (the estimate, the endpoint's mode)."""
-    import logging
-
+    from summarizer.backends.base import AsyncBackend
     from summarizer.store.store import Store
 
     shard = check(request)
-    # instructor logs each re-ask and retry; the run's own summary already says what happened
-    logging.getLogger("instructor").setLevel(logging.CRITICAL)
     outcome = RunOutcome()
     # the backend first (a wrong name, a missing key, an unpriced --max-cost): a mistake
     # leaves no empty database behind; only --retry-failed reads the store to choose it
     chosen = None if _needs_failed_identity(request) else build_backend(request, None)
     if chosen is not None:
         _check_budget(request, chosen)
-    with Store(request.db, hold=False) as store:
+    # the file stays open across the first steps (LINGER); every path that goes on to long
+    # work (extracting, a provider, Ray) lets go of it first
+    with Store(request.db, hold=False, linger=LINGER) as store:
         backend = chosen or build_backend(request, store)
         _check_budget(request, backend)
+        if isinstance(backend, AsyncBackend):
+            _quiet_instructor()
         if request.batch:
+            store.let_go()
             return _submit(request, store, backend, outcome)
         _collect_finished(request, store, backend, outcome)
         with _progress(reporter, backend) as progress:
             outcome.report = _execute(request, store, backend, shard, progress, notice)
+        _compact(store, outcome)
     return outcome
+
+
+def _compact(store: Store, outcome: RunOutcome) -> None:
+    """After a run that wrote, the database without the free space its commits left
+    (:mod:`summarizer.store.compact`: only when there is much, and never at the risk of the
+    stored data). Not after Ctrl-C, and a failure is a note, not the run's failure."""
+    from summarizer.core.errors import SummarizerError
+
+    report = outcome.report
+    if report is None or isinstance(report.stopped, Interrupted):
+        return
+    if not (report.new or report.extracted or report.failed or outcome.collected):
+        return  # nothing written: nothing freed
+    try:
+        store.compact()
+    except (SummarizerError, OSError) as error:
+        outcome.notes.append(f"the database was not compacted ({error}); its data is intact")
+
+
+def _quiet_instructor() -> None:
+    """instructor logs each re-ask and retry; the run's own summary already says what
+    happened. Only a run that may call an LLM loads logging to say so."""
+    import logging
+
+    logging.getLogger("instructor").setLevel(logging.CRITICAL)
 
 
 def _progress(reporter: Any, backend: AnyBackend) -> Any:
@@ -296,6 +329,7 @@ def _execute(
     if request.engine.strip().lower() == "ray":
         from summarizer.run import ray_engine
 
+        store.let_go()
         options = ray_engine.RayOptions(
             address=request.ray_address, staging=request.staging, workers=request.workers
         )
@@ -316,6 +350,8 @@ def _collect_finished(
 
     if not stored.open_count(store):
         return
+    store.let_go()
+    _quiet_instructor()
     from summarizer.run import batches
 
     settings = batches.BatchSettings(strict_grounding=request.strict_grounding)

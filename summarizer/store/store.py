@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cache
 from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
@@ -28,7 +29,6 @@ import duckdb
 
 from summarizer.core.endpoint import EndpointProfile
 from summarizer.core.errors import ConfigError, StoreError
-from summarizer.core.fields import FIELDS
 from summarizer.core.paper import Paper
 from summarizer.store.paths import DEFAULT_DB, default_db_path, missing_database
 
@@ -92,6 +92,11 @@ def check_database_path(path: Path, *, read_only: bool) -> None:
 
 def _check_ours(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     """A DuckDB file with tables of its own but not ours is someone else's database."""
+    try:  # ours (the usual case): answered without listing the tables
+        con.execute("SELECT 1 FROM main.schema_migrations LIMIT 0").fetchall()
+        return
+    except duckdb.CatalogException:
+        pass
     tables = {
         row[0]
         for row in con.execute(
@@ -319,9 +324,13 @@ class IngestOutcome:
     """Already-stored papers whose current result is not the one this run wants."""
 
 
+@cache
 def _strict_update() -> str:
     """``--strict-grounding`` over stored rows: what :func:`summarizer.grounding.ground.ground`
-    does with ``strict`` on a new result, for every field of :data:`FIELDS`."""
+    does with ``strict`` on a new result, for every field of :data:`FIELDS` (imported here:
+    the field registry brings pydantic, which reading the store does without)."""
+    from summarizer.core.fields import FIELDS
+
     lists = "".join(f"{f.name} = [v FOR v IN {f.name} IF v.grounded], " for f in FIELDS)
     counted = " + ".join(f"len([v FOR v IN coalesce({f.name}, []) IF v.grounded])" for f in FIELDS)
     return (
@@ -335,9 +344,6 @@ def _strict_update() -> str:
     )
 
 
-_STRICT_UPDATE = _strict_update()
-
-
 class Store:
     """A DuckDB database holding papers, extractions, failures and the public views.
 
@@ -346,6 +352,12 @@ class Store:
     transaction and lets go after it, so ``sql``, ``stats`` and ``export`` can read between
     two commits while a long run goes on; two writers are kept apart by a lock file beside
     the database, and each side waits out the other's short hold (``wait`` seconds at most).
+
+    ``linger`` (seconds) lets such a writer keep the file open across the sessions that come
+    within that long of opening it, until :meth:`let_go`: a run that finds everything cached
+    opens the file once or twice instead of once per step, and a reader waits at most that
+    long (and one chunk's reading) for it. The run lets go before any long work (extracting,
+    calling a provider, Ray).
     """
 
     def __init__(
@@ -355,16 +367,23 @@ class Store:
         read_only: bool = False,
         hold: bool = True,
         wait: float | None = None,
+        linger: float = 0.0,
     ) -> None:
         self.path = Path(path) if path is not None else default_db_path()
         self.read_only = read_only
         self.hold = hold
+        self.linger = linger
         self.wait = wait if wait is not None else (READER_WAIT if read_only else WRITER_WAIT)
         self._con: duckdb.DuckDBPyConnection | None = None
+        self._opened_at = 0.0
         self._depth = 0
         self._migrated = read_only
         check_database_path(self.path, read_only=read_only)
         self._lock = None if read_only else _writer_lock(self.path)
+        if self._lock is not None:
+            from summarizer.store.compact import remove_scratch
+
+            remove_scratch(self.path)  # a copy a killed compaction left
         try:
             with self.session():
                 pass
@@ -389,6 +408,7 @@ class Store:
                 if not self.read_only:
                     self.path.parent.mkdir(parents=True, exist_ok=True)
                 con = duckdb.connect(str(self.path), read_only=self.read_only, config=config)
+                self._opened_at = time.monotonic()
                 break
             except (duckdb.Error, OSError) as exc:
                 if not _is_lock_conflict(exc) or time.monotonic() >= deadline:
@@ -425,8 +445,18 @@ class Store:
             raise
         finally:
             self._depth -= 1
-            if self._depth == 0 and not self.hold:
+            if self._depth == 0 and not self.hold and not self._lingers():
                 self._release()
+
+    def _lingers(self) -> bool:
+        return self.linger > 0 and time.monotonic() - self._opened_at < self.linger
+
+    def let_go(self) -> None:
+        """Stop lingering (see the class): a ``hold=False`` store lets go of the file after
+        each session from now on, and now if no session is open."""
+        self.linger = 0.0
+        if self._depth == 0 and not self.hold:
+            self._release()
 
     def _release(self) -> None:
         if self._con is not None:
@@ -583,22 +613,20 @@ class Store:
         at the stored result with that key.
 
         Exactly the sightings :meth:`add_papers` would leave as they are and a run would find
-        cached; the probe goes to DuckDB as one list, so a cached re-run builds no Paper.
+        cached; the probe goes to DuckDB as four lists in one query, so a cached re-run builds
+        no Paper. The probe is materialized once: inlined, DuckDB unnests it twice and the
+        query costs three times as much.
         """
         if not sightings:
             return []
-        items = [
-            f"{h}{key}{seen.isoformat() if seen is not None else '----------'}{record}"
-            for h, seen, record, key in sightings
-        ]
+        hashes, seen_on, records, keys = map(list, zip(*sightings, strict=True))
         with self.session() as con:
             rows = con.execute(
                 """
-                WITH p AS (
-                    SELECT i, item[1:64] AS content_hash, item[65:96] AS cache_key,
-                           TRY_CAST(nullif(item[97:106], '----------') AS DATE) AS seen_on,
-                           item[107:] AS record
-                    FROM (SELECT unnest(range(len($items))) AS i, unnest($items) AS item)
+                WITH p AS MATERIALIZED (  -- one probe row per sighting, i its position
+                    SELECT unnest($hashes) AS content_hash, unnest($keys) AS cache_key,
+                           unnest($seen_on)::DATE AS seen_on, unnest($records) AS record,
+                           generate_subscripts($hashes, 1) - 1 AS i
                 ),
                 first_id AS (  -- a content hash's paper is its smallest paper_id
                     SELECT content_hash, min(paper_id) AS paper_id
@@ -624,7 +652,14 @@ class Store:
                 )
                 SELECT r.i FROM recorded r SEMI JOIN extractions e ON r.current_key = e.cache_key
                 """,
-                {"items": items, "source": source, "today": today},
+                {
+                    "hashes": hashes,
+                    "keys": keys,
+                    "seen_on": seen_on,
+                    "records": records,
+                    "source": source,
+                    "today": today,
+                },
             ).fetchall()
         return [row[0] for row in rows]
 
@@ -879,7 +914,7 @@ class Store:
 
         with self.transaction() as con:
             con.register("strict_keys", pa.table({"cache_key": list(keys)}))
-            row = con.execute(_STRICT_UPDATE).fetchone()
+            row = con.execute(_strict_update()).fetchone()
             con.unregister("strict_keys")
         return int(row[0]) if row else 0
 
@@ -923,6 +958,13 @@ class Store:
                 f" VALUES ({', '.join('?' for _ in values)})",
                 list(values.values()),
             )
+
+    def compact(self) -> bool:
+        """Rewrite the database without the free space runs left in it, if there is much
+        (:mod:`summarizer.store.compact`); True if it was rewritten."""
+        from summarizer.store.compact import compact
+
+        return compact(self)
 
     def record_run(self, row: RunRow) -> None:
         """One ``run_log`` row; its columns are :class:`RunRow`'s fields."""
