@@ -18,8 +18,13 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_args, get_origin
 
 import typer
 import typer.core
-from typer._coercion import RuntimeParam, build_runtime_param
-from typer._param_types import coerce_cli_path
+
+try:  # typer's private conversion layer (0.29): replaced below for plain values, if present
+    from typer._coercion import RuntimeParam, build_runtime_param
+    from typer._param_types import coerce_cli_path
+except ImportError:  # another typer: it converts every value itself, a little slower to start
+    RuntimeParam = object  # type: ignore[misc,assignment]
+    build_runtime_param = coerce_cli_path = None  # type: ignore[assignment]
 
 from summarizer import __version__
 from summarizer.core.errors import ConfigError, Interrupted, StoreError, SummarizerError
@@ -93,6 +98,8 @@ def _as_list(value: Any) -> list[Any] | tuple[Any, ...]:
 
 def _plain_values(params: list[Any]) -> None:
     """Give each parameter whose value typer has not yet converted the plain conversion."""
+    if build_runtime_param is None:
+        return
     for param in params:
         if getattr(param, "_runtime_param", False) is None:
             descriptor = param.type_descriptor

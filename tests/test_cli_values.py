@@ -73,3 +73,19 @@ def test_every_parameter_is_covered() -> None:
         annotation = param.type_descriptor.annotation
         kinds.add(get_args(annotation)[0] if get_origin(annotation) is list else annotation)
     assert kinds <= set(SAMPLES), f"no samples for {kinds - set(SAMPLES)}"
+
+
+def test_a_typer_without_its_private_conversion_layer_still_runs_the_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another typer release (the dependency allows 0.12 to 1) may not have the private
+    module the plain conversion replaces (its import fails, and `build_runtime_param` is
+    None): the CLI then lets typer convert every value."""
+    from typer.testing import CliRunner
+
+    monkeypatch.setattr(cli, "build_runtime_param", None)
+    db = str(tmp_path / "x.duckdb")
+    assert CliRunner().invoke(cli.app, ["ingest", "-", "--db", db], input="").exit_code in (0, 1)
+    result = CliRunner().invoke(cli.app, ["sql", "select 41 + 1", "--db", db, "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert "42" in result.output
