@@ -301,6 +301,23 @@ def claims(text: str) -> tuple[list[tuple[float, str | None]], list[tuple[float,
         ("FooNet prunes up to 60% of parameters.", [(60.0, "%")], []),
         ("FooNet matches the baseline using only 12% of the compute.", [(12.0, "%")], []),
         ("FooNet matches the baseline using only 12% of the training data.", [], []),
+        # a metric's points after "by", dB, LaTeX arrows
+        (
+            "Our method improves BLEU by 1.5 and reduces perplexity by 0.8 on WikiText.",
+            [(1.5, "points"), (0.8, "points")],
+            [],
+        ),
+        ("Our model achieves a 1.2 dB PSNR improvement over Bar.", [(1.2, "points")], []),
+        ("Our model reaches 32.5 dB PSNR on Set5.", [], [(32.5, "Set5")]),
+        (
+            "FooNet improves the success rate from $45.1\\%$ $\\rightarrow$ $58.3\\%$.",
+            [(13.2, "points")],
+            [(58.3, None)],
+        ),
+        # ablations and degradations are not gains
+        ("Without the verifier, accuracy drops to 30%.", [], []),
+        ("Removing the router drops accuracy from 48.2% to 5.7%.", [], []),
+        ("FooNet keeps accuracy with less than 1% accuracy loss.", [], []),
         # lists: a number listed after a gain is a gain
         (
             "FooNet improves accuracy over Bar by 3.1% on A and 1.2% on B.",
@@ -343,6 +360,8 @@ def test_gains_and_results(
         "Our model outperforms Bar-14B-Instruct (71.25%) on the test.",
         "Our model ranks first, while GPT-4 only solves 12% and BarLM solves 9.5% of tasks.",
         "Prior methods achieve 60% on FooBench.",
+        "We find that the best-performing model (Gemini 2.5 Pro) achieves 48% on FooBench.",
+        "Our study of 12 LLMs shows that Llama-3-70B reaches 45.2% while Qwen2.5-72B reaches 51%.",
         # word numbers
         "Our method nearly doubles throughput and is eightfold cheaper.",
     ],
@@ -355,6 +374,25 @@ def test_a_claim_after_the_introduction_counts_without_naming_the_method() -> No
     text = "We propose FooNet. These changes yield a 2.5x speedup over BarNet."
     assert gains(text, "FooNet") == [(2.5, "x")]
     assert gains("These changes yield a 2.5x speedup over BarNet.", "FooNet") == []
+
+
+def test_a_score_in_a_sentence_that_names_no_one_needs_an_anaphor_or_a_pair() -> None:
+    intro = "We propose FooNet. "
+    # anyone's score: not a result; the same sentence's gain or pair counts
+    assert claims_of(intro + "Standard tuning achieves 62.5% on BarQA, improving by 3%.") == (
+        [(3.0, "%")],
+        [],
+    )
+    assert claims_of(intro + "Its merged model reaches 62.5% on BarQA.") == ([], [(62.5, "BarQA")])
+    assert claims_of(intro + "Merging raises BarQA accuracy from 50.5% to 62.5%.") == (
+        [(12.0, "points")],
+        [(62.5, "BarQA")],
+    )
+
+
+def claims_of(text: str) -> tuple[list[tuple[float, str | None]], list[tuple[float, str | None]]]:
+    found_gains, found_results = extract_claims(text, Sentences(text), "FooNet")
+    return [(g.value, g.unit) for g in found_gains], [(r.value, r.benchmark) for r in found_results]
 
 
 def test_results_carry_metric_unit_and_setting() -> None:

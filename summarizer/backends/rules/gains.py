@@ -22,7 +22,13 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from summarizer.core.schema import GainUnit
-from summarizer.text.metrics import GENERIC, SPECIFIC, metric_text
+from summarizer.text.metrics import (
+    GENERIC,
+    GENERIC_LOWER,
+    SPECIFIC,
+    SPECIFIC_LOWER,
+    metric_text,
+)
 from summarizer.text.numbers import GAIN_UNIT, NUMBER, gain_unit, to_number
 from summarizer.text.sentences import Sentences
 
@@ -116,13 +122,28 @@ _ARROW = re.compile(
     + _NUM
     + r")"
     + _NUM_END
-    + r"\s*(?P<ua>\\?%|points?\b)?\s*(?:->|→|-->|⇒|=>)\s*"
+    + r"\s*(?P<ua>\\?%|points?\b)?[\s$]*(?:->|→|-->|⇒|=>|\\(?:rightarrow|to|Rightarrow|"
+    r"longrightarrow)\b)[\s$]*"
     r"(?P<b>" + _NUM + r")" + _NUM_END + r"\s*(?P<ub>\\?%|points?\b)?"
 )
 # what may follow the second number of a pair without a unit: "from 2.2 to 66.3," not "to 8 GPUs"
 _SCORE_TAIL = re.compile(
     r"\s*(?:[,.;:)(]|$|(?:on|in|and|for|with|when|while|across|at|after|respectively|"
     r"accuracy|points?|score|pass@\d|F1|BLEU|mIoU|mAP|FID|WER|EM|win)\b)",
+    re.IGNORECASE,
+)
+_GAIN_VERB = re.compile(
+    r"\b(?:improv|boost|increas|reduc|lower|rais|outperform|surpass|beat|exceed|lift|cut|"
+    r"decreas)\w*",
+    re.IGNORECASE,
+)
+_DROPS = re.compile(
+    r"\b(?:drop|fall|fell|declin|degrad|deteriorat|plummet|collaps|sink|sank|worsen|hurt)\w*",
+    re.IGNORECASE,
+)
+_ERROR_WORD = re.compile(
+    r"\b(?:error|WER|CER|loss|perplexity|PPL|FID|latency|time|cost|memory|hallucinat\w*|"
+    r"attack\s+success|toxic\w*)",
     re.IGNORECASE,
 )
 _RANGING = re.compile(
@@ -167,7 +188,7 @@ _EXCLUDE_AFTER = re.compile(
     r"^\s*(?:of\b|away\b|variance|deviation|error\s+bound|margin\s+of|confidence|"
     r"(?:absolute\s+)?gap\b|below\b|behind\b|(?:un)?structured\s+sparsity|sparsity|(?:[\w\-]+\s+)?overheads?\b|"
     r"(?:larger|bigger|longer)\b|[\-–]\s*\d|(?:to|-|--)\s*\d|by\s+(?-i:[A-Z])|(?:lower|worse)\s+than\b|drop\b|degradation|"
-    r"(?:point|percentage|percent)?\s*(?:drop|decline|loss)\b)",
+    r"(?:point|percentage|percent|[\w\-]+)?\s*(?:drop|decline|loss|degradation)\b)",
     re.IGNORECASE,
 )
 # "reaching 99.3% of ChatGPT's performance", "solves 28.8% of the problems": a share after a
@@ -231,7 +252,7 @@ _GAIN_AFTER = re.compile(
     re.IGNORECASE,
 )
 _GAIN_WORD = re.compile(
-    r"\b(?:improv\w*|outperform\w*|gains?|boost\w*|increas\w*|reduc\w*|speed(?:s|ing)?\s+up|"
+    r"\b(?:improv\w*|outperform\w*|gains?|boost\w*|increas\w*|reduc\w*|rais\w*|speed(?:s|ing)?\s+up|"
     r"speed-?ups?|lift\w*|"
     r"better|higher|faster|surpass\w*|enhanc\w*|accelerat\w*|lower|cuts?|saves?|saving)\b",
     re.IGNORECASE,
@@ -300,7 +321,7 @@ _OWNER = re.compile(
     r"this (?:method|approach|framework|model|technique|work|system))\b",
     re.IGNORECASE,
 )
-_ITS = re.compile(r"\b(?:it|its)\b", re.IGNORECASE)
+_ITS = re.compile(r"\b(?:it|its|these|this|such)\b", re.IGNORECASE)
 # a claim about something else: the paper's findings about others, background
 _OTHERS_SENTENCE = re.compile(
     r"^(?:(?:however|moreover|furthermore|in\s+contrast|notably|yet|but),?\s+)?"
@@ -505,8 +526,8 @@ _FALLBACK_AFTER = 80
 _DEFAULT_METRIC = {"x": "speed", "%": "accuracy", "points": "accuracy"}
 
 
-def _metric(sentence: str, offset: int, unit: str | None) -> str | None:
-    """The metric named next to the number at ``offset``.
+def _metric(sentence: str, lower: str, offset: int, unit: str | None) -> str | None:
+    """The metric named next to the number at ``offset`` (``lower``: the sentence lower-cased).
 
     First the number's own clause: the words just after it ("3x faster", "5% higher
     accuracy"), then those just before it ("reduces latency by 40%"), an explicit metric
@@ -515,35 +536,40 @@ def _metric(sentence: str, offset: int, unit: str | None) -> str | None:
     A6000"). Failing that, what a bare
     number of its unit usually claims: a percentage or points of quality, a multiple of speed.
     """
+    if len(lower) == len(sentence):
+        text, specific, generic = lower, SPECIFIC_LOWER, GENERIC_LOWER
+    else:  # lower-casing moved offsets ("İ"): read the sentence itself
+        text, specific, generic = sentence, SPECIFIC, GENERIC
     number_end = offset
     while number_end < len(sentence) and not sentence[number_end].isspace():
         number_end += 1
-    after = sentence[number_end : number_end + _WINDOW_AFTER]
-    edge = _CLAUSE_EDGE.search(after)
-    after = after[: edge.start()] if edge else after
+    after_end = min(len(sentence), number_end + _WINDOW_AFTER)
+    edge = _CLAUSE_EDGE.search(sentence, number_end, after_end)
+    if edge is not None:
+        after_end = edge.start()
     before_start = max(0, offset - _WINDOW_BEFORE)
-    before = sentence[before_start:offset]
-    cut = list(_CLAUSE_EDGE.finditer(before))
-    if cut:
-        before = before[cut[-1].end() :]
-        before_start = offset - len(before)
-    for pattern in (SPECIFIC, GENERIC):
+    for cut in _CLAUSE_EDGE.finditer(sentence, before_start, offset):
+        before_start = cut.end()
+    for pattern in (specific, generic):
         best: tuple[int, re.Match[str]] | None = None
-        for match in pattern.finditer(after):
-            best = (match.start(), match)
-            break
-        for match in pattern.finditer(before):
-            distance = offset - (before_start + match.end())
-            if best is None or distance + 8 < best[0]:
-                best = (distance + 8, match)
+        match = pattern.search(text, number_end, after_end)
+        if match is not None:
+            best = (match.start() - number_end, match)
+        if best is None or best[0] > 8:  # a word before can only win if it is nearer
+            for match in pattern.finditer(text, before_start, offset):
+                distance = offset - match.end()
+                if best is None or distance + 8 < best[0]:
+                    best = (distance + 8, match)
         if best is not None:
-            return metric_text(best[1])
-    preceding = [m for m in SPECIFIC.finditer(sentence, 0, offset)]
-    if preceding:
-        return metric_text(preceding[-1])
-    following = SPECIFIC.search(sentence, number_end, number_end + _FALLBACK_AFTER)
+            return metric_text(best[1], sentence)
+    preceding = None
+    for match in specific.finditer(text, 0, offset):
+        preceding = match
+    if preceding is not None:
+        return metric_text(preceding, sentence)
+    following = specific.search(text, number_end, number_end + _FALLBACK_AFTER)
     if following is not None:
-        return metric_text(following)
+        return metric_text(following, sentence)
     return _DEFAULT_METRIC.get(unit or "")
 
 
@@ -646,6 +672,10 @@ def _pair(m: re.Match[str], sentence: str, start: int) -> _Number | None:
         return None  # "from 2 to 8 GPUs"
     if _RANGING.search(sentence, max(0, start - 30), start):
         return None  # "ranging from 10% to 50% of the data"
+    if _DROPS.search(sentence, max(0, start - 50), start) and not _ERROR_WORD.search(
+        sentence, max(0, start - 50), start
+    ):
+        return None  # an ablation: "removing it drops accuracy from 48.2% to 5.7%"
     if unit not in ("", "%", "points"):  # a time: the own value only
         return _Number(m.start("b"), m.end(), b, unit, _RESULT, covers=m.start("a"))
     return _Number(
@@ -662,7 +692,13 @@ def _pairs(text: str, sentence: str, s_start: int, lower: str) -> list[_Number]:
             pair = _pair(m, sentence, m.start())
             if pair is not None:
                 found.append(pair)
-    if "->" in sentence or "→" in sentence or "=>" in sentence or "⇒" in sentence:
+    if (
+        "->" in sentence
+        or "→" in sentence
+        or "=>" in sentence
+        or "⇒" in sentence
+        or "\\" in sentence
+    ):
         for m in _ARROW.finditer(sentence):
             pair = _pair(m, sentence, m.start())
             if pair is not None and not any(n.start == pair.start for n in found):
@@ -829,6 +865,8 @@ def _classify(sentence: str, start: int, end: int, unit: str, sign: bool) -> int
                 return _GAIN
             return _RESULT
     if last == "to" and _TO_BEFORE.search(before):
+        if _DROPS.search(before, max(0, len(before) - 40)) and not _ERROR_WORD.search(before):
+            return 0  # an ablation: "without it, accuracy drops to 30%"
         return _RESULT
     if last in _AT_WORDS and _AT_BEFORE.search(before) and not _RESULT_AFTER.match(after):
         return 0
@@ -853,9 +891,13 @@ _LIST_BREAK = re.compile(
 # A proprietary model as the subject of a claim: "GPT-4 achieves 80%", "the largest GPT-3 model
 # improves ... by 20 points" (a finding about others, unless the clause also names the paper's
 # own method)
-_EXTERNAL = re.compile(r"\b(?:GPT-?[345]|ChatGPT|Claude|Gemini|PaLM|Bard|o[13]\b)")
+_EXTERNAL_NAMES = (
+    r"GPT-?[345]|ChatGPT|Claude|Gemini|PaLM|Bard|o[134]\b|Llama|LLaMA|Qwen|Mistral|Mixtral|"
+    r"DeepSeek|Gemma|Vicuna|Falcon|InternLM|humans?\b|annotators\b|experts\b"
+)
+_EXTERNAL = re.compile(r"\b(?:" + _EXTERNAL_NAMES + ")")
 _EXTERNAL_SUBJECT = re.compile(
-    r"\b(?:GPT-?[345]|ChatGPT|Claude|Gemini|PaLM|Bard|o[13]\b)[\w.\-]*(?:\s+[\w.\-]+){0,3}?\s+"
+    r"\b(?:" + _EXTERNAL_NAMES + r")[\w.\-]*(?:\s+[\w.\-()]+){0,3}?\s+"
     r"(?:(?:can|could|may|might|still|only|also|even|further|again|already)\s+)*"
     r"(?:achiev|reach|scor|obtain|get|gets|solv|attain|improv|gain|perform|exceed|surpass|"
     r"outperform|match)\w*"
@@ -996,9 +1038,25 @@ def _read_bare(
                 numbers.append(_Number(start, end, to_number(token.group()), "x", _GAIN))
             return
         elif rates and (rate := _RATE_AT.match(sentence, end)) is not None:
-            if not _excluded_bare(sentence, start, end) and _RESULT_BEFORE.search(head):
-                value = to_number(token.group())
+            if _excluded_bare(sentence, start, end):
+                return
+            value = to_number(token.group())
+            if _GAIN_AFTER.match(sentence[rate.end() : rate.end() + 40]) or (
+                _gain_gate(_last_word(head.lower())) and _GAIN_BEFORE.search(head)
+            ):  # "a 1.2 dB PSNR improvement", "by 1.2 dB"
+                numbers.append(_Number(start, rate.end(), value, "points", _GAIN))
+            elif _RESULT_BEFORE.search(head):
                 numbers.append(_Number(start, rate.end(), value, rate.group("unit"), _RESULT))
+            return
+        elif (
+            _last_word(head.lower()) == "by"
+            and _SCORE_TAIL.match(sentence, end)
+            and _GAIN_VERB.search(head)
+            and not _excluded_bare(sentence, start, end)
+        ):  # "improves BLEU by 1.5", "reduces perplexity by 0.8": points of its metric
+            value = to_number(token.group())
+            if value < 1000:
+                numbers.append(_Number(start, end, value, "points", _GAIN))
             return
     if not found or _excluded_bare(sentence, start, end):
         return
@@ -1045,12 +1103,16 @@ def extract_claims(
                 )
                 if not introduced:
                     continue
-            if (
-                not _ITS.search(sentence)
-                and _GAIN_WORD.search(sentence) is None
-                and ("achiev" not in lower and "reach" not in lower)
-            ):
+            anaphoric = _ITS.search(sentence) is not None
+            if not anaphoric and _GAIN_WORD.search(sentence) is None:
                 continue
+            if not anaphoric:
+                # a score in such a sentence may be anyone's: only its gains count, and the
+                # scores its pairs change to
+                numbers = [n for n in numbers if n.kind & _GAIN]
+                for number in numbers:
+                    if number.result_value is None:
+                        number.kind = _GAIN
         first_result = len(results)
         external = _EXTERNAL.search(sentence) is not None
         for number in numbers:
@@ -1065,7 +1127,7 @@ def extract_claims(
                         FoundGain(
                             number.value,
                             number.unit,  # type: ignore[arg-type]
-                            _metric(sentence, offset, number.unit),
+                            _metric(sentence, lower, offset, number.unit),
                             _nearest(_BENCHMARK, sentence, offset),
                             _nearest(_BASELINE, sentence, offset),
                             sentence,
