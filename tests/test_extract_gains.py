@@ -314,6 +314,23 @@ def claims(text: str) -> tuple[list[tuple[float, str | None]], list[tuple[float,
             [(13.2, "points")],
             [(58.3, None)],
         ),
+        ("FooNet improves the F1 score from 0.71 to 0.84.", [(0.13, "points")], [(0.84, None)]),
+        (
+            "With our method, BarLM improves from 45.1 to 52.3 on MMLU.",
+            [(7.2, "points")],
+            [(52.3, "MMLU")],
+        ),
+        ("FooNet gives a 3.1-point improvement over Bar.", [(3.1, "points")], []),
+        ("Human judges prefer FooNet in 64% of cases.", [], [(64.0, None)]),
+        (
+            "FooNet matches >90% of its teacher's score (i.e., a large model) on test tasks.",
+            [],
+            [(90.0, "test tasks")],
+        ),
+        ("FooNet reaches 55.0%, surpassing GPT-4o (52.3%) and BarLM (49.1%).", [], [(55.0, None)]),
+        # counts and scales are not scores
+        ("FooNet reduces the number of function evaluations from 50 to 4.", [], []),
+        ("FooNet is rated 4.2 on a 5-point Likert scale.", [], []),
         # ablations and degradations are not gains
         ("Without the verifier, accuracy drops to 30%.", [], []),
         ("Removing the router drops accuracy from 48.2% to 5.7%.", [], []),

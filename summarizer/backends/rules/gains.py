@@ -44,7 +44,7 @@ _SCORE_NAMES = (
 _QUAL = (
     r"(?:(?:up\s+to|over|more\s+than|less\s+than|about|around|approximately|approx\.|roughly|"
     r"nearly|almost|at\s+least|as\s+(?:much|high|low)\s+as|upwards\s+of|just|only|merely|"
-    r"an?|the|average|averaging|on\s+average|overall|~|≈|∼|sim)\s*)*"
+    r"an?|the|average|averaging|on\s+average|overall|~|≈|∼|>|≥|sim)\s*)*"
 )
 _DIGIT = re.compile(r"[0-9]")
 _TOKEN = re.compile(r"[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?")
@@ -137,6 +137,13 @@ _GAIN_VERB = re.compile(
     r"decreas)\w*",
     re.IGNORECASE,
 )
+_PAIR_METRIC = re.compile(
+    r"accura|score|F1|BLEU|ROUGE|pass@|mAP|mIoU|AUC|AUROC|EM\b|exact\s+match|recall|precision|"
+    r"rate|win|Elo|FID|WER|CER|perplexity|PPL|PSNR|SSIM|nDCG|MRR|correlation|Kendall|Spearman|"
+    r"GenEval|CLIP|reward|performance",
+    re.IGNORECASE,
+)
+_ON_NAME_AT = re.compile(r"\s*(?:on|in)\s+(?:the\s+)?[A-Z]")
 _DROPS = re.compile(
     r"\b(?:drop|fall|fell|declin|degrad|deteriorat|plummet|collaps|sink|sank|worsen|hurt)\w*",
     re.IGNORECASE,
@@ -187,6 +194,7 @@ _SPREAD_BEFORE = re.compile(
 _EXCLUDE_AFTER = re.compile(
     r"^\s*(?:of\b|away\b|variance|deviation|error\s+bound|margin\s+of|confidence|"
     r"(?:absolute\s+)?gap\b|below\b|behind\b|(?:un)?structured\s+sparsity|sparsity|(?:[\w\-]+\s+)?overheads?\b|"
+    r"(?:Likert\s+)?scales?\b|Likert|"
     r"(?:larger|bigger|longer)\b|[\-–]\s*\d|(?:to|-|--)\s*\d|by\s+(?-i:[A-Z])|(?:lower|worse)\s+than\b|drop\b|degradation|"
     r"(?:point|percentage|percent|[\w\-]+)?\s*(?:drop|decline|loss|degradation)\b)",
     re.IGNORECASE,
@@ -194,8 +202,10 @@ _EXCLUDE_AFTER = re.compile(
 # "reaching 99.3% of ChatGPT's performance", "solves 28.8% of the problems": a share after a
 # verb of achievement is the contribution's result, unlike "20% of the data" in a setup.
 _ACHIEVED_SHARE = re.compile(
-    r"(?:\b(?:reach|achiev|attain|solv|retain|recover|match|obtain|averag|preserv)\w*|(?<!up\s)\bto)\s+"
+    r"(?:\b(?:reach|achiev|attain|solv|retain|recover|match|obtain|averag|preserv)\w*"
+    r"|\b(?:increas|improv|boost|rais|push|lift|bring|brought)\w*\b[^.;,]{0,60}(?<!up\s)\bto)\s+"
     r"(?:(?:only|about|around|roughly|nearly|over|more\s+than|up\s+to|between|upwards\s+of|just)\s+)*"
+    r"(?:[>≥~]\s*)?"
     r"(?:" + _NUM + r"\s*(?:\\?%)?\s*(?:-|–|and|to)\s*)?$",
     re.IGNORECASE,
 )
@@ -225,6 +235,11 @@ _PRUNED_OF = re.compile(
 )
 _AND_NUMBER = re.compile(r"\s*and\s+" + _NUM)
 _LIST_PREFIX = re.compile(r"(?:\s*(?:,|and|or|/|,\s*and)\s*\+?" + _NUM + r"\s*\\?%)+")
+_OF_CASES = re.compile(
+    r"\s*of\s+(?:the\s+)?(?:cases|instances|trials|queries|episodes|comparisons|problems|tasks|"
+    r"questions|test\s+cases|the\s+time)\b",
+    re.IGNORECASE,
+)
 _OF_GAIN = re.compile(r"\s*of\s+(?:[\w\-]+\s+)?(?:lift|improvement|gain|increase|boost)", re.I)
 _CONTRAST = re.compile(r"\b(?:while|whereas|only|compared|baselines?)\b[^,;]*$", re.IGNORECASE)
 # a gain's cue just before its number ("by 12%", "an improvement of 3.1", "by an absolute
@@ -345,7 +360,8 @@ _BENCH_STOP = (
     r"surpass\w*|respectively|among|in|while|—|-{1,2}\s)\b)"
 )
 _BENCH_ON = re.compile(
-    r"\s*\+?\s*\)?(?:\s*(?:[\w@\-]+\s*)?(?:,|and|/)\s*[\d.]+\s*%?)*\s*(?:[\w\-@/]+\s+){0,6}?"
+    r"\s*\+?\s*\)?(?:\s*(?:[\w@\-]+\s*)?(?:,|and|/)\s*[\d.]+\s*%?)*\s*"
+    r"(?:(?:[\w\-@/'’]+|\([^()]{0,60}\))\s+){0,6}?"
     r"(?:on|in|across|from)\s+(?:the\s+|a\s+|an\s+|our\s+)?"
     r"(?P<b>[^\s,;:()][^,;:()]*?)" + _BENCH_STOP,
     re.IGNORECASE,
@@ -504,7 +520,7 @@ _OTHERS_ACHIEVE = re.compile(
     r"|\bhuman\s+(?:performance|accuracy|baseline|level|agreement)(?:\s+of)?"
     r"|\bonly\s+(?:achiev|reach|obtain|scor|get|solv)\w*(?:\s+[\w\-]+){0,8}?(?:\s+of)?"
     r"|\b(?:outperform\w*|surpass\w*|beat\w*|exceed\w*|than|over|vs\.?|versus|compared\s+"
-    r"(?:to|with))\s+(?:the\s+)?(?:[\w\-.]+\s+){1,5}\("
+    r"(?:to|with))\s+(?:the\s+)?(?:[\w\-.]+\s+|\([^()]{0,20}\)\s*(?:,\s*(?:and\s+)?|and\s+)){1,9}\("
     r")\s*(?:only\s+|about\s+|around\s+|roughly\s+|nearly\s+)?~?$",
     re.IGNORECASE,
 )
@@ -668,8 +684,14 @@ def _pair(m: re.Match[str], sentence: str, start: int) -> _Number | None:
     a, b = to_number(m.group("a")), to_number(m.group("b"))
     if a >= 1000 or b >= 1000:
         return None  # years, counts
-    if not unit and not _SCORE_TAIL.match(sentence, m.end()):
-        return None  # "from 2 to 8 GPUs"
+    if not unit and (
+        not _SCORE_TAIL.match(sentence, m.end())
+        or not (
+            _PAIR_METRIC.search(sentence, max(0, start - 50), m.end() + 20)
+            or _ON_NAME_AT.match(sentence, m.end())
+        )
+    ):
+        return None  # "from 2 to 8 GPUs", "steps from 50 to 4": counts, not scores
     if _RANGING.search(sentence, max(0, start - 30), start):
         return None  # "ranging from 10% to 50% of the data"
     if _DROPS.search(sentence, max(0, start - 50), start) and not _ERROR_WORD.search(
@@ -731,7 +753,7 @@ def _pairs(text: str, sentence: str, s_start: int, lower: str) -> list[_Number]:
 _QUAL_ONE = frozenset(
     ("over", "about", "around", "approximately", "approx.", "roughly", "nearly", "almost",
      "just", "only", "merely", "a", "an", "the", "average", "averaging", "overall", "~", "≈",
-     "∼", "sim")
+     "∼", ">", "≥", "sim")
 )  # fmt: skip
 _QUAL_TWO = frozenset(
     (("up", "to"), ("more", "than"), ("less", "than"), ("at", "least"), ("upwards", "of"),
@@ -842,6 +864,8 @@ def _classify(sentence: str, start: int, end: int, unit: str, sign: bool) -> int
             return _GAIN
         if _ACHIEVED_SHARE.search(before) and not _CONTRAST.search(before):
             return _RESULT if unit == "%" else 0
+        if last in ("in", "to") and unit == "%" and _OF_CASES.match(after):
+            return _RESULT  # "preferred in 43% of cases", "solutions to 59.6% of the problems"
         return 0
     if unit != "%" or sign:
         return _GAIN
