@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Self
+from typing import Any, Self
 
 from summarizer.backends import Backend, BackendSettings, Capabilities
 from summarizer.core.identity import CacheIdentity
@@ -96,3 +96,17 @@ class FakeClock:
         self.sleeps.append(seconds)
         self.now += max(seconds, self.TICK)
         await asyncio.sleep(0)  # still yield to other tasks, as a real sleep does
+
+
+def rules_answerer_inventing_a_gain(abstract: str) -> dict[str, Any]:
+    """The offline rules' answer plus, for an abstract that states a percentage, a gain of
+    99.9% it never states: values for ``--strict-grounding`` to drop, however well the rules
+    ground their own."""
+    from summarizer.testing.fake_openai import rules_answerer
+
+    answer = rules_answerer(abstract)
+    if "%" in abstract:
+        invented = {"metric": "accuracy", "value": 99.9, "unit": "%", "benchmark": None}
+        invented |= {"baseline": None, "evidence": "improves accuracy by 99.9%"}
+        answer["claimed_gains"] = [*answer["claimed_gains"], invented]
+    return answer
