@@ -328,6 +328,18 @@ def claims(text: str) -> tuple[list[tuple[float, str | None]], list[tuple[float,
             [(90.0, "test tasks")],
         ),
         ("FooNet reaches 55.0%, surpassing GPT-4o (52.3%) and BarLM (49.1%).", [], [(55.0, None)]),
+        # a pair is a gain only when the score went the right way
+        (
+            "FooNet scores 48.7 on BarEval, compared with 49.1 for full attention.",
+            [],
+            [(48.7, "BarEval")],
+        ),
+        ("FooNet changes the BarEval score from 61.2 to 58.4.", [], []),
+        (
+            "FooNet lowers the false positive rate from 8.5% to 2.0%.",
+            [(6.5, "points")],
+            [(2.0, None)],
+        ),
         # counts and scales are not scores
         ("FooNet reduces the number of function evaluations from 50 to 4.", [], []),
         ("FooNet is rated 4.2 on a 5-point Likert scale.", [], []),
@@ -404,6 +416,22 @@ def test_a_score_in_a_sentence_that_names_no_one_needs_an_anaphor_or_a_pair() ->
     assert claims_of(intro + "Merging raises BarQA accuracy from 50.5% to 62.5%.") == (
         [(12.0, "points")],
         [(62.5, "BarQA")],
+    )
+
+
+def test_a_pair_counts_in_a_sentence_that_names_no_one() -> None:
+    text = "We propose FooNet. On noisy speech, the WER drops from 21.5% to 15.0%."
+    assert claims_of(text) == ([(6.5, "points")], [(15.0, None)])
+
+
+def test_an_opening_phrase_names_a_benchmark_only_with_a_name_or_a_benchmark_noun() -> None:
+    assert claims_of("In real-world trials with 50 objects, FooNet achieves 91.5% success.") == (
+        [],
+        [(91.5, None)],
+    )
+    assert claims_of("On seven retrieval datasets, FooNet achieves 71.5% recall.") == (
+        [],
+        [(71.5, "seven retrieval datasets")],
     )
 
 

@@ -19,6 +19,7 @@ Speed: a sentence is read only if it holds a digit, its numbers are found with o
 scan, and each regex over the words before a number runs only when a literal it needs is
 there (:func:`_others_gate`, :func:`_exclude_gate`, :func:`_gain_gate`).
 """
+
 from __future__ import annotations
 
 import re
@@ -148,6 +149,12 @@ _PAIR_METRIC = re.compile(
     re.IGNORECASE,
 )
 _ON_NAME_AT = re.compile(r"\s*(?:on|in)\s+(?:the\s+)?[A-Z]")
+_LOWER_IS_BETTER = re.compile(
+    r"\b(?:error|WER|CER|loss|perplexity|PPL|FID|latency|time|cost|memory|hallucinat\w*|"
+    r"attack\s+success|toxic\w*|false|reduc\w*|lower\w*|decreas\w*|cut\w*|mitigat\w*|"
+    r"suppress\w*|minimi\w*|shrink\w*|fewer|less)",
+    re.IGNORECASE,
+)
 _DROPS = re.compile(
     r"\b(?:drop|fall|fell|declin|degrad|deteriorat|plummet|collaps|sink|sank|worsen|hurt)\w*",
     re.IGNORECASE,
@@ -410,7 +417,7 @@ def _benchmark_word(phrase: str) -> tuple[str, bool] | None:
         return None
     if any(c.isupper() for c in phrase):
         return phrase, True
-    if any(c.isdigit() for c in phrase) or _BENCH_NOUN.search(phrase):
+    if _BENCH_NOUN.search(phrase):
         return phrase, False
     return None
 
@@ -657,9 +664,10 @@ def _pair_unit(raw: str | None) -> str:
     return raw.rstrip("s")  # a time: "minutes", "hour"
 
 
-def _pair(m: re.Match[str], sentence: str, start: int) -> _Number | None:
+def _pair(m: re.Match[str], sentence: str, start: int, versus: bool = False) -> _Number | None:
     """A from->to or X-vs-Y pair as its difference in points and its own value, or None when
-    the two numbers are not scores on one scale."""
+    the two numbers are not scores on one scale (or a from->to score went down: ``versus``
+    pairs are judged by their caller, their own value coming first)."""
     unit_a, unit_b = _pair_unit(m.group("ua")), _pair_unit(m.group("ub"))
     if unit_a and unit_b and unit_a != unit_b:
         return None
@@ -683,6 +691,12 @@ def _pair(m: re.Match[str], sentence: str, start: int) -> _Number | None:
         return None  # an ablation: "removing it drops accuracy from 48.2% to 5.7%"
     if unit not in ("", "%", "points"):  # a time: the own value only
         return _Number(m.start("b"), m.end(), b, unit, _RESULT, covers=m.start("a"))
+    if (
+        not versus
+        and b < a
+        and not _LOWER_IS_BETTER.search(sentence, max(0, start - 60), m.end() + 30)
+    ):
+        return None  # a score that went down, not said of a lower-is-better measure
     return _Number(
         m.start("b"), m.end(), round(abs(b - a), 6), "points", _GAIN | _RESULT, b,
         "%" if unit == "%" else None, m.start("a"),
@@ -721,10 +735,14 @@ def _pairs(text: str, sentence: str, s_start: int, lower: str) -> list[_Number]:
                 found.append(_Number(start, start + len(m.group("a")), a, unit, _GAIN))
                 found.append(_Number(start + 1, start + 1, round(abs(a - b), 6), "points", _GAIN))
                 continue
-            pair = _pair(m, text, m.start())
+            pair = _pair(m, text, m.start(), versus=True)
             if pair is not None:
                 # the own value is the first: the pair's number starts there
                 a = to_number(m.group("a"))
+                if a < to_number(m.group("b")) and not _LOWER_IS_BETTER.search(
+                    text, max(0, m.start() - 60), m.end() + 30
+                ):
+                    pair.kind = _RESULT  # below the baseline: a score, no gain
                 pair.result_value = a
                 pair.result_unit = "%" if _pair_unit(m.group("ua")) == "%" else None
                 pair.start, pair.end = start, start + len(m.group("a"))
@@ -1111,7 +1129,12 @@ def extract_claims(
                 if not introduced:
                     continue
             anaphoric = _ITS.search(sentence) is not None
-            if not anaphoric and _GAIN_WORD.search(sentence) is None:
+            paired = False
+            for number in numbers:
+                if number.result_value is not None and number.kind & _GAIN:
+                    paired = True
+                    break
+            if not anaphoric and not paired and _GAIN_WORD.search(sentence) is None:
                 continue
             if not anaphoric:
                 # a score in such a sentence may be anyone's: only its gains count, and the
