@@ -150,6 +150,9 @@ GAIN_TEXTS = [
     "We cut costs by up to 40%, improve F1 by over 2 points, gains of ~3%, boosts 5%.",
     "Minor degradations of up to 5.56%, 0.2x overhead, a data set size by 2x, drops by 3%.",
     "An improvement of approximately 20% and an absolute success rate of 34%, +2.6%.",
+    "Models averaging 85% of it, high-achieving 90% of it, retain 20% and 30% of it, prunes a 5%.",
+    "It increases the rate of answers to nearly 88% of the time and reaches between 80 and 89%.",
+    "A built-in 5%, a stand-by 3%, a self-improves 2%, a C++ 4%, x-vs. 2%, high-achieving 7%.",
 ]
 
 
@@ -171,6 +174,34 @@ def test_gain_gates_hold_wherever_their_regex_matches(text: str) -> None:
             assert gains._exclude_gate(low, last), before
         if gains._GAIN_BEFORE.search(before):
             assert gains._gain_gate(last), before
+        if gains._ACHIEVED_SHARE.search(before):
+            assert gains._share_gate(low, last), before
+        if gains._PRUNED_SHARE.search(before):
+            assert gains._prune_gate(last), before
+        if gains._AT_BEFORE.search(before):
+            assert gains._stem(last) in gains._AT_WORDS, before
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        *GAIN_TEXTS,
+        "It scores 57.3 pass@1, 1.8/3.3 WER, 44.7 LC win rate, 0.7 better perplexity, 30.9 PQ.",
+        "FooNet gives 6.54 and 1.07 decrease in FID, 8.7 and 8.9 on MT-bench, 7.32 in MMLU.",
+        "We see 3 times, 2times, 5-fold, 4 pp, 1 p.p., 2 pts, 3.1-point, 4 \\% and 12 percent.",
+    ],
+)
+def test_number_gates_hold_wherever_their_regex_matches(text: str) -> None:
+    from summarizer.backends.rules import gains
+
+    for token in gains._TOKEN.finditer(text):
+        end = token.end()
+        following = text[end : end + 16].lstrip()
+        if gains._UNIT_AT.match(text, end):
+            assert following[:1] in gains._UNIT_FIRST, text[token.start() :]
+        for pattern in (gains._GAIN_NOUN_AT, gains._METRIC_AT, gains._ON_AT):
+            if pattern.match(text, end):
+                assert following.lower().startswith(gains._AFTER_FIRST), text[token.start() :]
 
 
 @pytest.mark.parametrize("text", GAIN_TEXTS)

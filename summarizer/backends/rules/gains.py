@@ -58,6 +58,15 @@ _UNIT_AT = re.compile(r"\s*(?P<unit>%\s*(?:absolute\s+)?points?\b|" + GAIN_UNIT 
 # not the head of a longer token ("7B", "1K", "3.5-turbo", "v1.2.3")
 _NOT_END = re.compile(r"[\w.]*[A-Za-z]|\.[0-9]")
 _RANGE_AFTER = re.compile(r"[\d.]*\s*-")
+# the first character of a unit (_UNIT_AT, spaces skipped), and how the words after a bare
+# number that _GAIN_NOUN_AT, _METRIC_AT or _ON_AT read can begin (lower-cased)
+_UNIT_FIRST = frozenset("%\\pxX×t-f")
+_AFTER_FIRST = (
+    "and", ",", "/", "absolute", "decrease", "increase", "improvement", "gain", "boost",
+    "reduction", "length", "lc", "better", "lower", "higher", "win", "pass@", "wer", "cer",
+    "bleu", "fid", "sfid", "f1", "rouge", "map", "ap", "pq", "miou", "perplexity", "ppl", "elo",
+    "eer", "auc", "auroc", "psnr", "ssim", "cider", "ndcg", "on", "in",
+)  # fmt: skip
 # Unitless numbers that state a gain ("6.54 and 1.07 decrease in") or a score named by its
 # metric or benchmark ("57.3 pass@1", "a 44.7 win rate", "1.8/3.3 WER", "0.7 better
 # perplexity" (a gain), "30.9 PQ", "8.38 on MT-bench", "8.7 and 8.9 on MT-bench")
@@ -760,6 +769,10 @@ _QUAL_TWO = frozenset(
     (("up", "to"), ("more", "than"), ("less", "than"), ("at", "least"), ("upwards", "of"),
      ("on", "average"))
 )  # fmt: skip
+_PRUNE_STEMS = ("prun", "remov", "eliminat", "skip", "drop", "discard", "evict", "compress",
+                "sparsif", "cut", "sav")  # fmt: skip
+_SHARE_STEMS = ("reach", "achiev", "attain", "solv", "retain", "recover", "match", "obtain",
+                "averag", "preserv")  # fmt: skip
 _ACHIEVE_STEMS = ("achiev", "scor", "reach", "obtain", "get", "solv")
 _GAIN_STEMS = ("gain", "improv", "boost", "add", "bring", "lift")
 _HAS_WORDS = frozenset(("has", "have", "had", "uses", "use", "used", "requires", "require",
@@ -786,19 +799,52 @@ def _last_word(lowered: str) -> str:
     return words[-1] if words else ""
 
 
+def _stem(word: str) -> str:
+    """The part of a word a regex's ``\\b(?:stem)`` can start in: "high-achieving" ->
+    "achieving"."""
+    for mark in "-–/(\"'“‘":
+        if mark in word:
+            word = word.rsplit(mark, 1)[-1]
+    return word
+
+
+def _any_stem(low: str, stems: tuple[str, ...]) -> bool:
+    """Whether one of the last words starts with one of ``stems`` (a qualifier such as
+    "averaging" is itself one)."""
+    for word in low.split()[-6:]:  # noqa: SIM110 - a loop is cheaper than any() over a generator
+        if _stem(word).startswith(stems):
+            return True
+    return False
+
+
+def _prune_gate(last: str) -> bool:
+    """Whether _PRUNED_SHARE can match words ending here."""
+    return _stem(last).startswith(_PRUNE_STEMS)
+
+
+def _share_gate(low: str, last: str) -> bool:
+    """Whether _ACHIEVED_SHARE can match words ending here."""
+    return _stem(last) in ("to", "between", "and") or _any_stem(low, _SHARE_STEMS)
+
+
 def _others_gate(low: str, last: str) -> bool:
     """Whether _OTHERS_ACHIEVE can match words ending here (``low``: them lower-cased)."""
-    return last.startswith(_ACHIEVE_STEMS) or last.endswith("(") or "only" in low or "human" in low
+    return (
+        _stem(last).startswith(_ACHIEVE_STEMS)
+        or last.endswith("(")
+        or "only" in low
+        or "human" in low
+    )
 
 
 def _exclude_gate(low: str, last: str) -> bool:
     """Whether _EXCLUDE_BEFORE can match words ending here."""
     return (
-        low.rstrip().rstrip("~ ").endswith(_EXCLUDE_TAILS)
+        " ".join(low.split()[-3:]).rstrip("~ ").endswith(_EXCLUDE_TAILS)
         or "degradation" in low
         or "overhead" in low
         or (
-            last in ("by", "of")
+            _stem(last) in ("by", "of")
             and (
                 "set" in low or "data" in low or "corpus" in low or "drop" in low or "declin" in low
             )
@@ -808,7 +854,8 @@ def _exclude_gate(low: str, last: str) -> bool:
 
 def _gain_gate(last: str) -> bool:
     """Whether _GAIN_BEFORE can match words ending here."""
-    return last in ("by", "of", "+") or last.startswith(_GAIN_STEMS)
+    word = _stem(last)
+    return word in ("by", "of") or last.endswith("+") or word.startswith(_GAIN_STEMS)
 
 
 def _classify(sentence: str, start: int, end: int, unit: str, sign: bool) -> int:
@@ -850,7 +897,7 @@ def _classify(sentence: str, start: int, end: int, unit: str, sign: bool) -> int
     if tail.endswith("between") and _AND_NUMBER.match(after):
         return 0  # the lower bound of "between 92% and 100%"
     if unit == "x":
-        if _SIZE_AFTER.match(after) or (last in _HAS_WORDS and _HAS_BEFORE.search(before)):
+        if _SIZE_AFTER.match(after) or (_stem(last) in _HAS_WORDS and _HAS_BEFORE.search(before)):
             return 0
         if _A_SMALLER.match(after) and low.endswith(("a ", "an ")):
             return 0  # "a 35x smaller model": the size of what is used
@@ -859,11 +906,15 @@ def _classify(sentence: str, start: int, end: int, unit: str, sign: bool) -> int
     if excluded_after:  # "... of"
         if unit != "%" and _OF_GAIN.match(after):
             return _GAIN
-        if _SAVED_SHARE.search(before) and _COST_OF.match(after):
+        if _COST_OF.match(after) and _SAVED_SHARE.search(before):
             return _GAIN
-        if _PRUNED_SHARE.search(before) and _PRUNED_OF.match(after):
+        if _prune_gate(last) and _PRUNED_SHARE.search(before) and _PRUNED_OF.match(after):
             return _GAIN
-        if _ACHIEVED_SHARE.search(before) and not _CONTRAST.search(before):
+        if (
+            _share_gate(low, last)
+            and _ACHIEVED_SHARE.search(before)
+            and not _CONTRAST.search(before)
+        ):
             return _RESULT if unit == "%" else 0
         if last in ("in", "to") and unit == "%" and _OF_CASES.match(after):
             return _RESULT  # "preferred in 43% of cases", "solutions to 59.6% of the problems"
@@ -889,11 +940,11 @@ def _classify(sentence: str, start: int, end: int, unit: str, sign: bool) -> int
             if _GAIN_WORD.search(head[cut + 1 :]):
                 return _GAIN
             return _RESULT
-    if last == "to" and _TO_BEFORE.search(before):
+    if _stem(last) == "to" and _TO_BEFORE.search(before):
         if _DROPS.search(before, max(0, len(before) - 40)) and not _ERROR_WORD.search(before):
             return 0  # an ablation: "without it, accuracy drops to 30%"
         return _RESULT
-    if last in _AT_WORDS and _AT_BEFORE.search(before) and not _RESULT_AFTER.match(after):
+    if _stem(last) in _AT_WORDS and _AT_BEFORE.search(before) and not _RESULT_AFTER.match(after):
         return 0
     if _RESULT_AFTER.match(after) or _RESULT_BEFORE.search(before):
         return _RESULT
@@ -970,11 +1021,15 @@ def _numbers(text: str, sentence: str, s_start: int, lower: str) -> list[_Number
         if edge < 0:
             continue
         sign = edge < start
-        unit_match = _UNIT_AT.match(sentence, end)
+        # what follows the digits, spaces skipped: a unit starts with one of _UNIT_FIRST
+        following = sentence[end : end + 16].lstrip()
+        unit_match = (
+            _UNIT_AT.match(sentence, end) if following[:1] in _UNIT_FIRST and following else None
+        )
         if unit_match is not None:
             _read_with_unit(sentence, token, edge, unit_match, sign, numbers)
         elif _NOT_END.match(sentence, end) is None:
-            _read_bare(sentence, lower, token, sign, rates, taken, numbers)
+            _read_bare(sentence, lower, token, sign, rates, taken, numbers, following.lower())
     if "1/" in sentence:
         for m in _FRACTION.finditer(sentence):
             numbers.append(_Number(m.start(), m.end(), float(m.group("num")), "x", _GAIN))
@@ -1021,6 +1076,7 @@ def _read_bare(
     rates: bool,
     taken: set[int] | frozenset[int],
     numbers: list[_Number],
+    following: str,
 ) -> None:
     """A number without a gain unit: "+3.1", "6.54 decrease in FID", a score named by its
     metric ("57.3 pass@1", "an FID of 2.27", "8.38 on MT-bench"), "a factor of 46", "225
@@ -1032,6 +1088,8 @@ def _read_bare(
         if _RANGE_AFTER.match(sentence, end) is None:
             found.append((start, end, to_number(token.group())))
             gain = True
+    elif not following.startswith(_AFTER_FIRST):
+        pass  # no reading by the words after it can match: see the words before
     elif (noun := _GAIN_NOUN_AT.match(sentence, end)) is not None:
         found.append((start, end, to_number(token.group())))
         if noun.group("n2"):
@@ -1046,7 +1104,7 @@ def _read_bare(
         found.append((start, end, to_number(token.group())))
         if on.group("m3b"):
             found.append((on.start("m3b"), on.end("m3b"), to_number(on.group("m3b"))))
-    else:
+    if not found and not sign:
         head = sentence[max(0, start - 45) : start]
         words = head.split()
         last = words[-1].lstrip("(") if words else ""
