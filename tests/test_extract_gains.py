@@ -435,6 +435,18 @@ def test_an_opening_phrase_names_a_benchmark_only_with_a_name_or_a_benchmark_nou
     )
 
 
+def test_scores_on_the_papers_own_benchmark_are_results_only_when_its_clause_says_so() -> None:
+    intro = "We introduce FooNet, a benchmark of 900 coding tasks. "
+    assert claims_of(intro + "We find that the strongest model reaches 45.5% on FooNet.") == (
+        [],
+        [],
+    )
+    assert claims_of(intro + "Our fine-tuned model reaches 45.5% on FooNet.") == (
+        [],
+        [(45.5, "FooNet")],
+    )
+
+
 def claims_of(text: str) -> tuple[list[tuple[float, str | None]], list[tuple[float, str | None]]]:
     found_gains, found_results = extract_claims(text, Sentences(text), "FooNet")
     return [(g.value, g.unit) for g in found_gains], [(r.value, r.benchmark) for r in found_results]

@@ -1004,6 +1004,25 @@ def _number_edge(sentence: str, start: int) -> int:
     return edge
 
 
+def _on_own_benchmark(sentence: str, start: int, benchmark: str, name_key: str) -> bool:
+    """Whether a score is stated on the paper's own benchmark by a clause that does not say
+    it is the paper's ("the strongest model reaches 45% on FooBench"): a leaderboard entry
+    of a model the paper evaluates, not its own result."""
+    words = benchmark.lower().replace("-", " ")
+    at = words.find(name_key)
+    end = at + len(name_key)
+    if (
+        at < 0
+        or (at > 0 and words[at - 1].isalnum())
+        or (end < len(words) and words[end].isalnum())
+    ):
+        return False  # "DiT" is no word of "class-conditional"
+    clause_start = 0
+    for match in _CLAUSE_START.finditer(sentence, 0, start):
+        clause_start = match.end()
+    return _OWNER.search(sentence, clause_start, start) is None
+
+
 def _numbers(text: str, sentence: str, s_start: int, lower: str) -> list[_Number]:
     """Every number of the sentence that states a gain or a result, read in its context."""
     numbers = _pairs(text, sentence, s_start, lower)
@@ -1228,6 +1247,12 @@ def extract_claims(
                 else:
                     value, unit = number.value, number.unit
                 benchmark = _result_benchmark(sentence, offset, number.end)
+                if (
+                    benchmark
+                    and name_key
+                    and _on_own_benchmark(sentence, offset, benchmark, name_key)
+                ):
+                    continue
                 key = (value, benchmark)
                 if key in seen_results:
                     continue
