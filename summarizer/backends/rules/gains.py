@@ -326,9 +326,8 @@ _HAS_BEFORE = re.compile(
 _RESULT_BEFORE = re.compile(
     r"\b(?:achiev|reach|attain|obtain|scor|yield|get|gets|got|solv|record|deliver|hit|"
     r"establish|set|average|averaging|rate|accurac|precision|recall|performance|pass@\d|"
-    r"F1|BLEU|ROUGE|mAP|mIoU|AUC|win|success|EM|match|to|of|at)\w*\s*(?:[\w\-@]+\s+){0,3}?"
-    + _QUAL
-    + r"$",
+    r"F1|BLEU|ROUGE|mAP|mIoU|AUC|win|success|EM|match|to|of|at|EER|WER|CER|FID|AUROC|PSNR|"
+    r"SSIM|TPR|ASR|error|score)\w*\s*(?:[\w\-@]+\s+){0,3}?" + _QUAL + r"$",
     re.IGNORECASE,
 )
 # ...or a metric or benchmark named just after it ("61.4% accuracy", "40% pass@1 on HumanEval")
@@ -336,7 +335,8 @@ _RESULT_AFTER = re.compile(
     r"^\s*(?:[\w\-]+\s+){0,3}?(?:accuracy|acc\b|pass@\d|F1|BLEU|ROUGE|mAP|mIoU|AUC|AUROC|"
     r"win\s+rate|success\s+rate|score|top-\d|exact\s+match|EM\b|recall|precision|agreement|"
     r"utili[sz]ation|of\s+(?:the\s+)?(?:problems|tasks|questions|cases|the\s+time|time)|"
-    r"capacity|performance|on\s+(?:the\s+)?(?-i:[A-Z]))",
+    r"capacity|performance|EER|WER|CER|TPR|ASR|AP\b|PSNR|SSIM|"
+    r"on\s+(?:the\s+)?(?-i:[A-Z]))",
     re.IGNORECASE,
 )
 _TO_BEFORE = re.compile(r"\bto\s+" + _QUAL + r"$", re.IGNORECASE)
@@ -371,7 +371,7 @@ _BENCH_STOP = (
 )
 _BENCH_ON = re.compile(
     r"\s*\+?\s*\)?(?:\s*(?:[\w@\-]+\s*)?(?:,|and|/)\s*[\d.]+\s*%?)*\s*"
-    r"(?:(?:[\w\-@/'’]+|\([^()]{0,60}\))\s+){0,6}?"
+    r"(?:(?:[\w\-@/'’%.]+|\([^()]{0,60}\))\s+){0,6}?"
     r"(?:on|in|across|from)\s+(?:the\s+|a\s+|an\s+|our\s+)?"
     r"(?P<b>[^\s,;:()][^,;:()]*?)" + _BENCH_STOP,
     re.IGNORECASE,
@@ -944,7 +944,10 @@ def _classify(sentence: str, start: int, end: int, unit: str, sign: bool) -> int
         if _DROPS.search(before, max(0, len(before) - 40)) and not _ERROR_WORD.search(before):
             return 0  # an ablation: "without it, accuracy drops to 30%"
         return _RESULT
-    if _stem(last) in _AT_WORDS and _AT_BEFORE.search(before) and not _RESULT_AFTER.match(after):
+    word = _stem(last)
+    if word == "at" and _AT_BEFORE.search(before):
+        return 0  # a setting: "at 5% FPR", "at 50% sparsity"
+    if word in _AT_WORDS and _AT_BEFORE.search(before) and not _RESULT_AFTER.match(after):
         return 0
     if _RESULT_AFTER.match(after) or _RESULT_BEFORE.search(before):
         return _RESULT
