@@ -293,6 +293,11 @@ def claims(text: str) -> tuple[list[tuple[float, str | None]], list[tuple[float,
         ("Our model improves Recall@1 by 6.1/5.2 points.", [(6.1, "points"), (5.2, "points")], []),
         ("FooNet adds +4.2 mIoU and 2 points ROUGE-L.", [(4.2, "points"), (2.0, "points")], []),
         ("Our method delivers 6.2 points of lift on long documents.", [(6.2, "points")], []),
+        (
+            "Our model gives a 4.2 BLEU improvement and reaches 45.2 AP, 1.8 AP higher than Bar.",
+            [(4.2, "points"), (1.8, "points")],
+            [(45.2, None)],
+        ),
         # factors
         ("Our solver speeds up decoding by 1.9 on average.", [(1.9, "x")], []),
         ("We accelerate training by a factor of 12.", [(12.0, "x")], []),

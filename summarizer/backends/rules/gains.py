@@ -1121,7 +1121,14 @@ def _read_bare(
         found.append((start, end, to_number(token.group())))
         if metric.group("m1b"):
             found.append((metric.start("m1b"), metric.end("m1b"), to_number(metric.group("m1b"))))
-        gain = bool(metric.group("better")) or None
+        # "0.7 better perplexity", "a 4.2 BLEU improvement", "1.8 AP higher than"
+        gain = (
+            bool(
+                metric.group("better")
+                or _GAIN_AFTER.match(sentence[metric.end() : metric.end() + 40])
+            )
+            or None
+        )
     elif "." in token.group() and (on := _ON_AT.match(sentence, end)) is not None:
         found.append((start, end, to_number(token.group())))
         if on.group("m3b"):
