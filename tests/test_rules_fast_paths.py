@@ -186,7 +186,7 @@ def test_gain_gates_hold_wherever_their_regex_matches(text: str) -> None:
     "text",
     [
         *GAIN_TEXTS,
-        "It scores 57.3 pass@1, 1.8/3.3 WER, 44.7 LC win rate, 0.7 better perplexity, 30.9 PQ.",
+        "It scores 57.3 pass@1, 1.8/3.3 WER, 44.7 LC win rate, 0.7 better perplexity, 41.2 PQ.",
         "FooNet gives 6.54 and 1.07 decrease in FID, 8.7 and 8.9 on MT-bench, 7.32 in MMLU.",
         "We see 3 times, 2times, 5-fold, 4 pp, 1 p.p., 2 pts, 3.1-point, 4 \\% and 12 percent.",
     ],

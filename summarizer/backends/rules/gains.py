@@ -69,7 +69,7 @@ _AFTER_FIRST = (
 )  # fmt: skip
 # Unitless numbers that state a gain ("6.54 and 1.07 decrease in") or a score named by its
 # metric or benchmark ("57.3 pass@1", "a 44.7 win rate", "1.8/3.3 WER", "0.7 better
-# perplexity" (a gain), "30.9 PQ", "8.38 on MT-bench", "8.7 and 8.9 on MT-bench")
+# perplexity" (a gain), "41.2 PQ", "8.38 on MT-bench", "8.7 and 8.9 on MT-bench")
 _GAIN_NOUN_AT = re.compile(
     r"(?:\s*(?:and|,)\s*(?P<n2>" + _NUM + r"))?\s+(?:absolute\s+)?"
     r"(?:decrease|increase|improvement|gain|boost|reduction)\s+(?:in|on)\b",
@@ -129,7 +129,7 @@ _FROM_TO = re.compile(
     + r")?",
     re.IGNORECASE,
 )
-# "66.5 vs. 65.9", "(33.4% vs. 17.8%)", "50.9%, compared to 23.6% by GPT-3.5"
+# "(19.0%->21.0%)", "$45.1\\%$ $\\rightarrow$ $58.3\\%$"
 _ARROW = re.compile(
     _START
     + r"(?P<a>"
@@ -176,6 +176,7 @@ _ERROR_WORD = re.compile(
 _RANGING = re.compile(
     r"\b(?:ranging|ranges?|ranged|varying|vary|varies|varied|spanning|spans?)\s+$", re.IGNORECASE
 )
+# "66.5 vs. 65.9", "(33.4% vs. 17.8%)", "50.9%, compared to 23.6% by GPT-3.5"
 _VERSUS = re.compile(
     _START + r"(?P<a>" + _NUM + r")" + _NUM_END + r"\s*(?P<ua>\\?%|points?\b)?"
     r"(?P<noun>\s+(?:improvement|gain|increase|reduction|boost))?\s*,?\s*"
@@ -1138,7 +1139,7 @@ def _read_bare(
         words = head.split()
         last = words[-1].lstrip("(") if words else ""
         if last in _SCORE_WORDS or last.startswith("nDCG@"):
-            found.append((start, end, to_number(token.group())))  # "Kendall 0.907"
+            found.append((start, end, to_number(token.group())))  # "Kendall 0.912"
         elif last in ("of", "=", ":", "OF") and _SCORE_BEFORE.search(head):
             found.append((start, end, to_number(token.group())))  # "an FID of 2.27"
         elif (
