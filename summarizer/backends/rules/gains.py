@@ -97,6 +97,12 @@ _FACTOR_LAST = frozenset(
     ("of", "by", "to", "than", "about", "around", "approximately", "nearly", "almost", "roughly",
      "over", "~")
 )  # fmt: skip
+# the last word of "by (up to|about|...) N": "by" or a qualifier _last_word drops
+_BY_TAIL = frozenset(
+    ("by", "to", "than", "least", "of", "as", "average", "over", "about", "around",
+     "approximately", "approx.", "roughly", "nearly", "almost", "just", "only", "merely", "a",
+     "an", "the", "averaging", "overall", "~", "≈", "∼", ">", "≥", "sim")
+)  # fmt: skip
 _FACTOR_BEFORE = re.compile(
     r"(?:\bfactor\s+of|\bspeed(?:s|ing)?\s+up\s+(?:[\w\-]+\s+){0,3}?by|\baccelerat\w*\s+"
     r"(?:[\w\-]+\s+){0,3}?by)\s+" + _QUAL + r"$",
@@ -1162,7 +1168,8 @@ def _read_bare(
                 numbers.append(_Number(start, rate.end(), value, rate.group("unit"), _RESULT))
             return
         elif (
-            _last_word(head.lower()) == "by"
+            (last == "by" or last.lower() in _BY_TAIL)
+            and _last_word(head.lower()) == "by"
             and _SCORE_TAIL.match(sentence, end)
             and _GAIN_VERB.search(head)
             and not _excluded_bare(sentence, start, end)
