@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 from summarizer.backends import Backend, BackendSettings, Capabilities
 from summarizer.core.identity import CacheIdentity
@@ -135,3 +135,17 @@ def give_results(db: Path, results: Mapping[str, Sequence[Result]]) -> None:
                 )
             )
         store.save(extractions, replace=True)
+
+
+def rules_answerer_inventing_a_gain(abstract: str) -> dict[str, Any]:
+    """The offline rules' answer plus, for an abstract that states a percentage, a gain of
+    99.9% it never states: values for ``--strict-grounding`` to drop, however well the rules
+    ground their own."""
+    from summarizer.testing.fake_openai import rules_answerer
+
+    answer = rules_answerer(abstract)
+    if "%" in abstract:
+        invented = {"metric": "accuracy", "value": 99.9, "unit": "%", "benchmark": None}
+        invented |= {"baseline": None, "evidence": "improves accuracy by 99.9%"}
+        answer["claimed_gains"] = [*answer["claimed_gains"], invented]
+    return answer

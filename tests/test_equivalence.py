@@ -3,8 +3,9 @@ against the fake's Files and Batches API) and `run --engine ray` leave the same 
 
 Each scenario is played through the CLI, the way a user would, once per executor, each into
 a database of its own, against one fake OpenAI-compatible server answering with the offline
-rules (``rules_answerer``). After the scenario a normalised snapshot is taken through
-``summarizer sql``: the ``papers`` view, the sightings, the values of the extraction each
+rules plus a gain no abstract states (``tests.fakes.rules_answerer_inventing_a_gain``). After
+the scenario a normalised snapshot is taken through ``summarizer sql``: the ``papers`` view,
+the sightings, the values of the extraction each
 paper's current result points at, the ``summaries`` and ``failures`` views (times, ids,
 latencies and tokens left out; input paths made relative), and the exit code of each step.
 The live run is the reference: the batch and Ray snapshots must equal it, and each scenario's
@@ -15,7 +16,7 @@ Scenarios:
 - ``plain``: a first run of the seed listings;
 - ``fix-record``: a JSONL copy of seed papers with one line missing its abstract, run, the
   line fixed in the file, run again: the ingest failure is gone;
-- ``strict``: the seed listings (two of their values are ungrounded), run, then run again
+- ``strict``: the seed listings (the invented gains are ungrounded), run, then run again
   with ``--strict-grounding`` over the cached results: no ungrounded value is left;
 - ``repoint``: ``--backend rules``, the openai run, rules again, the openai run again (fully
   cached): the openai result is current for every paper.
@@ -49,7 +50,7 @@ pytestmark = [
 ]
 
 MODEL = "gpt-4o-mini"
-RULES_ANSWERER = "summarizer.testing.fake_openai:rules_answerer"
+RULES_ANSWERER = "tests.fakes:rules_answerer_inventing_a_gain"
 EXECUTORS = ("live", "batch", "ray")
 SCENARIOS = ("plain", "fix-record", "strict", "repoint")
 FLAGS = {

@@ -61,8 +61,23 @@ def _compile(table: list[tuple[GainMetric, str]]) -> re.Pattern[str]:
     )
 
 
+def _compile_lower(table: list[tuple[GainMetric, str]]) -> re.Pattern[str]:
+    # the patterns hold no upper-case escape (\S, \W, \B, \D), so lower-casing them keeps
+    # their meaning
+    return re.compile(
+        "|".join(
+            f"(?P<{kind}_{i}>\\b(?:{pattern.lower()})\\b)"
+            for i, (kind, pattern) in enumerate(table)
+        )
+    )
+
+
 SPECIFIC = _compile(_SPECIFIC)
 GENERIC = _compile(_GENERIC)
+SPECIFIC_LOWER = _compile_lower(_SPECIFIC)
+GENERIC_LOWER = _compile_lower(_GENERIC)
+""":data:`SPECIFIC` and :data:`GENERIC` for lower-cased text, matched case-sensitively (much
+faster than ignoring case); their spans are the original's when lower-casing keeps its length."""
 _NAMED = re.compile(
     r"^(?:F1(?:\s+score)?|BLEU|ROUGE[-\w]*|pass@\d+|win[- ]rates?|success\s+rates?|exact\s+match|"
     r"EM|mAP|AUC|top-\d\s+accuracy|WER|CER|perplexity|PPL|FID|Elo|accuracy|recall|precision)$",
@@ -76,9 +91,11 @@ def kind_of(match: re.Match[str]) -> GainMetric:
     return group.rsplit("_", 1)[0]  # type: ignore[return-value]
 
 
-def metric_text(match: re.Match[str]) -> str:
-    """What to store as the metric: a named metric as written ("F1", "pass@1"), else its class."""
-    word = " ".join(match.group(0).split())
+def metric_text(match: re.Match[str], original: str | None = None) -> str:
+    """What to store as the metric: a named metric as written ("F1", "pass@1"), else its class.
+    ``original``: the text as written, when ``match`` was made on its lower-cased copy."""
+    written = match.group(0) if original is None else original[match.start() : match.end()]
+    word = " ".join(written.split())
     return word if _NAMED.match(word) else kind_of(match)
 
 

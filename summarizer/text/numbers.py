@@ -18,9 +18,10 @@ NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 
 GAIN_UNIT = (
     r"\\?%(?:\s*(?:absolute\s+)?percentage\s+points?)?|percent(?:age)?\s+points?\b|"
-    r"percent\b|pp\b|p\.p\.|points?\b|pts\b|[x×X](?![\w])|\s?times\b|-?fold\b"
+    r"percent\b|pp\b|p\.p\.|-?points?\b|pts\b|[x×X](?![\w])|\s?times\b|-?fold\b"
 )
-"""What can follow a number that states a gain: ``%`` (also LaTeX ``\\%``), points, times."""
+"""What can follow a number that states a gain: ``%`` (also LaTeX ``\\%``), points (also
+"3.1-point"), times."""
 
 WORD_NUMBERS: dict[str, int] = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,

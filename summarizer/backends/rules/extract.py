@@ -9,7 +9,7 @@ read the unescaped text (``88\\%`` as ``88%``) and their evidence is mapped back
 from __future__ import annotations
 
 from summarizer.backends.rules.category import choose_category
-from summarizer.backends.rules.gains import extract_gains, extract_results
+from summarizer.backends.rules.gains import extract_claims
 from summarizer.backends.rules.links import link_kinds, pick_code_url
 from summarizer.backends.rules.method import extract_method
 from summarizer.backends.rules.sizes import extract_sizes
@@ -38,8 +38,7 @@ def _extract(title: str, abstract: str) -> Summary:
     code = pick_code_url(links, kinds)
     method = extract_method(title, abstract, sentences)
     task = extract_task(title, sentences)
-    gains = extract_gains(abstract, sentences, method.name)
-    results = extract_results(abstract, sentences, method.name)
+    gains, results = extract_claims(abstract, sentences, method.name)
     return Summary(
         task=task.task,
         task_evidence=task.evidence,
