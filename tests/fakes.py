@@ -103,7 +103,7 @@ class FakeClock:
 def give_results(db: Path, results: Mapping[str, Sequence[Result]]) -> None:
     """Give the current extraction of each paper (by title) these results, stored as a backend
     that reports them would store them: grounded against the abstract, through ``Store.save``.
-    (The rules report no results yet; an LLM does. No run is logged.)"""
+    (Tests choose the results; no run is logged.)"""
     from summarizer.core.identity import CacheIdentity
     from summarizer.core.results import Extraction
     from summarizer.grounding import ground
