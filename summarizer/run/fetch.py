@@ -93,7 +93,7 @@ class SourceReport:
             span += f" ({self.start}..{self.spec.end})"
         line = f"{self.spec.text}: {span} · fetched {self.fetched}"
         if self.fetched:
-            line += f" ({self.pages} pages, {self.papers} papers"
+            line += f" ({self.pages} page{'s' if self.pages != 1 else ''}, {self.papers} papers"
             line += f"; {self.resumed} resumed)" if self.resumed else ")"
         line += f" · already fetched {self.kept}"
         if self.spec.clamped is not None:
@@ -157,6 +157,24 @@ def fetch_inputs(
         else:
             resolved.append(item)
     return resolved, report
+
+
+def fetch_sources(
+    items: Iterable[str | Path], store: Store, options: FetchOptions | None = None
+) -> FetchReport:
+    """``summarizer fetch``: fetch sources only (every item must be one), keeping the pages."""
+    options = options or FetchOptions()
+    today = today_utc(options.clock)
+    specs = []
+    for item in items:
+        if not is_source(item):
+            raise ConfigError(
+                f"{str(item)!r} is not a source; expected hf:START..END, "
+                "arxiv:CATEGORIES@START..END or oai:SET@START..END (files are read by "
+                "`summarizer run` and `summarizer ingest`)"
+            )
+        specs.append(parse_source(item, today))
+    return fetch(specs, store, options)
 
 
 def _interval(api: Api, options: FetchOptions) -> float:
@@ -349,4 +367,11 @@ class _Fetcher:
         return path
 
 
-__all__ = ["FetchOptions", "FetchReport", "fetch", "fetch_inputs", "split_inputs"]
+__all__ = [
+    "FetchOptions",
+    "FetchReport",
+    "fetch",
+    "fetch_inputs",
+    "fetch_sources",
+    "split_inputs",
+]
