@@ -25,6 +25,7 @@ Polite: one request at a time per source, ``Api.interval`` seconds apart (arXiv 
 from __future__ import annotations
 
 import contextlib
+import functools
 import gzip
 import os
 import sys
@@ -36,7 +37,7 @@ from typing import TYPE_CHECKING
 
 from summarizer.core.errors import ConfigError, FetchError
 from summarizer.ingest.remote import FeedSpec, is_source, parse_source
-from summarizer.ingest.remote.apis import Api, Endpoints, Restart
+from summarizer.ingest.remote.apis import Api, Endpoints, Page, Restart
 from summarizer.ingest.remote.http import USER_AGENT, Clock, HttpClient, RealClock
 from summarizer.store import fetches
 from summarizer.store.paths import feeds_root
@@ -227,6 +228,10 @@ def fetch(specs: list[FeedSpec], store: Store, options: FetchOptions | None = No
     return report
 
 
+def _check(api: Api, body: bytes, *, cursor: str) -> Page:
+    return api.check(body, cursor)
+
+
 def _page_name(number: int, suffix: str) -> str:
     return f"page-{number:04d}{suffix}.gz"
 
@@ -296,7 +301,7 @@ class _Fetcher:
             where = f"{self.spec.text}: {day} page {number} ({url})"
             try:
                 body, page = self.client.get(
-                    url, where=where, check=lambda b, c=cursor: self.api.check(b, c)
+                    url, where=where, check=functools.partial(_check, self.api, cursor=cursor)
                 )
             except Restart as restart:  # an expired resumption token: the window over again
                 if restarted:

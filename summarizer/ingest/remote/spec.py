@@ -125,7 +125,7 @@ def _window(value: str, text: str, kind: str, today: date) -> tuple[date | None,
         end = _day(second, text, kind, today, start=False)
     else:
         start = _day(value, text, kind, today, start=False)
-        end = start  # type: ignore[assignment]
+        end = start
     assert end is not None
     if start is not None and start > end:
         raise _refuse(text, kind, f"the range starts on {start} after it ends on {end}", dates=True)
