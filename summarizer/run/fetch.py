@@ -250,24 +250,27 @@ class _Fetcher:
     report: SourceReport
 
     def run(self) -> None:
-        start = self.spec.start
-        if start is None:
-            last = fetches.last_closed(self.store, self.spec.key)
-            if last is None:
-                head = "hf:" if self.spec.kind == "hf" else self.spec.text.rpartition("@")[0] + "@"
-                example = f"{head}{self.spec.end - timedelta(days=6)}..{self.spec.end}"
-                raise ConfigError(
-                    f"source {self.spec.text!r}: no window of {self.spec.key} was fetched "
-                    f"completely yet, so there is no last one to start after; give a start "
-                    f"date (e.g. {example})"
-                )
-            start = last + timedelta(days=1)
-        days = self.spec.days(start) if start <= self.spec.end else []
+        with self.store.session():  # one open of the database for what is known
+            start = self.spec.start
+            if start is None:
+                last = fetches.last_closed(self.store, self.spec.key)
+                if last is None:
+                    raise self._no_last()
+                start = last + timedelta(days=1)
+            days = self.spec.days(start) if start <= self.spec.end else []
+            known = fetches.windows(self.store, self.spec.key, days)
         self.report.start = start
         self.report.days = len(days)
-        known = fetches.windows(self.store, self.spec.key, days)
         for day in days:
             self._window(day, known.get(day))
+
+    def _no_last(self) -> ConfigError:
+        head = "hf:" if self.spec.kind == "hf" else self.spec.text.rpartition("@")[0] + "@"
+        example = f"{head}{self.spec.end - timedelta(days=6)}..{self.spec.end}"
+        return ConfigError(
+            f"source {self.spec.text!r}: no window of {self.spec.key} was fetched completely "
+            f"yet, so there is no last one to start after; give a start date (e.g. {example})"
+        )
 
     def _now(self) -> datetime:
         return self.clock.now().replace(tzinfo=None)
@@ -293,7 +296,8 @@ class _Fetcher:
                 files, number, papers, cursor = kept, known.pages + 1, known.papers, known.cursor
                 self.report.resumed += 1
         if number == 1:
-            self._start(day, folder)
+            self._start(folder)
+        started_at = known.started_at if known is not None and number > 1 else self._now()
         resumed_at = number
         restarted = False
         while True:
@@ -310,23 +314,21 @@ class _Fetcher:
                         f"({restart}); run again to fetch the window from its start"
                     ) from None
                 restarted = True
-                self._start(day, folder)
+                self._start(folder)
                 files, number, papers, cursor, resumed_at = [], 1, 0, self.api.first(), 1
                 continue
             except FetchError as error:
-                fetches.failed(self.store, self.spec.key, day, error=str(error), now=self._now())
+                fetches.failed(
+                    self.store, self.spec.key, day, page=number, cursor=cursor,
+                    folder=str(folder), started_at=started_at, error=str(error), now=self._now(),
+                )  # fmt: skip
                 raise
             files.append(self._keep(folder, number, body))
             papers += page.papers
             fetches.page_kept(
-                self.store,
-                self.spec.key,
-                day,
-                pages=number,
-                papers=papers,
-                cursor=page.next,
-                now=self._now(),
-            )
+                self.store, self.spec.key, day, page=number, papers=papers, cursor=page.next,
+                folder=str(folder), started_at=started_at, now=self._now(),
+            )  # fmt: skip
             self.report.pages += 1
             self.report.papers += page.papers
             if page.next is None:
@@ -341,19 +343,12 @@ class _Fetcher:
                 f"{papers} papers{resumed}"
             )
 
-    def _start(self, day: date, folder: Path) -> None:
-        """A window from its first page: the pages of an earlier fetch go first."""
+    def _start(self, folder: Path) -> None:
+        """A window from its first page: the pages of an earlier fetch go first (its row is
+        replaced when the first new page is recorded)."""
         if folder.is_dir():
             for old in folder.glob("page-*.gz"):
                 old.unlink()
-        fetches.begin(
-            self.store,
-            self.spec.key,
-            day,
-            folder=str(folder),
-            cursor=self.api.first(),
-            now=self._now(),
-        )
 
     def _keep(self, folder: Path, number: int, body: bytes) -> Path:
         """Write the page whole (a temporary file renamed into place) before it is

@@ -78,18 +78,15 @@ def last_closed(store: Store, source: str) -> date | None:
     return row[0][0] if row else None
 
 
-def begin(store: Store, source: str, day: date, *, folder: str, cursor: str, now: datetime) -> None:
-    """Start (or start over) a window: no pages yet, its first page next."""
-    with store.transaction() as con:
-        con.execute(
-            "DELETE FROM fetches WHERE source = ? AND window_start = ? AND window_end = ?",
-            [source, day, day],
-        )
-        con.execute(
-            f"INSERT INTO fetches ({_COLUMNS}) "
-            "VALUES (?, ?, ?, 'partial', 0, 0, ?, ?, ?, ?, NULL, NULL)",
-            [source, day, day, cursor, folder, now, now],
-        )
+def _replace(con: Any, source: str, day: date, values: list[Any]) -> None:
+    con.execute(
+        "DELETE FROM fetches WHERE source = ? AND window_start = ? AND window_end = ?",
+        [source, day, day],
+    )
+    con.execute(
+        f"INSERT INTO fetches ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [source, day, day, *values],
+    )
 
 
 def page_kept(
@@ -97,26 +94,50 @@ def page_kept(
     source: str,
     day: date,
     *,
-    pages: int,
+    page: int,
     papers: int,
     cursor: str | None,
+    folder: str,
+    started_at: datetime,
     now: datetime,
 ) -> None:
-    """A page's file is written: count it, and move the cursor on (None: the window is
-    complete)."""
+    """Page ``page`` of a window is written: count it and move the cursor on (None: the
+    window is complete). The first page replaces what an earlier fetch of the window
+    recorded, in the same transaction."""
+    done = cursor is None
+    status = "complete" if done else "partial"
     with store.transaction() as con:
+        if page == 1:
+            values = [status, 1, papers, cursor, folder, started_at, now, now if done else None]
+            _replace(con, source, day, [*values, None])
+            return
         con.execute(
-            "UPDATE fetches SET pages = ?, papers = ?, cursor = ?, updated_at = ?, error = NULL, "
-            "status = CASE WHEN ? THEN 'complete' ELSE 'partial' END, "
-            "fetched_at = CASE WHEN ? THEN ? ELSE fetched_at END "
+            "UPDATE fetches SET status = ?, pages = ?, papers = ?, cursor = ?, updated_at = ?, "
+            "fetched_at = ?, error = NULL "
             "WHERE source = ? AND window_start = ? AND window_end = ?",
-            [pages, papers, cursor, now, cursor is None, cursor is None, now, source, day, day],
+            [status, page, papers, cursor, now, now if done else None, source, day, day],
         )
 
 
-def failed(store: Store, source: str, day: date, *, error: str, now: datetime) -> None:
-    """Why the window stopped; it stays partial and resumes from its cursor."""
+def failed(
+    store: Store,
+    source: str,
+    day: date,
+    *,
+    page: int,
+    cursor: str,
+    folder: str,
+    started_at: datetime,
+    error: str,
+    now: datetime,
+) -> None:
+    """Why the window stopped at ``page``; it stays partial and resumes from its cursor."""
     with store.transaction() as con:
+        if page == 1:
+            _replace(
+                con, source, day, ["partial", 0, 0, cursor, folder, started_at, now, None, error]
+            )
+            return
         con.execute(
             "UPDATE fetches SET error = ?, updated_at = ? "
             "WHERE source = ? AND window_start = ? AND window_end = ?",

@@ -15,9 +15,12 @@ OAI-PMH interface, served by one local HTTP server in each one's real format.
   :meth:`FakeFeeds.expire_tokens` is called.
 
 Faults on demand, per route (``hf``, ``arxiv``, ``oai``) and request number:
-``429``/``503``/``500`` (with a ``Retry-After`` when given), ``truncated`` (a 200 whose body
+``429``/``503``/``500`` (with a ``Retry-After`` when given: seconds, or ``date:N`` for an
+HTTP date N seconds on), ``truncated`` (a 200 whose body
 stops halfway: a malformed page), ``cut`` (a 200 whose connection drops before the body is
-whole), ``garbage`` (a 200 with an HTML error page); :meth:`FakeFeeds.down_from` fails
+whole), ``garbage`` (a 200 with an HTML error page), ``refuse`` (the source's own refusal:
+a 400 with a JSON error from the Hub, an arXiv API error entry, an OAI-PMH ``badArgument``);
+:meth:`FakeFeeds.down_from` fails
 every request from one on until :meth:`FakeFeeds.heal`. Every request is recorded with the
 time of the ``clock`` it was given, so a test on a fake clock sees the waits a client took.
 """
@@ -35,7 +38,8 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
@@ -45,11 +49,33 @@ from summarizer.ingest.remote.apis import Endpoints
 
 HOST = "127.0.0.1"
 ROUTES = {"/api/daily_papers": "hf", "/api/query": "arxiv", "/oai": "oai"}
-FAULTS = ("429", "503", "500", "truncated", "cut", "garbage")
+FAULTS = ("429", "503", "500", "truncated", "cut", "garbage", "refuse")
 
 
 class _Clock(Protocol):
     def monotonic(self) -> float: ...
+
+
+class FakeClock:
+    """A clock for the fetching client and the fake alike: time moves only when slept on,
+    so a test waits for nothing and the fake records the waits exactly. ``now`` is the UTC
+    wall time (it moves with the sleeps too)."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.wall = now or datetime(2026, 12, 8, 6, 0, tzinfo=UTC)
+        self.start = 1000.0
+        self.elapsed = 0.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.start + self.elapsed
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.elapsed += max(seconds, 0.0)
+
+    def now(self) -> datetime:
+        return self.wall + timedelta(seconds=self.elapsed)
 
 
 @dataclass
@@ -207,6 +233,14 @@ class FakeFeeds:
                 return fault
         return None
 
+    def _retry_after(self, value: str) -> str:
+        """``date:N``: an HTTP date N seconds on (by the clock's ``now`` when it has one)."""
+        if not value.startswith("date:"):
+            return value
+        now = getattr(self.clock, "now", None)
+        moment = now() if now is not None else datetime.now(UTC)
+        return format_datetime(moment + timedelta(seconds=float(value[5:])), usegmt=True)
+
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(handler.path)
         route = ROUTES.get(parts.path)
@@ -220,12 +254,16 @@ class FakeFeeds:
             self._counts[route] += 1
             fault = self._fault(route, self._counts[route])
             status, body, kind = self._answer(route, params)
+            if fault is not None and fault.kind == "refuse":
+                status, body, kind = _refusal(route, params)
             if fault is not None and fault.kind in ("429", "503", "500"):
                 status, body, kind = int(fault.kind), f"fake {fault.kind}".encode(), "text/plain"
             self.requests.append(Seen(route, params, self._now(), status))
         headers: dict[str, str] = {}
         if fault is not None and fault.retry_after is not None:
-            headers["Retry-After"] = fault.retry_after
+            headers["Retry-After"] = self._retry_after(fault.retry_after)
+        if fault is not None and fault.kind == "refuse":
+            fault = None  # a whole answer, in the source's own words
         if fault is not None and fault.kind == "garbage":
             body, kind = b"<html><body>Service temporarily unavailable</body></html>", "text/html"
         if fault is not None and fault.kind == "truncated":
@@ -336,6 +374,14 @@ class FakeFeeds:
             f"{escape(next_token)}</resumptionToken>"
         )
         return 200, _oai_envelope(params, f"<ListRecords>{records}{resumption}</ListRecords>"), kind
+
+
+def _refusal(route: str, params: dict[str, str]) -> tuple[int, bytes, str]:
+    if route == "hf":
+        return 400, json.dumps({"error": "Invalid date"}).encode(), "application/json"
+    if route == "arxiv":
+        return 200, _atom_error("incorrect search query"), "application/atom+xml"
+    return 200, _oai_error(params, "badArgument", "illegal argument"), "text/xml; charset=utf-8"
 
 
 def _send(
@@ -504,4 +550,4 @@ def _oai_record(p: FeedPaper, prefix: str) -> str:
     return f"<record><header>{header}</header><metadata>{metadata}</metadata></record>"
 
 
-__all__ = ["FAULTS", "FakeFeeds", "FeedPaper", "Seen"]
+__all__ = ["FAULTS", "FakeClock", "FakeFeeds", "FeedPaper", "Seen"]
