@@ -127,7 +127,7 @@ def test_a_misspelt_source_is_one_line_naming_it_and_the_spelling(text: str, sai
 def test_the_spellings_read_as_documented() -> None:
     today = date(2026, 12, 8)
     week = parse_source("hf:2026-12-01..2026-12-07", today)
-    assert (week.key, week.start, week.end, len(week.days(week.start))) == (
+    assert (week.key, week.start, week.end, len(week.days(date(2026, 12, 1)))) == (
         "hf",
         date(2026, 12, 1),
         date(2026, 12, 7),
