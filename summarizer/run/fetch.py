@@ -357,7 +357,10 @@ class _Fetcher:
         path = folder / _page_name(number, self.api.suffix)
         partial = path.with_name(path.name + ".part")
         try:
-            with partial.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:
+            with (
+                partial.open("wb") as raw,
+                gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=6) as out,
+            ):
                 out.write(body)
             os.replace(partial, path)
         except BaseException:

@@ -139,6 +139,7 @@ class FakeFeeds:
         self._counts: Counter[str] = Counter()
         self._faults: dict[str, list[_Fault]] = {route: [] for route in ROUTES.values()}
         self._tokens: dict[str, tuple[dict[str, str], int]] = {}
+        self._rendered: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -172,6 +173,24 @@ class FakeFeeds:
     def expire_tokens(self) -> None:
         """Forget every resumption token handed out: the next one asked for is bad."""
         self._tokens.clear()
+
+    def warm(self) -> None:
+        """Render every record in every format now, so a benchmark times the client, not the
+        fake's first pass over its text."""
+        for p in self.arxiv:
+            self._render(p, "atom")
+        for p in self.oai:
+            for prefix in ("arXiv", "arXivRaw"):
+                self._render(p, prefix)
+
+    def _render(self, p: FeedPaper, shape: str) -> str:
+        key = (p.arxiv_id, shape)
+        found = self._rendered.get(key)
+        if found is None:
+            found = self._rendered[key] = (
+                _atom_entry(p) if shape == "atom" else _oai_record(p, shape)
+            )
+        return found
 
     def seen(self, route: str) -> list[Seen]:
         return [r for r in self.requests if r.route == route]
@@ -275,7 +294,7 @@ class FakeFeeds:
             and fault is None
         )
         if gzipped:
-            body = gzip.compress(body, mtime=0)
+            body = gzip.compress(body, compresslevel=1, mtime=0)
             headers["Content-Encoding"] = "gzip"
         if fault is not None and fault.kind == "cut":
             _send(handler, 200, body[: len(body) // 2], kind, headers, length=len(body))
@@ -330,7 +349,8 @@ class FakeFeeds:
             ),
             key=lambda p: (p.day, p.arxiv_id),
         )
-        body = _atom(matched[start : start + size], total=len(matched), start=start, size=size)
+        entries = [self._render(p, "atom") for p in matched[start : start + size]]
+        body = _atom(entries, total=len(matched), start=start, size=size)
         return 200, body, "application/atom+xml; charset=utf-8"
 
     # -- OAI-PMH ---------------------------------------------------------------
@@ -368,7 +388,7 @@ class FakeFeeds:
         if following < len(matched):
             next_token = f"{uuid.uuid4().hex[:12]}|{following}"
             self._tokens[next_token] = (params, following)
-        records = "".join(_oai_record(p, prefix) for p in page)
+        records = "".join(self._render(p, prefix) for p in page)
         resumption = (
             f'<resumptionToken cursor="{offset}" completeListSize="{len(matched)}">'
             f"{escape(next_token)}</resumptionToken>"
@@ -440,17 +460,14 @@ def _wrapped(text: str, indent: str) -> str:
     return escape(textwrap.fill(text, 78, subsequent_indent=indent))
 
 
-def _atom(papers: list[FeedPaper], *, total: int, start: int, size: int) -> bytes:
-    entries = []
-    for p in papers:
-        authors = "".join(f"<author><name>{escape(a)}</name></author>" for a in p.authors)
-        categories = "".join(
-            f'<category term="{escape(c)}" scheme="http://arxiv.org/schemas/atom"/>'
-            for c in p.categories
-        )
-        stamp = f"{p.day.isoformat()}T12:00:00Z"
-        entries.append(
-            f"""
+def _atom_entry(p: FeedPaper) -> str:
+    authors = "".join(f"<author><name>{escape(a)}</name></author>" for a in p.authors)
+    categories = "".join(
+        f'<category term="{escape(c)}" scheme="http://arxiv.org/schemas/atom"/>'
+        for c in p.categories
+    )
+    stamp = f"{p.day.isoformat()}T12:00:00Z"
+    return f"""
   <entry>
     <id>http://arxiv.org/abs/{p.arxiv_id}v1</id>
     <updated>{stamp}</updated>
@@ -466,7 +483,9 @@ def _atom(papers: list[FeedPaper], *, total: int, start: int, size: int) -> byte
     <arxiv:primary_category xmlns:arxiv="http://arxiv.org/schemas/atom" term="{escape(p.categories[0])}" scheme="http://arxiv.org/schemas/atom"/>
     {categories}
   </entry>"""
-        )
+
+
+def _atom(entries: list[str], *, total: int, start: int, size: int) -> bytes:
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom">
   <link href="http://arxiv.org/api/query" rel="self" type="application/atom+xml"/>
