@@ -198,17 +198,15 @@ def test_an_empty_day_is_zero_papers_and_complete(
 def test_an_incremental_rerun_fetches_nothing(serve: Any, clock: FakeClock, db_path: Path) -> None:
     fake = serve(hf=_papers(5) + _papers(5, DAY + timedelta(days=1), first=5))
     source = f"hf:{DAY}..{DAY + timedelta(days=2)}"
-    first = _run([source], db_path, fake, clock)
+    options = _options(fake, clock)
+    first = _run([source], db_path, options, clock)
     assert first.report is not None and first.report.extracted == 10
     asked = len(fake.requests)
-    again = _run([source], db_path, fake, clock)
+    fake.stop()  # any request now fails: the kept pages must be all the re-run needs
+    again = _run([source], db_path, options, clock)
     assert len(fake.requests) == asked  # nothing fetched
     assert again.report is not None and (again.report.read, again.report.cached) == (10, 10)
     assert any("fetched 0 · already fetched 3" in note for note in again.notes)
-    options = _options(fake, clock)
-    fake.stop()  # offline: the kept pages are all a closed window needs
-    offline = _run([source], db_path, options, clock)
-    assert offline.report is not None and offline.report.cached == 10
 
 
 def test_since_last_starts_after_the_newest_closed_day(
@@ -389,44 +387,41 @@ def test_a_paper_in_both_sources_is_one_paper_with_two_sightings(
     serve: Any, clock: FakeClock, db_path: Path
 ) -> None:
     (paper,) = _papers(1, upvotes=17, repo="https://github.com/org/method0")
-    fake = serve(hf=[paper], arxiv=[paper])
-    _run([f"hf:{DAY}", f"arxiv:cs.CL@{DAY}"], db_path, fake, clock)
-    page = next((db_path.with_name(db_path.name + ".feeds") / "hf").rglob("*.gz"))
-    assert "futureField" in json.loads(gzip.decompress(page.read_bytes()))[0]["paper"]
-    with Store(db_path, read_only=True) as store:
-        assert store.query(
-            "SELECT paper_id, arxiv_id, upvotes, repo_url, len(sources), authors FROM papers"
-        ) == [
-            ("2612.00000", "2612.00000", 17, "https://github.com/org/method0", 2,
-             ["Ada Lovelace", "Alan Turing"]),
-        ]  # fmt: skip
-        assert store.query("SELECT count(*) FROM sightings")[0][0] == 2
-        assert store.query("SELECT code_url, code_url_source, upvotes FROM summaries") == [
-            ("https://github.com/org/method0", "source", 17)
-        ]
-        assert store.query("SELECT url, kind, is_code_url, origin FROM links") == [
-            ("https://github.com/org/method0", "code", True, "source")
-        ]
-
-
-def test_the_abstract_s_own_code_link_wins_over_the_source_s(
-    serve: Any, clock: FakeClock, db_path: Path
-) -> None:
-    paper = FeedPaper(
+    gizmo = FeedPaper(  # its abstract names its own code: that wins over the source's
         "2612.00001",
         "Gizmo",
         "We propose Gizmo. Code: https://github.com/own/gizmo.",
         DAY,
         repo="https://github.com/other/place",
     )
-    _run([f"hf:{DAY}"], db_path, serve(hf=[paper]), clock)
+    fake = serve(hf=[paper, gizmo], arxiv=[paper])
+    _run([f"hf:{DAY}", f"arxiv:cs.CL@{DAY}"], db_path, fake, clock)
+    page = next((db_path.with_name(db_path.name + ".feeds") / "hf").rglob("*.gz"))
+    assert "futureField" in json.loads(gzip.decompress(page.read_bytes()))[0]["paper"]
     with Store(db_path, read_only=True) as store:
-        assert store.query("SELECT code_url, code_url_source FROM summaries") == [
-            ("https://github.com/own/gizmo", "abstract")
+        assert store.query(
+            "SELECT paper_id, upvotes, repo_url, len(sources), authors FROM papers "
+            "WHERE arxiv_id = '2612.00000'"
+        ) == [
+            ("2612.00000", 17, "https://github.com/org/method0", 2,
+             ["Ada Lovelace", "Alan Turing"]),
+        ]  # fmt: skip
+        assert store.query("SELECT paper_id, count(*) FROM sightings GROUP BY 1 ORDER BY 1") == [
+            ("2612.00000", 2),
+            ("2612.00001", 1),
         ]
-        assert store.query("SELECT url, is_code_url, origin FROM links ORDER BY origin") == [
-            ("https://github.com/own/gizmo", True, "abstract"),
-            ("https://github.com/other/place", False, "source"),
+        assert store.query(
+            "SELECT paper_id, code_url, code_url_source, upvotes FROM summaries ORDER BY 1"
+        ) == [
+            ("2612.00000", "https://github.com/org/method0", "source", 17),
+            ("2612.00001", "https://github.com/own/gizmo", "abstract", 0),
+        ]
+        assert store.query(
+            "SELECT paper_id, url, kind, is_code_url, origin FROM links ORDER BY 1, origin"
+        ) == [
+            ("2612.00000", "https://github.com/org/method0", "code", True, "source"),
+            ("2612.00001", "https://github.com/own/gizmo", "code", True, "abstract"),
+            ("2612.00001", "https://github.com/other/place", "code", False, "source"),
         ]
 
 
