@@ -496,3 +496,11 @@ def test_an_endpoint_without_a_scheme_is_one_line(
     monkeypatch.setenv("HF_ENDPOINT", "localhost:8080")
     with Store(db_path) as store, pytest.raises(ConfigError, match="HF_ENDPOINT='localhost:8080'"):
         fetch_sources(["hf:yesterday"], store)
+
+
+def test_arxiv_s_api_and_oai_pmh_share_one_turn() -> None:
+    from summarizer.run.fetch import _site
+
+    assert _site("https://export.arxiv.org/api/query") == _site("https://oaipmh.arxiv.org/oai")
+    assert _site("https://huggingface.co") != _site("https://export.arxiv.org/api/query")
+    assert _site("http://127.0.0.1:8080/oai") == "127.0.0.1:8080"

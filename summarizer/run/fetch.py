@@ -17,9 +17,9 @@ Incremental:
   finished and resumes from the next page or resumption token;
 - ``START`` = ``last`` starts the day after the newest closed window of that source.
 
-Polite: one request at a time per source, ``Api.interval`` seconds apart (arXiv asks for
-3 s), ``Retry-After`` honoured, a User-Agent that names the tool
-(:mod:`summarizer.ingest.remote.http`).
+Polite: one request at a time per site (arXiv's API and its OAI-PMH host count as one),
+``Api.interval`` seconds apart (arXiv asks for 3 s), ``Retry-After`` honoured, a User-Agent
+that names the tool (:mod:`summarizer.ingest.remote.http`).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from summarizer.core.errors import ConfigError, FetchError
 from summarizer.ingest.remote import FeedSpec, is_source, parse_source
@@ -192,6 +193,17 @@ def _interval(api: Api, options: FetchOptions) -> float:
     return api.interval
 
 
+def _site(endpoint: str) -> str:
+    """Who answers an endpoint: the domain (``arxiv.org`` for both of arXiv's hosts), or the
+    host and port of an address or a one-word host (a local fake)."""
+    parts = urlsplit(endpoint)
+    host = (parts.hostname or "").lower()
+    labels = host.split(".")
+    if len(labels) < 2 or labels[-1].isdigit():
+        return parts.netloc.lower()
+    return ".".join(labels[-2:])
+
+
 def _user_agent() -> str:
     version = getattr(sys.modules.get("summarizer"), "__version__", "0")
     return USER_AGENT.format(version=version)
@@ -206,15 +218,21 @@ def fetch(specs: list[FeedSpec], store: Store, options: FetchOptions | None = No
     endpoints = options.endpoints or Endpoints.from_env()
     root = options.root or feeds_root(store.path)
     report = FetchReport(root=root)
+    apis = {spec.kind: endpoints.api(spec.kind) for spec in specs}
+    intervals: dict[str, float] = {}
+    for api in apis.values():  # one client per site: arXiv's API and OAI-PMH share its 3 s
+        site = _site(api.endpoint)
+        intervals[site] = max(intervals.get(site, 0.0), _interval(api, options))
     clients: dict[str, HttpClient] = {}
     try:
         for spec in specs:
-            api = endpoints.api(spec.kind)
-            client = clients.get(spec.kind)
+            api = apis[spec.kind]
+            site = _site(api.endpoint)
+            client = clients.get(site)
             if client is None:
-                client = clients[spec.kind] = HttpClient(
+                client = clients[site] = HttpClient(
                     user_agent=_user_agent(),
-                    interval=_interval(api, options),
+                    interval=intervals[site],
                     timeout=options.timeout,
                     attempts=options.attempts,
                     clock=clock,

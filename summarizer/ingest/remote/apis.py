@@ -60,6 +60,7 @@ class Page:
 
 class Api(Protocol):
     kind: str
+    endpoint: str
     suffix: str
     """The extension a kept page gets (before ``.gz``), which its input format is read by."""
     interval: float
@@ -99,6 +100,7 @@ class HuggingFace:
     label = "Hugging Face daily papers"
 
     def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
         self.root = endpoint.rstrip("/")
 
     def first(self) -> str:
