@@ -504,3 +504,25 @@ def test_arxiv_s_api_and_oai_pmh_share_one_turn() -> None:
     assert _site("https://export.arxiv.org/api/query") == _site("https://oaipmh.arxiv.org/oai")
     assert _site("https://huggingface.co") != _site("https://export.arxiv.org/api/query")
     assert _site("http://127.0.0.1:8080/oai") == "127.0.0.1:8080"
+
+
+@pytest.mark.slow  # the openai client's import; the fakes themselves answer at once
+def test_a_source_goes_to_provider_batch_jobs_like_a_file(
+    serve: Any, clock: FakeClock, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from summarizer.testing.fake_openai import FakeConfig, FakeOpenAIServer
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    fake = serve(oai=_papers(6), oai_page=4)
+    config = FakeConfig(
+        model="gpt-4o-mini", answerer="summarizer.testing.fake_openai:rules_answerer",
+        batch_seconds=0.0,
+    )  # fmt: skip
+    with FakeOpenAIServer(config) as provider:
+        outcome = _run(
+            [f"oai:cs@{DAY}"], db_path, fake, clock, backend="openai", base_url=provider.base_url,
+            model="gpt-4o-mini", mode="json_schema", batch=True, wait=True, poll=0.0,
+        )  # fmt: skip
+    assert outcome.submitted is not None and outcome.submitted.submitted == 6
+    assert sum(report.stored for report in outcome.collected) == 6
+    assert _count(db_path, "SELECT count(*) FROM summaries WHERE status = 'ok'") == 6
