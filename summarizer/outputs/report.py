@@ -93,6 +93,11 @@ def _filters(where: str | None, since: date | None, new: bool = False) -> str:
     return export_filters(where, since, new)
 
 
+_ABSTRACT_ONLY = {"links": "AND origin = 'abstract'"}
+"""The viewer shows what the abstract says; a source's repository reaches the report as the
+paper's ``code_url`` (``code_url_source``), not as a link of the abstract."""
+
+
 def _rows(con: Any, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
     cursor = con.execute(sql, params or [])
     names = [d[0] for d in cursor.description or []]
@@ -139,7 +144,7 @@ def collect(
             f.name: _rows(
                 con,
                 f"SELECT paper_id, {REPORTED[f.name].columns}, grounded, start_char, end_char "
-                f"FROM {f.name} WHERE paper_id IN ({chosen}) "
+                f"FROM {f.name} WHERE paper_id IN ({chosen}) {_ABSTRACT_ONLY.get(f.name, '')}"
                 f"ORDER BY paper_id, start_char NULLS LAST",
             )
             for f in FIELDS
