@@ -277,9 +277,20 @@ def _limit(value: int | None) -> int | None:
     return value or None
 
 
+INPUT_HELP = (
+    "Files or folders to read; - reads stdin; or sources to fetch: hf:START..END, "
+    "arxiv:CATEGORIES@START..END, oai:SET@START..END (see `summarizer fetch --help`)."
+)
 Inputs = Annotated[
     list[Path],
-    typer.Argument(metavar="INPUT", help="Files or folders to read; - reads stdin."),
+    typer.Argument(metavar="INPUT", help=INPUT_HELP),
+]
+RefetchOption = Annotated[
+    bool,
+    typer.Option(
+        "--refetch",
+        help="Fetch the sources' windows again, those fetched completely before too.",
+    ),
 ]
 
 
@@ -437,11 +448,7 @@ def _print_collect(report: Any) -> None:
 def run(
     inputs: Annotated[
         list[Path] | None,
-        typer.Argument(
-            metavar="INPUT",
-            help="Files or folders to read; - reads stdin.",
-            show_default=False,
-        ),
+        typer.Argument(metavar="INPUT", help=INPUT_HELP, show_default=False),
     ] = None,
     db: DbOption = None,
     backend: Annotated[
@@ -600,6 +607,7 @@ def run(
             "[default: 2]",
         ),
     ] = None,
+    refetch: RefetchOption = False,
 ) -> None:
     """Ingest INPUTs, extract every paper not already cached, and store the results."""
     from summarizer.run import request as run_request
@@ -614,7 +622,7 @@ def run(
         strict_grounding=strict_grounding, reprobe=reprobe, concurrency=concurrency, rpm=rpm,
         tpm=tpm, max_cost=max_cost, max_tokens=max_tokens, max_retries=max_retries,
         engine=engine, ray_address=ray_address, staging=staging, workers=workers, batch=batch,
-        wait=wait, poll=poll, batch_size=batch_size,
+        wait=wait, poll=poll, batch_size=batch_size, refetch=refetch,
     )  # fmt: skip
 
     def bar(chosen: Any) -> Any:
@@ -643,19 +651,79 @@ def ingest(
     input_format: FormatOption = None,
     legacy_format: LegacyFormatOption = None,
     limit: LimitOption = None,
+    refetch: RefetchOption = False,
 ) -> None:
-    """Parse INPUTs and store the papers, without extracting."""
+    """Parse INPUTs and store the papers, without extracting (sources are fetched first)."""
     from summarizer.run import pipeline
     from summarizer.store.store import Store
 
     with _clean_errors():
         fmt = _input_format(input_format, legacy_format)
         pipeline.check_inputs(inputs)
+        options = _fetch_options(inputs, refetch)
         with Store(db, hold=False) as store:
-            report = pipeline.ingest(inputs, store, fmt=fmt, limit=_limit(limit))
+            report = pipeline.ingest(inputs, store, fmt=fmt, limit=_limit(limit), fetch=options)
     _print_report(report)
     if not report.clean:
         raise typer.Exit(1)
+
+
+def _note(line: str) -> None:
+    from rich.text import Text
+
+    err.print(Text(f"note: {line}"))
+
+
+def _fetch_options(inputs: list[Path], refetch: bool) -> Any:
+    """How `ingest` fetches the sources among its inputs (None when there are none)."""
+    from summarizer.ingest.remote import is_source
+
+    if not any(is_source(item) for item in inputs):
+        if refetch:
+            raise ConfigError(
+                "--refetch fetches sources again; give one (hf:…, arxiv:…@…, oai:…@…) or drop it"
+            )
+        return None
+    from summarizer.run.fetch import FetchOptions
+
+    return FetchOptions(refresh=refetch, progress=_note)
+
+
+@app.command("fetch", cls=_Command)
+def fetch_cmd(
+    sources: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="SOURCE",
+            help="hf:START..END or hf:DATE (Hugging Face daily papers); "
+            "arxiv:CATEGORIES@START..END (the arXiv API, e.g. arxiv:cs.CL,cs.LG@2026-12-01..2026-12-07); "
+            "oai:SET@START..END or oai:SET/arXivRaw@START..END (arXiv OAI-PMH, e.g. oai:cs@…). "
+            "Dates are YYYY-MM-DD, today or yesterday (UTC), both ends included; START may be "
+            "last (the day after the newest day fetched completely), and since:last is last..today.",
+        ),
+    ],
+    db: DbOption = None,
+    refresh: Annotated[
+        bool,
+        typer.Option("--refresh", help="Fetch every day again, those fetched completely too."),
+    ] = False,
+) -> None:
+    """Fetch SOURCEs into pages kept beside the database, one day at a time, without storing
+    or extracting papers; a day fetched completely is not fetched again, and a fetch that was
+    cut resumes at its next page. `summarizer run SOURCE` fetches and extracts in one go.
+    Endpoints: HF_ENDPOINT, SUMMARIZER_ARXIV_API_URL, SUMMARIZER_OAI_URL."""
+    from rich.text import Text
+
+    from summarizer.run import fetch
+
+    def go(store: "Store") -> Any:
+        options = fetch.FetchOptions(refresh=refresh, progress=_note)
+        return fetch.fetch_sources(sources, store, options)
+
+    report = _with_store(db, go)
+    for line in report.lines:
+        out.print(Text(line))
+    out.print(Text(f"pages kept in {report.root} ({report.requests} requests)"))
 
 
 def _table(
@@ -773,6 +841,15 @@ def _print_records(columns: list[str], cells: list[list[str]]) -> None:
         out.print(grid)
 
 
+NewOption = Annotated[
+    bool,
+    typer.Option(
+        "--new",
+        help="Only the papers first stored by the last run (and any `ingest` after it).",
+    ),
+]
+
+
 @app.command("export", cls=_Command)
 def export_cmd(
     out_path: Annotated[
@@ -794,6 +871,7 @@ def export_cmd(
         str | None,
         typer.Option(metavar="DATE", help="Only papers first seen on or after (YYYY-MM-DD)."),
     ] = None,
+    new: NewOption = False,
 ) -> None:
     """Write the digest: one row per paper."""
     from rich.text import Text
@@ -804,7 +882,9 @@ def export_cmd(
         since_date = _parse_since(since)
     rows = _with_store(
         db,
-        lambda s: export_digest(s, out_path, fmt=output_format, where=where, since=since_date),
+        lambda s: export_digest(
+            s, out_path, fmt=output_format, where=where, since=since_date, new=new
+        ),
         read_only=True,
     )
     if out_path != "-":
@@ -836,6 +916,7 @@ def report_cmd(
             help="html or md. [default: from the --out extension (.md, .html), else html]",
         ),
     ] = None,
+    new: NewOption = False,
 ) -> None:
     """Write a visual digest: one self-contained HTML file (charts, table, evidence)."""
     from rich.text import Text
@@ -847,7 +928,7 @@ def report_cmd(
     papers = _with_store(
         db,
         lambda s: write_report(
-            s, out_path, where=where, since=since_date, title=title, fmt=output_format
+            s, out_path, where=where, since=since_date, title=title, fmt=output_format, new=new
         ),
         read_only=True,
     )

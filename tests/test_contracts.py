@@ -170,7 +170,7 @@ def test_an_unknown_format_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
         "error: unknown --input-format 'yaml'; choose one of listing, jsonl, json, csv, tsv, atom, rss, "
-        "parquet"
+        "parquet, oai"
     ]
     assert not (tmp_path / "db").exists() or "Traceback" not in result.stderr
 

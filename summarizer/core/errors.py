@@ -50,6 +50,13 @@ class ExtractionError(SummarizerError):
         super().__init__(message)
 
 
+class FetchError(SummarizerError):
+    """A source (Hugging Face daily papers, the arXiv API, OAI-PMH) could not be fetched: the
+    network, the server's answer, or a page that is not what it should be. Names the source,
+    the window and the page; the pages fetched before are kept, and the next fetch resumes
+    from this one."""
+
+
 class StoreError(SummarizerError):
     """The database cannot be opened or written (busy, read-only, disk full)."""
 

@@ -53,6 +53,11 @@ class Paper:
     authors: list[str] = field(default_factory=list)
     content_hash: str = ""
     paper_id: str = ""
+    upvotes: int | None = None
+    """Metadata from a source that counts them (Hugging Face daily papers)."""
+    repo_url: str | None = None
+    """The code repository a source lists for the paper (Hugging Face's ``githubRepo``), not
+    read from the abstract: it fills ``code_url`` only where the abstract names none."""
 
     def __post_init__(self) -> None:
         self.title = " ".join(self.title.split())

@@ -45,6 +45,7 @@ _PARSERS = {
     "atom": ("atom", "parse", None),
     "rss": ("rss", "parse", None),
     "parquet": ("parquet", "parse", None),
+    "oai": ("oaipmh", "parse", None),
 }
 
 

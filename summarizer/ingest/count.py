@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 _BLOCK = 1 << 20
 _BYTES_PER_PAPER = 1_200
 """A daily-listing or JSON paper record (title, abstract, a few fields) is about this big."""
-_MARKERS = {"atom": b"<entry", "rss": b"<item"}
+_MARKERS = {"atom": b"<entry", "rss": b"<item", "oai": b"<metadata"}
 _BY_LINE = {"jsonl", "csv", "tsv"}
 
 

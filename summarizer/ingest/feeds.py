@@ -22,11 +22,13 @@ def read_feed(
     *,
     entry: str,
     roots: tuple[str, ...],
-    fields: Callable[[ET.Element], dict[str, Any]],
+    fields: Callable[[ET.Element], dict[str, Any] | None],
     wrong_root: Callable[[str], str],
 ) -> Iterator[Sighting | InputError]:
     """Papers from each ``<entry>`` element (by local name) of a feed whose root is one of
-    ``roots``; ``wrong_root(root)`` explains a document with no entries and another root."""
+    ``roots``; ``wrong_root(root)`` explains a document with no entries and another root.
+    ``fields`` returns None for an entry that is no paper and no mistake (an OAI-PMH record
+    of a deleted item): it is passed over, and the entries after it keep their numbers."""
     name = source.name
     index = 0
     root = ""
@@ -38,10 +40,12 @@ def read_feed(
                 if event != "end" or local_name(element.tag) != entry:
                     continue
                 index += 1
-                try:
-                    yield read_record(fields(element), source=name, record=f"{entry} {index}")
-                except InputError as error:
-                    yield error
+                found = fields(element)
+                if found is not None:
+                    try:
+                        yield read_record(found, source=name, record=f"{entry} {index}")
+                    except InputError as error:
+                        yield error
                 element.clear()
         except ET.ParseError as exc:
             line = exc.position[0] if exc.position else "?"

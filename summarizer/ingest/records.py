@@ -28,6 +28,9 @@ ID_KEYS = ("arxiv_id", "id", "arxiv")
 URL_KEYS = ("url", "link", "abs_url")
 DATE_KEYS = ("published", "date", "published_date", "publishedat")
 AUTHOR_KEYS = ("authors", "author")
+UPVOTE_KEYS = ("upvotes",)
+REPO_KEYS = ("repo_url", "githubrepo", "github_repo")
+"""A code repository the source lists for the paper (Hugging Face: ``githubRepo``)."""
 
 
 _CONTROL = re.compile("[" + "".join(map(chr, _CONTROL_TO_SPACE)) + "]")
@@ -122,6 +125,27 @@ def _pick(fields: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
     return None
 
 
+def _count(value: Any) -> int | None:
+    """A non-negative count such as upvotes; anything else is no value."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _repository(value: Any) -> str | None:
+    """A repository link a source lists: an http(s) URL without spaces, else no value."""
+    if not isinstance(value, str):
+        return None
+    url = value.strip()
+    if url.lower().startswith(("https://", "http://")) and len(url) <= 2000 and " " not in url:
+        return clean_text(url)
+    return None
+
+
 def _authors(value: Any) -> list[str]:
     if isinstance(value, str):
         parts = re.split(r";|,| and ", value) if value else []
@@ -180,6 +204,8 @@ class Sighting:
         paper.authors = _authors(_pick(fields, AUTHOR_KEYS))
         paper.content_hash = self.content_hash
         paper.paper_id = arxiv_id or "h" + self.content_hash[:20]
+        paper.upvotes = _count(_pick(fields, UPVOTE_KEYS))
+        paper.repo_url = _repository(_pick(fields, REPO_KEYS))
         return paper
 
 

@@ -305,9 +305,11 @@ _ROOT_TAG = re.compile(rb"<(?![?!])([A-Za-z_][\w:.-]*)")
 
 
 def _xml_format(head: bytes) -> str:
-    """`rss` for an <rss> or <rdf:RDF> root, else `atom`."""
+    """`rss` for an <rss> or <rdf:RDF> root, `oai` for an <OAI-PMH> root, else `atom`."""
     match = _ROOT_TAG.search(head)
     root = match.group(1).rsplit(b":", 1)[-1].lower() if match else b""
+    if root == b"oai-pmh":
+        return "oai"
     return "rss" if root in (b"rss", b"rdf") else "atom"
 
 

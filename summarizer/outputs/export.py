@@ -99,20 +99,31 @@ are a contract: a new column goes at the end. Every field of
 :data:`~summarizer.core.fields.FIELDS` has the column of its name (a contract test checks)."""
 
 
-def _filters(where: str | None, since: date | None) -> str:
+NEW_PAPERS = (
+    "paper_id IN (SELECT paper_id FROM paper_records WHERE ingested_at >= "
+    "(SELECT coalesce(max(started_at), TIMESTAMP '1970-01-01') FROM run_log))"
+)
+"""``--new``: the papers first stored since the last run started (by that run, or by an
+``ingest`` after it); with no run logged yet, every paper."""
+
+
+def _filters(where: str | None, since: date | None, new: bool = False) -> str:
     filters = [f"({where})"] if where else []
     if since:
         filters.append(f"first_seen >= DATE '{since.isoformat()}'")
+    if new:
+        filters.append(NEW_PAPERS)
     return f"WHERE {' AND '.join(filters)}" if filters else ""
 
 
-def digest_query(where: str | None = None, since: date | None = None) -> str:
+def digest_query(where: str | None = None, since: date | None = None, new: bool = False) -> str:
     select = ",\n".join(f"{_cell(expr)} AS {name}" for name, expr in DIGEST.items())
-    return f"SELECT {select} FROM summaries {_filters(where, since)} ORDER BY first_seen, paper_id"
+    filters = _filters(where, since, new)
+    return f"SELECT {select} FROM summaries {filters} ORDER BY first_seen, paper_id"
 
 
-def _raw_query(where: str | None, since: date | None) -> str:
-    return f"SELECT * FROM summaries {_filters(where, since)} ORDER BY first_seen, paper_id"
+def _raw_query(where: str | None, since: date | None, new: bool = False) -> str:
+    return f"SELECT * FROM summaries {_filters(where, since, new)} ORDER BY first_seen, paper_id"
 
 
 _BY_SUFFIX = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
@@ -151,13 +162,15 @@ def export(
     where: str | None = None,
     since: date | None = None,
     stdout: BinaryIO | None = None,
+    new: bool = False,
 ) -> int:
     """Write the digest to ``out`` (``-``: to ``stdout``); returns the number of rows written.
 
-    The format is ``fmt``, else taken from the extension of ``out``.
+    The format is ``fmt``, else taken from the extension of ``out``. ``new``: only the
+    papers first stored since the last run started (:data:`NEW_PAPERS`).
     """
     chosen = format_for(out, fmt)
-    query = digest_query(where, since) if chosen == "csv" else _raw_query(where, since)
+    query = digest_query(where, since, new) if chosen == "csv" else _raw_query(where, since, new)
     options = {
         "csv": "FORMAT csv, HEADER true, DELIMITER ','",
         "jsonl": "FORMAT json",

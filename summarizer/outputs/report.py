@@ -87,10 +87,15 @@ MARKS: dict[str, tuple[str, str]] = {
 """What the viewer highlights (``data-field``), in legend order: its words and colour."""
 
 
-def _filters(where: str | None, since: date | None) -> str:
+def _filters(where: str | None, since: date | None, new: bool = False) -> str:
     from summarizer.outputs.export import _filters as export_filters
 
-    return export_filters(where, since)
+    return export_filters(where, since, new)
+
+
+_ABSTRACT_ONLY = {"links": "AND origin = 'abstract'"}
+"""The viewer shows what the abstract says; a source's repository reaches the report as the
+paper's ``code_url`` (``code_url_source``), not as a link of the abstract."""
 
 
 def _rows(con: Any, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
@@ -105,17 +110,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def collect(store: Store, where: str | None = None, since: date | None = None) -> dict[str, Any]:
-    """Everything the report shows, read from the views, as plain Python values."""
+def collect(
+    store: Store, where: str | None = None, since: date | None = None, new: bool = False
+) -> dict[str, Any]:
+    """Everything the report shows, read from the views, as plain Python values; ``new``:
+    only the papers first stored since the last run started."""
     import duckdb
 
-    chosen = f"SELECT paper_id FROM summaries {_filters(where, since)}"
+    chosen = f"SELECT paper_id FROM summaries {_filters(where, since, new)}"
     with store.session() as con:
         try:
             papers = _rows(
                 con,
                 f"""
-                WITH sel AS (SELECT * FROM summaries {_filters(where, since)})
+                WITH sel AS (SELECT * FROM summaries {_filters(where, since, new)})
                 SELECT sel.paper_id, sel.title, sel.task_category, sel.method_name,
                        sel.code_url, sel.code_url_grounded,
                        CAST(sel.first_seen AS VARCHAR) AS first_seen, sel.grounded_ratio,
@@ -136,7 +144,7 @@ def collect(store: Store, where: str | None = None, since: date | None = None) -
             f.name: _rows(
                 con,
                 f"SELECT paper_id, {REPORTED[f.name].columns}, grounded, start_char, end_char "
-                f"FROM {f.name} WHERE paper_id IN ({chosen}) "
+                f"FROM {f.name} WHERE paper_id IN ({chosen}) {_ABSTRACT_ONLY.get(f.name, '')}"
                 f"ORDER BY paper_id, start_char NULLS LAST",
             )
             for f in FIELDS
@@ -509,10 +517,12 @@ def report(
     title: str | None = None,
     fmt: str | None = None,
     stdout: TextIO | None = None,
+    new: bool = False,
 ) -> int:
     """Write the report to ``out`` (``-``: to ``stdout``); returns the number of papers in it.
 
-    The format is ``fmt``, else the one ``out``'s extension names, else HTML."""
+    The format is ``fmt``, else the one ``out``'s extension names, else HTML. ``new``: only
+    the papers first stored since the last run started."""
     fmt = fmt if fmt is not None else format_for(out)
     if fmt not in REPORT_FORMATS:
         raise ConfigError(f"unknown --format {fmt!r}; choose one of {', '.join(REPORT_FORMATS)}")
@@ -535,7 +545,7 @@ def report(
             raise ConfigError(
                 f"cannot write --out {target} (permission denied); choose a writable location"
             )
-    document = shape(collect(store, where, since), title or DEFAULT_TITLE)
+    document = shape(collect(store, where, since, new), title or DEFAULT_TITLE)
     text = render_html(document) if fmt == "html" else render_md(document)
     if target is None:
         (stdout or sys.stdout).write(text)

@@ -88,7 +88,10 @@ def find_paper(store: Store, query: str) -> dict[str, Any]:
     wanted = query.strip()
     if not wanted:
         raise ConfigError("show needs a paper id, an arXiv id or part of a title")
-    columns = "paper_id, title, abstract, arxiv_id, url, published, authors, first_seen, sources"
+    columns = (
+        "paper_id, title, abstract, arxiv_id, url, published, authors, first_seen, sources, "
+        "upvotes, repo_url"
+    )
     matches = _rows(store, f"SELECT {columns} FROM papers WHERE paper_id = ?", [wanted])
     arxiv = parse_arxiv_id(wanted)
     if not matches and arxiv:
@@ -214,6 +217,8 @@ def render(detail: PaperDetail) -> Group:
         ids += f" · arXiv {paper['arxiv_id']}"
     if paper.get("first_seen"):
         ids += f" · first seen {paper['first_seen']}"
+    if paper.get("upvotes") is not None:
+        ids += f" · upvotes {paper['upvotes']}"
     parts.append(Text(ids, style="dim"))
     abstract = Text(paper["abstract"])
     for evidence in detail.evidence:
@@ -235,9 +240,13 @@ def render(detail: PaperDetail) -> Group:
             method += f": {row['method_description']}"
         parts.append(Text.assemble(("method: ", "bold"), method))
         code = Text.assemble(("code_url: ", "bold"), row.get("code_url") or "-")
-        parts.append(
-            code + _grounded(row.get("code_url_grounded")) if row.get("code_url") else code
-        )
+        if row.get("code_url"):
+            code += _grounded(row.get("code_url_grounded"))
+        elif paper.get("repo_url"):  # none in the abstract: the repository a source lists
+            code = Text.assemble(
+                ("code_url: ", "bold"), paper["repo_url"], (" (listed by the source)", "dim")
+            )
+        parts.append(code)
         for f in FIELDS:
             shown = SHOWN[f.name]
             for value in row.get(f.name) or []:

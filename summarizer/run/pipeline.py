@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +26,7 @@ from summarizer.run.sink import ResultSink
 from summarizer.store.store import Store
 
 if TYPE_CHECKING:
+    from summarizer.run.fetch import FetchOptions, FetchReport
     from summarizer.run.workers import Pending, ProcessPool
 
 # A cached re-run needs none of the extraction side: the engine (asyncio, the LLM path),
@@ -46,10 +48,19 @@ def parse_shard(text: str) -> tuple[int, int]:
     return index, count
 
 
-def check_inputs(inputs: Iterable[str | Path]) -> None:
+def check_inputs(inputs: Iterable[str | Path], today: date | None = None) -> None:
     """Named inputs that do not exist are a setting mistake, reported before anything is
-    opened or created; ``-`` is standard input."""
-    missing = [str(p) for p in inputs if str(p) != "-" and not Path(p).exists()]
+    opened or created; ``-`` is standard input. A source (``hf:…``, ``arxiv:…@…``,
+    ``oai:…@…``) is checked for its spelling, its dates read against ``today`` (UTC; None:
+    now)."""
+    from summarizer.ingest.remote import is_source
+
+    items = list(inputs)
+    if any(is_source(p) for p in items):
+        from summarizer.run.fetch import split_inputs, today_utc
+
+        items, _ = split_inputs(items, today or today_utc())
+    missing = [str(p) for p in items if str(p) != "-" and not Path(p).exists()]
     if missing:
         shown = ", ".join(missing[:5]) + (
             f" and {len(missing) - 5} more" if len(missing) > 5 else ""
@@ -66,6 +77,29 @@ def in_shard(items: Iterator[Item], shard: tuple[int, int] | None) -> Iterator[I
     for item in items:
         if isinstance(item, InputError) or int(item.content_hash[:8], 16) % count == index - 1:
             yield item
+
+
+def fetch_sources(
+    inputs: Iterable[str | Path],
+    store: Store,
+    fmt: str | None,
+    options: FetchOptions | None,
+) -> tuple[list[str | Path], FetchReport | None]:
+    """The inputs with each source replaced by the pages it was fetched into (fetching what
+    is not kept yet); the fetch's report, or None when no input is a source."""
+    from summarizer.ingest.remote import is_source
+
+    items = list(inputs)
+    if not any(is_source(item) for item in items):
+        return items, None
+    if fmt is not None:
+        raise ConfigError(
+            f"--input-format {fmt} is for files; a source (hf:…, arxiv:…, oai:…) is read in "
+            "its own format: run the files and the sources separately"
+        )
+    from summarizer.run.fetch import fetch_inputs
+
+    return fetch_inputs(items, store, options)
 
 
 RAMP = (500, 1000, 2000)
@@ -106,10 +140,15 @@ def ingest(
     fmt: str | None = None,
     limit: int | None = None,
     chunk_size: int = DEFAULT_CHUNK,
+    fetch: FetchOptions | None = None,
 ) -> RunReport:
-    """Parse and store papers only; no extraction."""
+    """Parse and store papers only; no extraction. A source among the inputs is fetched
+    first (:mod:`summarizer.run.fetch`, with ``fetch``'s options) and its pages read."""
     started = time.perf_counter()
     report = RunReport(db_path=store.path)
+    inputs, fetched = fetch_sources(inputs, store, fmt, fetch)
+    if fetched is not None:
+        report.notes.extend(fetched.lines)
     reread: set[str] = set()
     for chunk in chunked(read_papers(inputs, fmt, limit, on_skip=report.skip), chunk_size):
         _, failures = store_chunk(chunk, store, report, reread)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ from summarizer.core.errors import ConfigError, Interrupted
 if TYPE_CHECKING:
     from summarizer.backends.base import AnyBackend
     from summarizer.run.batches import CollectReport, SubmitReport
+    from summarizer.run.fetch import FetchOptions
     from summarizer.run.progress import Reporter
     from summarizer.run.report import RunReport
     from summarizer.store.store import Store
@@ -75,6 +77,8 @@ class RunRequest:
     wait: bool = False
     poll: float = 60.0
     batch_size: int = 50_000
+    refetch: bool = False
+    """Fetch every window of the sources among ``inputs`` again, closed ones too."""
 
 
 @dataclass
@@ -99,8 +103,11 @@ class RunOutcome:
         return 0
 
 
-def check(request: RunRequest) -> tuple[int, int] | None:
-    """The flag combinations a run refuses, before any file is opened; returns the shard."""
+def check(request: RunRequest, today: date | None = None) -> tuple[int, int] | None:
+    """The flag combinations a run refuses, before any file is opened; returns the shard.
+    Sources among the inputs are checked for their spelling, dates read against ``today``
+    (UTC; None: now)."""
+    from summarizer.ingest.remote import is_source
     from summarizer.run.pipeline import check_inputs, parse_shard
 
     if request.pending and request.inputs:
@@ -114,7 +121,17 @@ def check(request: RunRequest) -> tuple[int, int] | None:
             "give INPUT files or folders (- for stdin), --pending (the papers stored and not "
             "yet extracted) or --retry-failed"
         )
-    check_inputs(request.inputs)
+    check_inputs(request.inputs, today)
+    sources = any(is_source(item) for item in request.inputs)
+    if request.refetch and not sources:
+        raise ConfigError(
+            "--refetch fetches sources again; give one (hf:…, arxiv:…@…, oai:…@…) or drop it"
+        )
+    if sources and request.fmt is not None:
+        raise ConfigError(
+            f"--input-format {request.fmt} is for files; a source (hf:…, arxiv:…, oai:…) is "
+            "read in its own format: run the files and the sources separately"
+        )
     shard = parse_shard(request.shard) if request.shard else None
     engine = request.engine.strip().lower()
     if engine not in ENGINES:
@@ -227,15 +244,18 @@ def run(
     *,
     reporter: Reporter | Callable[[AnyBackend], Any] | None = None,
     notice: Notice | None = None,
+    fetch: FetchOptions | None = None,
 ) -> RunOutcome:
     """Carry out ``request`` as ``summarizer run`` does. ``reporter`` is a progress
     Reporter, or a function of the chosen backend returning a context manager that yields
     one (the CLI's progress bar); ``notice`` gets the lines a user should see before a paid
-    run spends (the estimate, the endpoint's mode)."""
+    run spends (the estimate, the endpoint's mode) and one line per window fetched. Sources
+    among the inputs are fetched first (``fetch``: where from, on which clock) and their
+    kept pages read by whichever executor runs."""
     from summarizer.backends.base import AsyncBackend
     from summarizer.store.store import Store
 
-    shard = check(request)
+    shard = check(request, _today(fetch))
     outcome = RunOutcome()
     # the backend first (a wrong name, a missing key, an unpriced --max-cost): a mistake
     # leaves no empty database behind; only --retry-failed reads the store to choose it
@@ -249,6 +269,7 @@ def run(
         _check_budget(request, backend)
         if isinstance(backend, AsyncBackend):
             _quiet_instructor()
+        request = _fetch_sources(request, store, outcome, notice, fetch)
         if request.batch:
             store.let_go()
             return _submit(request, store, backend, outcome)
@@ -282,6 +303,40 @@ def _quiet_instructor() -> None:
     import logging
 
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
+
+
+def _today(options: FetchOptions | None) -> date | None:
+    if options is None or options.clock is None:
+        return None
+    return options.clock.now().date()
+
+
+def _fetch_sources(
+    request: RunRequest,
+    store: Store,
+    outcome: RunOutcome,
+    notice: Notice | None,
+    options: FetchOptions | None,
+) -> RunRequest:
+    """The request with each source among its inputs replaced by the pages it was fetched
+    into: every executor reads them as files."""
+    from dataclasses import replace
+
+    from summarizer.ingest.remote import is_source
+
+    if not any(is_source(item) for item in request.inputs):
+        return request
+    from summarizer.run.fetch import FetchOptions
+    from summarizer.run.pipeline import fetch_sources
+
+    given = options or FetchOptions()
+    chosen = replace(given, refresh=given.refresh or request.refetch)
+    if chosen.progress is None and notice is not None:
+        chosen.progress = notice
+    inputs, fetched = fetch_sources(request.inputs, store, request.fmt, chosen)
+    if fetched is not None:
+        outcome.notes.extend(fetched.lines)
+    return replace(request, inputs=inputs)
 
 
 def _progress(reporter: Any, backend: AnyBackend) -> Any:

@@ -367,6 +367,8 @@ SIGHTED: TableSpec[Sighted] = TableSpec(
         S("seen_on", pa.date32(), lambda r: r.seen_on),
         S("ingested_at", pa.timestamp("us"), lambda r: r.ingested_at),
         S("current_key", pa.string(), lambda r: r.current_key),
+        S("upvotes", pa.int32(), lambda r: r.paper.upvotes),
+        S("repo_url", pa.string(), lambda r: r.paper.repo_url),
     ),
 )
 """A chunk of sightings as the store takes it in (a registered Arrow table, not stored):
@@ -399,6 +401,10 @@ PAPERS: TableSpec[Sighted] = TableSpec(
         P("current_key", pa.string(), _no_getter, from_sightings="any_value(current_key)"),
         P("ingested_at", pa.timestamp("us"), _no_getter, not_null=True,
           from_sightings="min(ingested_at)"),
+        P("upvotes", pa.int32(), _no_getter, since=12, from_sightings="max(upvotes)",
+          fill=True),
+        P("repo_url", pa.string(), _no_getter, since=12, from_sightings="any_value(repo_url)",
+          fill=True),
     ),
 )  # fmt: skip
 """One paper, whatever number of times it was seen: the text, the metadata its sightings

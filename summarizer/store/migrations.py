@@ -208,6 +208,36 @@ def _schema_v3(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(statement)
 
 
+def _feeds(con: duckdb.DuckDBPyConnection) -> None:
+    """Daily feeds (issue 25): what a source says of a paper beside its text (upvotes, the
+    repository it lists), and every window fetched from a source, with where it stopped, so a
+    window is fetched once and a cut fetch resumes from its next page. Papers stored before
+    have neither value (NULL) until a source lists them."""
+    from summarizer.store import columns
+
+    for statement in columns.PAPERS.added_in(12):
+        con.execute(statement)
+    con.execute(
+        """
+        CREATE TABLE fetches (
+            source VARCHAR NOT NULL,
+            window_start DATE NOT NULL,
+            window_end DATE NOT NULL,
+            status VARCHAR NOT NULL,
+            pages INTEGER NOT NULL,
+            papers INTEGER NOT NULL,
+            cursor VARCHAR,
+            folder VARCHAR NOT NULL,
+            started_at TIMESTAMP NOT NULL,
+            updated_at TIMESTAMP NOT NULL,
+            fetched_at TIMESTAMP,
+            error VARCHAR,
+            PRIMARY KEY (source, window_start, window_end)
+        )
+        """
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("initial tables", _initial_tables),
     ("llm_calls log", _llm_calls),
@@ -220,6 +250,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("staged part files loaded by distributed runs", _staged_parts),
     ("batch jobs record the backend and settings that submitted them", _batch_identity),
     ("extraction schema 3: results", _schema_v3),
+    ("daily feeds: fetched windows, upvotes and repositories from sources", _feeds),
 ]
 
 

@@ -29,6 +29,13 @@ def staging_root(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".staging")
 
 
+def feeds_root(db_path: Path) -> Path:
+    """Where the pages fetched from sources are kept (compressed), so a run can be repeated
+    offline: ``SUMMARIZER_FEEDS_DIR`` when set, else beside the database."""
+    given = os.environ.get("SUMMARIZER_FEEDS_DIR")
+    return Path(given) if given else db_path.with_name(db_path.name + ".feeds")
+
+
 def journal_path(db_path: Path) -> Path:
     """Where a paid run journals each answer before it is committed (see run/journal.py)."""
     return db_path.with_name(db_path.name + ".journal")

@@ -29,7 +29,8 @@ def _with_text(shape: type, alias: str, column: str) -> str:
 
 VIEWS = {
     "papers": """
-        SELECT paper_id, title, abstract, first_seen, sources, arxiv_id, url, published, authors
+        SELECT paper_id, title, abstract, first_seen, sources, arxiv_id, url, published, authors,
+               upvotes, repo_url
         FROM paper_records
     """,
     "summaries": """
@@ -43,7 +44,8 @@ VIEWS = {
                 ELSE coalesce(e.method_name, e.method_description)
             END AS method,
             e.method_name,
-            e.code_url,
+            -- the abstract's code link; else the repository a source lists (code_url_source)
+            coalesce(e.code_url, p.repo_url) AS code_url,
             -- the paper's own sizes (schema 1 rows have no roles: all their sizes)
             [s.params FOR s IN coalesce(e.model_sizes, [])
                 IF s.params IS NOT NULL AND coalesce(s.role, 'own') = 'own']::DOUBLE[]
@@ -74,7 +76,10 @@ VIEWS = {
     + """ AS task_evidence,
             """
     + _with_text(GroundedResult, "r", "results")
-    + """ AS results
+    + """ AS results,
+            CASE WHEN e.code_url IS NOT NULL THEN 'abstract'
+                 WHEN p.repo_url IS NOT NULL THEN 'source' END AS code_url_source,
+            p.upvotes
         FROM paper_records p
         LEFT JOIN extractions e ON e.cache_key = p.current_key
         LEFT JOIN (SELECT DISTINCT paper_id FROM failure_log WHERE stage = 'extract') f
@@ -113,11 +118,22 @@ VIEWS = {
                      e.task_category, p.abstract
               FROM paper_records p JOIN extractions e ON e.cache_key = p.current_key)
     """,
+    # the abstract's links, then the repository a source lists for a paper (origin 'source'),
+    # unless the abstract names it too; it is the paper's code_url when the abstract has none
     "links": """
         SELECT paper_id, l.url, l.kind, l.grounded, l.url = code_url AS is_code_url,
-               l.start_char, l.end_char, title
+               l.start_char, l.end_char, title, 'abstract' AS origin
         FROM (SELECT e.paper_id, unnest(e.links) AS l, e.code_url, p.title
               FROM paper_records p JOIN extractions e ON e.cache_key = p.current_key)
+        UNION ALL
+        SELECT p.paper_id, p.repo_url AS url, 'code' AS kind, NULL::BOOLEAN AS grounded,
+               e.code_url IS NULL AS is_code_url, NULL::INTEGER AS start_char,
+               NULL::INTEGER AS end_char, p.title, 'source' AS origin
+        FROM paper_records p LEFT JOIN extractions e ON e.cache_key = p.current_key
+        WHERE p.repo_url IS NOT NULL
+          AND NOT list_contains(
+                [rtrim(lower(l.url), '/') FOR l IN coalesce(e.links, [])],
+                rtrim(lower(p.repo_url), '/'))
     """,
     "recall_warnings": """
         SELECT e.paper_id, e.backend, e.model, unnest(e.recall_warnings) AS warning, p.title
