@@ -28,7 +28,7 @@ def name(title: str, abstract: str) -> str | None:
     ],
 )
 def test_names_from_abstract(abstract: str, expected: str) -> None:
-    assert name("Studying a Problem in Deep Learning", abstract) == expected
+    assert name("A Problem in Deep Learning", abstract) == expected
 
 
 @pytest.mark.parametrize(
@@ -140,7 +140,7 @@ def test_task_is_one_line_however_long_the_sentence() -> None:
     ],
 )
 def test_more_introductions(abstract: str, expected: str) -> None:
-    assert name("Studying a Problem in Deep Learning", abstract) == expected
+    assert name("A Problem in Deep Learning", abstract) == expected
 
 
 @pytest.mark.parametrize(
@@ -213,4 +213,66 @@ def test_names_beyond_we_propose_x(title: str, abstract: str, expected: str) -> 
     ],
 )
 def test_what_is_not_a_name(title: str, abstract: str) -> None:
+    assert name(title, abstract) is None
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract", "expected"),
+    [
+        # an appositive is headed by its noun: "(GFLOPs), an indicator of the model cost"
+        # does not present GFLOPs as a model
+        (
+            "Shrinking Models of Code",
+            "Large models are slow on laptops. It motivates us to propose Squeezer, a novel "
+            "approach that shrinks them. Its search maximizes the giga floating-point "
+            "operations (GFLOPs), an indicator of the model computational cost.",
+            "Squeezer",
+        ),
+        ("Cheap Retrieval", "Here we describe CodeRet, a retriever that learns codes.", "CodeRet"),
+        (
+            "Learning to Plan",
+            "PlanLM is a novel framework that couples a planner with a language model.",
+            "PlanLM",
+        ),
+        ("Tuning Vision Models", "Our method, VisTune, adapts frozen backbones.", "VisTune"),
+        ("Dense Captioning", "The proposed model, VidCap, captions every event.", "VidCap"),
+    ],
+)
+def test_other_ways_authors_name_their_contribution(
+    title: str, abstract: str, expected: str
+) -> None:
+    assert name(title, abstract) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract"),
+    [
+        # the opening sentence sets the scene: an acronym claiming a result there is prior work
+        (
+            "A Closer Look at Preference Learning",
+            "Direct Preference Optimization (DPO) achieves strong results. We find it overfits.",
+        ),
+        # a title that examines something: what it examines is no contribution
+        (
+            "Understanding Preference Optimization",
+            "Models are aligned. Direct Preference Optimization (DPO) achieves strong results "
+            "without a reward model. We find that it overfits.",
+        ),
+        # a common word capitalised in names ("Code LLMs", "Code Llama") is no model family
+        (
+            "Lessons from Fine-Tuning Code Models",
+            "Code LLMs such as Code Llama are widely used. We fine-tune them on ten tasks.",
+        ),
+        (
+            "Hard Programs for Coding Models",
+            "Code LLMs such as Code Llama fail on them. We show why.",
+        ),
+        # "describes" of another work, a scene-setting "is a" sentence
+        (
+            "Notes on Transformers",
+            "Models fail. The Transformer is a simple architecture that we study closely.",
+        ),
+    ],
+)
+def test_what_a_study_examines_is_not_its_name(title: str, abstract: str) -> None:
     assert name(title, abstract) is None

@@ -100,11 +100,11 @@ def test_count_nouns_and_shared_units(text: str, expected: list[float]) -> None:
     assert values(text) == pytest.approx(expected)
 
 
-def roles(text: str, name: str | None = None) -> list[tuple[float, str]]:
+def roles(text: str, name: str | None = None, title: str = "") -> list[tuple[float, str]]:
     from summarizer.backends.rules.sizes import extract_sizes
     from summarizer.text.sentences import Sentences
 
-    return [(s.params, s.role) for s, _ in extract_sizes(text, Sentences(text), name)]
+    return [(s.params, s.role) for s, _ in extract_sizes(text, Sentences(text), name, title)]
 
 
 @pytest.mark.parametrize(
@@ -120,7 +120,8 @@ def roles(text: str, name: str | None = None) -> list[tuple[float, str]]:
         # scene-setting before the authors speak, examples, thresholds and prior work
         ("Models such as GPT-3 (175B) are costly. We propose Gizmo, a 1B model.", [(175e9, "other"), (1e9, "own")]),
         ("Using GPT-3 175B as an example, tuning is costly. We fix it.", [(175e9, "other")]),
-        ("We study models larger than 100B parameters.", [(100e9, "other")]),
+        ("Models larger than 100B parameters are costly. We fix it.", [(100e9, "other")]),
+        ("GPT-3 175B as an example shows this, as we find.", [(175e9, "other")]),
         ("We extend the work initiated by TinyStories, a 10 million parameter model.", [(1e7, "other")]),
     ],
 )  # fmt: skip
@@ -136,3 +137,70 @@ def test_a_paper_that_never_says_we_owns_its_sizes() -> None:
 @pytest.mark.parametrize("text", ["with 200K long context models", "a 128K context window model"])
 def test_a_context_length_is_not_a_model_size(text: str) -> None:
     assert values(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("We replace the embedding table (65K parameters) with a hashing trick.", []),
+        ("A 560K-parameter gating sub-module routes the tokens.", []),
+        ("The adapter adds only 0.5M additional parameters to the 7B backbone.", [7e9]),
+        ("A lightweight head with 2M parameters sits on a frozen 13B LLM.", [13e9]),
+        ("We build PixPairs-58M, a dataset of 58M image-text pairs.", []),
+        ("We release SynthText-2B, a corpus for pretraining.", []),
+        ("We pretrain on LAION-400M and report results.", []),
+        ("Scores on the OpenWebText-10B subset improve.", []),
+        ("Experiments on Llama2-7B and Gemma-2B) across various benchmarks", [7e9, 2e9]),
+        ("a family of 1--3B models", [1e9, 3e9]),
+        ("with 300M trainable parameters", [3e8]),
+    ],
+)
+def test_components_and_dataset_names_are_not_model_sizes(text: str, expected: list[float]) -> None:
+    assert values(text) == pytest.approx(expected)
+
+
+B, OWN = "baseline", "own"
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "name", "expected"),
+    [
+        # models only evaluated, benchmarked, probed or analysed are baselines
+        ("", "We evaluate twelve open-weight LLMs ranging from 1B to 70B parameters on it.", None, [(1e9, B), (7e10, B)]),
+        ("", "We benchmark models from 125M to 30B parameters and find that scale does not help.", None, [(1.25e8, B), (3e10, B)]),
+        ("", "We probe the residual stream of Mistral-7B and Llama-3.1-8B with sparse autoencoders.", None, [(7e9, B), (8e9, B)]),
+        ("", "We analyze the training dynamics of Pythia models from 70M to 12B.", None, [(7e7, B), (1.2e10, B)]),
+        ("", "We red-team Llama-3-70B-Instruct with generated prompts and report failure rates.", None, [(7e10, B)]),
+        ("Auditing Memorization in Open Models", "We measure verbatim memorization in OLMo-7B and Pythia-12B.", None, [(7e9, B), (1.2e10, B)]),
+        ("Are Large Language Models Consistent Raters?", "Evaluating more than a dozen models, from 350M to 70B parameters, we find two patterns.", None, [(3.5e8, B), (7e10, B)]),
+        ("", "Our study covers 40 models ranging from 110 million to 13 billion parameters.", None, [(1.1e8, B), (1.3e10, B)]),
+        ("", "We study models larger than 100B parameters.", None, [(1e11, B)]),
+        # in a paper that only studies models, a mention with no verb is a model it studied
+        ("What Do Attention Heads Encode?", "Using interpretability techniques on Gemma-2-9B, we find that a few heads copy tokens.", None, [(9e9, B)]),
+        ("How Do Language Models Bind Entities?", "Using causal interventions on LLaMA-13B and Pythia-12B, we identify a mechanism.", None, [(1.3e10, B), (1.2e10, B)]),
+        ("FooBench: A Benchmark for Spatial Reasoning", "We introduce FooBench, a benchmark for spatial reasoning. Across 20 models (0.5B-72B), accuracy stays below 40%.", "FooBench", [(5e8, B), (7.2e10, B)]),
+        ("BarBench: Evaluating Agents", "We introduce BarBench. Even 70B models solve fewer than half of the tasks. We also fine-tune a 7B model on our training split.", "BarBench", [(7e10, B), (7e9, OWN)]),
+        # attacked models are baselines; a defence's models are its own
+        ("", "We present Hex, a jailbreak attack. Hex succeeds on Llama-2 7B, 13B and 70B in 90% of trials.", "Hex", [(7e9, B), (1.3e10, B), (7e10, B)]),
+        ("Universal Attacks on Aligned Chat Models", "We craft suffixes that elicit harmful output. Our attacks on Llama-2 7B and 13B succeed.", None, [(7e9, B), (1.3e10, B)]),
+        ("Shield: Defending Chat Models against Jailbreak Attacks", "We propose Shield, a decoding strategy. On Vicuna-7B and Llama2-13B, Shield lowers attack success.", "Shield", [(7e9, OWN), (1.3e10, OWN)]),
+        # trained, fine-tuned, released models and the models a method is applied to are own
+        ("", "We train a family of models from 125M to 13B parameters and analyze how they memorize.", None, [(1.25e8, OWN), (1.3e10, OWN)]),
+        ("", "We fine-tune Llama-3.1-8B and Mistral-7B with QLoRA on our dataset and compare them.", None, [(8e9, OWN), (7e9, OWN)]),
+        ("", "We show that the corpus can be used to train and evaluate LMs (below 10 million parameters).", None, [(1e7, OWN)]),
+        ("", "We propose Tilt, a training-free decoding strategy. Applying Tilt to QwQ-32B improves accuracy by 5%.", "Tilt", [(3.2e10, OWN)]),
+        ("", "We propose a new pruning method. We evaluate our method on Llama-2 7B and 13B.", None, [(7e9, OWN), (1.3e10, OWN)]),
+        ("", "We propose a new cache policy. Evaluations on Llama-3-8B show that it halves latency.", None, [(8e9, OWN)]),
+        ("", "We show MEND can be trained on a single GPU even for 10 billion+ parameter models.", "MEND", [(1e10, OWN)]),
+        ("", "We present Zap, a family of tiny forecasting models (<1M parameters) trained on public data.", "Zap", [(1e6, OWN)]),
+        ("", "Results span models up to a 280 billion parameter model called Gopher.", None, [(2.8e11, OWN)]),
+        # a model first compared against, then given the method, is own
+        ("", "Foo outperforms Llama-2-70B on math. We also apply Foo to Llama-2-70B and gain 3 points.", "Foo", [(7e10, OWN)]),
+        # an analysis paper that trains its models owns them
+        ("Quantifying Noise in Evaluations", "We train models from scratch. Noise is lower for larger (~7B) models, we find.", None, [(7e9, OWN)]),
+    ],
+)  # fmt: skip
+def test_whose_model_follows_the_verb_and_the_kind_of_paper(
+    title: str, text: str, name: str | None, expected: list[tuple[float, str]]
+) -> None:
+    assert roles(text, name, title) == expected

@@ -68,7 +68,7 @@ def _extract(title: str, abstract: str) -> Summary:
         ],
         model_sizes=[
             ModelSize(text=s.text, params=s.params, vague=s.vague, role=s.role, evidence=evidence)
-            for s, evidence in extract_sizes(abstract, sentences, method.name)
+            for s, evidence in extract_sizes(abstract, sentences, method.name, title)
         ],
         code_url=code.url if code else None,
         code_url_evidence=sentences.at(code.start) if code else None,

@@ -62,10 +62,12 @@ _ACR = r"(?P<name>[A-Za-z" + _GREEK + r"]*[A-Z][A-Za-z0-9\-^]*[A-Z0-9][A-Za-z0-9
 _LOWER_NAME = r"[\"“<']?(?P<name>[A-Za-z][\w\-^+]*(?:\s[a-z][\w\-]*){0,3})[\"”>']?"
 _INTRO = (
     r"\b(?:propos\w*|introduc\w*|present\w*|develop\w*|releas\w*|build|built|design\w*|"
-    r"devis\w*|contribut\w*|creat\w*|construct\w*|offer\w*)"
+    r"devis\w*|contribut\w*|creat\w*|construct\w*|offer\w*|describ\w*)"
 )
+# "we", "this paper", and "... leads us to propose X".
 _SUBJECT = (
-    r"\b(?:[Ww]e|[Tt]his\s+(?:paper|work|study|article)|[Ii]n\s+this\s+\w+,?\s+we)\s+(?:\w+\s+)?"
+    r"\b(?:[Ww]e|us\s+to|[Tt]his\s+(?:paper|work|study|article)|[Ii]n\s+this\s+\w+,?\s+we)\s+"
+    r"(?:\w+\s+)?"
 )
 _NOUN = (
     r"(?:method|approach|framework|model|benchmark|dataset|corpus|suite|toolkit|library|"
@@ -74,6 +76,12 @@ _NOUN = (
     r"lemma|principle|protocol|environment|collection|resource|assistant|score|index|language)s?"
 )
 _SKIP = r"(?:(?!(?:for|to|on|with|from|by|in|of|into|that|which|how|and|or)\b)[\w\-]+\s+)"
+# The words between an appositive's article and its noun: "(X), an efficient method", not
+# "(GFLOPs), an indicator of the model": the noun heads the appositive, before any preposition.
+_APPOS_WORDS = (
+    r"(?:(?!(?:of|for|to|in|on|with|from|by|into|that|which|whose|where|when|over|than)\b)"
+    r"[\w\-,]+\s+)"
+)
 _NAME_END = r"(?=\s*(?:[,:(]|\)|\s-|\.|\s(?:to|which|that|as|for|with|is|has|based|and)\b))"
 _PATTERNS = [
     re.compile(_SUBJECT + _INTRO + r"\s+(?:[\w\-,&]+\s+){0,12}?\(" + _ACR + r"\)"),
@@ -82,7 +90,9 @@ _PATTERNS = [
         + _ACR
         + r"\)\s+(?:\w+\s+)?(?:is|was|has\s+been)\s+(?:proposed|introduced|presented|developed)"
     ),
-    re.compile(r"\(" + _ACR + r"\),\s+(?:an?|the\s+first)\s+(?:[\w\-,]+\s+){0,6}" + _NOUN + r"\b"),
+    re.compile(
+        r"\(" + _ACR + r"\),\s+(?:an?|the\s+first)\s+" + _APPOS_WORDS + r"{0,6}" + _NOUN + r"\b"
+    ),
     re.compile(
         r"\b(?:named|called|dubbed|termed(?:\s+as)?|coined|refer(?:red)?\s+to\s+[^.]{0,60}?\s+as|"
         r"(?:which|that|what)\s+we\s+(?:call|term|name|dub|coin)(?:\s+as)?|"
@@ -130,7 +140,7 @@ _PATTERNS = [
         + r"(?:\s+\w+)?\s+(?:is|was|has\s+been|have\s+been)\s+"
         + r"(?:proposed|introduced|presented|developed)"
     ),
-    re.compile(_NAME + r",\s+(?:an?|the\s+first)\s+(?:[\w\-]+\s+){0,6}" + _NOUN + r"\b"),
+    re.compile(_NAME + r",\s+(?:an?|the\s+first)\s+" + _APPOS_WORDS + r"{0,6}" + _NOUN + r"\b"),
     # "a model named phi-2", "dubbed word2vec": a lowercase name that looks coined.
     re.compile(
         r"(?<!so-)\b(?:named|called|dubbed|termed)\s+"
@@ -153,15 +163,31 @@ _PATTERNS = [
     ),
     # "our Retrieval-Enhanced Transformer (RETRO)", "our latent diffusion models (LDMs)".
     re.compile(r"\b[Oo]ur\s+(?:[\w\-]+\s+){1,5}?\(" + _ACR + r"\)"),
+    # "PlanLM is a novel framework that ...", opening its sentence: a coined name presented
+    # with the words authors use for their own contribution.
+    re.compile(
+        _NAME + r"\s+(?:is|are)\s+(?:an?|the\s+first)\s+(?:[\w\-]+,?\s+){0,2}?"
+        r"(?:new|novel|simple|unified|lightweight|training-free|plug-and-play)\b"
+    ),
+    # "Our method, VisTune, adapts ...", "The proposed model, VidCap, ...".
+    re.compile(
+        r"\b(?:[Oo]ur|[Tt]he\s+proposed)\s+(?:[\w\-]+\s+){0,3}?"
+        + _NOUN
+        + r",\s+(?:(?:called|named|dubbed|termed)\s+)?"
+        + _NAME
+        + r","
+    ),
 ]
-_STRONG_PATTERNS = frozenset({11})
+_STRONG_PATTERNS = frozenset({11, 16})
+# Patterns that count only where they open their sentence.
+_SENTENCE_START_PATTERNS = frozenset({16})
 _UNANCHORED_PATTERNS = frozenset({1, 2, 3, 4, 10, 11, 12, 13})
 _PLAIN_NAME_PATTERNS = frozenset({13, 14})
 # A pattern can only match a sentence holding one of its literal words; checking that
 # first (one regex per sentence) skips most pattern runs.
 _INTRO_STEMS = (
     "propos|introduc|present|develop|releas|build|built|design|devis|contribut|creat|"
-    "construct|offer"
+    "construct|offer|describ"
 )
 _FEATURES = {
     "paren": re.compile(r"\("),
@@ -169,6 +195,8 @@ _FEATURES = {
     "intro": re.compile(_INTRO_STEMS),
     "new": re.compile(r"new|novel"),
     "appos": re.compile(r", an? |, the first"),
+    "isa": re.compile(r" is an? | are an? | is the first"),
+    "our": re.compile(r"our |the proposed"),
 }
 _NEEDS: list[frozenset[str]] = [
     frozenset({"paren"}),
@@ -187,15 +215,17 @@ _NEEDS: list[frozenset[str]] = [
     frozenset({"naming"}),
     frozenset({"intro", "new"}),
     frozenset({"paren"}),
+    frozenset({"isa"}),
+    frozenset({"our"}),
 ]
 # Literals every match of a pattern holds, case for case (the patterns are case-sensitive),
 # checked on the sentence as written after the lower-cased features above: a pattern runs only
 # where each of its groups has a literal present. "his" stands for "[Tt]his" of _SUBJECT.
 _INTRO_WORDS = (
     "propos", "introduc", "present", "develop", "releas", "build", "built", "design", "devis",
-    "contribut", "creat", "construct", "offer",
+    "contribut", "creat", "construct", "offer", "describ",
 )  # fmt: skip
-_SUBJECT_WORDS = ("we", "We", "his")
+_SUBJECT_WORDS = ("we", "We", "his", "us")
 _DONE_WORDS = ("proposed", "introduced", "presented", "developed")
 _NAMING_WORDS = ("nam", "call", "dub", "term", "coin", "refer")
 _INTRO_OR_NEW = (*_INTRO_WORDS, "new", "novel")
@@ -216,12 +246,15 @@ _REQUIRES: list[tuple[tuple[str, ...], ...]] = [
     (("named", "called", "dubbed", "termed"),),
     (_INTRO_OR_NEW, (",",)),
     (("our", "Our"), ("(",)),
+    ((" is a", " are a", " is the first"),),
+    (("our", "Our", "proposed"), (",",)),
 ]
 _ACRONYM_AFTER = re.compile(r"\s*\(\s*(?P<acr>[A-Z][A-Za-z0-9\-^]*[A-Z0-9][A-Za-z0-9\-^]*)s?\s*\)")
 _CUES = (
     "propos", "introduc", "present", "develop", "releas", "build", "built", "design", "devis",
     "contribut", "creat", "construct", "offer", "nam", "call", "dub", "term", "coin", "refer",
-    "new", "novel", ", a ", ", an ", ", the first", "our ",
+    "new", "novel", ", a ", ", an ", ", the first", "our ", "describ", "simple", "unified",
+    "lightweight", "training-free", "plug-and-play", "the proposed",
 )  # fmt: skip
 _CUE = re.compile("|".join(re.escape(cue) for cue in _CUES))
 _APPOSITIVE = re.compile(r"\)?\s*(?:\([^)]*\))?,\s+((?:an?|the)\s[^,;.]+)")
@@ -272,6 +305,15 @@ _TITLE_CASE_BEFORE = re.compile(r"(?<![\w\-])(?:[A-Z][\w\-]*\s+){1,4}$")
 _ANALYSIS_TITLE = re.compile(
     r"^(?:quantifying|characteri[sz]ing|probing|examining|studying|demystifying|unveiling|"
     r"unraveling|dissecting|comparing|questioning|revisiting|evaluating|analy[sz]ing)\b",
+    re.IGNORECASE,
+)
+# A title that asks or examines: the last-resort guesses (an acronym claiming a result, a
+# title word the abstract repeats) would name what it studies, not a contribution.
+_STUDY_TITLE = re.compile(
+    r"^(?:understanding|on|how|what|why|when|where|which|do|does|are|is|can|could|should|"
+    r"lessons|quantifying|characteri[sz]ing|probing|examining|studying|demystifying|"
+    r"unveiling|unraveling|dissecting|comparing|questioning|revisiting|rethinking|evaluating|"
+    r"analy[sz]ing|investigating|measuring|assessing)\b",
     re.IGNORECASE,
 )
 _GENERIC_PHRASE_END = re.compile(
@@ -434,6 +476,10 @@ def _features(lower: str) -> set[str]:
         features.add("new")
     if ", a " in lower or ", an " in lower or ", the first" in lower:
         features.add("appos")
+    if " is a" in lower or " are a" in lower or " is the first" in lower:
+        features.add("isa")
+    if "our " in lower or "the proposed" in lower:
+        features.add("our")
     return features
 
 
@@ -461,6 +507,10 @@ def _abstract_name(abstract: str, sentences: Sentences) -> tuple[str, int] | Non
             if features.isdisjoint(_NEEDS[index]) or not _holds_all(sentence, _REQUIRES[index]):
                 continue
             for match in pattern.finditer(abstract, start, end):
+                if index in _SENTENCE_START_PATTERNS and abstract[start : match.start()].strip(
+                    " \"'“(["
+                ):
+                    continue
                 name = match.group("name").strip(" .,'\"")
                 if not _acceptable(
                     name, index in _STRONG_PATTERNS, index in _PLAIN_NAME_PATTERNS
@@ -515,12 +565,20 @@ def _title_phrase(title: str, abstract: str) -> tuple[str, int] | None:
     return (best[2], best[1]) if best else None
 
 
-def _late_name(abstract: str, sentences: Sentences) -> tuple[str, int] | None:
+def _late_name(
+    abstract: str, sentences: Sentences, studies: bool = False
+) -> tuple[str, int] | None:
+    """``studies``: the title asks or examines, so an acronym claiming a result is what it
+    studies, not a contribution."""
     for index, pattern in enumerate(_LATE_PATTERNS):
+        if index == 0 and studies:
+            continue
         for match in pattern.finditer(abstract):
             name = match.group("name")
-            if index == 0 and not _TITLE_CASE_BEFORE.search(
-                abstract, max(0, match.start() - 80), match.start()
+            if index == 0 and (
+                not _TITLE_CASE_BEFORE.search(abstract, max(0, match.start() - 80), match.start())
+                # the opening sentence sets the scene: an acronym there is prior work
+                or sentences.span_at(match.start()) == sentences.spans[0]
             ):
                 continue
             if _acceptable(name, strong=False) and not _in_prior_context(
@@ -577,6 +635,32 @@ _COMMON_WORDS = frozenset(
         "inference",
         "systems",
         "system",
+        "code",
+        "program",
+        "programs",
+        "software",
+        "open",
+        "small",
+        "fast",
+        "simple",
+        "video",
+        "speech",
+        "audio",
+        "graph",
+        "graphs",
+        "retrieval",
+        "search",
+        "instruction",
+        "prompt",
+        "prompting",
+        "context",
+        "multimodal",
+        "multilingual",
+        "policy",
+        "reward",
+        "preference",
+        "alignment",
+        "safety",
     ]
 )
 _DEFINED = re.compile(r"\((?P<name>[A-Z][A-Za-z0-9\-]*[A-Z][A-Za-z0-9\-]*)s?\)")
@@ -660,8 +744,8 @@ def extract_method(title: str, abstract: str, sentences: Sentences) -> FoundMeth
         hit = (
             _abstract_name(abstract, sentences)
             or _title_phrase(title, abstract)
-            or _late_name(abstract, sentences)
-            or _family_name(title, abstract)
+            or _late_name(abstract, sentences, bool(_STUDY_TITLE.match(title)))
+            or (None if _STUDY_TITLE.match(title) else _family_name(title, abstract))
             or _owned_acronym(abstract, sentences)
         )
         if hit:

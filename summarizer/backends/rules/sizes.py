@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from summarizer.core.schema import SizeRole
+from summarizer.text.literals import any_in
 from summarizer.text.numbers import SCALES, WORD_NUMBERS, to_number
 from summarizer.text.sentences import Sentences
 
@@ -97,7 +98,7 @@ _NAME_NOUN_AFTER = re.compile(
     re.IGNORECASE,
 )
 _LINK = re.compile(
-    r"^[\s,]*(?:,?\s*(?:and|or|to|through|vs\.?|-|–|—|~|/)\s*)?[\s,]*"
+    r"^[\s,]*(?:,?\s*(?:and|or|to|through|vs\.?|--?|–|—|~|/)\s*)?[\s,]*"
     r"(?:(?:over|above|nearly|almost|about|around|roughly|approximately|more\s+than|"
     r"up\s+to)\s*)?$"
 )
@@ -105,13 +106,44 @@ _LINK = re.compile(
 # "0.46 to 7.5 billion", "1.6 and 3.1 billion", "1.3/7.5B". Not after a capitalised
 # word or a number ("Llama 2 and 7B", "Table 3 and 13B").
 _BARE_PARTNER = re.compile(
-    r"(?<![\w.,\-/@$€£^])(?P<num>\d{1,4}(?:\.\d+)?)(?:\s*,\s*|\s+(?:to|and|or)\s+|\s*[\-–/]\s*)$"
+    r"(?<![\w.,\-/@$€£^])(?P<num>\d{1,4}(?:\.\d+)?)(?:\s*,\s*|\s+(?:to|and|or)\s+|\s*(?:--?|[–—/])\s*)$"
 )
 _PARTNER_GAP_END = frozenset(" ,-–/\u00a0")
 _NOT_PARTNER_BEFORE = re.compile(r"(?:[A-Z][\w.\-]*|\d[\w.]*|[#§])\s*$")
 # A size glued to the name of a dataset is part of that name: "dataset (SA-1B)".
 _DATA_NAME_BEFORE = re.compile(
     r"\b(?:data(?:sets?)?|corpus|corpora|benchmarks?|collection)\s*[(\[\"“]?\s*[A-Za-z][\w.]*-$",
+    re.IGNORECASE,
+)
+
+# ... or presented as one: "SynthText-2B, a corpus", "the OpenWebText-10B subset".
+_DATA_NAME_AFTER = re.compile(
+    r"^(?:,\s*(?:an?|the)\s+(?:[\w\-]+\s+){0,3}?|\s+)(?:data(?:sets?)?|corpus|corpora|"
+    r"subsets?|splits?|benchmarks?|collection)\b",
+    re.IGNORECASE,
+)
+# "we train on LAION-400M": what is trained on is data.
+_TRAINED_ON_BEFORE = re.compile(
+    r"\b(?:train\w*|pre-?train\w*|fine-?tun\w*)\s+(?:\w+\s+){0,2}?on\s+(?:the\s+)?[A-Za-z][\w.]*-$",
+    re.IGNORECASE,
+)
+# Parameters of a part of a model, or added to one, are not a model's size: "an embedding
+# table (65K parameters)", "a 560K-parameter gating sub-module", "0.5M additional parameters".
+_COMPONENT = (
+    r"(?:sub-?modules?|modules?|heads?|layers?|routers?|gat(?:e|es|ing)|projectors?|"
+    r"codebooks?|(?:embedding|lookup)\s+tables?|tables?|embeddings)"
+)
+_OVERHEAD_AFTER = re.compile(
+    r"^\+?[\s\-]*(?:additional|extra|added|new|more)\s+(?:trainable\s+|learnable\s+)?param",
+    re.IGNORECASE,
+)
+_COMPONENT_AFTER = re.compile(
+    r"^[\s\-]*(?:trainable\s+|learnable\s+)?param\w*\s+(?:[\w\-]+\s+)?" + _COMPONENT + r"\b",
+    re.IGNORECASE,
+)
+_COMPONENT_BEFORE = re.compile(
+    r"\b" + _COMPONENT + r"\s*(?:\(|(?:with|of|has|have|adds?|uses?|contains?|introduces?|"
+    r"requires?|costs?)\s+)(?:only\s+|just\s+|about\s+|around\s+|roughly\s+|~\s*)?$",
     re.IGNORECASE,
 )
 
@@ -161,7 +193,20 @@ def _judge(text: str, match: re.Match[str]) -> bool | None:
     if (
         _NOISE_AFTER.match(after)
         or _NOISE_BEFORE.search(before)
-        or (before.endswith("-") and _DATA_NAME_BEFORE.search(before))
+        or (
+            before.endswith("-")
+            and (
+                _DATA_NAME_BEFORE.search(before)
+                or _DATA_NAME_AFTER.match(after)
+                or _TRAINED_ON_BEFORE.search(before)
+            )
+        )
+    ):
+        return False
+    if "aram" in after[:40] and (
+        _OVERHEAD_AFTER.match(after)
+        or _COMPONENT_AFTER.match(after)
+        or _COMPONENT_BEFORE.search(before)
     ):
         return False
     if _PARAM_AFTER.match(after):
@@ -182,8 +227,8 @@ def _judge(text: str, match: re.Match[str]) -> bool | None:
     return None
 
 
-def find_sizes(text: str) -> list[FoundSize]:
-    """Distinct parameter counts in order of first appearance."""
+def _mentions(text: str) -> list[list[FoundSize]]:
+    """Each distinct parameter count (in order of first appearance) with all its mentions."""
     candidates: list[_Candidate] = []
     matches = (
         [
@@ -220,13 +265,23 @@ def find_sizes(text: str) -> list[FoundSize]:
         )
     candidates = _with_bare_partners(text, candidates)
     _propagate(text, candidates)
-    sizes: list[FoundSize] = []
-    seen: list[float] = []
+    distinct: list[list[FoundSize]] = []
     for c in candidates:
-        if c.verdict and not any(abs(c.params - v) <= 0.01 * v for v in seen):
-            seen.append(c.params)
-            sizes.append(FoundSize(c.text, c.params, c.vague, c.start, c.end))
-    return sizes
+        if not c.verdict:
+            continue
+        size = FoundSize(c.text, c.params, c.vague, c.start, c.end)
+        for mentions in distinct:
+            if abs(c.params - mentions[0].params) <= 0.01 * mentions[0].params:
+                mentions.append(size)
+                break
+        else:
+            distinct.append([size])
+    return distinct
+
+
+def find_sizes(text: str) -> list[FoundSize]:
+    """Distinct parameter counts in order of first appearance."""
+    return [mentions[0] for mentions in _mentions(text)]
 
 
 def _with_bare_partners(text: str, candidates: list[_Candidate]) -> list[_Candidate]:
@@ -299,7 +354,7 @@ _PRIOR = re.compile(
     r"distill\w*\s+(?:\w+\s+){0,2}from)\b",
     re.IGNORECASE,
 )
-_EXAMPLE_AFTER = re.compile(r"^[^,;.]{0,20}\bas\s+an\s+example\b", re.IGNORECASE)
+_EXAMPLE_AFTER = re.compile(r"[^,;.]{0,20}\bas\s+an\s+example\b", re.IGNORECASE)
 _OWNER = re.compile(
     r"\b(?:we|our|ours|us|this\s+(?:paper|work|study|report)|the\s+proposed|the\s+resulting|"
     r"here)\b",
@@ -311,15 +366,165 @@ _CLAUSE_BREAK = re.compile(
 )
 
 
+# The verb (or noun) that governs a model mention, nearest before the size, says whose model
+# it is: trained, fine-tuned, released or built by the authors ("own"); evaluated, probed,
+# analysed ("study") or attacked ("attack"). "Strong" own verbs hold in any kind of paper;
+# the weak ones ("our", "we propose ... a 1B model", "applying X to") only in method papers.
+# "training dynamics", "fine-tuning data": the noun, not the verb.
+_TRAINING_NOUNS = (
+    r"(?:dynamics|data|dataset|set|corpus|corpora|tokens?|compute|steps?|budgets?|recipes?|"
+    r"process|procedures?|objectives?|loss|curves?|runs?|stages?|phases?|regimes?|signals?|"
+    r"distributions?|examples|samples|time|costs?|efficiency|stability|details|pipelines?|"
+    r"mixtures?|methods?|strategies|paradigms?|trajectories|checkpoints|instances)"
+)
+_GOVERNOR = re.compile(
+    r"(?<![\w\-])(?:"
+    r"(?P<strong>(?:(?:pre-?|re-?|continu\w*\s+pre-?)?train(?:s|ing)?|fine-?tun(?:e|es|ing)|"
+    r"finetun(?:e|es|ing))(?!\s+" + _TRAINING_NOUNS + r"\b)|releas(?:e|es|ing)|"
+    r"open-?sourc(?:e|es|ing)|distill\w*\s+(?:\S+\s+){0,5}?(?:in)?to)"
+    r"|(?P<attack>attack\w*|jailbr\w*|red[- ]?team\w*)"
+    r"|(?P<study>evaluat\w*|benchmark(?:s|ed|ing)?|assess\w*|"
+    r"test(?:s|ed|ing)?(?!\s+(?:data|sets?|splits?|time|cases?|examples|samples|questions|"
+    r"suites?|benchmarks?|accuracy|performance|loss|distributions?)\b)|"
+    r"prob(?:e|es|ed|ing)|analy[sz]\w*|stud(?:y|ies|ied|ying)|examin\w*|investigat\w*|"
+    r"audit\w*|measur\w*|interpretability|inspect\w*|characteri[sz]\w*|explor(?:e|es|ed|ing))"
+    r"|(?P<weak>(?<!-)trained|fine-?tuned|finetuned|released|introduc\w*|propos\w*|"
+    r"present(?:s|ed|ing)?|develop\w*|build(?:s|ing)?|built|appl(?:y|ies|ied|ying)|"
+    r"adapt(?:s|ed|ing)?|scal(?:e|es|ed|ing)\s+(?:[\w\-]+\s+){0,3}?(?:to|up)|"
+    r"instruction[- ]tun\w*|our|ours|the\s+proposed|the\s+resulting)"
+    r")(?![\w\-])",
+    re.IGNORECASE,
+)
+# A study verb followed by where it was run rather than by what it studies ("we evaluate
+# on LLaMA-7B", "tested extensively across"): in a method paper, the models the method runs on.
+_TESTBED_AFTER = re.compile(
+    r"^\s+(?:(?:it|them|this|these|extensively|empirically|thoroughly|\w+ly)\s+)?"
+    r"(?:on|across|using|with|in)\b",
+    re.IGNORECASE,
+)
+# The weak own verbs of a paper that builds nothing govern a size only right after them.
+_WEAK_REACH = 80
+
+# What kind of paper it is: one that proposes a method or model, one that only studies
+# (evaluates, analyses, benchmarks) models, or one that attacks them.
+_ATTACK_WORDS = re.compile(
+    r"(?<![\w\-])(?:attack\w*|jailbr\w*|red[- ]?team\w*|adversarial\s+(?:prompts?|suffix\w*))",
+    re.IGNORECASE,
+)
+_DEFENSE_WORDS = re.compile(
+    r"(?<![\w\-])(?:defen[cds]\w*|safeguard\w*|guard\w*|detect\w*|mitigat\w*|robust\w*|"
+    r"protect\w*|immuni[sz]\w*|resist\w*|secur\w*|shield\w*|certif\w*|unlearn\w*)",
+    re.IGNORECASE,
+)
+_STUDY_TITLE = re.compile(
+    r"^(?:on|towards?\s+understanding|evaluat\w*|benchmark\w*|assess\w*|measur\w*|"
+    r"quantif\w*|prob(?:e|es|ing)|analy[sz]\w*|understand\w*|investigat\w*|examin\w*|"
+    r"characteri[sz]\w*|demystif\w*|revisit\w*|rethink\w*|unveil\w*|unravel\w*|dissect\w*|"
+    r"compar\w*|question\w*|audit\w*|do|does|are|is|can|could|should|will|how|what|why|when|"
+    r"which|where|lessons|(?:an?\s+)?(?:empirical|systematic|comprehensive|closer|large-scale)|"
+    r"(?:an?\s+)?(?:[\w\-]+\s+){0,4}?(?:benchmark|evaluation|leaderboard|study|analysis|"
+    r"investigation|audit))\b",
+    re.IGNORECASE,
+)
+_TITLE_PARTS = re.compile(r"\s*(?::|\s--?\s|\s—\s)\s*")
+# What the authors say they do, read on the lower-cased abstract right after each subject
+# ("we", "our", "this paper"): one scan finds the subjects, the rest are anchored matches.
+# (Led by a space, read on " " + text: a literal first character lets the engine skip ahead.)
+_SUBJECT = re.compile(r" (?:we|our|this\s+(?:paper|work|study))\s+")
+_INTRODUCES_BENCHMARK = re.compile(
+    r"(?:\w+\s+){0,2}?(?:introduc|present|propos|releas|build|construct|curat|develop|design)"
+    r"\w*\s+(?:[\w\-.]+\s+){0,3}?[^.;]{0,30}?"
+    r"(?:benchmark|leaderboard|evaluation\s+(?:suite|framework|protocol)|test\s?bed|arena)"
+)
+_STUDIES = re.compile(
+    r"(?:\w+\s+){0,2}?(?:stud(?:y|ies)|analy[sz]e|investigate|evaluate|examine|probe|"
+    r"benchmark|audit|measure|assess|characteri[sz]e|explore|test|revisit|compare)\b"
+)
+_PROPOSES = re.compile(
+    r"(?:\w+\s+){0,2}?(?:propos|introduc|present|develop|design|devis)\w*\s+"
+    r"(?:[\w\-.,]+\s+){0,8}?(?:method|approach|framework|algorithm|technique|"
+    r"strategy|model|architecture|system|objective|loss|recipe|pipeline|mechanism|module|"
+    r"procedure|scheme|training|decoding|paradigm|defen[cs]e)s?\b"
+)
+# A paper that trains models of its own ("we pre-train", "from scratch", a title about
+# training) owns the sizes it does not say it only evaluated, whatever else it studies.
+_TRAINS = re.compile(
+    r"(?:\w+\s+){0,3}?(?:pre-?train|train|re-?train|fine-?tune|finetune)(?:s|ed|ing)?\b"
+)
+_TRAINING_TITLE = re.compile(r"\b(?:pre-?)?train(?:ing)?\b|\bfine-?tuning\b", re.IGNORECASE)
+_NOT_A_METHOD = re.compile(r"benchmark|dataset|evaluation|leaderboard|suite")
+# A benchmark's coined name: "FooBench", "X-Eval", "Y Arena".
+_BENCHMARK_NAME = re.compile(r"[\w\-]*(?:Bench|BENCH|Eval|EVAL|Arena)\b")
+_BENCHMARK_LITERALS = ("Bench", "BENCH", "Eval", "EVAL", "Arena")
+_BENCHMARK_WORDS = ("benchmark", "leaderboard", "evaluation", "test bed", "testbed", "arena")
+# Cheap literals without which the attack patterns cannot match.
+_KIND_LITERALS = ("attack", "jailbr", "red-team", "red team", "redteam", "adversarial")
+# "... up to a 280 billion parameter model called Gopher": a size the authors name.
+_NAMED_AFTER = re.compile(r"[\w\s\-]{0,40}?\b(?:called|named|dubbed)\s+[A-Z]")
+# "train and evaluate LMs (below 10M parameters)": the study verb shares the trained object.
+_JOINED = re.compile(r"\s*(?:,|and|or|,\s*and)\s*$")
+
+_METHOD, _STUDY, _ATTACK = "method", "study", "attack"
+
+
+def paper_kind(title: str, text: str) -> str:
+    """Whether the paper proposes something (a method, model, dataset), only studies models
+    (an evaluation, benchmark or analysis) or attacks them. In order: an attack title (not a
+    defence); a benchmark (a coined "-Bench" name, "we introduce ... a benchmark"); a paper
+    that trains models; one that proposes a method; a study title or "we evaluate/analyse";
+    else a method paper."""
+    lowered_title = title.lower()
+    lowered = text.lower()
+    if any(w in lowered_title or w in lowered for w in _KIND_LITERALS) and (
+        (_ATTACK_WORDS.search(title) and not _DEFENSE_WORDS.search(title))
+        or (not title.strip() and _ATTACK_WORDS.search(text) and not _DEFENSE_WORDS.search(text))
+    ):
+        return _ATTACK
+    spaced = " " + lowered.replace("(", " ")
+    subjects = [(m.end(), m.group(0)[1] == "o") for m in _SUBJECT.finditer(spaced)]
+    if (
+        any_in(lowered, _BENCHMARK_WORDS)
+        and any(not ours and _INTRODUCES_BENCHMARK.match(spaced, at) for at, ours in subjects)
+    ) or (any_in(title, _BENCHMARK_LITERALS) and _BENCHMARK_NAME.search(title)):
+        return _STUDY
+    if (
+        "from scratch" in lowered
+        or _TRAINING_TITLE.search(title)
+        or (
+            any_in(lowered, ("train", "tune"))
+            and any(_TRAINS.match(spaced, at) for at, _ in subjects)
+        )
+    ):
+        return _METHOD
+    for at, ours in subjects:
+        intro = None if ours else _PROPOSES.match(spaced, at)
+        if intro and not _NOT_A_METHOD.search(intro.group(0)):
+            return _METHOD
+    studies = any(not ours and _STUDIES.match(spaced, at) for at, ours in subjects)
+    parts = [part for part in _TITLE_PARTS.split(title.strip()) if part]
+    if studies or any(_STUDY_TITLE.match(part) for part in parts[:2]):
+        return _STUDY
+    return _METHOD
+
+
 def size_role(
-    text: str, size: FoundSize, sentences: Sentences, method_name: str | None = None
+    text: str,
+    size: FoundSize,
+    sentences: Sentences,
+    method_name: str | None = None,
+    kind: str = _METHOD,
 ) -> SizeRole:
-    """Whose model a size is, from the words of its clause before it.
+    """Whose model a size is, from the words of its sentence before it and the paper's kind.
 
     After a comparison it is a baseline, unless the size is what the comparison was run on
-    ("improves over LoRA by 3.7% on LLaMA-7B"). A threshold ("larger than 100B"), an
-    example ("GPT-3 175B as an example") or prior work is other, and so is a size in the
-    scene-setting sentences before the authors first speak of their own work.
+    ("improves over LoRA by 3.7% on LLaMA-7B"). Otherwise the nearest governing verb decides:
+    trained, fine-tuned or released models are the paper's own in any paper; evaluated,
+    probed or analysed ones ("we evaluate 125M to 30B models") are baselines, as are attacked
+    ones in an attack paper; "our", "we propose" and a method applied to a model ("applying X
+    to QwQ-32B", "we evaluate our method on Llama-2 7B") make it own in a method paper. With no
+    such verb, a study or attack paper's models are baselines. A threshold ("larger than
+    100B"), an example ("GPT-3 175B as an example") or prior work is other, and so is a size in
+    the scene-setting sentences before the authors first speak of their own work.
     """
     start, _ = sentences.span_at(size.start)
     before = text[start : size.start]
@@ -329,27 +534,95 @@ def size_role(
     if (
         comparison is not None
         and not _OWN_AFTER_COMPARISON.search(clause, comparison.end())
-        and not _RUN_ON.search(clause)
+        and (kind != _METHOD or not _RUN_ON.search(clause))
     ):
         return "baseline"
-    if size.vague or _PRIOR.search(clause) or _EXAMPLE_AFTER.match(text, size.end):
+    if _PRIOR.search(clause) or _EXAMPLE_AFTER.match(text, size.end):
         return "other"
+    role = _governed_role(text, size, before, method_name, kind)
+    if role is not None:
+        return role
     sentence = sentences.at(size.start)
+    first_owned = next((a for a, b in sentences.spans if _OWNER.search(text, a, b)), None)
+    if kind != _METHOD:
+        return "other" if first_owned is not None and start < first_owned else "baseline"
+    if size.vague and not _OWNER.search(sentence):
+        return "other"
     if _OWNER.search(sentence) or (method_name and method_name in sentence):
         return "own"
-    first_owned = next((a for a, b in sentences.spans if _OWNER.search(text, a, b)), None)
     if first_owned is not None and start < first_owned:
         return "other"
     return "own"
 
 
+def _governed_role(
+    text: str, size: FoundSize, before: str, method_name: str | None, kind: str
+) -> SizeRole | None:
+    """The role a governing word gives a size ("we train", "we evaluate", "called X"), or
+    None when no such word decides it."""
+    if _NAMED_AFTER.match(text, size.end):
+        return "own"
+    governor = previous = None
+    for match in _GOVERNOR.finditer(before):
+        previous, governor = governor, match
+    if governor is not None:
+        cue = governor.lastgroup
+        after = before[governor.end() :]
+        if cue == "strong" or (
+            cue == "study"
+            and previous is not None
+            and previous.lastgroup == "strong"
+            and _JOINED.match(before, previous.end(), governor.start())
+        ):
+            return "own"
+        if cue == "attack" and kind == _ATTACK:
+            return "baseline"
+        if cue == "study":
+            if kind == _METHOD and (
+                (method_name and method_name in after) or _TESTBED_AFTER.match(after)
+            ):
+                return "own"
+            return "baseline"
+        if cue == "weak" and (
+            kind == _METHOD
+            or (len(after) <= _WEAK_REACH and governor.group(0).lower() not in ("our", "ours"))
+        ):
+            return "own"
+    return None
+
+
+def _later_role(
+    text: str, size: FoundSize, sentences: Sentences, method_name: str | None, kind: str
+) -> SizeRole | None:
+    """A later mention of a size decides only through what governs it ("we fine-tune
+    Llama-2-7B" after "outperforms Llama-2-7B"), not by where it stands."""
+    start, _ = sentences.span_at(size.start)
+    before = text[start : size.start]
+    breaks = list(_CLAUSE_BREAK.finditer(before))
+    clause = before[breaks[-1].end() :] if breaks else before
+    comparison = next(reversed(list(_COMPARISON.finditer(clause))), None)
+    if comparison is not None and not _OWN_AFTER_COMPARISON.search(clause, comparison.end()):
+        return None
+    return _governed_role(text, size, before, method_name, kind)
+
+
 def extract_sizes(
-    text: str, sentences: Sentences, method_name: str | None = None
+    text: str, sentences: Sentences, method_name: str | None = None, title: str = ""
 ) -> list[tuple[FoundSize, str]]:
     """Sizes with their role, paired with their evidence sentence."""
     sizes = []
-    for size in find_sizes(text):
-        role = size_role(text, size, sentences, method_name)
+    groups = _mentions(text)
+    kind = paper_kind(title, text) if groups else _METHOD
+    for mentions in groups:
+        size = mentions[0]
+        role = size_role(text, size, sentences, method_name, kind)
+        if role != "own":
+            # A model compared against or set the scene with first, and later trained or
+            # given the method, is the paper's own.
+            for later in mentions[1:]:
+                if _later_role(text, later, sentences, method_name, kind) == "own":
+                    size, role = later, "own"
+                    break
         sizes.append(
             (
                 FoundSize(size.text, size.params, size.vague, size.start, size.end, role),
