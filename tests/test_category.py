@@ -88,3 +88,66 @@ def test_the_readme_lists_every_label_with_its_definition() -> None:
     rows = [line.split(" | ") for line in block.strip().splitlines()[2:]]
     listed = {row[0].strip("| `"): row[1].rstrip(" |") for row in rows}
     assert listed == taxonomy().labels
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract", "expected"),
+    [
+        # the sentence saying where the code is does not make a paper about code
+        ("Small Data, Small Transformers",
+         "Transformers need much data. We introduce small convolutional transformers for image "
+         "classification on small datasets. Our code and pre-trained models are publicly "
+         "available at https://github.com/x/y.", "image-recognition"),
+        # an acronym glued to a model's name is part of the name
+        ("Tinyfox: Models Trained Well",
+         "Large models are costly. We introduce Tinyfox, a family of language models, "
+         "including Tinyfox-DPO and Tinyfox-RAG.", "language-modeling"),
+        # a reward model is also a tool of other work
+        ("Patch-RM: Reward Models for Software Engineering Agents",
+         "Agents resolve issues on SWE-bench. We train a reward model that ranks candidate "
+         "patches for code repair.", "code-generation"),
+        # a benchmark takes the task it measures
+        ("FluxBench: Evaluating Language Models on Thermodynamics",
+         "We introduce FluxBench, a new benchmark of thermodynamics problems, and evaluate 12 "
+         "language models on it.", "science"),
+        ("StretchBench: A Multitask Benchmark for Long Context Understanding",
+         "We introduce StretchBench, a benchmark for long context understanding.", "long-context"),
+        # a technique applied in a domain is the technique
+        ("Compressing Pre-trained Models of Code",
+         "Pre-trained models are slow on laptops. We propose a method that compresses them "
+         "into tiny models.", "pruning-sparsity"),
+        ("Faster Training for Human-Feedback Pipelines",
+         "We accelerate RLHF training by overlapping generation with policy updates.",
+         "efficient-training"),
+        # cues the lists lacked: driving, hardware, the brain, relabelled data, action models
+        ("Learning Lane Changes from Demonstrations",
+         "Autonomous driving needs safe decisions. We propose a policy for lane changes.",
+         "robotics"),
+        ("An FPGA Design for Sparse Radiance Fields",
+         "We present a hardware accelerator that renders radiance fields at 60 FPS.",
+         "efficient-inference"),
+        ("Reading Text from the Brain",
+         "We decode continuous text from fMRI recordings with pretrained language models.",
+         "medical"),
+        ("Relabeling Instruction Data",
+         "We relabel instruction data by regenerating responses with a stronger model.",
+         "data-curation"),
+        ("Robo-7: Vision-Language-Action Models for Control",
+         "We co-fine-tune vision-language models on robot trajectories.", "robotics"),
+        # a name glued from the words that say what it is
+        ("SpeechPal: An Assistant for Classrooms",
+         "We build an assistant for classrooms that helps teachers.", "speech"),
+        # nothing clear in the title and the contribution sentences: the rest is read
+        ("Escaping the Paradigm",
+         "Big models need big data. In this paper, we aim to present an approach for small-scale "
+         "learning. It beats CNNs on ImageNet classification.", "image-recognition"),
+    ],
+)  # fmt: skip
+def test_general_causes_of_a_wrong_label(title: str, abstract: str, expected: str) -> None:
+    assert choose_category(title, abstract) == expected
+
+
+def test_a_tie_goes_to_the_label_listed_first() -> None:
+    # pruning is listed before image generation (the technique over the area), whichever
+    # the title names first
+    assert choose_category("Image Synthesis with Pruned Networks", "Nets.") == "pruning-sparsity"

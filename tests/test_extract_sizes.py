@@ -194,6 +194,10 @@ B, OWN = "baseline", "own"
         ("", "We show MEND can be trained on a single GPU even for 10 billion+ parameter models.", "MEND", [(1e10, OWN)]),
         ("", "We present Zap, a family of tiny forecasting models (<1M parameters) trained on public data.", "Zap", [(1e6, OWN)]),
         ("", "Results span models up to a 280 billion parameter model called Gopher.", None, [(2.8e11, OWN)]),
+        # a study verb whose object is a question governs no model
+        ("Fine-Tuning Models for Law", "Exploring whether this holds for smaller models, we use a tiny LLM with 1.7 billion parameters.", None, [(1.7e9, OWN)]),
+        # distilled from a teacher (prior work) into a student (own)
+        ("", "We show that skills can be distilled down from GPT-3.5 (175B) to T5 models (11B).", None, [(1.75e11, "other"), (1.1e10, OWN)]),
         # a model first compared against, then given the method, is own
         ("", "Foo outperforms Llama-2-70B on math. We also apply Foo to Llama-2-70B and gain 3 points.", "Foo", [(7e10, OWN)]),
         # an analysis paper that trains its models owns them

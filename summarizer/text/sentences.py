@@ -15,17 +15,15 @@ from summarizer.text.literals import lowered_per_char
 # The gap is group 1; the punctuation is matched rather than looked behind at, so the
 # engine can skip ahead to the next [.!?] (same gaps as ``(?<=[.!?])\s+(?=...)``).
 # A period that ends an abbreviation ends no sentence: initialisms ("U.S.", "e.g.", "i.e."),
-# "et al.", "vs.", "cf.", titles ("Dr.", "Prof.") and reference words before a number
-# ("Fig. 2", "No. 5"). The look-behinds run only where a period was found, so they cost
-# nothing elsewhere.
+# "et al.", "vs.", "cf.", titles ("Dr.", "Prof.") and, before a number, reference words
+# ("Fig. 2", "No. 5"). The look-behinds (one per length) run only where the punctuation is
+# followed by a space, so a decimal point or a URL costs nothing more.
 _BOUNDARY = re.compile(
-    r"[.!?]"
-    r"(?<!\b[A-Za-z]\.[A-Za-z]\.)(?<!\bal\.)(?<!\bvs\.)(?<!\bcf\.)(?<!\bca\.)"
-    r"(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bProf\.)(?<!\bSt\.)(?<!\bJr\.)"
-    r"(?<!\bapprox\.)(?<!\bresp\.)(?<!\bInc\.)(?<!\bLtd\.)"
-    r"(?:(?!\s+[\"'(\[]?[0-9])|(?<!\bNo\.)(?<!\bNos\.)(?<!\b[Ff]ig\.)"
-    r"(?<!\b[Ff]igs\.)(?<!\b[Ee]q\.)(?<!\b[Ee]qs\.)(?<!\b[Ss]ec\.)(?<!\b[Tt]ab\.)"
-    r"(?<!\b[Vv]ol\.)(?<!\bpp\.)(?<!\b[Rr]ef\.))"
+    r"[.!?](?=\s)"
+    r"(?<!\b[A-Za-z]\.[A-Za-z]\.)(?<!\b(?:al|vs|cf|ca|Dr|Mr|Ms|St|Jr)\.)"
+    r"(?<!\b(?:Mrs|Inc|Ltd)\.)(?<!\b(?:Prof|resp)\.)(?<!\bapprox\.)"
+    r"(?:(?!\s+[\"'(\[]?[0-9])|(?<!\b(?:No|pp)\.)(?<!\b[Ee]q\.)"
+    r"(?<!\b(?:Nos|[Ff]ig|[Ee]qs|[Ss]ec|[Tt]ab|[Vv]ol|[Rr]ef)\.)(?<!\b[Ff]igs\.))"
     r"(\s+)(?=[\"'(\[]?[A-Z0-9\\])"
 )
 

@@ -1,14 +1,17 @@
 """The task category: one label of the taxonomy, chosen from the title and the abstract.
 
 Each label has cue phrases with a weight: a phrase that names the task outright ("model
-merging", "text-to-image") weighs more than one that merely occurs in such papers ("merge").
-The text is read in parts: the title speaks for the contribution and counts three times; the
-opening sentence and the sentences saying what the authors did count once; the rest of the
-abstract (results, background) is not read: on the development gold it moved 0.7 % of the
-labels and cost half the time. Each part gives a label its strongest cue once, so repetition cannot
-outvote the title. On a tie the label listed first below wins: specific techniques come
-before the broad areas they are applied in (a quantization paper evaluated on reasoning is
-quantization).
+merging", "text-to-image") weighs more than one that merely occurs in such papers ("merge"),
+or that also names other things ("code" of "our code", a reward model as a tool, "diffusion"
+of video or audio, that a paper is a benchmark: a benchmark takes the task it measures).
+The text is read in parts: the title speaks for the contribution and counts three times (with
+its glued names also read apart: "GraphRAG" as "Graph RAG"); the opening sentence and the
+sentences saying what the authors did count once; a sentence saying where the code or data
+are is not read. When those say too little, the next few other sentences are read too, as
+one part. Each part gives a label its strongest cue once, so repetition
+cannot outvote the title; an acronym glued to a name ("MiniCPM-DPO") is part of the name. On
+a tie the label listed first below wins: specific techniques come before the broad areas they
+are applied in (a quantization paper evaluated on reasoning is quantization).
 """
 
 from __future__ import annotations
@@ -46,7 +49,8 @@ _CUES: dict[str, list[tuple[str, float]]] = {
     "pruning-sparsity": [
         (
             r"prun(?:e|es|ed|ing)|lottery\s+tickets?|(?:layer|head)\s+(?:removal|dropping)|"
-            r"model[- ]compression",
+            r"model[- ]compression|(?:compress|compresses|compressed|compressing)\s+(?:[\w\-]+\s+){0,3}"
+            r"(?:models?|LLMs?|networks?)",
             3,
         ),
         (r"sparsit\w*|sparse\s+(?:models?|networks?|LLMs?|weights)", 1),
@@ -78,7 +82,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
             r"long[- ]context|context\s+(?:window|length)s?|long\s+(?:documents?|sequences?|inputs?)|"
             r"position(?:al)?\s+(?:encoding|interpolation|embedding)s?|\bRoPE\b|length\s+(?:extrapolation|"
             r"generali[sz]ation)|needle[- ]in[- ]a[- ]haystack|(?<=\d[kK] )tokens",
-            2,
+            3,
         ),
     ],
     "efficient-inference": [
@@ -86,18 +90,21 @@ _CUES: dict[str, list[tuple[str, float]]] = {
             r"speculative\s+decoding|KV[- ]?cache|inference\s+(?:speed|latency|efficien\w*|cost|acceleration|"
             r"throughput)|decoding\s+(?:speed|latency|efficien\w*)|serving|early[- ]exit\w*|faster\s+inference|"
             r"accelerat\w*\s+(?:LLM\s+)?inference|efficient\s+inference|token\s+(?:pruning|merging|reduction)|"
-            r"streaming|attention\s+sinks?|on-device",
+            r"streaming|attention\s+sinks?|on-device|(?:hardware\s+)?accelerators?\b|\bFPGAs?\b|\bASICs?\b|"
+            r"edge\s+devices?",
             3,
         ),
         (r"latency|throughput|speed[- ]?ups?|inference", 1),
     ],
     "efficient-training": [
         (
-            r"training\s+efficien\w*|efficient\s+(?:pre-?)?training|optimi[sz]ers?\b|\bAdam\w*|memory[- ]efficient\s+"
+            r"training\s+efficien\w*|efficient\s+(?:pre-?)?training|optimi[sz]ers?\b|\bAdam(?:W|ax)?\b|memory[- ]efficient\s+"
             r"training|mixed[- ]precision|distributed\s+training|(?:pipeline|tensor|data)\s+parallel\w*|"
             r"gradient\s+checkpointing|learning[- ]rate\s+schedul\w*|training\s+(?:cost|throughput|speed)|"
             r"IO-aware\w*|attention\s+(?:kernels?|algorithms?)|memory[- ]efficient\s+(?:exact\s+)?attention|"
-            r"faster\s+attention|GPU\s+(?:memory|utilization|kernels?)|work\s+partitioning|parallelism",
+            r"faster\s+attention|GPU\s+(?:memory|utilization|kernels?)|work\s+partitioning|parallelism|"
+            r"accelerat\w*\s+(?:\w+\s+){0,2}training|(?:speed|speeds)\s+up\s+(?:\w+\s+){0,2}training|"
+            r"faster\s+training",
             3,
         ),
     ],
@@ -107,7 +114,8 @@ _CUES: dict[str, list[tuple[str, float]]] = {
             r"composition|recipes?)|dedup\w*|synthetic\s+(?:training\s+)?data|(?:pre-?)?training\s+data\s+"
             r"(?:selection|curation)|data[- ]efficient|select(?:ing|s)?\s+(?:high[- ]quality\s+)?(?:training\s+)?"
             r"data|curat\w+\s+(?:a\s+)?(?:dataset|corpus|data)|deduplication|de-duplication|data\s+synthesis|"
-            r"(?:fewer|less)\s+data|data\s+diversity",
+            r"(?:fewer|less)\s+data|data\s+diversity|relabel\w*|re-label\w*|reannotat\w*|re-annotat\w*|"
+            r"filter\w*\s+(?:\w+\s+){0,2}(?:data|datasets|examples|samples)",
             3,
         ),
         (r"\bdatasets?\b|\bcorpus\b|\bcorpora\b", 1.5),
@@ -122,18 +130,20 @@ _CUES: dict[str, list[tuple[str, float]]] = {
     ],
     "alignment": [
         (
-            r"\bRLHF\b|\bDPO\b|preference\s+(?:optimi[sz]ation|data|learning|alignment|model\w*)|reward\s+models?|"
+            r"\bRLHF\b|\bDPO\b|preference\s+(?:optimi[sz]ation|data|learning|alignment|model\w*)|"
             r"human\s+feedback|align(?:ment|ing)?\s+(?:\w+\s+){0,3}(?:with\s+)?human|human\s+preferences?|"
             r"constitutional|\balignment\b|self-rewarding",
-            4,
+            3,
         ),
+        # a reward model is also a tool of other work (reranking code, guiding search)
+        (r"reward\s+models?", 2),
     ],
     "safety": [
         (
             r"jailbreak\w*|red[- ]teaming|harmful|unsafe|toxic\w*|backdoor\w*|watermark\w*|"
             r"membership\s+inference|privacy\s+(?:leak\w*|risks?)|misuse|unlearning|(?:social|gender|racial|societal|demographic)\s+bias\w*|bias(?:es)?\s+(?:evaluation|in\s+"
             r"(?:LLMs?|language\s+models|generated))|"
-            r"fairness|stereotyp\w*|(?:detect\w*|identify\w*)\s+(?:\w+\s+){0,4}(?:generated|synthetic)\s+"
+            r"fairness|stereotyp\w*|language\s+model\s+bias(?:es)?\b|LLM\s+bias(?:es)?\b|(?:detect\w*|identify\w*)\s+(?:\w+\s+){0,4}(?:generated|synthetic)\s+"
             r"(?:text|content)|model\s+extraction|attacks?\b",
             3,
         ),
@@ -157,9 +167,11 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (
             r"code\s+(?:generation|LLMs?|models?|completion|synthesis|repair|review)|program\s+synthesis|"
             r"\bcoding\b|HumanEval|\bMBPP\b|SWE-bench|software\s+engineering|programming|code\s+llm|"
-            r"bug\s+fix\w*|compilers?|\bcode\b|programs?\b",
+            r"bug\s+fix\w*|compilers?|source\s+code|programs?\b|code\b(?:(?<=for\scode)|(?<=of\scode))",
             3,
         ),
+        # "code" alone also names what a paper releases ("our code"): a weaker cue.
+        (r"\bcode\b", 1.5),
     ],
     "retrieval-augmented-generation": [
         (
@@ -173,7 +185,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (
             r"information\s+retrieval|rerank\w*|re-rank\w*|dense\s+retriev\w*|retrievers?|search\s+engines?|"
             r"text\s+embeddings?|embedding\s+models?|\bBM25\b|passage\s+retrieval|document\s+ranking|"
-            r"(?<!position\s)(?<!positional\s)(?<!rotary\s)embeddings?",
+            r"(?<!position\s)(?<!positional\s)(?<!rotary\s)(?<!non-)embeddings?",
             3,
         ),
         (r"retriev\w*|ranking", 1),
@@ -219,7 +231,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
     ],
     "vision-language": [
         (
-            r"vision[- ]language|multi-?modal\s+(?:large\s+)?(?:language\s+)?models?|(?:MLLMs?|LLMs?)\s+with\s+vision|"
+            r"vision[- ]language(?![- ]action)|multi-?modal\s+(?:large\s+)?(?:language\s+)?models?|multi-modal|(?:MLLMs?|LLMs?)\s+with\s+vision|"
             r"\bMLLMs?\b|\bVLMs?\b|\bLVLMs?\b|image[- ]text|visual\s+question|\bVQA\b|caption\w*|"
             r"multimodal",
             3,
@@ -237,19 +249,23 @@ _CUES: dict[str, list[tuple[str, float]]] = {
     ],
     "image-generation": [
         (
-            r"image\s+(?:generation|editing|synthesis)|diffusion(?:\s+models?)?|\bGANs?\b|"
+            r"image\s+(?:generation|editing|synthesis)|\bGANs?\b|"
             r"generative\s+adversarial|inpainting|stable\s+diffusion|image\s+generators?|one-step\s+generation|"
             r"consistency\s+models?|score-based",
             3,
         ),
+        # diffusion also generates video, audio, molecules and robot actions
+        (r"diffusion(?:\s+models?)?", 2),
         (r"text[- ]to[- ]image", 5),
     ],
     "video-understanding": [
         (
             r"video\s+(?:understanding|question|recognition|LLMs?|comprehension|captioning|grounding)|"
-            r"action\s+recognition|long\s+videos?|\bvideos?\b",
+            r"action\s+recognition|long\s+videos?",
             3,
         ),
+        # "video" alone is also what video generation makes
+        (r"\bvideos?\b", 2),
     ],
     "3d-vision": [
         (
@@ -288,14 +304,16 @@ _CUES: dict[str, list[tuple[str, float]]] = {
     "tabular-data": [(r"tabular|text[- ]to[- ]SQL|\bSQL\b|spreadsheets?|\btables?\b", 3)],
     "medical": [
         (
-            r"medical|clinical|health\s?care|patients?|radiolog\w*|diseases?|biomedical|diagnos\w*",
+            r"medical|clinical|health\s?care|patients?|radiolog\w*|diseases?|biomedical|diagnos\w*|"
+            r"\bbrain\b|\bfMRI\b|\bEEG\b|neuroimaging\b",
             3,
         ),
     ],
     "science": [
         (
             r"proteins?|molecul\w*|chemi\w*|materials?\s+(?:science|discovery)|physics|climate|weather|"
-            r"biolog\w*|genom\w*|\bdrugs?\b|scientific\s+discovery",
+            r"biolog\w*|genom\w*|\bdrugs?\b|scientific\s+discovery|thermodynamic\b|thermodynamics\b|astronom\w*|"
+            r"astrophys\w*|geoscien\w*|quantum\s+(?:chemistry|many-body|systems?)",
             3,
         ),
     ],
@@ -329,17 +347,29 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"polic(?:y|ies)|rewards?", 1),
     ],
     "robotics": [
-        (r"robot\w*|manipulation|embodied|locomotion|grasp\w*|navigation", 3),
+        (
+            r"robot\w*|manipulation|embodied|locomotion|grasp\w*|navigation|autonomous\s+"
+            r"(?:driving|vehicles?)|self-driving|driving\b|HD\s+maps?|motion\s+planning|"
+            r"vision[- ]language[- ]action|\bVLAs?\b",
+            3,
+        ),
     ],
     "evaluation-benchmarks": [
         (
+            r"evaluation\s+(?:suite|framework|protocol|methodolog\w*)|leaderboards?|LLM[- ]as[- ]a[- ]judge|"
+            r"\bjudges?\b|contamination|\barena\b|multi-task\s+benchmark|general[- ]purpose\s+benchmark|"
+            r"language\s+model\s+evaluation|evaluation\s+of\s+(?:LLMs?|(?:large\s+)?language\s+models)",
+            3,
+        ),
+        # A benchmark takes the task it measures: that it is a benchmark counts less than what
+        # it measures, and decides only when it measures nothing of the taxonomy.
+        (
             r"(?:new|novel|comprehensive|challenging)\s+benchmark|benchmark(?:ing)?\s+(?:suite|for|to\s+evaluate)|"
             r"we\s+(?:introduce|present|propose|release|construct|build)\s+(?:\w+\s+){0,4}benchmark|"
-            r"evaluation\s+(?:suite|framework|protocol|benchmark)|leaderboards?|LLM[- ]as[- ]a[- ]judge|"
-            r"\bjudges?\b|contamination|\barena\b|evaluat\w+\s+(?:\w+\s+){0,2}(?:LLMs?|language\s+models)|"
+            r"evaluation\s+benchmark|evaluat\w+\s+(?:\w+\s+){0,2}(?:LLMs?|language\s+models)|"
             r"new\s+test|test\s+to\s+measure|^(?:measuring|evaluating|assessing|benchmarking|quantifying)\b|"
-            r"\bassessment\b|multi-task\s+benchmark",
-            3,
+            r"\bassessment\b",
+            2,
         ),
         (r"\bbenchmark\w*|\bevaluat\w+", 1),
     ],
@@ -369,8 +399,8 @@ _CUES: dict[str, list[tuple[str, float]]] = {
     ],
     "language-modeling": [
         (
-            r"language\s+model(?:ing|ling)|(?:pretrain|pre-train)\w*\s+(?:\w+\s+){0,2}(?:language\s+models?|LLMs?)|"
-            r"technical\s+report|open[- ](?:source\s+|access\s+)?(?:\w+\s+){0,2}(?:LLMs?|language\s+models?)|"
+            r"language\s+model(?:ing|ling)|(?:pretrain|pre-train)(?:ing|s)?\s+(?:\w+\s+){0,2}(?:language\s+models?|LLMs?)|"
+            r"technical\s+report|small\s+language\s+models?|\bSLMs?\b|open[- ](?:source\s+|access\s+)?(?:\w+\s+){0,2}(?:LLMs?|language\s+models?)|"
             r"tokeni[sz]\w*|next[- ]token|family\s+of\s+(?:\w+\s+){0,2}models|open\s+(?:foundation\s+)?models|"
             r"chat\s+models|^[A-Z][\w.\-]*\s+\d+(?:\.\d+)?[BM]$|(?<=\dB-)Parameter|"
             r"we\s+(?:introduce|present|release)\s+(?:\w+[\s,-]+){0,4}(?:a|an)\s+(?:[\w()]+[\s-]+){0,6}"
@@ -462,7 +492,12 @@ def _index() -> Index:
     for number, cues in enumerate(_CUES.values()):
         for pattern, weight in cues:
             for alternative in _alternatives(pattern):
-                compiled = re.compile(alternative, re.IGNORECASE)
+                literal = _LITERAL.match(_LEAD.sub("", alternative))
+                if literal and sum(c.isupper() for c in literal.group(0)) >= 2:
+                    # an acronym glued to a name is part of the name: "MiniCPM-DPO", "X-MoE"
+                    compiled = re.compile(r"(?<!\w-)" + alternative, re.IGNORECASE)
+                else:
+                    compiled = re.compile(alternative, re.IGNORECASE)
                 triggers = _triggers(alternative)
                 if triggers is None:
                     anywhere.append((number, weight, compiled))
@@ -576,21 +611,93 @@ def _speaks_for_contribution(sentence: str, lowered: str | None = None) -> bool:
     return _CONTRIBUTION.search(sentence) is not None
 
 
+# A sentence that says where the code, data or models are ("Our code and pre-trained models
+# are publicly available at https://...") speaks for the paper's release, not its task: it is
+# not read ("code" there would pull any paper towards code generation).
+_LINK_LITERALS = ("http", "github.")
+_AVAILABILITY_LITERALS = ("availab", "release", "open-sourc", "accessible")
+_AVAILABILITY = re.compile(
+    r"\b(?:publicly|freely|openly)\s+(?:available|released|accessible)\b|"
+    r"\b(?:are|is|be|been)\s+(?:made\s+)?(?:available|released|open-sourced)\b|"
+    r"\b(?:release|open-source)\s+(?:all\s+)?(?:our|the)\s+(?:\w+\s+){0,2}?"
+    r"(?:code|models?|weights|checkpoints|data|datasets?|implementation)\b"
+)
+
+
+def _availability_starts(sentences: Sentences, lowered: str | None) -> set[int]:
+    """Where the sentences that say where code or data are begin: those holding a link, and
+    those saying something is available or released. Found with ``str.find`` on the
+    lower-cased text; only a sentence holding a literal is searched."""
+    if lowered is None:  # lower-casing moved offsets: sentence by sentence
+        text = sentences.text
+        return {
+            start
+            for start, end in sentences.spans
+            if any_in(text[start:end].lower(), _LINK_LITERALS)
+            or _AVAILABILITY.search(text[start:end].lower())
+        }
+    starts: set[int] = set()
+    for literal in _LINK_LITERALS:
+        at = lowered.find(literal)
+        while at >= 0:
+            start, end = sentences.span_at(at)
+            starts.add(start)
+            at = lowered.find(literal, max(end, at + 1))
+    for literal in _AVAILABILITY_LITERALS:
+        at = lowered.find(literal)
+        while at >= 0:
+            start, end = sentences.span_at(at)
+            if start not in starts and _AVAILABILITY.search(lowered, start, end):
+                starts.add(start)
+            at = lowered.find(literal, max(end, at + 1))
+    return starts
+
+
+# A coined name glues the words that say what it is: "SpeechGPT", "GraphRAG", "CodeLlama".
+_GLUED_NAME = re.compile(r"\b[A-Z]?[a-z]+[A-Z][A-Za-z]*\b|\b[A-Z][a-z]+[A-Z]{2,}\w*")
+_LOWER_UPPER = re.compile(r"[a-z][A-Z]")
+_CASE_BREAK = re.compile(r"(?<=[a-z])(?=[A-Z][a-z]|[A-Z]{2})|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def _with_split_names(title: str) -> str:
+    """The title with its glued names also written apart ("GraphRAG" -> "Graph RAG")."""
+    if not _LOWER_UPPER.search(title):
+        return title
+    names = _GLUED_NAME.findall(title)
+    if not names:
+        return title
+    return title + " | " + " | ".join(_CASE_BREAK.sub(" ", name) for name in names)
+
+
 def _weighted_parts(
     title: str, abstract: str, sentences: Sentences | None = None
-) -> list[tuple[str, float]]:
+) -> tuple[list[tuple[str, float]], list[str]]:
     """The text that speaks for the contribution, with how much it counts: the title most,
-    then the opening sentence and the sentences saying what the authors did."""
+    then the opening sentence and the sentences saying what the authors did; and the other
+    sentences (results, background), of which a few are read when those say too little."""
     sentences = sentences if sentences is not None else Sentences(abstract)
-    parts: list[tuple[str, float]] = [(title, _TITLE_WEIGHT)]
+    parts: list[tuple[str, float]] = [(_with_split_names(title), _TITLE_WEIGHT)]
+    rest: list[str] = []
     text, lowered = sentences.text, sentences.lowered()
+    released = _availability_starts(sentences, lowered)
     for index, (start, end) in enumerate(sentences.spans):
+        if index and start in released:
+            continue
         sentence = text[start:end]
-        if index == 0 or _speaks_for_contribution(
-            sentence, lowered[start:end] if lowered is not None else None
-        ):
+        low = lowered[start:end] if lowered is not None else None
+        if index == 0 or _speaks_for_contribution(sentence, low):
             parts.append((sentence, 1.0))
-    return parts
+        else:
+            rest.append(sentence)
+    return parts, rest
+
+
+# Below this, the title and the contribution sentences have named no task clearly (no cue in
+# the title, at most one strong cue in the abstract): the next few other sentences (those
+# that go on to describe the approach) are read too, as one part, so that a word they repeat
+# still counts once.
+_WEAK_SCORE = 3.0
+_REST_SENTENCES = 3
 
 
 def category_scores(
@@ -601,16 +708,23 @@ def category_scores(
     two overlapping cues, cannot outvote the title."""
     labels = list(_CUES)
     scores: dict[str, float] = {}
-    for text, part_weight in _weighted_parts(title, abstract, sentences):
+    parts, rest = _weighted_parts(title, abstract, sentences)
+    for text, part_weight in parts:
         for number, weight in _strongest(text).items():
             scores[labels[number]] = scores.get(labels[number], 0.0) + part_weight * weight
+    if rest and max(scores.values(), default=0.0) <= _WEAK_SCORE:
+        for number, weight in _strongest(" ".join(rest[:_REST_SENTENCES])).items():
+            scores[labels[number]] = scores.get(labels[number], 0.0) + weight
     return scores
 
 
 def choose_category(title: str, abstract: str, sentences: Sentences | None = None) -> str:
     """The best-scoring label (the first listed on a tie); ``other`` when nothing scores."""
-    best_label, best = "other", _MIN_SCORE - 1e-9
+    best_label, best, best_rank = "other", _MIN_SCORE - 1e-9, len(_RANK)
     for label, score in category_scores(title, abstract, sentences).items():
-        if score > best:
-            best_label, best = label, score
+        if score > best or (score == best and _RANK[label] < best_rank):
+            best_label, best, best_rank = label, score, _RANK[label]
     return best_label
+
+
+_RANK = {label: rank for rank, label in enumerate(_CUES)}

@@ -9,6 +9,7 @@ deliberately; within the abstract the earliest introduction wins ("we propose X"
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from summarizer.text.sentences import Sentences
@@ -225,7 +226,7 @@ _INTRO_WORDS = (
     "propos", "introduc", "present", "develop", "releas", "build", "built", "design", "devis",
     "contribut", "creat", "construct", "offer", "describ",
 )  # fmt: skip
-_SUBJECT_WORDS = ("we", "We", "his", "us")
+_SUBJECT_WORDS = ("we", "We", "his", "us to")
 _DONE_WORDS = ("proposed", "introduced", "presented", "developed")
 _NAMING_WORDS = ("nam", "call", "dub", "term", "coin", "refer")
 _INTRO_OR_NEW = (*_INTRO_WORDS, "new", "novel")
@@ -253,8 +254,7 @@ _ACRONYM_AFTER = re.compile(r"\s*\(\s*(?P<acr>[A-Z][A-Za-z0-9\-^]*[A-Z0-9][A-Za-
 _CUES = (
     "propos", "introduc", "present", "develop", "releas", "build", "built", "design", "devis",
     "contribut", "creat", "construct", "offer", "nam", "call", "dub", "term", "coin", "refer",
-    "new", "novel", ", a ", ", an ", ", the first", "our ", "describ", "simple", "unified",
-    "lightweight", "training-free", "plug-and-play", "the proposed",
+    "new", "novel", ", a ", ", an ", ", the first", "our ", "describ", "the proposed",
 )  # fmt: skip
 _CUE = re.compile("|".join(re.escape(cue) for cue in _CUES))
 _APPOSITIVE = re.compile(r"\)?\s*(?:\([^)]*\))?,\s+((?:an?|the)\s[^,;.]+)")
@@ -340,6 +340,9 @@ def _split_title(title: str) -> tuple[str | None, str]:
     return None, title.strip()
 
 
+_TRAILING_PARENS = re.compile(r"\s*\([^)]+\)$")
+
+
 def _title_name(prefix: str | None, abstract: str, rest: str = "") -> str | None:
     """A title prefix counts as a name when it looks coined, not like a topic phrase.
 
@@ -354,7 +357,7 @@ def _title_name(prefix: str | None, abstract: str, rest: str = "") -> str | None
         return article.group("name")
     if _NOT_NAME_START.match(prefix):
         return None
-    prefix = re.sub(r"\s*\([^)]+\)$", "", prefix).rstrip("!?. ")
+    prefix = _TRAILING_PARENS.sub("", prefix).rstrip("!?. ")
     words = prefix.split()
     if not words or len(words) > 4 or prefix.endswith("?"):
         return None
@@ -390,14 +393,15 @@ def _written_as_proper_noun(words: list[str], abstract: str) -> bool:
 
 
 def _prefer_acronym(name: str, abstract: str) -> str:
-    index = abstract.lower().find(name.lower())
+    lowered, lowered_name = abstract.lower(), name.lower()
+    index = lowered.find(lowered_name)
     while index >= 0:
         match = _ACRONYM_AFTER.match(abstract, index + len(name))
         if match:
             acronym = match.group("acr")
-            if len(acronym) <= 12 and acronym.lower() != name.lower():
+            if len(acronym) <= 12 and acronym.lower() != lowered_name:
                 return acronym
-        index = abstract.lower().find(name.lower(), index + 1)
+        index = lowered.find(lowered_name, index + 1)
     return name
 
 
@@ -496,8 +500,9 @@ def _holds_all(sentence: str, groups: tuple[tuple[str, ...], ...]) -> bool:
 
 def _abstract_name(abstract: str, sentences: Sentences) -> tuple[str, int] | None:
     """The earliest introduced name; only sentences with an introduction cue are scanned."""
+    whole = sentences.lowered()
     for start, end in sentences.spans:
-        lower = abstract[start:end].lower()
+        lower = whole[start:end] if whole is not None else abstract[start:end].lower()
         if not _CUE.search(lower):
             continue
         features = _features(lower)
@@ -506,11 +511,12 @@ def _abstract_name(abstract: str, sentences: Sentences) -> tuple[str, int] | Non
         for index, pattern in enumerate(_PATTERNS):
             if features.isdisjoint(_NEEDS[index]) or not _holds_all(sentence, _REQUIRES[index]):
                 continue
-            for match in pattern.finditer(abstract, start, end):
-                if index in _SENTENCE_START_PATTERNS and abstract[start : match.start()].strip(
-                    " \"'“(["
-                ):
-                    continue
+            if index in _SENTENCE_START_PATTERNS:
+                opening = pattern.match(abstract, start, end)
+                matches: Iterable[re.Match[str]] = (opening,) if opening else ()
+            else:
+                matches = pattern.finditer(abstract, start, end)
+            for match in matches:
                 name = match.group("name").strip(" .,'\"")
                 if not _acceptable(
                     name, index in _STRONG_PATTERNS, index in _PLAIN_NAME_PATTERNS
@@ -535,7 +541,7 @@ def _title_phrase(title: str, abstract: str) -> tuple[str, int] | None:
     """A phrase of the title that the abstract presents as the contribution."""
     if _NOT_NAME_START.match(title) or _ANALYSIS_TITLE.match(title):
         return None
-    title_words = " " + " ".join(re.split(r"[\s\-]+", title.lower())) + " "
+    title_words = " " + " ".join(_SPACES_OR_HYPHENS.split(title.lower())) + " "
     best: tuple[int, int, str] | None = None
     for is_a, cue in enumerate(_TITLE_PHRASE_CUES):
         for match in cue.finditer(abstract):
@@ -555,7 +561,7 @@ def _title_phrase(title: str, abstract: str) -> tuple[str, int] | None:
                     continue
                 if span[0].lower() in _STOPWORDS or _GENERIC_PHRASE_END.search(span[-1]):
                     continue
-                key = " " + " ".join(re.split(r"[\s\-]+", " ".join(span).lower())) + " "
+                key = " " + " ".join(_SPACES_OR_HYPHENS.split(" ".join(span).lower())) + " "
                 if key in title_words:
                     text = " ".join(span)
                     start = abstract.find(text, phrase_start)
@@ -694,7 +700,7 @@ def _initials_match(long_form: str, acronym: str) -> bool:
     """The acronym's capitals are the long form's initials, in order (ignoring small words)."""
     initials = "".join(
         w[0].upper()
-        for w in re.split(r"[\s\-]+", long_form)
+        for w in _SPACES_OR_HYPHENS.split(long_form)
         if w and w.lower() not in _TITLE_FUNCTION_WORDS
     )
     capitals = "".join(c for c in acronym if c.isupper())

@@ -26,11 +26,13 @@ _THRESHOLD = (
     r"(?:[<>≤≥]=?|\b(?:ge|le|over|above|below|under|beyond|exceeding|up\s+to|at\s+(?:least|most)|"
     r"(?:larger|greater|more|fewer|less|smaller|bigger)\s+than)\s+)"
 )
+# ASCII digits and a case-sensitive pattern (the scale words alone ignore case): the engine
+# then scans for a digit with a plain character set, much faster than ``\d`` ignoring case.
 _DIGIT_SIZE = re.compile(
-    r"\d{1,4}(?:,\d{3})*(?:\.\d+)?(?P<plus1>\+)?"
-    r"(?:(?P<sfx>(?-i:[KMBT]))(?![A-Za-z0-9])|[\s\-]?(?P<word>thousand|million|billion|trillion)(?![A-Za-z]))"
-    r"(?P<plus2>\+)?",
-    re.IGNORECASE,
+    r"[0-9]{1,4}(?:,[0-9]{3})*(?:\.[0-9]+)?(?P<plus1>\+)?"
+    r"(?:(?P<sfx>[KMBT])(?![A-Za-z0-9])|[\s\-]?(?P<word>(?i:thousand|million|billion|trillion))"
+    r"(?![A-Za-z]))"
+    r"(?P<plus2>\+)?"
 )
 _WORD_SIZE = re.compile(
     r"\b(?P<wnum>"
@@ -41,10 +43,11 @@ _WORD_SIZE = re.compile(
 )
 # Every match of _DIGIT_SIZE holds a digit, maybe "+", maybe a space or hyphen, then its
 # suffix or the first letter of its scale word: a cheap scan that skips it when absent.
-_DIGIT_SIZE_HINT = re.compile(r"\d\+?[\s\-]?[KMBTkmbt]")
+_DIGIT_SIZE_HINT = re.compile(r"[0-9]\+?[\s\-]?[KMBTkmbt]")
 # ... and every match of _WORD_SIZE a space or hyphen before its scale word (same flags).
 _WORD_SIZE_HINT = re.compile(r"[\s\-](?:million|billion|trillion)", re.IGNORECASE)
 _GLUED = frozenset("0123456789.,")
+_LONGEST_WORD = max(len(word) for word in WORD_NUMBERS)
 _THRESHOLD_BEFORE = re.compile(_THRESHOLD + r"\s*(?:~|\\sim\s*|sim|≈)?\s*$", re.IGNORECASE)
 _NOISE_AFTER = re.compile(
     r"^\+?[\s\-]*(?:\(\w+\)\s*)?(?:(?:pre-?)?training\s+|unique\s+|high-quality\s+|text\s+|image\s+|"
@@ -230,18 +233,26 @@ def _judge(text: str, match: re.Match[str]) -> bool | None:
 def _mentions(text: str) -> list[list[FoundSize]]:
     """Each distinct parameter count (in order of first appearance) with all its mentions."""
     candidates: list[_Candidate] = []
-    matches = (
-        [
+    matches: list[re.Match[str]] = []
+    hint = _DIGIT_SIZE_HINT.search(text)
+    if hint:
+        # Every size holds a hint (its last digit, then its suffix), and the hint's digit ends
+        # the size's number: no size starts before the first hint's number, so the full
+        # pattern scans from there.
+        start = hint.start()
+        while start and text[start - 1] in _GLUED:
+            start -= 1
+        matches = [
             m
-            for m in _DIGIT_SIZE.finditer(text)
+            for m in _DIGIT_SIZE.finditer(text, start)
             if m.start() == 0 or text[m.start() - 1] not in _GLUED
         ]
-        if _DIGIT_SIZE_HINT.search(text)
-        else []
-    )
-    if "illion" in text and _WORD_SIZE_HINT.search(text):
-        matches.extend(_WORD_SIZE.finditer(text))
-        matches.sort(key=lambda m: m.start())
+    if "illion" in text:
+        words = _WORD_SIZE_HINT.search(text)
+        if words:
+            # ... and a number word stands right before its scale word: scan from there.
+            matches.extend(_WORD_SIZE.finditer(text, max(0, words.start() - _LONGEST_WORD)))
+            matches.sort(key=lambda m: m.start())
     for match in matches:
         params = _value(match)
         if params is None or params <= 0:
@@ -402,6 +413,11 @@ _TESTBED_AFTER = re.compile(
     r"(?:on|across|using|with|in)\b",
     re.IGNORECASE,
 )
+# "Exploring whether the results hold for smaller models, we use ...": a study verb whose
+# object is a question governs no model.
+_QUESTION_AFTER = re.compile(r"\s+(?:whether|how|if|what|why|when|which)\b", re.IGNORECASE)
+# "distilled from GPT-3.5 (175B) to T5 (11B)": the teacher is prior work, the student own.
+_DISTILLED_INTO = re.compile(r"\bdistill\w*\s+(?:\S+\s+){0,5}?(?:in)?to\s", re.IGNORECASE)
 # The weak own verbs of a paper that builds nothing govern a size only right after them.
 _WEAK_REACH = 80
 
@@ -427,36 +443,35 @@ _STUDY_TITLE = re.compile(
     re.IGNORECASE,
 )
 _TITLE_PARTS = re.compile(r"\s*(?::|\s--?\s|\s—\s)\s*")
-# What the authors say they do, read on the lower-cased abstract right after each subject
-# ("we", "our", "this paper"): one scan finds the subjects, the rest are anchored matches.
-# (Led by a space, read on " " + text: a literal first character lets the engine skip ahead.)
-_SUBJECT = re.compile(r" (?:we|our|this\s+(?:paper|work|study))\s+")
-_INTRODUCES_BENCHMARK = re.compile(
-    r"(?:\w+\s+){0,2}?(?:introduc|present|propos|releas|build|construct|curat|develop|design)"
-    r"\w*\s+(?:[\w\-.]+\s+){0,3}?[^.;]{0,30}?"
-    r"(?:benchmark|leaderboard|evaluation\s+(?:suite|framework|protocol)|test\s?bed|arena)"
+# What the authors say they do: the verb within two words after each subject ("we", "our",
+# "this paper"), read on the lower-cased abstract. The subjects are found with ``str.find``
+# and each verb with one anchored match, so an abstract costs a handful of short matches.
+_SUBJECTS = (" we ", " our ", " this paper ", " this work ", " this study ")
+_VERB = re.compile(
+    r"(?:[\w\-]+\s+){0,2}?(?:"
+    r"(?P<intro>introduc|present|propos|releas|build|built|construct|curat|develop|design|devis)"
+    r"|(?P<train>pre-?train|train|re-?train|fine-?tun|finetun)"
+    r"|(?P<study>stud(?:y|ies)\b|analy[sz]e\b|investigate\b|evaluate\b|examine\b|probe\b|"
+    r"benchmark\b|audit\b|measure\b|assess\b|characteri[sz]e\b|explore\b|test\b|revisit\b|"
+    r"compare\b))"
 )
-_STUDIES = re.compile(
-    r"(?:\w+\s+){0,2}?(?:stud(?:y|ies)|analy[sz]e|investigate|evaluate|examine|probe|"
-    r"benchmark|audit|measure|assess|characteri[sz]e|explore|test|revisit|compare)\b"
-)
-_PROPOSES = re.compile(
-    r"(?:\w+\s+){0,2}?(?:propos|introduc|present|develop|design|devis)\w*\s+"
-    r"(?:[\w\-.,]+\s+){0,8}?(?:method|approach|framework|algorithm|technique|"
-    r"strategy|model|architecture|system|objective|loss|recipe|pipeline|mechanism|module|"
-    r"procedure|scheme|training|decoding|paradigm|defen[cs]e)s?\b"
-)
-# A paper that trains models of its own ("we pre-train", "from scratch", a title about
-# training) owns the sizes it does not say it only evaluated, whatever else it studies.
-_TRAINS = re.compile(
-    r"(?:\w+\s+){0,3}?(?:pre-?train|train|re-?train|fine-?tune|finetune)(?:s|ed|ing)?\b"
-)
+# What an introduced thing is, in the words after the verb up to the end of the clause.
+_REACH = 110
+# (Literals, looked for with ``in``: cheaper than a pattern over the clause.)
+_BENCHMARK_NOUNS = (
+    "benchmark", "leaderboard", "evaluation suite", "evaluation framework",
+    "evaluation protocol", "testbed", "test bed", "arena",
+)  # fmt: skip
+_METHOD_NOUNS = (
+    "method", "approach", "framework", "algorithm", "technique", "strategy", "model",
+    "architecture", "system", "objective", "loss", "recipe", "pipeline", "mechanism", "module",
+    "procedure", "scheme", "training", "decoding", "paradigm", "defense", "defence",
+)  # fmt: skip
+_NOT_METHOD_NOUNS = ("dataset", "evaluation", "suite")
 _TRAINING_TITLE = re.compile(r"\b(?:pre-?)?train(?:ing)?\b|\bfine-?tuning\b", re.IGNORECASE)
-_NOT_A_METHOD = re.compile(r"benchmark|dataset|evaluation|leaderboard|suite")
 # A benchmark's coined name: "FooBench", "X-Eval", "Y Arena".
 _BENCHMARK_NAME = re.compile(r"[\w\-]*(?:Bench|BENCH|Eval|EVAL|Arena)\b")
 _BENCHMARK_LITERALS = ("Bench", "BENCH", "Eval", "EVAL", "Arena")
-_BENCHMARK_WORDS = ("benchmark", "leaderboard", "evaluation", "test bed", "testbed", "arena")
 # Cheap literals without which the attack patterns cannot match.
 _KIND_LITERALS = ("attack", "jailbr", "red-team", "red team", "redteam", "adversarial")
 # "... up to a 280 billion parameter model called Gopher": a size the authors name.
@@ -467,40 +482,54 @@ _JOINED = re.compile(r"\s*(?:,|and|or|,\s*and)\s*$")
 _METHOD, _STUDY, _ATTACK = "method", "study", "attack"
 
 
-def paper_kind(title: str, text: str) -> str:
+def _introduces_data(clause: str) -> bool:
+    """Whether a dataset, an evaluation or a suite comes before the first method noun."""
+    if not any_in(clause, _NOT_METHOD_NOUNS):
+        return False
+    first = min((at for noun in _METHOD_NOUNS if (at := clause.find(noun)) >= 0), default=-1)
+    return any(0 <= clause.find(noun) < first for noun in _NOT_METHOD_NOUNS)
+
+
+def paper_kind(title: str, text: str, lowered: str | None = None) -> str:
     """Whether the paper proposes something (a method, model, dataset), only studies models
     (an evaluation, benchmark or analysis) or attacks them. In order: an attack title (not a
     defence); a benchmark (a coined "-Bench" name, "we introduce ... a benchmark"); a paper
-    that trains models; one that proposes a method; a study title or "we evaluate/analyse";
-    else a method paper."""
-    lowered_title = title.lower()
-    lowered = text.lower()
-    if any(w in lowered_title or w in lowered for w in _KIND_LITERALS) and (
+    that trains models ("we pre-train", "from scratch", a title about training); one that
+    proposes a method ("we propose ... a method"); a study title or "we evaluate/analyse";
+    else a method paper. ``lowered``: the text lower-cased, when already known."""
+    if lowered is None:
+        lowered = text.lower()
+    if (any_in(lowered, _KIND_LITERALS) or any_in(title.lower(), _KIND_LITERALS)) and (
         (_ATTACK_WORDS.search(title) and not _DEFENSE_WORDS.search(title))
         or (not title.strip() and _ATTACK_WORDS.search(text) and not _DEFENSE_WORDS.search(text))
     ):
         return _ATTACK
-    spaced = " " + lowered.replace("(", " ")
-    subjects = [(m.end(), m.group(0)[1] == "o") for m in _SUBJECT.finditer(spaced)]
-    if (
-        any_in(lowered, _BENCHMARK_WORDS)
-        and any(not ours and _INTRODUCES_BENCHMARK.match(spaced, at) for at, ours in subjects)
-    ) or (any_in(title, _BENCHMARK_LITERALS) and _BENCHMARK_NAME.search(title)):
+    if any_in(title, _BENCHMARK_LITERALS) and _BENCHMARK_NAME.search(title):
         return _STUDY
-    if (
-        "from scratch" in lowered
-        or _TRAINING_TITLE.search(title)
-        or (
-            any_in(lowered, ("train", "tune"))
-            and any(_TRAINS.match(spaced, at) for at, _ in subjects)
-        )
-    ):
+    spaced = " " + lowered.replace("(", " ")
+    benchmark = trains = proposes = studies = False
+    for subject in _SUBJECTS:
+        at = spaced.find(subject)
+        while at >= 0:
+            verb = _VERB.match(spaced, at + len(subject))
+            if verb is not None:
+                if verb.lastgroup == "train":
+                    trains = True
+                elif subject == " our ":
+                    pass  # "our study", "our analysis": nouns, not what the authors do
+                elif verb.lastgroup == "study":
+                    studies = True
+                else:
+                    clause = spaced[verb.end() : verb.end() + _REACH].split(".", 1)[0]
+                    if any_in(clause, _BENCHMARK_NOUNS):
+                        benchmark = True
+                    elif any_in(clause, _METHOD_NOUNS) and not _introduces_data(clause):
+                        proposes = True
+            at = spaced.find(subject, at + 1)
+    if benchmark:
+        return _STUDY
+    if trains or proposes or "from scratch" in lowered or _TRAINING_TITLE.search(title):
         return _METHOD
-    for at, ours in subjects:
-        intro = None if ours else _PROPOSES.match(spaced, at)
-        if intro and not _NOT_A_METHOD.search(intro.group(0)):
-            return _METHOD
-    studies = any(not ours and _STUDIES.match(spaced, at) for at, ours in subjects)
     parts = [part for part in _TITLE_PARTS.split(title.strip()) if part]
     if studies or any(_STUDY_TITLE.match(part) for part in parts[:2]):
         return _STUDY
@@ -537,7 +566,9 @@ def size_role(
         and (kind != _METHOD or not _RUN_ON.search(clause))
     ):
         return "baseline"
-    if _PRIOR.search(clause) or _EXAMPLE_AFTER.match(text, size.end):
+    if (_PRIOR.search(clause) and not _DISTILLED_INTO.search(clause)) or _EXAMPLE_AFTER.match(
+        text, size.end
+    ):
         return "other"
     role = _governed_role(text, size, before, method_name, kind)
     if role is not None:
@@ -577,7 +608,7 @@ def _governed_role(
             return "own"
         if cue == "attack" and kind == _ATTACK:
             return "baseline"
-        if cue == "study":
+        if cue == "study" and not _QUESTION_AFTER.match(after):
             if kind == _METHOD and (
                 (method_name and method_name in after) or _TESTBED_AFTER.match(after)
             ):
@@ -612,7 +643,7 @@ def extract_sizes(
     """Sizes with their role, paired with their evidence sentence."""
     sizes = []
     groups = _mentions(text)
-    kind = paper_kind(title, text) if groups else _METHOD
+    kind = paper_kind(title, text, sentences.lowered()) if groups else _METHOD
     for mentions in groups:
         size = mentions[0]
         role = size_role(text, size, sentences, method_name, kind)
