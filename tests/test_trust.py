@@ -210,15 +210,23 @@ def test_a_shard_of_an_older_schema_merges_and_stays_as_it_was(seeds: Path, tmp_
     import duckdb
 
     (sh1,) = _shards(seeds, tmp_path)[:1]
-    with duckdb.connect(str(sh1)) as con:  # back to schema 8: undo migrations 9 to 11
+    with duckdb.connect(str(sh1)) as con:  # back to schema 8: undo migrations 9 to 12
         con.execute("delete from schema_migrations where version >= 9")
-        con.execute("drop view if exists summaries")
-        con.execute("drop view if exists results")
+        views = con.execute("select view_name from duckdb_views() where not internal")
+        for (view,) in views.fetchall():
+            con.execute(f"drop view {view}")
         con.execute("alter table extractions drop column results")
+        con.execute("alter table paper_records drop column upvotes")
+        con.execute("alter table paper_records drop column repo_url")
+        con.execute("drop table fetches")
         con.execute("drop table staged_parts")
         con.execute("drop view if exists batches")
         con.execute("alter table batch_jobs drop column backend")
         con.execute("alter table batch_jobs drop column params")
+        con.execute(  # the papers view as schema 8 had it
+            "create view papers as select paper_id, title, abstract, first_seen, sources, "
+            "arxiv_id, url, published, authors from paper_records"
+        )
     content = sh1.read_bytes()
     code, _, err = invoke("merge", str(sh1), "--db", str(tmp_path / "all.duckdb"))
     assert code == 0, err
