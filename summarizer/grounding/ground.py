@@ -10,6 +10,8 @@ are flagged, never silently trusted.
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from summarizer.core.fields import FIELDS
 from summarizer.core.results import (
     GroundedGain,
@@ -32,6 +34,26 @@ def _exact(evidence: str | None, abstract: str) -> tuple[int, int] | None:
         return None
     start = abstract.find(evidence)
     return (start, start + len(evidence)) if start >= 0 else None
+
+
+class _Located(TypedDict):
+    start_char: int | None
+    end_char: int | None
+    grounded: bool
+    evidence_start: int | None
+    evidence_end: int | None
+
+
+def _located(evidence: str | None, abstract: str, span: Span | None) -> _Located:
+    """Where a value and its quoted evidence stand: the fields every grounded value shares."""
+    exact = _exact(evidence, abstract)
+    return {
+        "start_char": span.start if span else None,
+        "end_char": span.end if span else None,
+        "grounded": span is not None,
+        "evidence_start": exact and exact[0],
+        "evidence_end": exact and exact[1],
+    }
 
 
 def _value_span(evidence: str | None, abstract: str, mentions: list[Span]) -> Span | None:
@@ -115,12 +137,8 @@ def ground(
                 params=size.params,
                 vague=size.vague,
                 evidence=size.evidence,
-                start_char=span.start if span else None,
-                end_char=span.end if span else None,
-                grounded=span is not None,
                 role=size.role,
-                evidence_start=(exact := _exact(size.evidence, abstract)) and exact[0],
-                evidence_end=exact and exact[1],
+                **_located(size.evidence, abstract, span),
             )
         )
     for gain in summary.claimed_gains:
@@ -133,11 +151,7 @@ def ground(
                 benchmark=gain.benchmark,
                 baseline=gain.baseline,
                 evidence=gain.evidence,
-                start_char=span.start if span else None,
-                end_char=span.end if span else None,
-                grounded=span is not None,
-                evidence_start=(exact := _exact(gain.evidence, abstract)) and exact[0],
-                evidence_end=exact and exact[1],
+                **_located(gain.evidence, abstract, span),
             )
         )
     for score in summary.results:
@@ -151,11 +165,7 @@ def ground(
                 unit=score.unit,
                 setting=score.setting,
                 evidence=score.evidence,
-                start_char=span.start if span else None,
-                end_char=span.end if span else None,
-                grounded=span is not None,
-                evidence_start=(exact := _exact(score.evidence, abstract)) and exact[0],
-                evidence_end=exact and exact[1],
+                **_located(score.evidence, abstract, span),
             )
         )
     for name, evidence in (
